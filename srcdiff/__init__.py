@@ -1,0 +1,35 @@
+"""srcdiff: source-to-source automatic differentiation for Python.
+
+srcdiff reads a function's source and writes a new Python function that
+computes its derivative, which you can call, read and debug.
+
+>>> import srcdiff
+>>> def f(x, y):
+...     return 2 * x - y
+>>> srcdiff.grad(f, wrt=(0, 1))(1.0, 2.0)
+(2.0, -1.0)
+"""
+
+from .api import cache_info, clear_cache, grad, source, value_and_grad
+from .errors import (
+    NoDerivativeError,
+    OutputError,
+    SourceUnavailableError,
+    SrcDiffError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "source",
+    "cache_info",
+    "clear_cache",
+    "SrcDiffError",
+    "UnsupportedSyntaxError",
+    "SourceUnavailableError",
+    "NoDerivativeError",
+    "WrtError",
+    "OutputError",
+]

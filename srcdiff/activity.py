@@ -1,0 +1,103 @@
+"""Activity analysis: which variables need a derivative at all.
+
+A variable is *varied* if its value depends differentiably on an input we
+differentiate with respect to, and *useful* if the output depends
+differentiably on it; it is *active* if both.  Only active variables get
+adjoint (or tangent) code.  The analysis is flow-insensitive (a name is varied
+if any assignment to it is), which is conservative: it can only add work,
+never drop a derivative.
+
+>>> import srcdiff.capture as c, srcdiff.normalize as n
+>>> def f(x, y):
+...     k = len([y])
+...     z = x * y
+...     return z + k
+>>> norm = n.normalize(c.capture(f))
+>>> sorted(analyze(norm, {"x"}, lambda call: None).active)
+['_t2', 'x', 'z']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import gast
+
+from . import rules
+from .calls import Callee
+from .normalize import NormalizedFunction
+
+CalleeOf = Callable[[gast.Call], "Callee | None"]
+
+
+@dataclass
+class Activity:
+    varied: set[str]
+    useful: set[str]
+
+    @property
+    def active(self) -> set[str]:
+        return self.varied & self.useful
+
+    def is_active(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.varied and node.id in self.useful
+
+
+def assignments(body: list[gast.stmt]) -> Iterator[gast.Assign]:
+    """Every ``x = primitive`` in a normalized body, nested blocks included."""
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            yield stmt
+        elif isinstance(stmt, (gast.If, gast.While, gast.For)):
+            yield from assignments(stmt.body)
+            yield from assignments(stmt.orelse)
+
+
+def operands(value: gast.expr, callee_of: CalleeOf) -> list[str]:
+    """Names through which a derivative can flow into the value of primitive ``value``."""
+    if isinstance(value, gast.Name):
+        return [value.id]
+    if isinstance(value, gast.BinOp):
+        return [] if rules.is_constant(type(value.op)) else _names([value.left, value.right])
+    if isinstance(value, gast.UnaryOp):
+        return [] if rules.is_constant(type(value.op)) else _names([value.operand])
+    if isinstance(value, (gast.Subscript, gast.Attribute)):
+        return _names([value.value])
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return _names(value.elts)
+    if isinstance(value, gast.Call):
+        callee = callee_of(value)
+        if callee is None:  # unresolved: assume every argument matters
+            return _names(value.args + [k.value for k in value.keywords])
+        return _names(callee.differentiable_args())
+    return []  # constants and test expressions (comparisons, not, and/or in tests)
+
+
+def _names(nodes: list[gast.expr]) -> list[str]:
+    return [n.id for n in nodes if isinstance(n, gast.Name)]
+
+
+def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activity:
+    """Varied and useful sets of ``fn`` for inputs ``wrt`` and its result."""
+    edges = [(a.targets[0].id, operands(a.value, callee_of)) for a in assignments(fn.body)
+             if a.targets[0].id not in fn.control_names]
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, srcs in edges:
+            if target not in varied and any(s in varied for s in srcs):
+                varied.add(target)
+                changed = True
+    useful = {fn.result.id} if isinstance(fn.result, gast.Name) else set()
+    changed = True
+    while changed:
+        changed = False
+        for target, srcs in edges:
+            if target in useful:
+                for s in srcs:
+                    if s not in useful:
+                        useful.add(s)
+                        changed = True
+    return Activity(varied, useful)

@@ -1,0 +1,233 @@
+"""The public API: ``grad``, ``value_and_grad``, ``source``, and the cache controls.
+
+>>> import math, srcdiff
+>>> @srcdiff.grad
+... def f(x):
+...     return math.sin(x) * x
+>>> round(f(1.0), 6) == round(math.cos(1.0) + math.sin(1.0), 6)
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import weakref
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+from . import pipeline
+from .errors import OutputError, SrcDiffError, WrtError
+from .kinds import SCALAR, UNKNOWN
+from .runtime import OutputNotScalar
+
+Wrt = Union[int, str, Sequence[Union[int, str]]]
+
+_SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
+_cache: "weakref.WeakKeyDictionary[Callable[..., Any], dict[Any, GradFunction]]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _kind(value: Any) -> Any:
+    return SCALAR if type(value) in _SCALAR_TYPES else UNKNOWN
+
+
+class GradFunction:
+    """A derivative of a Python function, compiled on first call and cached per argument kinds.
+
+    Call it like the original function.  ``srcdiff.source(df)`` shows its code.
+    """
+
+    def __init__(self, fn: Callable[..., Any], wrt: list[str], as_tuple: bool, with_value: bool) -> None:
+        self.fn = fn
+        self.wrt = wrt
+        self.as_tuple = as_tuple
+        self.with_value = with_value
+        self._params = _positional_params(fn)
+        self._compiled: dict[Any, pipeline.Generated] = {}
+        self._last: pipeline.Generated | None = None
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, fn)
+        prefix = "value_and_grad" if with_value else "grad"
+        self.__name__ = f"{prefix}_{fn.__name__}"
+        self.__qualname__ = self.__name__
+        what = ", ".join(wrt)
+        self.__doc__ = f"{'Value and gradient' if with_value else 'Gradient'} of {fn.__name__} with respect to {what}."
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key = tuple(_kind(a) for a in args)
+        if kwargs:
+            key += tuple(sorted((k, _kind(v)) for k, v in kwargs.items()))
+        generated = self._compiled.get(key)
+        if generated is None:
+            generated = self._build(key, args, kwargs)
+        self._last = generated
+        try:
+            return generated.fn(*args, **kwargs)
+        except OutputNotScalar as err:
+            raise self._output_error(err.args[0]) from None
+
+    def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
+        kinds = {p: _kind(a) for p, a in zip(self._params, args)}
+        kinds.update({k: _kind(v) for k, v in kwargs.items()})
+        return self._generate(key, kinds)
+
+    def _generate(self, key: Any, kinds: dict[str, Any]) -> pipeline.Generated:
+        with self._lock:
+            generated = self._compiled.get(key)
+            if generated is None:
+                generated = pipeline.build_gradient(self.fn, self.wrt, kinds, self.with_value, self.as_tuple)
+                self._compiled[key] = generated
+            return generated
+
+    def _output_error(self, value: Any) -> OutputError:
+        code = self.fn.__code__
+        shape = f" of shape {np.shape(value)}" if isinstance(value, np.ndarray) else ""
+        return OutputError(
+            self.fn.__name__, code.co_filename, code.co_firstlineno,
+            f"grad needs a scalar numeric output, but {self.fn.__name__} returned a {type(value).__name__}{shape}",
+            "return a single number (for example the sum or mean of an array)",
+        )
+
+    @property
+    def source(self) -> str:
+        """The generated source: of the last call's version, or one built from the annotations."""
+        generated = self._last
+        if generated is None:
+            hints = getattr(self.fn, "__annotations__", {})
+            kinds = {p: SCALAR if hints.get(p) in (float, int, "float", "int") else UNKNOWN for p in self._params}
+            generated = self._generate(("annotations",), kinds)
+        return generated.full_source()
+
+    def __repr__(self) -> str:
+        return f"<srcdiff {self.__name__}>"
+
+
+def _positional_params(fn: Callable[..., Any]) -> list[str]:
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    return list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount + code.co_kwonlyargcount])
+
+
+def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
+    params = _positional_params(fn)
+    code = fn.__code__
+    n_positional = code.co_posonlyargcount + code.co_argcount
+    as_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if as_tuple else [wrt]  # type: ignore[arg-type]
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno,
+                           f"wrt must be a parameter position or name, not {item!r}", "pass e.g. wrt=0 or wrt='x'")
+        if isinstance(item, int):
+            if not -n_positional <= item < n_positional:
+                raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno,
+                               f"wrt={item} is out of range: {fn.__name__} has {n_positional} positional parameter(s)",
+                               f"use a position from 0 to {n_positional - 1} or a parameter name")
+            names.append(params[item])
+        else:
+            if item not in params:
+                raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno,
+                               f"wrt={item!r} names no parameter of {fn.__name__}{inspect.signature(fn)}",
+                               "use one of its parameter names or positions")
+            names.append(item)
+    if not names:
+        raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno, "wrt is empty", "name at least one parameter")
+    return names, as_tuple
+
+
+def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool) -> GradFunction:
+    from .capture import capture
+
+    if not inspect.isfunction(fn):
+        capture(fn)  # raises the right SrcDiffError for builtins and other callables
+    names, as_tuple = _resolve_wrt(fn, wrt)
+    key = (tuple(names), as_tuple, with_value)
+    with _cache_lock:
+        per_fn = _cache.setdefault(fn, {})
+        found = per_fn.get(key)
+        if found is None:
+            found = per_fn[key] = GradFunction(fn, names, as_tuple, with_value)
+        return found
+
+
+def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
+    """The gradient of scalar-valued ``fn`` with respect to the parameter(s) ``wrt``.
+
+    ``wrt`` is a position, a parameter name, or a tuple of them (then the
+    gradient function returns a tuple, in that order).  Works as a decorator,
+    with or without options::
+
+        >>> import srcdiff
+        >>> @srcdiff.grad(wrt=(0, 1))
+        ... def f(x, y):
+        ...     return x * x * y
+        >>> f(3.0, 2.0)
+        (12.0, 9.0)
+
+    The gradient of a float or int argument is a float; of an argument the
+    output does not depend on, zero.
+    """
+    if fn is None:
+        return lambda f: _make(f, wrt, with_value=False)
+    return _make(fn, wrt, with_value=False)
+
+
+def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
+    """Like :func:`grad`, but the function returns ``(fn(...), gradient)``.
+
+        >>> import srcdiff
+        >>> def f(x):
+        ...     return x ** 3
+        >>> srcdiff.value_and_grad(f)(2.0)
+        (8.0, 12.0)
+    """
+    if fn is None:
+        return lambda f: _make(f, wrt, with_value=True)
+    return _make(fn, wrt, with_value=True)
+
+
+def source(fn: Any) -> str:
+    """The generated Python source of a function srcdiff returned.
+
+        >>> import srcdiff
+        >>> def f(x):
+        ...     return 3.0 * x
+        >>> print(srcdiff.source(srcdiff.grad(f)), end="")
+        def grad_f(x):
+            _t1 = 3.0 * x
+            d_t1 = 1.0
+            dx = 0.0
+            dx = dx + unbroadcast(d_t1 * 3.0, x)
+            return grad_like(dx, x)
+    """
+    if isinstance(fn, GradFunction):
+        return fn.source
+    text = getattr(fn, "__srcdiff_source__", None)
+    if text is None:
+        raise SrcDiffError(getattr(fn, "__name__", None), None, None,
+                           f"{fn!r} was not made by srcdiff, so it has no generated source",
+                           "pass the function that srcdiff.grad returned")
+    return str(text)
+
+
+def cache_info() -> dict[str, int]:
+    """Counters of the caches: ``transforms`` done so far, cached ``functions``, ``helpers``.
+
+    >>> import srcdiff
+    >>> sorted(srcdiff.cache_info())
+    ['functions', 'helpers', 'transforms']
+    """
+    return {"transforms": pipeline.stats["transforms"], "functions": len(_cache),
+            "helpers": len(pipeline._split_cache)}
+
+
+def clear_cache() -> None:
+    """Forget every generated function, so the next call transforms again."""
+    with _cache_lock:
+        _cache.clear()
+    pipeline.clear()

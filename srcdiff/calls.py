@@ -1,0 +1,102 @@
+"""What a call in normal form refers to, and which of its arguments carry derivatives.
+
+Calls are resolved when the derivative is built, in the function's own namespace
+(closure, globals, builtins), so ``from math import sin as s`` and ``np.sin`` both
+find their rule by the object they name.
+
+>>> import math, gast
+>>> from srcdiff.syntax import call, load
+>>> resolve(call("math.sin", load("x")), lambda name: (True, math), set()).kind
+'rule'
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gast
+
+from . import rules
+from .rules import Rule
+from .syntax import dotted_path
+
+RULE, CONSTANT, USER, UNKNOWN = "rule", "constant", "user", "unknown"
+
+
+@dataclass
+class Callee:
+    """A resolved call: its kind, the object called, and arguments bound to parameter names."""
+
+    kind: str
+    obj: Any = None
+    rule: Rule | None = None
+    bound: dict[str, gast.expr] = field(default_factory=dict)  # parameter name -> atom
+    positions: dict[str, int] = field(default_factory=dict)  # user functions: parameter -> position
+    description: str = ""
+
+    def differentiable_args(self) -> list[gast.expr]:
+        """The argument atoms through which a derivative can flow."""
+        if self.kind == CONSTANT:
+            return []
+        if self.kind == RULE:
+            assert self.rule is not None
+            return [self.bound[p] for p in self.rule.adjoints if p in self.bound]
+        return list(self.bound.values())
+
+
+def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_names: set[str]) -> Callee:
+    """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments."""
+    path = dotted_path(node.func)
+    description = path or "a computed callable"
+    obj: Any = None
+    found = False
+    if path is not None and path.split(".")[0] not in local_names:
+        found, obj = _follow(path, lookup)
+    if not found:
+        bound = {f"arg{i}": a for i, a in enumerate(_all_args(node))}
+        if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names:
+            bound["self"] = node.func.value
+        return Callee(UNKNOWN, None, None, bound, description=description)
+    if rules.is_constant(obj):
+        return Callee(CONSTANT, obj, description=description)
+    rule = rules.lookup(obj)
+    if rule is not None:
+        kwargs = {kw.arg: kw.value for kw in node.keywords}
+        bound = rule.bind(list(node.args), kwargs)
+        if bound is not None:
+            return Callee(RULE, obj, rule, {k: v for k, v in bound.items() if isinstance(v, gast.AST)},
+                          description=description)
+        return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
+                      description=f"{description} with these arguments")
+    if isinstance(obj, types.FunctionType):
+        try:
+            sig = inspect.signature(obj)
+            bound_args = sig.bind(*node.args, **{kw.arg: kw.value for kw in node.keywords})
+        except (TypeError, ValueError):
+            return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
+                          description=description)
+        names = list(sig.parameters)
+        return Callee(USER, obj, None, dict(bound_args.arguments),
+                      positions={p: names.index(p) for p in bound_args.arguments}, description=description)
+    return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
+                  description=description)
+
+
+def _all_args(node: gast.Call) -> list[gast.expr]:
+    return list(node.args) + [kw.value for kw in node.keywords]
+
+
+def _follow(path: str, lookup: Callable[[str], tuple[bool, Any]]) -> tuple[bool, Any]:
+    head, *rest = path.split(".")
+    found, obj = lookup(head)
+    if not found:
+        return False, None
+    for attr in rest:
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            return False, None
+    return True, obj

@@ -1,0 +1,90 @@
+"""Kind inference: which variables are certainly plain scalars (Python or numpy numbers).
+
+Derivative rules for operators broadcast; their adjoints must be summed back
+to an operand's shape (``unbroadcast``) unless every operand is a scalar.
+Knowing which values are scalars keeps that helper out of scalar code.
+
+>>> import srcdiff.capture as c, srcdiff.normalize as n
+>>> def f(x, v):
+...     y = x * 2.0
+...     return v * y
+>>> sorted(infer(n.normalize(c.capture(f)), {"x": SCALAR}, lambda call: None).scalars)
+['x', 'y']
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gast
+
+from .activity import assignments
+from .calls import Callee
+from .normalize import NormalizedFunction
+
+SCALAR = "scalar"
+UNKNOWN = None
+
+_ALWAYS_SCALAR = (len, int, float, bool)
+_SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
+
+
+@dataclass
+class Kinds:
+    scalars: set[str]
+
+    def is_scalar(self, node: gast.expr) -> bool:
+        if isinstance(node, gast.Constant):  # None only marks "not assigned yet"
+            return node.value is None or isinstance(node.value, (int, float, bool))
+        return isinstance(node, gast.Name) and node.id in self.scalars
+
+
+def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[gast.Call], "Callee | None"],
+          result_kind: Callable[[Callee, list[bool]], Any] | None = None) -> Kinds:
+    """Scalar names of ``fn`` given the kinds of its parameters (optimistic fixpoint)."""
+    assigns = [a for a in assignments(fn.body)]
+    targets = {a.targets[0].id for a in assigns}
+    scalars = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR}
+    loop_indices = {s.target.id for s in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
+                    if isinstance(s, gast.For)}
+    scalars |= loop_indices
+    kinds = Kinds(scalars)
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            name = a.targets[0].id
+            if name in kinds.scalars and not _is_scalar(a.value, kinds, callee_of, result_kind):
+                kinds.scalars.discard(name)
+                changed = True
+    return kinds
+
+
+def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], "Callee | None"],
+               result_kind: Callable[[Callee, list[bool]], Any] | None) -> bool:
+    if isinstance(value, (gast.Name, gast.Constant)):
+        return kinds.is_scalar(value)
+    if isinstance(value, gast.BinOp):
+        return kinds.is_scalar(value.left) and kinds.is_scalar(value.right)
+    if isinstance(value, gast.UnaryOp):
+        return kinds.is_scalar(value.operand)
+    if isinstance(value, gast.Compare):
+        return all(kinds.is_scalar(v) for v in [value.left, *value.comparators])
+    if isinstance(value, gast.Call):
+        callee = callee_of(value)
+        if callee is None:
+            return False
+        args = [kinds.is_scalar(a) for a in callee.bound.values()]
+        if isinstance(callee.obj, types.BuiltinFunctionType) and getattr(callee.obj, "__self__", None) is math:
+            return True  # math functions return Python numbers (or raise)
+        if any(callee.obj is f for f in _ALWAYS_SCALAR):
+            return True
+        if any(callee.obj is f for f in _SCALAR_FOR_SCALARS) and all(args):
+            return True
+        if callee.kind == "user" and result_kind is not None:
+            return result_kind(callee, args) == SCALAR
+        return False
+    return False

@@ -1,0 +1,282 @@
+"""The pipeline: capture -> normalize -> analyses -> reverse transform -> record -> emit.
+
+:func:`build_gradient` makes the function a user calls; helpers called from it
+are transformed on demand (:func:`split_function`) into a recording version
+``f_fwd(stack, ...)`` and an adjoint version ``f_bwd(stack, g)``, cached by
+the helper, the arguments that carry derivatives and their kinds, so
+recursion and shared helpers are transformed once.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gast
+
+from . import activity as activity_
+from . import kinds as kinds_
+from . import record, reverse
+from .calls import Callee, resolve
+from .capture import capture
+from .emit import compile_function, to_source
+from .normalize import NormalizedFunction, normalize
+from .rules import TEMPLATE_GLOBALS
+from .syntax import assign, call, const, load, stored_names
+
+_lock = threading.RLock()
+stats = {"transforms": 0}
+
+
+@dataclass
+class Generated:
+    """A compiled derivative function, its source, and the helper derivatives it calls."""
+
+    fn: Callable[..., Any]
+    source: str
+    deps: list["SplitEntry"] = field(default_factory=list)
+
+    def full_source(self) -> str:
+        """This function's source followed by every helper derivative it reaches."""
+        seen: list[SplitEntry] = []
+        todo = list(self.deps)
+        while todo:
+            entry = todo.pop(0)
+            if entry not in seen:
+                seen.append(entry)
+                todo += entry.deps
+        return "\n\n".join([self.source] + [e.source for e in seen if e.source])
+
+
+@dataclass(eq=False)
+class SplitEntry:
+    """A helper's recording and adjoint versions (cells filled once they are compiled)."""
+
+    fwd: types.CellType = field(default_factory=types.CellType)
+    bwd: types.CellType = field(default_factory=types.CellType)
+    source: str = ""
+    result_kind: Any = None
+    deps: list["SplitEntry"] = field(default_factory=list)
+
+
+_split_cache: dict[tuple[Any, ...], SplitEntry] = {}
+_kind_cache: dict[tuple[Any, ...], Any] = {}
+
+
+def clear() -> None:
+    """Forget every transformed helper."""
+    with _lock:
+        _split_cache.clear()
+        _kind_cache.clear()
+
+
+class _Env(reverse.Environment):
+    """Name resolution and helper transformation for one generated function."""
+
+    def __init__(self, norm: NormalizedFunction) -> None:
+        self.norm = norm
+        self.cells: dict[str, types.CellType] = {}
+        self.values: dict[str, Any] = {}
+        self.deps: list[SplitEntry] = []
+        self._callees: dict[int, Callee] = {}
+        self._locals = set(norm.params) | stored_names(norm.body)
+
+    def callee(self, node: gast.Call) -> Callee | None:
+        found = self._callees.get(id(node))
+        if found is None:
+            found = resolve(node, self.norm.captured.resolve, self._locals)
+            self._callees[id(node)] = found
+        return found
+
+    def global_name(self, preferred: str, value: Any) -> str:
+        for name, v in self.values.items():
+            if v is value:
+                return name
+        known, user_value = self.norm.captured.resolve(preferred)
+        same = known and user_value is value and preferred not in self._locals \
+            and preferred not in self.norm.captured.cells
+        if preferred in self.norm.namer.taken and not same:
+            name = self.norm.namer.prefer(preferred)
+        else:
+            name = self.norm.namer.reserve(preferred)
+        self.values[name] = value
+        self.cells[name] = types.CellType(value)
+        return name
+
+    def _bind_cell(self, preferred: str, cell: types.CellType) -> str:
+        for name, v in self.values.items():
+            if v is cell:
+                return name
+        name = self.norm.namer.prefer(preferred)
+        self.values[name] = cell
+        self.cells[name] = cell
+        return name
+
+    def split(self, callee: Callee, active: list[str], arg_kinds: list[bool]) -> tuple[str, str]:
+        entry = split_function(callee.obj, tuple(active), _param_kinds(callee, arg_kinds))
+        if entry not in self.deps:
+            self.deps.append(entry)
+        base = callee.obj.__name__
+        return self._bind_cell(f"{base}_fwd", entry.fwd), self._bind_cell(f"{base}_bwd", entry.bwd)
+
+    def result_kind(self, callee: Callee, arg_kinds: list[bool]) -> Any:
+        return result_kind(callee.obj, _param_kinds(callee, arg_kinds))
+
+
+def _param_kinds(callee: Callee, arg_kinds: list[bool]) -> tuple[tuple[str, Any], ...]:
+    return tuple((p, kinds_.SCALAR if k else kinds_.UNKNOWN) for p, k in zip(callee.bound, arg_kinds))
+
+
+def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any]) -> tuple[
+        NormalizedFunction, _Env, kinds_.Kinds, reverse.Sweeps, record.Placed]:
+    norm = normalize(capture(fn))
+    env = _Env(norm)
+    kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
+    act = activity_.analyze(norm, wrt, env.callee)
+    sweeps = reverse.transform(norm, act, kinds, env)
+    placed = record.place(sweeps.primal, sweeps.adjoint, sweeps.stack)
+    stats["transforms"] += 1
+    return norm, env, kinds, sweeps, placed
+
+
+def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
+    """Is ``fn``'s result certainly a scalar when called with arguments of these kinds?"""
+    key = (fn, param_kinds)
+    with _lock:
+        if key in _kind_cache:
+            return _kind_cache[key]
+        _kind_cache[key] = kinds_.UNKNOWN  # a recursive call asks again: assume nothing
+        try:
+            norm = normalize(capture(fn))
+        except Exception:
+            return kinds_.UNKNOWN
+        env = _Env(norm)
+        inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind)
+        kind = kinds_.SCALAR if inferred.is_scalar(norm.result) else kinds_.UNKNOWN
+        _kind_cache[key] = kind
+        return kind
+
+
+# -- assembling the generated functions ---------------------------------------------------
+
+def _prologue(placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFunction,
+              extra_undefined: list[str] = ()) -> list[gast.stmt]:  # type: ignore[assignment]
+    """``x = None`` for saved names that may not exist yet, and the stack."""
+    out: list[gast.stmt] = []
+    for name in list(placed.saved) + [n for n in extra_undefined if n not in placed.saved]:
+        if name not in norm.params:
+            out.append(assign(name, const(None)))
+    if placed.saved or sweeps.calls_helpers:
+        out.append(assign(sweeps.stack, gast.List(elts=[], ctx=gast.Load())))
+    return out
+
+
+def _zero_adjoints(sweeps: reverse.Sweeps, placed: record.Placed, keep: set[str]) -> list[gast.stmt]:
+    reads = record.adjoint_reads(placed.adjoint) | keep
+    return [assign(d, const(0.0)) for d in sweeps.adjoints.values() if d in reads and d != sweeps.seeded]
+
+
+def _function(name: str, args: gast.arguments, body: list[gast.stmt]) -> gast.FunctionDef:
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str, Any],
+                   with_value: bool, as_tuple: bool) -> Generated:
+    """The gradient function of ``fn`` with respect to parameters ``wrt``."""
+    with _lock:
+        norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
+        body = _prologue(placed, sweeps, norm) + placed.primal
+        result = norm.result
+        if norm.may_return_none or not kinds.is_scalar(result):
+            body.append(gast.Expr(value=call(load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])),
+                                             copy.deepcopy(result))))
+        grads = []
+        for p in wrt:
+            d = sweeps.adjoints.get(p)
+            if d is None:
+                grads.append(const(0.0) if kinds.is_scalar(load(p)) else
+                             call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), load(p)))
+            elif kinds.is_scalar(load(p)):
+                grads.append(load(d))
+            else:
+                grads.append(call(load(env.global_name("grad_like", TEMPLATE_GLOBALS["grad_like"])), load(d), load(p)))
+        if sweeps.seeded is not None:
+            body.append(assign(sweeps.seeded, const(1.0)))
+        body += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in wrt if p in sweeps.adjoints})
+        body += placed.adjoint
+        out: gast.expr = gast.Tuple(elts=grads, ctx=gast.Load()) if as_tuple else grads[0]
+        if with_value:
+            out = gast.Tuple(elts=[copy.deepcopy(result), out], ctx=gast.Load())
+        body.append(gast.Return(value=out))
+        prefix = "value_and_grad" if with_value else "grad"
+        tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), copy.deepcopy(norm.args), body)
+        cells = {**norm.captured.cells, **env.cells}
+        compiled = compile_function(tree, norm.captured.globals, cells, f"{prefix} of {norm.name}",
+                                    fn.__defaults__, fn.__kwdefaults__)
+        return Generated(compiled, compiled.__srcdiff_source__, env.deps)
+
+
+def split_function(fn: Callable[..., Any], active: tuple[str, ...],
+                   param_kinds: tuple[tuple[str, Any], ...]) -> SplitEntry:
+    """The recording and adjoint versions of helper ``fn`` for these active parameters."""
+    key = (fn, active, param_kinds)
+    with _lock:
+        entry = _split_cache.get(key)
+        if entry is not None:
+            return entry
+        entry = _split_cache[key] = SplitEntry()
+        try:
+            _build_split(fn, active, dict(param_kinds), entry)
+        except BaseException:
+            del _split_cache[key]
+            raise
+        return entry
+
+
+def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any],
+                 entry: SplitEntry) -> None:
+    norm, env, kinds, sweeps, placed = _analyze(fn, set(active), param_kinds)
+    primal_names = set(norm.params) | stored_names(placed.primal)
+    final = sorted((placed.read & primal_names) - {sweeps.stack})
+    stack = load(sweeps.stack)
+
+    fwd_args = copy.deepcopy(norm.args)
+    fwd_args.posonlyargs.insert(0, gast.Name(id=sweeps.stack, ctx=gast.Param(), annotation=None, type_comment=None))
+    fwd_body = _prologue(placed, sweeps, norm, final)
+    fwd_body = [s for s in fwd_body if not (isinstance(s, gast.Assign) and s.targets[0].id == sweeps.stack)]
+    fwd_body += placed.primal
+    if final:
+        saved = load(final[0]) if len(final) == 1 else gast.Tuple(elts=[load(n) for n in final], ctx=gast.Load())
+        fwd_body.append(gast.Expr(value=call(gast.Attribute(value=stack, attr="append", ctx=gast.Load()), saved)))
+    fwd_body.append(gast.Return(value=copy.deepcopy(norm.result)))
+
+    seed = sweeps.seeded or norm.namer.fresh("g")
+    bwd_args = gast.arguments(
+        args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in (sweeps.stack, seed)],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    bwd_body: list[gast.stmt] = []
+    if final:
+        target: gast.expr = gast.Name(id=final[0], ctx=gast.Store(), annotation=None, type_comment=None)
+        if len(final) > 1:
+            target = gast.Tuple(elts=[gast.Name(id=n, ctx=gast.Store(), annotation=None, type_comment=None)
+                                      for n in final], ctx=gast.Store())
+        pop = call(gast.Attribute(value=load(sweeps.stack), attr="pop", ctx=gast.Load()))
+        bwd_body.append(gast.Assign(targets=[target], value=pop, type_comment=None))
+    grads = [load(sweeps.adjoints[p]) if p in sweeps.adjoints else const(0.0) for p in active]
+    bwd_body += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints})
+    bwd_body += placed.adjoint
+    bwd_body.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
+
+    cells = {**norm.captured.cells, **env.cells}
+    fwd_tree = _function(norm.namer.prefer(f"{norm.name}_fwd"), fwd_args, fwd_body)
+    bwd_tree = _function(norm.namer.prefer(f"{norm.name}_bwd"), bwd_args, bwd_body)
+    g = norm.captured.globals
+    entry.fwd.cell_contents = compile_function(fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__,
+                                               fn.__kwdefaults__)
+    entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd")
+    entry.source = to_source(fwd_tree) + "\n\n" + to_source(bwd_tree)
+    entry.deps = env.deps

@@ -1,0 +1,354 @@
+"""Reverse mode: from a normalized function to a primal sweep and an adjoint sweep.
+
+For each statement the transform writes what runs forward (the statement
+itself, or a call to a helper's recording version) and what runs backward
+(the adjoint contributions, inlined from rule templates).  Control flow is
+replayed backwards from what the primal sweep leaves behind:
+
+* ``if c:`` -- the adjoint branches on the same ``c``;
+* ``while``  -- the primal counts iterations, the adjoint runs that many;
+* ``for i in range(...)`` -- the adjoint runs ``for i in reversed(range(...))``.
+
+Values an assignment destroys are *saved* (marked here, turned into stack
+pushes and pops by :mod:`srcdiff.record` only where the adjoint reads them),
+so when the adjoint of a statement runs, every variable holds the value it
+had just after that statement ran in the primal sweep.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+from . import calls, rules
+from .activity import Activity
+from .calls import Callee
+from .errors import NoDerivativeError, UnsupportedSyntaxError
+from .kinds import Kinds
+from .normalize import NormalizedFunction
+from .record import restore_marker, save_marker
+from .syntax import assign, binop, call, const, if_, load, located, stored_names
+
+Stmts = list[gast.stmt]
+
+
+@dataclass
+class Sweeps:
+    """The two halves of a reverse-mode derivative, before stack operations are placed."""
+
+    primal: Stmts
+    adjoint: Stmts
+    seeded: str | None  # adjoint name that receives the output's adjoint (None: output inactive)
+    stack: str  # name of the list that carries saved values from the primal to the adjoint sweep
+    calls_helpers: bool  # the sweeps pass the stack to helpers' recording versions
+    adjoints: dict[str, str] = field(default_factory=dict)  # active variable -> adjoint name
+
+
+class Environment:
+    """What the transform asks of the outside world (so it never reaches into the pipeline)."""
+
+    def callee(self, node: gast.Call) -> Callee | None:
+        raise NotImplementedError
+
+    def global_name(self, preferred: str, value: Any) -> str:
+        """The name under which generated code can reach ``value``."""
+        raise NotImplementedError
+
+    def split(self, callee: Callee, active: list[str], arg_kinds: list[bool]) -> tuple[str, str]:
+        """Names of the recording (forward) and adjoint (backward) versions of a user function."""
+        raise NotImplementedError
+
+
+class _Reverse:
+    def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> None:
+        self.fn = fn
+        self.activity = activity
+        self.kinds = kinds
+        self.env = env
+        self.namer = fn.namer
+        self.defined = set(fn.params)  # names assigned by some statement already walked
+        self.in_loop = 0
+        self.stack = self.namer.prefer("_stack")
+        self.calls_helpers = False
+
+    # -- helpers --------------------------------------------------------------------------
+    def adj(self, name: str) -> str:
+        return self.namer.adjoint(name)
+
+    def is_active(self, node: gast.expr | None) -> bool:
+        return node is not None and self.activity.is_active(node)
+
+    def overwrites(self, name: str, fresh: bool = False) -> bool:
+        """May assigning ``name`` here destroy a value that was already there?
+        (``fresh``: a name this transform made up, assigned by this statement only.)"""
+        if fresh or self.in_loop > 0:
+            return self.in_loop > 0
+        return name in self.defined
+
+    def accumulate(self, target: gast.expr, contribution: gast.expr, at: gast.AST) -> gast.stmt:
+        name = self.adj(target.id)
+        return assign(name, binop(load(name), gast.Add(), contribution), at)
+
+    def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
+        captured = self.fn.captured
+        return cls(captured.name, captured.filename, captured.line(at), problem, hint)
+
+    # -- blocks ---------------------------------------------------------------------------
+    def block(self, stmts: Stmts) -> tuple[Stmts, Stmts]:
+        primal: Stmts = []
+        adjoint: Stmts = []
+        for stmt in stmts:
+            p, a = self.statement(stmt)
+            primal += p
+            adjoint[:0] = a
+        return primal, adjoint
+
+    def statement(self, s: gast.stmt) -> tuple[Stmts, Stmts]:
+        if isinstance(s, gast.Assign):
+            return self.assignment(s)
+        if isinstance(s, gast.If):
+            if s.body and isinstance(s.body[-1], gast.Break):  # the loop exit test
+                return [s], []
+            body_p, body_a = self.block(s.body)
+            else_p, else_a = self.block(s.orelse)
+            adjoint = [if_(s.test, body_a, else_a, s)] if body_a or else_a else []
+            return [if_(s.test, body_p, else_p, s)], adjoint
+        if isinstance(s, gast.While):
+            return self.while_loop(s)
+        if isinstance(s, gast.For):
+            return self.for_loop(s)
+        if isinstance(s, gast.Expr):
+            self.check_effect_call(s)
+            return [s], []
+        return [s], []  # raise, assert, pass: nothing flows backwards
+
+    def while_loop(self, s: gast.While) -> tuple[Stmts, Stmts]:
+        count = self.namer.fresh("n")
+        self.in_loop += 1
+        body_p, body_a = self.block(s.body)
+        self.in_loop -= 1
+        primal = self.saving(count, s, fresh=True) + [assign(count, const(0), s)]
+        step = assign(count, binop(load(count), gast.Add(), const(1)), s)
+        primal.append(located(gast.While(test=s.test, body=[step] + body_p, orelse=[]), s))
+        adjoint: Stmts = []
+        if body_a:
+            adjoint.append(located(gast.For(target=_store("_"), iter=call("range", load(count)),
+                                            body=body_a, orelse=[], type_comment=None), s))
+        return primal, adjoint + self.restoring(count, s, fresh=True)
+
+    def for_loop(self, s: gast.For) -> tuple[Stmts, Stmts]:
+        index = s.target.id
+        save_index, restore_index = self.saving(index, s), self.restoring(index, s)
+        self.defined.add(index)
+        breaks = any(isinstance(x, gast.Break) for x in gast.walk(gast.Module(body=s.body, type_ignores=[])))
+        primal: Stmts = save_index
+        iterable = s.iter
+        if stored_names(s.body) & {n.id for n in gast.walk(iterable) if isinstance(n, gast.Name)}:
+            # the body changes what the range was made of: keep the range object itself
+            rng = self.namer.fresh("r")
+            primal += self.saving(rng, s, fresh=True) + [assign(rng, iterable, s)]
+            iterable = load(rng)
+        self.in_loop += 1
+        body_p, body_a = self.block(s.body)
+        self.in_loop -= 1
+        adjoint: Stmts = []
+        backwards = copy.deepcopy(iterable)
+        if breaks:
+            count = self.namer.fresh("n")
+            primal += self.saving(count, s, fresh=True) + [assign(count, const(0), s)]
+            body_p.insert(0, assign(count, binop(load(count), gast.Add(), const(1)), s))
+            backwards = gast.Subscript(value=backwards, slice=gast.Slice(lower=None, upper=load(count), step=None),
+                                       ctx=gast.Load())
+            adjoint_tail = self.restoring(count, s, fresh=True)
+        else:
+            adjoint_tail = []
+        primal.append(located(gast.For(target=_store(index), iter=iterable, body=body_p, orelse=[],
+                                       type_comment=None), s))
+        if body_a:
+            adjoint.append(located(gast.For(target=_store(index), iter=call("reversed", backwards), body=body_a,
+                                            orelse=[], type_comment=None), s))
+        return primal, adjoint + adjoint_tail + restore_index
+
+    def saving(self, name: str, at: gast.AST, fresh: bool = False) -> Stmts:
+        return [save_marker(name, at)] if self.overwrites(name, fresh) else []
+
+    def restoring(self, name: str, at: gast.AST, fresh: bool = False) -> Stmts:
+        return [restore_marker(name, at)] if self.overwrites(name, fresh) else []
+
+    # -- assignments ----------------------------------------------------------------------
+    def assignment(self, s: gast.Assign) -> tuple[Stmts, Stmts]:
+        target = s.targets[0].id
+        primal = self.saving(target, s)
+        restore = self.restoring(target, s)
+        overwrites = self.overwrites(target)
+        self.defined.add(target)
+        adjoint: Stmts = []
+        value = s.value
+        if self.is_active(s.targets[0]):
+            new_value, contributions = self.contributions(target, value, s)
+            primal.append(assign(target, new_value, s) if new_value is not value else s)
+            adjoint += contributions
+            if overwrites:
+                adjoint.append(assign(self.adj(target), const(0.0), s))
+        else:
+            primal.append(s)
+        return primal, adjoint + restore
+
+    def contributions(self, target: str, value: gast.expr, at: gast.AST) -> tuple[gast.expr, Stmts]:
+        """The (possibly rewritten) primal value and the adjoint statements of ``target = value``."""
+        g = load(self.adj(target))
+        out: Stmts = []
+        if isinstance(value, gast.Name):
+            if self.is_active(value):
+                out.append(self.accumulate(value, g, at))
+        elif isinstance(value, gast.BinOp):
+            rule = rules.lookup(type(value.op))
+            if rule is not None:
+                out += self.apply_rule(rule, {"a": value.left, "b": value.right}, target, at)
+        elif isinstance(value, gast.UnaryOp):
+            rule = rules.lookup(type(value.op))
+            if rule is not None:
+                out += self.apply_rule(rule, {"a": value.operand}, target, at)
+        elif isinstance(value, gast.Call):
+            return self.call_contributions(target, value, at)
+        elif isinstance(value, gast.Subscript):
+            if self.is_active(value.value):
+                index = _index_value(value.slice)
+                helper = self.env.global_name("add_at", rules.TEMPLATE_GLOBALS["add_at"])
+                d = self.adj(value.value.id)
+                out.append(assign(d, call(load(helper), load(d), value.value, index, g), at))
+        elif isinstance(value, (gast.Tuple, gast.List)):
+            active = [(i, e) for i, e in enumerate(value.elts) if self.is_active(e)]
+            if active:
+                helper = self.env.global_name("unpack_adjoint", rules.TEMPLATE_GLOBALS["unpack_adjoint"])
+                parts = self.namer.fresh("g")
+                out.append(assign(parts, call(load(helper), g, const(len(value.elts))), at))
+                for i, e in active:
+                    part = gast.Subscript(value=load(parts), slice=const(i), ctx=gast.Load())
+                    out.append(self.accumulate(e, part, at))
+        elif isinstance(value, gast.Attribute):
+            if self.is_active(value.value):
+                raise self.refuse(at, f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
+                                  "compute the value with arithmetic or a function call instead")
+        return value, out
+
+    def apply_rule(self, rule: rules.Rule, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
+        out: Stmts = []
+        operands = [v for p, v in bound.items() if p in rule.adjoints and isinstance(v, gast.AST)]
+        all_scalar = self.kinds.scalars.issuperset({target}) and all(self.kinds.is_scalar(v) for v in operands)
+        for param, template in rule.adjoints.items():
+            arg = bound.get(param)
+            if not self.is_active(arg):
+                continue
+            expr = self.instantiate(rule, param, bound, target)
+            if rule.elementwise and param not in rule.sequence_args and not all_scalar:
+                helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
+                expr = call(load(helper), expr, arg)
+            out.append(self.accumulate(arg, expr, at))
+        return out
+
+    def instantiate(self, rule: rules.Rule, param: str, bound: dict[str, Any], target: str) -> gast.expr:
+        mapping: dict[str, gast.expr] = {"g": load(self.adj(target)), "out": load(target)}
+        for p in rule.params:
+            v = bound.get(p, rule.signature.parameters[p].default)
+            mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
+        return _Instantiate(mapping, self.env).visit(rule.template(param))
+
+    def call_contributions(self, target: str, value: gast.Call, at: gast.AST) -> tuple[gast.expr, Stmts]:
+        callee = self.env.callee(value)
+        assert callee is not None
+        active_args = [a for a in callee.differentiable_args() if self.is_active(a)]
+        if not active_args:
+            return value, []
+        if callee.kind == calls.RULE:
+            assert callee.rule is not None
+            return value, self.apply_rule(callee.rule, callee.bound, target, at)
+        if callee.kind == calls.USER:
+            return self.user_call(target, value, callee, at)
+        raise self.no_derivative(callee, at)
+
+    def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
+        return self.refuse(
+            at, f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
+            "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
+            NoDerivativeError,
+        )
+
+    def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> tuple[gast.expr, Stmts]:
+        active = [p for p, a in callee.bound.items() if self.is_active(a)]
+        kinds = [self.kinds.is_scalar(a) for a in callee.bound.values()]
+        fwd, bwd = self.env.split(callee, active, kinds)
+        stack = load(self.stack)
+        self.calls_helpers = True
+        primal = gast.Call(func=load(fwd), args=[stack] + list(value.args), keywords=list(value.keywords))
+        parts = [self.namer.fresh("g") for _ in active]
+        results: gast.expr = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
+        back = gast.Assign(targets=[results], value=call(load(bwd), stack, load(self.adj(target))),
+                           type_comment=None)
+        out: Stmts = [located(back, at)]
+        for p, part in zip(active, parts):
+            out.append(self.accumulate(callee.bound[p], load(part), at))
+        return primal, out
+
+    def check_effect_call(self, s: gast.Expr) -> None:
+        """A call made for its effect must not be able to change a differentiated value in place."""
+        callee = self.env.callee(s.value)
+        if callee is None or callee.kind in (calls.CONSTANT, calls.USER, calls.RULE):
+            return
+        if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in callee.bound.values()):
+            raise self.refuse(
+                s, f"calling `{callee.description}` with a differentiated value for its effect is not supported "
+                   "yet (it may change the value in place)",
+                "build a new value and assign it instead", NoDerivativeError)
+
+
+class _Instantiate(gast.NodeTransformer):
+    """Substitute a template's parameters and resolve its globals; fold ``x is None`` tests."""
+
+    def __init__(self, mapping: dict[str, gast.expr], env: Environment) -> None:
+        self.mapping = mapping
+        self.env = env
+
+    def visit_Name(self, node: gast.Name) -> gast.expr:
+        if node.id in self.mapping:
+            return copy.deepcopy(self.mapping[node.id])
+        if node.id in rules.TEMPLATE_GLOBALS:
+            return load(self.env.global_name(node.id, rules.TEMPLATE_GLOBALS[node.id]))
+        raise KeyError(f"template uses unknown name {node.id!r}")
+
+    def visit_IfExp(self, node: gast.IfExp) -> gast.expr:
+        self.generic_visit(node)
+        test = node.test
+        if isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.left, gast.Constant) \
+                and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None:
+            is_none = test.left.value is None
+            if isinstance(test.ops[0], gast.IsNot):
+                is_none = not is_none
+            return node.body if is_none else node.orelse
+        return node
+
+
+def _store(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _index_value(index: gast.expr) -> gast.expr:
+    """A subscript's index as a value: ``a:b`` becomes ``slice(a, b, None)``."""
+    if isinstance(index, gast.Slice):
+        return call("slice", *[p if p is not None else const(None) for p in (index.lower, index.upper, index.step)])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    return copy.deepcopy(index)
+
+
+def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> Sweeps:
+    """The primal and adjoint sweeps of ``fn`` (stack operations still as markers)."""
+    r = _Reverse(fn, activity, kinds, env)
+    primal, adjoint = r.block(fn.body)
+    result = fn.result
+    seeded = r.adj(result.id) if r.is_active(result) else None
+    adjoints = {name: r.adj(name) for name in sorted(activity.active)}
+    return Sweeps(primal, adjoint, seeded, r.stack, r.calls_helpers, adjoints)

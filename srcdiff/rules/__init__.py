@@ -1,0 +1,41 @@
+"""Derivative rules, one table per namespace, looked up by the object a call resolves to.
+
+>>> import math
+>>> lookup(math.sin).adjoints["x"]
+'g * math.cos(x)'
+>>> is_constant(len)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .builtin_functions import BUILTINS
+from .math_module import MATH
+from .operators import OPERATORS
+from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
+
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS]
+
+__all__ = ["Rule", "RuleTable", "rule", "lookup", "is_constant", "TABLES", "TEMPLATE_GLOBALS"]
+
+
+def lookup(fn: Any) -> Rule | None:
+    """The rule for callable (or operator type) ``fn``, if any table has one."""
+    for table in TABLES:
+        try:
+            found = table.rules.get(fn)
+        except TypeError:  # unhashable callables have no rules
+            return None
+        if found is not None:
+            return found
+    return None
+
+
+def is_constant(fn: Any) -> bool:
+    """True if ``fn``'s result never carries a derivative (``len``, ``math.floor``, ``//``)."""
+    try:
+        return any(fn in table.nondifferentiable for table in TABLES)
+    except TypeError:
+        return False

@@ -1,0 +1,22 @@
+"""Rules for Python builtins (``abs``, ``min``, ``max``, ``pow``, ``sum``, ``float``...)."""
+
+from __future__ import annotations
+
+
+
+from .table import RuleTable, rule
+
+BUILTINS = RuleTable("builtins")
+
+BUILTINS.define(abs, rule("x", x="g * (x > 0) - g * (x < 0)"))
+BUILTINS.define(float, rule("x=0.0", x="g"))
+BUILTINS.define(pow, rule("a, b, mod=None", a="g * b * a ** (b - 1)", b="g * out * log_or_zero(a)"))
+# min/max of two values (ties go to the first); of one sequence, to its first extreme element.
+BUILTINS.define(min, rule("a, b=None", sequences="a",
+                          a="one_hot_like(a, out, g) if b is None else g * (a <= b)", b="g * (b < a)"))
+BUILTINS.define(max, rule("a, b=None", sequences="a",
+                          a="one_hot_like(a, out, g) if b is None else g * (a >= b)", b="g * (b > a)"))
+BUILTINS.define(sum, rule("seq, start=0", sequences="seq", seq="fill_like(seq, g)", start="g"))
+
+BUILTINS.constant(int, round, bool, len, range, str, repr, print, isinstance, issubclass, type, id, hash,
+                  callable, any, all, ord, chr, format, sorted)

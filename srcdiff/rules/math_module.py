@@ -1,0 +1,54 @@
+"""Rules for the ``math`` module (scalars only, so no broadcasting)."""
+
+from __future__ import annotations
+
+import math
+
+from .table import RuleTable, rule
+
+MATH = RuleTable("math")
+
+
+
+for fn, r in {
+    math.sin: rule("x", x="g * math.cos(x)"),
+    math.cos: rule("x", x="-g * math.sin(x)"),
+    math.tan: rule("x", x="g * (1.0 + out * out)"),
+    math.asin: rule("x", x="g / math.sqrt(1.0 - x * x)"),
+    math.acos: rule("x", x="-g / math.sqrt(1.0 - x * x)"),
+    math.atan: rule("x", x="g / (1.0 + x * x)"),
+    math.atan2: rule("y, x", y="g * x / (x * x + y * y)", x="-g * y / (x * x + y * y)"),
+    math.sinh: rule("x", x="g * math.cosh(x)"),
+    math.cosh: rule("x", x="g * math.sinh(x)"),
+    math.tanh: rule("x", x="g * (1.0 - out * out)"),
+    math.asinh: rule("x", x="g / math.sqrt(x * x + 1.0)"),
+    math.acosh: rule("x", x="g / math.sqrt(x * x - 1.0)"),
+    math.atanh: rule("x", x="g / (1.0 - x * x)"),
+    math.exp: rule("x", x="g * out"),
+    math.expm1: rule("x", x="g * (out + 1.0)"),
+    math.log: rule("x, base=None",
+                   x="g / x if base is None else g / (x * math.log(base))",
+                   base="-g * out / (base * math.log(base))"),
+    math.log2: rule("x", x="g / (x * math.log(2.0))"),
+    math.log10: rule("x", x="g / (x * math.log(10.0))"),
+    math.log1p: rule("x", x="g / (1.0 + x)"),
+    math.sqrt: rule("x", x="g / (2.0 * out)"),
+    math.pow: rule("a, b", a="g * b * a ** (b - 1.0)", b="g * out * log_or_zero(a)"),
+    math.hypot: rule("x, y", x="g * x / out", y="g * y / out"),
+    math.fabs: rule("x", x="g * math.copysign(1.0, x) if x != 0.0 else 0.0 * g"),
+    math.copysign: rule("x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)"),
+    math.erf: rule("x", x="g * 1.1283791670955126 * math.exp(-x * x)"),
+    math.erfc: rule("x", x="-g * 1.1283791670955126 * math.exp(-x * x)"),
+    math.degrees: rule("x", x="g * 57.29577951308232"),
+    math.radians: rule("x", x="g * 0.017453292519943295"),
+    math.fmod: rule("x, y", x="g", y="-g * math.trunc(x / y)"),
+    math.ldexp: rule("x, i", x="g * 2.0 ** i"),
+}.items():
+    MATH.define(fn, r)
+
+if hasattr(math, "cbrt"):  # Python 3.11+
+    MATH.define(math.cbrt, rule("x", x="g / (3.0 * out * out)"))
+    MATH.define(math.exp2, rule("x", x="g * out * 0.6931471805599453"))
+
+MATH.constant(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
+              math.factorial, math.comb, math.perm, math.gcd, math.isqrt)

@@ -1,0 +1,24 @@
+"""Rules for Python's arithmetic operators, keyed by gast operator node type.
+
+They hold for floats and ints and, with numpy broadcasting, for arrays.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .table import RuleTable, rule
+
+OPERATORS = RuleTable("operators")
+
+OPERATORS.define(gast.Add, rule("a, b", a="g", b="g"))
+OPERATORS.define(gast.Sub, rule("a, b", a="g", b="-g"))
+OPERATORS.define(gast.Mult, rule("a, b", a="g * b", b="g * a"))
+OPERATORS.define(gast.Div, rule("a, b", a="g / b", b="-g * out / b"))
+OPERATORS.define(gast.Mod, rule("a, b", a="g", b="-g * (a // b)"))
+OPERATORS.define(gast.Pow, rule("a, b", a="g * b * a ** (b - 1)", b="g * out * log_or_zero(a)"))
+OPERATORS.define(gast.USub, rule("a", a="-g"))
+OPERATORS.define(gast.UAdd, rule("a", a="g"))
+# Integer-valued or bitwise: the result is piecewise constant.
+OPERATORS.constant(gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift,
+                   gast.Invert, gast.Not)

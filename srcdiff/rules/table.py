@@ -1,0 +1,105 @@
+"""What a derivative rule is: a signature plus one small template per argument.
+
+A template is a Python expression giving the contribution of one output
+adjoint ``g`` to the adjoint of that argument.  Inside a template, ``out`` is
+the primitive's result, the parameter names are its arguments, and ``math``,
+``np`` (the array library alias) and the runtime helpers are available::
+
+    sin = rule("x", x="g * math.cos(x)")
+
+For an *elementwise* rule the template is linear in ``g`` and equals
+``g * ∂out/∂arg``, so forward mode reuses it with ``g`` replaced by the
+argument's tangent.  Rules know nothing about the transforms that apply them.
+
+>>> r = rule("a, b", a="g * b", b="g * a")
+>>> sorted(r.adjoints), r.params
+(['a', 'b'], ('a', 'b'))
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Mapping
+
+import gast
+import numpy
+
+from .. import runtime
+
+#: Global names a template may use, and what they refer to.
+TEMPLATE_GLOBALS: dict[str, Any] = {"math": math, "np": numpy, **runtime.TEMPLATE_HELPERS}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A derivative rule: parameter list, defaults and per-argument adjoint templates."""
+
+    signature: inspect.Signature
+    adjoints: Mapping[str, str]
+    elementwise: bool = True  # contributions broadcast like the arguments (need unbroadcasting)
+    sequence_args: frozenset[str] = field(default_factory=frozenset)  # arguments that are sequences
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.signature.parameters)
+
+    def template(self, param: str) -> gast.expr:
+        """A fresh copy of the parsed template for ``param``."""
+        return _parse(self.adjoints[param])
+
+    def bind(self, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """Map call arguments to parameter names (with defaults); None if they don't fit."""
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError:
+            return None
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+
+def rule(signature: str, *, elementwise: bool = True, sequences: str = "", **adjoints: str) -> Rule:
+    """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name."""
+    sig = _signature(signature)
+    unknown = set(adjoints) - set(sig.parameters)
+    if unknown:
+        raise ValueError(f"templates for parameters not in ({signature}): {sorted(unknown)}")
+    for text in adjoints.values():
+        _parse(text)  # fail at import time on a malformed template
+    seq = frozenset(s.strip() for s in sequences.split(",") if s.strip())
+    return Rule(sig, dict(adjoints), elementwise, seq)
+
+
+def _signature(text: str) -> inspect.Signature:
+    namespace: dict[str, Any] = {}
+    exec(f"def _rule({text}): pass", {"math": math}, namespace)
+    return inspect.signature(namespace["_rule"])
+
+
+@lru_cache(maxsize=None)
+def _parsed(text: str) -> gast.expr:
+    return gast.parse(text).body[0].value
+
+
+def _parse(text: str) -> gast.expr:
+    import copy
+
+    return copy.deepcopy(_parsed(text))
+
+
+@dataclass
+class RuleTable:
+    """Rules for one namespace: callables (or operator node types) to rules, plus the
+    callables that have no derivative at all (their results are constants)."""
+
+    name: str
+    rules: dict[Any, Rule] = field(default_factory=dict)
+    nondifferentiable: set[Any] = field(default_factory=set)
+
+    def define(self, fn: Any, r: Rule) -> None:
+        self.rules[fn] = r
+
+    def constant(self, *fns: Any) -> None:
+        self.nondifferentiable.update(fns)

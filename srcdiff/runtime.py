@@ -1,0 +1,168 @@
+"""The few helpers generated code calls.
+
+Plain arithmetic is always inlined; these cover what is not one expression:
+summing a broadcast adjoint back to its operand's shape, adjoints of
+sequences, and shaping the final gradients.  Adjoints start as the float
+``0.0``, which every helper accepts as "zero of any shape".
+
+>>> unbroadcast(np.ones((3, 2)), np.zeros(2))
+array([3., 3.])
+>>> add_at(0.0, [1.0, 2.0, 3.0], 1, 5.0)
+[0.0, 5.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+_SCALARS = (float, int, bool, np.number, np.bool_)
+
+
+def unbroadcast(g: Any, like: Any) -> Any:
+    """Sum ``g`` over the axes along which ``like`` was broadcast to ``g``'s shape."""
+    g_shape = np.shape(g)
+    shape = np.shape(like)
+    if g_shape == shape:
+        return g
+    if not shape:
+        return np.sum(g)
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
+    g = np.sum(g, axis=axes, keepdims=True)
+    return np.reshape(g, shape)
+
+
+class SeqAdjoint(list):
+    """The adjoint of a list or tuple: one adjoint per element, added elementwise."""
+
+    def __add__(self, other: Any) -> SeqAdjoint:  # type: ignore[override]
+        if isinstance(other, list):
+            return SeqAdjoint(a + b for a, b in zip(self, other))
+        if _is_zero(other):
+            return SeqAdjoint(self)
+        return NotImplemented
+
+    def __radd__(self, other: Any) -> SeqAdjoint:
+        return self.__add__(other)
+
+    def __neg__(self) -> SeqAdjoint:
+        return SeqAdjoint(-a for a in self)
+
+    def __mul__(self, other: Any) -> SeqAdjoint:  # type: ignore[override]
+        return SeqAdjoint(a * other for a in self)
+
+    __rmul__ = __mul__
+
+
+def _is_zero(x: Any) -> bool:
+    return isinstance(x, _SCALARS) and x == 0
+
+
+def zeros_for(value: Any) -> Any:
+    """A zero adjoint with ``value``'s structure."""
+    if isinstance(value, (list, tuple)):
+        return SeqAdjoint(zeros_for(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return np.zeros(value.shape, dtype=_grad_dtype(value))
+    return 0.0
+
+
+def add_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
+    """``adj`` plus ``g`` placed at ``value[index]`` (the adjoint of reading ``value[index]``)."""
+    if _is_zero(g):
+        return adj
+    if isinstance(value, (list, tuple, range)):
+        out = SeqAdjoint(adj) if isinstance(adj, list) else zeros_for(list(value))
+        if isinstance(index, slice):
+            for i, gi in zip(range(*index.indices(len(value))), g):
+                out[i] = out[i] + gi
+        else:
+            out[index] = out[index] + g
+        return out
+    out = np.array(adj, dtype=_grad_dtype(value), copy=True) if np.ndim(adj) else zeros_for(np.asarray(value))
+    np.add.at(out, index, g)
+    return out
+
+
+def unpack_adjoint(g: Any, n: int) -> list[Any]:
+    """The ``n`` element adjoints of a tuple's adjoint ``g`` (zeros if nothing reached it)."""
+    if isinstance(g, (list, tuple)):
+        return list(g)
+    return [0.0] * n
+
+
+def fill_like(seq: Any, g: Any) -> Any:
+    """The adjoint of ``sum(seq)``: every element receives ``g``."""
+    if isinstance(seq, (list, tuple)):
+        return SeqAdjoint(g for _ in seq)
+    return np.broadcast_to(g, np.shape(seq)).copy() if np.ndim(seq) else g
+
+
+def one_hot_like(seq: Any, out: Any, g: Any) -> Any:
+    """The adjoint of ``min(seq)`` / ``max(seq)``: ``g`` at the first element equal to ``out``."""
+    if isinstance(seq, (list, tuple)):
+        return add_at(0.0, seq, list(seq).index(out), g)
+    seq = np.asarray(seq)
+    flat = int(np.argmax(seq == out))
+    return add_at(0.0, seq, np.unravel_index(flat, seq.shape)[0] if seq.ndim > 1 else flat, g)
+
+
+def log_or_zero(x: Any) -> Any:
+    """``log(x)`` where ``x > 0``, else 0: the exponent's partial of ``x ** y`` (0 ** y has 0 there)."""
+    if isinstance(x, _SCALARS):
+        return math.log(x) if x > 0 else 0.0
+    x = np.asarray(x)
+    return np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), 0.0)
+
+
+def _grad_dtype(value: Any) -> Any:
+    dtype = np.asarray(value).dtype
+    return dtype if np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.complexfloating) else np.float64
+
+
+def grad_like(adj: Any, value: Any) -> Any:
+    """Shape a final adjoint like the argument it belongs to: float for numbers, an array of
+    the argument's shape for arrays, the same container type for lists and tuples."""
+    if isinstance(value, bool):
+        return float(adj) if _is_zero(adj) or isinstance(adj, _SCALARS) else adj
+    if isinstance(value, (int, float)):
+        return float(adj) if isinstance(adj, _SCALARS) else adj
+    if isinstance(value, (list, tuple)):
+        parts = adj if isinstance(adj, list) else [0.0] * len(value)
+        return type(value)(grad_like(a, v) for a, v in zip(parts, value))
+    if isinstance(value, np.ndarray):
+        out = np.broadcast_to(np.asarray(adj, dtype=_grad_dtype(value)), value.shape)
+        return np.array(out)
+    if isinstance(value, np.number):
+        return np.asarray(adj, dtype=_grad_dtype(value))[()]
+    return adj
+
+
+class OutputNotScalar(Exception):
+    """Raised by :func:`check_scalar` and turned into an ``OutputError`` by the API."""
+
+
+def check_scalar(value: Any) -> None:
+    """Refuse outputs ``grad`` cannot seed: non-numbers and arrays with more than one element."""
+    if isinstance(value, _SCALARS) and not isinstance(value, bool):
+        return
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
+        return
+    raise OutputNotScalar(value)
+
+
+#: Helpers templates may call by name.
+TEMPLATE_HELPERS: dict[str, Any] = {
+    "unbroadcast": unbroadcast,
+    "add_at": add_at,
+    "unpack_adjoint": unpack_adjoint,
+    "fill_like": fill_like,
+    "one_hot_like": one_hot_like,
+    "log_or_zero": log_or_zero,
+    "grad_like": grad_like,
+    "check_scalar": check_scalar,
+    "zeros_for": zeros_for,
+}

@@ -1,0 +1,96 @@
+"""Small builders and predicates for gast nodes, shared by the passes.
+
+>>> import astor
+>>> astor.to_source(gast.gast_to_ast(gast.Module([assign("y", binop(load("x"), gast.Mult(), const(2.0)))], [])))
+'y = x * 2.0\\n'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import gast
+
+
+def load(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def const(value: Any) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target: str, value: gast.expr, at: gast.AST | None = None) -> gast.Assign:
+    node = gast.Assign(targets=[store(target)], value=value, type_comment=None)
+    return located(node, at)
+
+
+def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def call(func: gast.expr | str, *args: gast.expr, **keywords: gast.expr) -> gast.Call:
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def dotted(path: str) -> gast.expr:
+    """``"a.b.c"`` as a load of that attribute chain."""
+    head, *rest = path.split(".")
+    node: gast.expr = load(head)
+    for attr in rest:
+        node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
+    return node
+
+
+def if_(test: gast.expr, body: list[gast.stmt], orelse: list[gast.stmt], at: gast.AST | None = None) -> gast.If:
+    return located(gast.If(test=test, body=body, orelse=orelse), at)
+
+
+def expr_stmt(value: gast.expr, at: gast.AST | None = None) -> gast.Expr:
+    return located(gast.Expr(value=value), at)
+
+
+def located(node: Any, at: gast.AST | None) -> Any:
+    """Give ``node`` the line of ``at`` so later passes can point at the user's line."""
+    if at is not None and hasattr(at, "lineno"):
+        node.lineno = at.lineno
+        node.col_offset = getattr(at, "col_offset", 0)
+    return node
+
+
+def is_atom(node: gast.AST) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def loaded_names(node: gast.AST) -> set[str]:
+    """Names read anywhere inside ``node``."""
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def stored_names(nodes: Iterable[gast.AST]) -> set[str]:
+    """Names written anywhere inside ``nodes`` (assignment and loop targets)."""
+    out: set[str] = set()
+    for node in nodes:
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+def dotted_path(node: gast.AST) -> str | None:
+    """``"np.linalg.norm"`` for that attribute chain; None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
