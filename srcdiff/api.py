@@ -195,15 +195,14 @@ def source(fn: Any) -> str:
     """The generated Python source of a function srcdiff returned.
 
         >>> import srcdiff
-        >>> def f(x):
+        >>> def f(x: float):
         ...     return 3.0 * x
         >>> print(srcdiff.source(srcdiff.grad(f)), end="")
-        def grad_f(x):
+        def grad_f(x: float):
             _t1 = 3.0 * x
             d_t1 = 1.0
-            dx = 0.0
-            dx = dx + unbroadcast(d_t1 * 3.0, x)
-            return grad_like(dx, x)
+            dx = d_t1 * 3.0
+            return dx
     """
     if isinstance(fn, GradFunction):
         return fn.source

@@ -11,7 +11,7 @@ The normal form (every later pass relies on it):
 * ``while <test>:`` with the original test, and ``for i in <range>:`` where the
   range is a name or a ``range(...)`` of atoms; all other loops are lowered to
   index loops over ``range(len(seq))``.
-* ``break`` only as the last statement of a loop body, as ``if c: break``;
+* ``break`` only as the last statement of a loop body, as ``if flag: break``;
   every other ``break``, ``continue`` and ``return`` sets a flag and the
   statements after it are guarded by ``if not flag``.
 * A single exit: the result is an atom, returned after the last statement.
@@ -39,7 +39,8 @@ def f(x):
             _returned = True
         if _returned:
             break
-    if not _returned:
+    _c2 = not _returned
+    if _c2:
         _ret = x
     return _ret
 <BLANKLINE>
@@ -199,8 +200,8 @@ class _Normalizer:
                 guarded, rest_flags = self.block(rest, loop)
                 flags |= rest_flags
                 if guarded:
-                    cond = self.condition(_any_of(sorted(set_here)), out, stmt)
-                    out.append(if_(load(cond), [], guarded, stmt))
+                    cond = self.condition(_none_of(sorted(set_here)), out, stmt)
+                    out.append(if_(load(cond), guarded, [], stmt))
                 break
         return out, flags
 
@@ -297,9 +298,8 @@ class _Normalizer:
         if loop.continue_flag:
             stmts.insert(0, assign(loop.continue_flag, const(False), at))
         exits = sorted(f for f in flags if f in (loop.break_flag, self.returned_flag))
-        if exits:
-            cond = self.condition(_any_of(exits), stmts, at)
-            stmts.append(if_(load(cond), [located(gast.Break(), at)], [], at))
+        if exits:  # the only `break` left; the adjoint sweep never replays it, so no copy of the test
+            stmts.append(if_(_any_of(exits), [located(gast.Break(), at)], [], at))
         outward = {f for f in flags if f == self.returned_flag}
         return stmts, loop, outward
 
@@ -311,8 +311,8 @@ class _Normalizer:
             outward |= flags
             stops = [f for f in (loop.break_flag, self.returned_flag) if f and (f == loop.break_flag or f in outward)]
             if stops:
-                cond = self.condition(_any_of(stops), out, s)
-                out.append(if_(load(cond), [], orelse, s))
+                cond = self.condition(_none_of(stops), out, s)
+                out.append(if_(load(cond), orelse, [], s))
             else:
                 out.extend(orelse)
 
@@ -560,6 +560,10 @@ def _any_of(flags: list[str]) -> gast.expr:
     return gast.BoolOp(op=gast.Or(), values=[load(f) for f in flags])
 
 
+def _none_of(flags: list[str]) -> gast.expr:
+    return gast.UnaryOp(op=gast.Not(), operand=_any_of(flags))
+
+
 def _is_pure_test(e: gast.BoolOp) -> bool:
     """``a < b and c > d``: every operand is itself a truth value."""
     return all(isinstance(v, (gast.Compare, gast.BoolOp)) or
@@ -596,7 +600,8 @@ def _drop_unread_flags(body: list[gast.stmt], control: set[str]) -> list[gast.st
                 s.body, s.orelse = keep(s.body), keep(s.orelse)
                 if isinstance(s, gast.If) and not (s.body or s.orelse):
                     continue
-                s.body = s.body or [gast.Pass()]
+                if not isinstance(s, gast.If):
+                    s.body = s.body or [gast.Pass()]
             kept.append(s)
         return kept
 

@@ -24,6 +24,7 @@ from .calls import Callee, resolve
 from .capture import capture
 from .emit import compile_function, to_source
 from .normalize import NormalizedFunction, normalize
+from .optimize import lazy_adjoints
 from .rules import TEMPLATE_GLOBALS
 from .syntax import assign, call, const, load, stored_names
 
@@ -166,7 +167,8 @@ def _prologue(placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFun
               extra_undefined: list[str] = ()) -> list[gast.stmt]:  # type: ignore[assignment]
     """``x = None`` for saved names that may not exist yet, and the stack."""
     out: list[gast.stmt] = []
-    for name in list(placed.saved) + [n for n in extra_undefined if n not in placed.saved]:
+    undefined = [n for n in placed.saved if n in sweeps.maybe_undefined]
+    for name in undefined + [n for n in extra_undefined if n not in undefined]:
         if name not in norm.params:
             out.append(assign(name, const(None)))
     if placed.saved or sweeps.calls_helpers:
@@ -204,14 +206,16 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
                 grads.append(load(d))
             else:
                 grads.append(call(load(env.global_name("grad_like", TEMPLATE_GLOBALS["grad_like"])), load(d), load(p)))
+        backward: list[gast.stmt] = []
         if sweeps.seeded is not None:
-            body.append(assign(sweeps.seeded, const(1.0)))
-        body += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in wrt if p in sweeps.adjoints})
-        body += placed.adjoint
+            backward.append(assign(sweeps.seeded, const(1.0)))
+        backward += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in wrt if p in sweeps.adjoints})
+        backward += placed.adjoint
         out: gast.expr = gast.Tuple(elts=grads, ctx=gast.Load()) if as_tuple else grads[0]
         if with_value:
             out = gast.Tuple(elts=[copy.deepcopy(result), out], ctx=gast.Load())
-        body.append(gast.Return(value=out))
+        backward.append(gast.Return(value=out))
+        body += lazy_adjoints(backward)
         prefix = "value_and_grad" if with_value else "grad"
         tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), copy.deepcopy(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
@@ -267,9 +271,10 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
         pop = call(gast.Attribute(value=load(sweeps.stack), attr="pop", ctx=gast.Load()))
         bwd_body.append(gast.Assign(targets=[target], value=pop, type_comment=None))
     grads = [load(sweeps.adjoints[p]) if p in sweeps.adjoints else const(0.0) for p in active]
-    bwd_body += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints})
-    bwd_body += placed.adjoint
-    bwd_body.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
+    backward = _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints})
+    backward += placed.adjoint
+    backward.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
+    bwd_body += lazy_adjoints(backward)
 
     cells = {**norm.captured.cells, **env.cells}
     fwd_tree = _function(norm.namer.prefer(f"{norm.name}_fwd"), fwd_args, fwd_body)

@@ -44,6 +44,7 @@ class Sweeps:
     seeded: str | None  # adjoint name that receives the output's adjoint (None: output inactive)
     stack: str  # name of the list that carries saved values from the primal to the adjoint sweep
     calls_helpers: bool  # the sweeps pass the stack to helpers' recording versions
+    maybe_undefined: set[str]  # saved names that may not exist when first saved
     adjoints: dict[str, str] = field(default_factory=dict)  # active variable -> adjoint name
 
 
@@ -70,6 +71,9 @@ class _Reverse:
         self.env = env
         self.namer = fn.namer
         self.defined = set(fn.params)  # names assigned by some statement already walked
+        self.surely_defined = set(fn.params)  # ... by a statement that certainly ran
+        self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
+        self.nesting = 0
         self.in_loop = 0
         self.stack = self.namer.prefer("_stack")
         self.calls_helpers = False
@@ -112,8 +116,10 @@ class _Reverse:
         if isinstance(s, gast.If):
             if s.body and isinstance(s.body[-1], gast.Break):  # the loop exit test
                 return [s], []
+            self.nesting += 1
             body_p, body_a = self.block(s.body)
             else_p, else_a = self.block(s.orelse)
+            self.nesting -= 1
             adjoint = [if_(s.test, body_a, else_a, s)] if body_a or else_a else []
             return [if_(s.test, body_p, else_p, s)], adjoint
         if isinstance(s, gast.While):
@@ -127,10 +133,9 @@ class _Reverse:
 
     def while_loop(self, s: gast.While) -> tuple[Stmts, Stmts]:
         count = self.namer.fresh("n")
-        self.in_loop += 1
-        body_p, body_a = self.block(s.body)
-        self.in_loop -= 1
         primal = self.saving(count, s, fresh=True) + [assign(count, const(0), s)]
+        self.defines(count)
+        body_p, body_a = self.loop_body(s.body)
         step = assign(count, binop(load(count), gast.Add(), const(1)), s)
         primal.append(located(gast.While(test=s.test, body=[step] + body_p, orelse=[]), s))
         adjoint: Stmts = []
@@ -142,7 +147,6 @@ class _Reverse:
     def for_loop(self, s: gast.For) -> tuple[Stmts, Stmts]:
         index = s.target.id
         save_index, restore_index = self.saving(index, s), self.restoring(index, s)
-        self.defined.add(index)
         breaks = any(isinstance(x, gast.Break) for x in gast.walk(gast.Module(body=s.body, type_ignores=[])))
         primal: Stmts = save_index
         iterable = s.iter
@@ -150,15 +154,16 @@ class _Reverse:
             # the body changes what the range was made of: keep the range object itself
             rng = self.namer.fresh("r")
             primal += self.saving(rng, s, fresh=True) + [assign(rng, iterable, s)]
+            self.defines(rng)
             iterable = load(rng)
-        self.in_loop += 1
-        body_p, body_a = self.block(s.body)
-        self.in_loop -= 1
-        adjoint: Stmts = []
-        backwards = copy.deepcopy(iterable)
         if breaks:
             count = self.namer.fresh("n")
             primal += self.saving(count, s, fresh=True) + [assign(count, const(0), s)]
+            self.defines(count)
+        body_p, body_a = self.loop_body(s.body, index)
+        adjoint: Stmts = []
+        backwards = copy.deepcopy(iterable)
+        if breaks:
             body_p.insert(0, assign(count, binop(load(count), gast.Add(), const(1)), s))
             backwards = gast.Subscript(value=backwards, slice=gast.Slice(lower=None, upper=load(count), step=None),
                                        ctx=gast.Load())
@@ -172,8 +177,27 @@ class _Reverse:
                                             orelse=[], type_comment=None), s))
         return primal, adjoint + adjoint_tail + restore_index
 
+    def loop_body(self, body: Stmts, index: str | None = None) -> tuple[Stmts, Stmts]:
+        self.in_loop += 1
+        self.nesting += 1
+        if index is not None:
+            self.defines(index)
+        result = self.block(body)
+        self.nesting -= 1
+        self.in_loop -= 1
+        return result
+
     def saving(self, name: str, at: gast.AST, fresh: bool = False) -> Stmts:
-        return [save_marker(name, at)] if self.overwrites(name, fresh) else []
+        if not self.overwrites(name, fresh):
+            return []
+        if name not in self.surely_defined:
+            self.maybe_undefined.add(name)
+        return [save_marker(name, at)]
+
+    def defines(self, name: str) -> None:
+        self.defined.add(name)
+        if not self.nesting:
+            self.surely_defined.add(name)
 
     def restoring(self, name: str, at: gast.AST, fresh: bool = False) -> Stmts:
         return [restore_marker(name, at)] if self.overwrites(name, fresh) else []
@@ -184,7 +208,7 @@ class _Reverse:
         primal = self.saving(target, s)
         restore = self.restoring(target, s)
         overwrites = self.overwrites(target)
-        self.defined.add(target)
+        self.defines(target)
         adjoint: Stmts = []
         value = s.value
         if self.is_active(s.targets[0]):
@@ -351,4 +375,4 @@ def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Env
     result = fn.result
     seeded = r.adj(result.id) if r.is_active(result) else None
     adjoints = {name: r.adj(name) for name in sorted(activity.active)}
-    return Sweeps(primal, adjoint, seeded, r.stack, r.calls_helpers, adjoints)
+    return Sweeps(primal, adjoint, seeded, r.stack, r.calls_helpers, r.maybe_undefined, adjoints)
