@@ -17,7 +17,7 @@ import math
 import srcdiff
 
 
-def f(x):
+def f(x: float) -> float:
     a = x**2
     b = math.exp(a)
     c = a + b
@@ -26,7 +26,7 @@ def f(x):
     return d + e
 
 
-def g(x, y):
+def g(x: float, y: float) -> float:
     return 2 * x - y
 
 

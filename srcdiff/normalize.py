@@ -6,7 +6,8 @@ The normal form (every later pass relies on it):
   (name or constant), one operator on atoms, a call whose arguments are atoms,
   a subscript or attribute of an atom, a tuple/list of atoms, or a *test*
   expression (comparison, ``not``, boolean operators) whose value is never
-  differentiated.  The target never appears in its own right-hand side.
+  differentiated.  The target never appears in its own right-hand side, except
+  in an accumulation ``x = x + e`` / ``x = x - e``.
 * ``if c:`` where ``c`` is a name assigned just before, never reassigned inside.
 * ``while <test>:`` with the original test, and ``for i in <range>:`` where the
   range is a name or a ``range(...)`` of atoms; all other loops are lowered to
@@ -411,7 +412,7 @@ class _Normalizer:
     def assign_target(self, target: gast.expr, value: gast.expr, out: list[gast.stmt], at: gast.AST) -> None:
         if isinstance(target, gast.Name):
             prim = self.primitive(value, out, at)
-            if target.id in loaded_names(prim):
+            if target.id in loaded_names(prim) and not is_accumulation(target.id, prim):
                 tmp = self.namer.fresh("t")
                 out.append(assign(tmp, prim, at))
                 prim = load(tmp)
@@ -552,6 +553,13 @@ class _Normalizer:
                 block.append(if_(load(cond), [], inner, at))
             block = inner
         return result
+
+
+def is_accumulation(target: str, value: gast.expr) -> bool:
+    """``target + e`` or ``target - e`` with ``e`` another atom: the adjoint of ``target`` passes through."""
+    return isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
+        and isinstance(value.left, gast.Name) and value.left.id == target \
+        and not (isinstance(value.right, gast.Name) and value.right.id == target)
 
 
 def _any_of(flags: list[str]) -> gast.expr:

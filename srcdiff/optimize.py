@@ -7,8 +7,9 @@ zero store nobody reads before it is overwritten can go::
     dx = 0.0                          dx = d_t1 * 3.0
     dx = dx + d_t1 * 3.0      ->
 
-Branches are rewritten with what is known on entry; loop bodies are not (a
-later iteration needs the accumulation), so the pass only ever removes work.
+Branches are rewritten with what is known on entry, loop bodies with what is
+zero at the start of every iteration (zero before the loop and reset again by
+the end of the body), so the pass only ever removes work.
 
 >>> import gast
 >>> from srcdiff.emit import to_source
@@ -50,7 +51,7 @@ def _accumulation(s: gast.stmt) -> tuple[str, gast.expr] | None:
     return None
 
 
-def _assign_first(stmts: list[gast.stmt], zero: set[str]) -> set[str]:
+def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True) -> set[str]:
     """Rewrite accumulations into names known to be zero; return what is zero afterwards."""
     zero = set(zero)
     for s in stmts:
@@ -60,13 +61,24 @@ def _assign_first(stmts: list[gast.stmt], zero: set[str]) -> set[str]:
             continue
         acc = _accumulation(s)
         if acc is not None and acc[0] in zero:
-            s.value = acc[1]
+            if rewrite:
+                s.value = acc[1]
             zero.discard(acc[0])
             continue
         if isinstance(s, gast.If):
-            zero = _assign_first(s.body, zero) & _assign_first(s.orelse, zero)
-            continue
-        zero -= _writes(s)
+            zero = _assign_first(s.body, zero, rewrite) & _assign_first(s.orelse, zero, rewrite)
+        elif isinstance(s, (gast.For, gast.While)):
+            # zero at every iteration's start: zero before the loop and again at the body's end
+            entry = zero - _writes(s.target) if isinstance(s, gast.For) else set(zero)
+            while True:
+                narrowed = entry & _assign_first(s.body, entry, rewrite=False)
+                if narrowed == entry:
+                    break
+                entry = narrowed
+            end = _assign_first(s.body, entry, rewrite)
+            zero = zero & end
+        else:
+            zero -= _writes(s)
     return zero
 
 

@@ -28,7 +28,7 @@ from .activity import Activity
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
-from .normalize import NormalizedFunction
+from .normalize import NormalizedFunction, is_accumulation
 from .record import restore_marker, save_marker
 from .syntax import assign, binop, call, const, if_, load, located, stored_names
 
@@ -211,6 +211,8 @@ class _Reverse:
         self.defines(target)
         adjoint: Stmts = []
         value = s.value
+        if is_accumulation(target, value):
+            return primal + [s], self.accumulation(target, value, s) + restore + self.reshape_adjoint(target, s)
         if self.is_active(s.targets[0]):
             new_value, contributions = self.contributions(target, value, s)
             primal.append(assign(target, new_value, s) if new_value is not value else s)
@@ -220,6 +222,28 @@ class _Reverse:
         else:
             primal.append(s)
         return primal, adjoint + restore
+
+    def accumulation(self, target: str, value: gast.BinOp, at: gast.AST) -> Stmts:
+        """``x = x + e``: the adjoint of the old ``x`` is the adjoint of the new one; ``e`` gets ``±dx``."""
+        e = value.right
+        if not (self.is_active(load(target)) and self.is_active(e)):
+            return []
+        g: gast.expr = load(self.adj(target))
+        if not self.all_scalar(target, [e]):
+            g = call(load(self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])), g, e)
+        d = self.adj(e.id)
+        return [assign(d, binop(load(d), type(value.op)(), g), at)]
+
+    def reshape_adjoint(self, target: str, at: gast.AST) -> Stmts:
+        """After ``x = x + e`` broadcast ``x`` to a larger shape, sum its adjoint back to the old one."""
+        if self.all_scalar(target, []) or not self.is_active(load(target)):
+            return []
+        helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
+        d = self.adj(target)
+        return [assign(d, call(load(helper), load(d), load(target)), at)]
+
+    def all_scalar(self, target: str, operands: list[gast.expr]) -> bool:
+        return self.kinds.is_scalar(load(target)) and all(self.kinds.is_scalar(v) for v in operands)
 
     def contributions(self, target: str, value: gast.expr, at: gast.AST) -> tuple[gast.expr, Stmts]:
         """The (possibly rewritten) primal value and the adjoint statements of ``target = value``."""
@@ -262,7 +286,7 @@ class _Reverse:
     def apply_rule(self, rule: rules.Rule, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
         out: Stmts = []
         operands = [v for p, v in bound.items() if p in rule.adjoints and isinstance(v, gast.AST)]
-        all_scalar = self.kinds.scalars.issuperset({target}) and all(self.kinds.is_scalar(v) for v in operands)
+        all_scalar = self.all_scalar(target, operands)
         for param, template in rule.adjoints.items():
             arg = bound.get(param)
             if not self.is_active(arg):
@@ -342,6 +366,25 @@ class _Instantiate(gast.NodeTransformer):
         if node.id in rules.TEMPLATE_GLOBALS:
             return load(self.env.global_name(node.id, rules.TEMPLATE_GLOBALS[node.id]))
         raise KeyError(f"template uses unknown name {node.id!r}")
+
+    def visit_BinOp(self, node: gast.BinOp) -> gast.expr:
+        """Fold what a constant argument makes trivial: ``2 - 1``, ``x ** 1``, ``g * 1``."""
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        numbers = (int, float)
+        if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
+                and type(left.value) in numbers and type(right.value) in numbers \
+                and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult)):
+            op = {gast.Add: float.__add__, gast.Sub: float.__sub__, gast.Mult: float.__mul__}[type(node.op)]
+            value = op(float(left.value), right.value)
+            return const(int(value) if type(left.value) is int and type(right.value) is int else value)
+        if isinstance(right, gast.Constant) and type(right.value) in numbers and right.value == 1 \
+                and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+            return left
+        if isinstance(left, gast.Constant) and type(left.value) in numbers and left.value == 1 \
+                and isinstance(node.op, gast.Mult):
+            return right
+        return node
 
     def visit_IfExp(self, node: gast.IfExp) -> gast.expr:
         self.generic_visit(node)
