@@ -80,11 +80,13 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
         )
     try:
         lines, first_line = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as err:
+    except (OSError, TypeError):
+        where = "was made by exec, typed at the prompt or piped through stdin" if filename.startswith("<") \
+            else "comes from a file that is no longer readable"
         raise SourceUnavailableError(
             name, filename, code.co_firstlineno,
-            f"its source cannot be read ({err})",
-            "define the function in a file (not with exec or in an interactive prompt without source)",
+            f"its source cannot be read: Python keeps no source for a function that {where}",
+            "define the function in a .py file (or a notebook cell) and import it from there",
         ) from None
     source = textwrap.dedent("".join(lines))
     try:
