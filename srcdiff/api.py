@@ -20,7 +20,7 @@ import numpy as np
 
 from . import pipeline
 from .errors import OutputError, SrcDiffError, WrtError
-from .kinds import SCALAR, UNKNOWN
+from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
 from .runtime import OutputNotScalar
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -31,7 +31,12 @@ _cache_lock = threading.Lock()
 
 
 def _kind(value: Any) -> Any:
-    return SCALAR if type(value) in _SCALAR_TYPES else UNKNOWN
+    kind = type(value)
+    if kind in _SCALAR_TYPES:
+        return SCALAR
+    if (kind is list or kind is tuple) and all(type(v) in _SCALAR_TYPES for v in value):
+        return SCALAR_SEQ
+    return UNKNOWN
 
 
 class GradFunction:

@@ -70,6 +70,12 @@ TARGET is one of:
   x,y      several parameters: the derivative returns a tuple of gradients
   (default: the first parameter)
 
+Which code you see depends on what the parameters hold: parameters annotated
+float or int are taken to be numbers, so the adjoints are plain arithmetic;
+other parameters may be numpy arrays, so adjoints of broadcasting operations
+are summed back to each operand's shape (unbroadcast(...)).  When you call a
+gradient from Python, srcdiff specializes it to the arguments you pass.
+
 examples:
   srcdiff dump examples/seed.py:f               # df/dx, printed on stdout
   srcdiff dump examples/seed.py:g --wrt x,y     # (dg/dx, dg/dy)

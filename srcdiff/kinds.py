@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
@@ -26,24 +26,35 @@ from .calls import Callee
 from .normalize import NormalizedFunction
 
 SCALAR = "scalar"
+SCALAR_SEQ = "scalar sequence"  # a list or tuple of scalars
 UNKNOWN = None
 
 _ALWAYS_SCALAR = (len, int, float, bool)
 _SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
+_OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
 
 
 @dataclass
 class Kinds:
     scalars: set[str]
+    sequences: set[str] = field(default_factory=set)
 
     def is_scalar(self, node: gast.expr) -> bool:
         if isinstance(node, gast.Constant):  # None only marks "not assigned yet"
             return node.value is None or isinstance(node.value, (int, float, bool))
         return isinstance(node, gast.Name) and node.id in self.scalars
 
+    def is_sequence(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.sequences
+
+    def kind_of(self, node: gast.expr) -> Any:
+        if self.is_scalar(node):
+            return SCALAR
+        return SCALAR_SEQ if self.is_sequence(node) else UNKNOWN
+
 
 def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[gast.Call], "Callee | None"],
-          result_kind: Callable[[Callee, list[bool]], Any] | None = None) -> Kinds:
+          result_kind: Callable[[Callee, list[Any]], Any] | None = None) -> Kinds:
     """Scalar names of ``fn`` given the kinds of its parameters (optimistic fixpoint)."""
     assigns = [a for a in assignments(fn.body)]
     targets = {a.targets[0].id for a in assigns}
@@ -51,7 +62,8 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
     loop_indices = {s.target.id for s in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
                     if isinstance(s, gast.For)}
     scalars |= loop_indices
-    kinds = Kinds(scalars)
+    sequences = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR_SEQ}
+    kinds = Kinds(scalars, sequences)
     changed = True
     while changed:
         changed = False
@@ -60,13 +72,24 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
             if name in kinds.scalars and not _is_scalar(a.value, kinds, callee_of, result_kind):
                 kinds.scalars.discard(name)
                 changed = True
+            if name in kinds.sequences and not _is_sequence(a.value, kinds):
+                kinds.sequences.discard(name)
+                changed = True
     return kinds
 
 
+def _is_sequence(value: gast.expr, kinds: Kinds) -> bool:
+    if isinstance(value, (gast.List, gast.Tuple)):
+        return all(kinds.is_scalar(e) for e in value.elts)
+    return kinds.is_sequence(value)
+
+
 def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], "Callee | None"],
-               result_kind: Callable[[Callee, list[bool]], Any] | None) -> bool:
+               result_kind: Callable[[Callee, list[Any]], Any] | None) -> bool:
     if isinstance(value, (gast.Name, gast.Constant)):
         return kinds.is_scalar(value)
+    if isinstance(value, gast.Subscript):
+        return kinds.is_sequence(value.value) and kinds.is_scalar(value.slice)
     if isinstance(value, gast.BinOp):
         return kinds.is_scalar(value.left) and kinds.is_scalar(value.right)
     if isinstance(value, gast.UnaryOp):
@@ -77,12 +100,15 @@ def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], 
         callee = callee_of(value)
         if callee is None:
             return False
-        args = [kinds.is_scalar(a) for a in callee.bound.values()]
+        args = [kinds.kind_of(a) for a in callee.bound.values()]
         if isinstance(callee.obj, types.BuiltinFunctionType) and getattr(callee.obj, "__self__", None) is math:
             return True  # math functions return Python numbers (or raise)
         if any(callee.obj is f for f in _ALWAYS_SCALAR):
             return True
-        if any(callee.obj is f for f in _SCALAR_FOR_SCALARS) and all(args):
+        if any(callee.obj is f for f in _SCALAR_FOR_SCALARS) and all(k == SCALAR for k in args):
+            return True
+        if any(callee.obj is f for f in _OF_SEQUENCE) and args and args[0] == SCALAR_SEQ \
+                and all(k == SCALAR for k in args[1:]):
             return True
         if callee.kind == "user" and result_kind is not None:
             return result_kind(callee, args) == SCALAR

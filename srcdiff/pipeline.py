@@ -116,19 +116,19 @@ class _Env(reverse.Environment):
         self.cells[name] = cell
         return name
 
-    def split(self, callee: Callee, active: list[str], arg_kinds: list[bool]) -> tuple[str, str]:
+    def split(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, str]:
         entry = split_function(callee.obj, tuple(active), _param_kinds(callee, arg_kinds))
         if entry not in self.deps:
             self.deps.append(entry)
         base = callee.obj.__name__
         return self._bind_cell(f"{base}_fwd", entry.fwd), self._bind_cell(f"{base}_bwd", entry.bwd)
 
-    def result_kind(self, callee: Callee, arg_kinds: list[bool]) -> Any:
+    def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
         return result_kind(callee.obj, _param_kinds(callee, arg_kinds))
 
 
-def _param_kinds(callee: Callee, arg_kinds: list[bool]) -> tuple[tuple[str, Any], ...]:
-    return tuple((p, kinds_.SCALAR if k else kinds_.UNKNOWN) for p, k in zip(callee.bound, arg_kinds))
+def _param_kinds(callee: Callee, arg_kinds: list[Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(zip(callee.bound, arg_kinds))
 
 
 def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any]) -> tuple[

@@ -58,7 +58,7 @@ class Environment:
         """The name under which generated code can reach ``value``."""
         raise NotImplementedError
 
-    def split(self, callee: Callee, active: list[str], arg_kinds: list[bool]) -> tuple[str, str]:
+    def split(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, str]:
         """Names of the recording (forward) and adjoint (backward) versions of a user function."""
         raise NotImplementedError
 
@@ -327,7 +327,7 @@ class _Reverse:
 
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> tuple[gast.expr, Stmts]:
         active = [p for p, a in callee.bound.items() if self.is_active(a)]
-        kinds = [self.kinds.is_scalar(a) for a in callee.bound.values()]
+        kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
         fwd, bwd = self.env.split(callee, active, kinds)
         stack = load(self.stack)
         self.calls_helpers = True
