@@ -25,6 +25,9 @@ from .syntax import dotted_path
 
 RULE, CONSTANT, USER, UNKNOWN = "rule", "constant", "user", "unknown"
 
+# Libraries whose Python functions wrap compiled code: they need rules, not their source read.
+_OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
+
 
 @dataclass
 class Callee:
@@ -71,7 +74,8 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
                           description=description)
         return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
                       description=f"{description} with these arguments")
-    if isinstance(obj, types.FunctionType):
+    if isinstance(obj, types.FunctionType) and \
+            (getattr(obj, "__module__", None) or "").split(".")[0] not in _OPAQUE_LIBRARIES:
         try:
             sig = inspect.signature(obj)
             bound_args = sig.bind(*node.args, **{kw.arg: kw.value for kw in node.keywords})

@@ -60,6 +60,12 @@ class CapturedFunction:
 def capture(fn: Callable[..., Any]) -> CapturedFunction:
     """Read ``fn``'s source and parse it; raise a :class:`SrcDiffError` if we cannot."""
     name = getattr(fn, "__name__", repr(fn))
+    if inspect.ismethod(fn):
+        raise SourceUnavailableError(
+            name, fn.__func__.__code__.co_filename, fn.__func__.__code__.co_firstlineno,
+            "bound methods are not supported yet",
+            "differentiate a plain function that takes the object's values as arguments",
+        )
     if not isinstance(fn, types.FunctionType):
         raise SourceUnavailableError(
             name, None, None,
