@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import pipeline
+from .capture import guard_holds
 from .errors import OutputError, SrcDiffError, WrtError
 from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
 from .runtime import OutputNotScalar
@@ -66,7 +67,7 @@ class GradFunction:
         if kwargs:
             key += tuple(sorted((k, _kind(v)) for k, v in kwargs.items()))
         generated = self._compiled.get(key)
-        if generated is None:
+        if generated is None or not all(map(guard_holds, generated.guards)):
             generated = self._build(key, args, kwargs)
         self._last = generated
         try:
@@ -82,6 +83,10 @@ class GradFunction:
     def _generate(self, key: Any, kinds: dict[str, Any]) -> pipeline.Generated:
         with self._lock:
             generated = self._compiled.get(key)
+            if generated is not None and not all(map(guard_holds, generated.guards)):
+                pipeline.drop_stale()  # a callee was rebound since: transform again
+                self._compiled.clear()
+                generated = None
             if generated is None:
                 generated = pipeline.build_gradient(self.fn, self.wrt, kinds, self.with_value, self.as_tuple)
                 self._compiled[key] = generated

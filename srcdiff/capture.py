@@ -42,6 +42,16 @@ class CapturedFunction:
         """The line in the user's file where ``node`` stands."""
         return self.first_line + getattr(node, "lineno", 1) - 1
 
+    def guard(self, name: str) -> "Guard":
+        """A check that ``name`` still means what it means now (see :func:`guard_holds`)."""
+        found, value = self.resolve(name)
+        cell = self.cells.get(name)
+        if cell is not None:
+            return ("cell", cell, name, value)
+        if name in self.globals:
+            return ("global", self.globals, name, value)
+        return ("builtin", self.globals, name, value if found else _MISSING)
+
     def resolve(self, name: str) -> tuple[bool, Any]:
         """Look a free name up the way Python would: closure, globals, builtins."""
         cell = self.cells.get(name)
@@ -55,6 +65,23 @@ class CapturedFunction:
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None
+
+
+_MISSING = object()
+Guard = tuple[str, Any, str, Any]
+
+
+def guard_holds(guard: Guard) -> bool:
+    """True while the name still refers to the same object (no rebinding since the transform)."""
+    where, container, name, value = guard
+    if where == "cell":
+        try:
+            return container.cell_contents is value
+        except ValueError:
+            return False
+    if where == "global":
+        return container.get(name, _MISSING) is value
+    return name not in container  # a builtin, as long as no global shadows it
 
 
 def capture(fn: Callable[..., Any]) -> CapturedFunction:

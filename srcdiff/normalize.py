@@ -130,6 +130,7 @@ class _Normalizer:
         self.namer = Namer(names_in(tree))
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.locals = set(self.params) | stored_names(tree.body)
+        self.only_range_indices = _only_range_indices(tree) - set(self.params)
         self.control: set[str] = set()
         self.flags: set[str] = set()  # break/continue/return flags: reassigned inside what they guard
         self.result_name: str | None = None
@@ -329,13 +330,19 @@ class _Normalizer:
         pre: list[gast.stmt] = []
         iterable = s.iter
         if self._is_builtin_call(iterable, "range") and isinstance(s.target, gast.Name):
-            index = s.target.id
             range_call = self.primitive(iterable, pre, s)
             element: list[gast.stmt] = []
+            if s.target.id in self.only_range_indices:
+                index = s.target.id
+            else:  # the name also holds other values: bind it by a plain assignment
+                index = self.namer.fresh("k")
+                self.control.add(index)
+                element.append(assign(s.target.id, load(index), s))
         else:
             index = self.namer.fresh("k")
             self.control.add(index)
-            length = self.sequence_length(iterable, s.target, pre, s)
+            rebound = stored_names([s.target]) | stored_names(s.body)
+            length = self.sequence_length(iterable, s.target, rebound, pre, s)
             range_call = call("range", length)
             element = []
             self.assign_element(iterable, s.target, load(index), element, s)
@@ -357,22 +364,22 @@ class _Normalizer:
 
     # Loops over enumerate/zip/sequences become index loops, so each element read is a
     # subscript whose adjoint lands in the right slot of the sequence's adjoint.
-    def _loop_sources(self, iterable: gast.expr, target: gast.expr, out: list[gast.stmt],
+    def _loop_sources(self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt],
                       at: gast.AST) -> list[tuple[gast.expr, gast.expr | None, Any]]:
         """Flatten ``enumerate``/``zip`` into (sequence atom, target, offset) triples."""
         if self._is_builtin_call(iterable, "enumerate") and isinstance(target, (gast.Tuple, gast.List)) \
                 and len(target.elts) == 2 and not iterable.keywords and len(iterable.args) in (1, 2):
             start = self.atomize(iterable.args[1], out, at) if len(iterable.args) == 2 else const(0)
-            inner = self._loop_sources(iterable.args[0], target.elts[1], out, at)
+            inner = self._loop_sources(iterable.args[0], target.elts[1], rebound, out, at)
             return [(None, target.elts[0], start)] + inner
         if self._is_builtin_call(iterable, "zip") and isinstance(target, (gast.Tuple, gast.List)) \
                 and not iterable.keywords and len(iterable.args) == len(target.elts):
             triples = []
             for arg, sub in zip(iterable.args, target.elts):
-                triples += self._loop_sources(arg, sub, out, at)
+                triples += self._loop_sources(arg, sub, rebound, out, at)
             return triples
         seq = self.atomize(iterable, out, at)
-        if isinstance(seq, gast.Name) and seq.id in stored_names([target]):
+        if isinstance(seq, gast.Name) and seq.id in rebound:  # the loop must see the sequence it started with
             copy = self.namer.fresh("s")
             out.append(assign(copy, seq, at))
             seq = load(copy)
@@ -382,8 +389,9 @@ class _Normalizer:
             seq = load(name)
         return [(seq, target, None)]
 
-    def sequence_length(self, iterable: gast.expr, target: gast.expr, out: list[gast.stmt], at: gast.AST) -> gast.expr:
-        self._sources = self._loop_sources(iterable, target, out, at)
+    def sequence_length(self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt],
+                        at: gast.AST) -> gast.expr:
+        self._sources = self._loop_sources(iterable, target, rebound, out, at)
         lengths = []
         for seq, _, _ in self._sources:
             if seq is not None:
@@ -553,6 +561,21 @@ class _Normalizer:
                 block.append(if_(load(cond), [], inner, at))
             block = inner
         return result
+
+
+def _only_range_indices(tree: gast.FunctionDef) -> set[str]:
+    """Names bound only as the target of ``for ... in range(...)``: the adjoint can rebind them itself."""
+    range_targets: set[int] = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name) and isinstance(node.iter, gast.Call) \
+                and isinstance(node.iter.func, gast.Name) and node.iter.func.id == "range":
+            range_targets.add(id(node.target))
+    names: set[str] = set()
+    other: set[str] = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            (names if id(node) in range_targets else other).add(node.id)
+    return names - other
 
 
 def is_accumulation(target: str, value: gast.expr) -> bool:

@@ -21,7 +21,7 @@ from . import activity as activity_
 from . import kinds as kinds_
 from . import record, reverse
 from .calls import Callee, resolve
-from .capture import capture
+from .capture import Guard, capture, guard_holds
 from .emit import compile_function, to_source
 from .normalize import NormalizedFunction, normalize
 from .optimize import lazy_adjoints
@@ -39,17 +39,11 @@ class Generated:
     fn: Callable[..., Any]
     source: str
     deps: list["SplitEntry"] = field(default_factory=list)
+    guards: list[Guard] = field(default_factory=list)
 
     def full_source(self) -> str:
         """This function's source followed by every helper derivative it reaches."""
-        seen: list[SplitEntry] = []
-        todo = list(self.deps)
-        while todo:
-            entry = todo.pop(0)
-            if entry not in seen:
-                seen.append(entry)
-                todo += entry.deps
-        return "\n\n".join([self.source] + [e.source for e in seen if e.source])
+        return "\n\n".join([self.source] + [e.source for e in reachable(self.deps) if e.source])
 
 
 @dataclass(eq=False)
@@ -61,6 +55,27 @@ class SplitEntry:
     source: str = ""
     result_kind: Any = None
     deps: list["SplitEntry"] = field(default_factory=list)
+    guards: list[Guard] = field(default_factory=list)
+
+
+def reachable(deps: list[SplitEntry]) -> list[SplitEntry]:
+    """Every helper derivative reached from ``deps``, directly or not."""
+    seen: list[SplitEntry] = []
+    todo = list(deps)
+    while todo:
+        entry = todo.pop(0)
+        if entry not in seen:
+            seen.append(entry)
+            todo += entry.deps
+    return seen
+
+
+def all_guards(guards: list[Guard], deps: list[SplitEntry]) -> list[Guard]:
+    """``guards`` plus those of every helper derivative reached from ``deps``."""
+    out = list(guards)
+    for entry in reachable(deps):
+        out += [g for g in entry.guards if g not in out]
+    return out
 
 
 _split_cache: dict[tuple[Any, ...], SplitEntry] = {}
@@ -74,6 +89,15 @@ def clear() -> None:
         _kind_cache.clear()
 
 
+def drop_stale() -> None:
+    """Forget helper derivatives made for names that have since been rebound."""
+    with _lock:
+        for key, entry in list(_split_cache.items()):
+            if not all(guard_holds(g) for g in all_guards(entry.guards, entry.deps)):
+                del _split_cache[key]
+        _kind_cache.clear()
+
+
 class _Env(reverse.Environment):
     """Name resolution and helper transformation for one generated function."""
 
@@ -83,14 +107,21 @@ class _Env(reverse.Environment):
         self.values: dict[str, Any] = {}
         self.deps: list[SplitEntry] = []
         self._callees: dict[int, Callee] = {}
+        self.guards: list[Guard] = []  # what the resolved names meant when the code was generated
         self._locals = set(norm.params) | stored_names(norm.body)
 
     def callee(self, node: gast.Call) -> Callee | None:
         found = self._callees.get(id(node))
         if found is None:
-            found = resolve(node, self.norm.captured.resolve, self._locals)
+            found = resolve(node, self._lookup, self._locals)
             self._callees[id(node)] = found
         return found
+
+    def _lookup(self, name: str) -> tuple[bool, Any]:
+        guard = self.norm.captured.guard(name)
+        if guard not in self.guards:
+            self.guards.append(guard)
+        return self.norm.captured.resolve(name)
 
     def global_name(self, preferred: str, value: Any) -> str:
         for name, v in self.values.items():
@@ -181,9 +212,36 @@ def _zero_adjoints(sweeps: reverse.Sweeps, placed: record.Placed, keep: set[str]
     return [assign(d, const(0.0)) for d in sweeps.adjoints.values() if d in reads and d != sweeps.seeded]
 
 
+def _signature(args: gast.arguments, first: str | None = None) -> gast.arguments:
+    """The original parameters (plus a leading ``first``), positional-only ones made plain:
+    the generated function is only called positionally or by srcdiff, and astor misplaces
+    defaults after a ``/``."""
+    args = copy.deepcopy(args)
+    args.args = args.posonlyargs + args.args
+    args.posonlyargs = []
+    if first is not None:
+        args.args.insert(0, gast.Name(id=first, ctx=gast.Param(), annotation=None, type_comment=None))
+    return args
+
+
 def _function(name: str, args: gast.arguments, body: list[gast.stmt]) -> gast.FunctionDef:
     return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
                             type_comment=None, type_params=[])
+
+
+def _may_be_truth_value(norm: NormalizedFunction, result: gast.expr) -> bool:
+    """Could the output be a bool (``return x > 0``)?  Then ``grad`` must refuse it at run time."""
+    if isinstance(result, gast.Constant):
+        return isinstance(result.value, bool)
+    tests = (gast.Compare, gast.BoolOp)
+    for a in activity_.assignments(norm.body):
+        if a.targets[0].id == result.id:
+            v = a.value
+            if isinstance(v, tests) or isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not) \
+                    or isinstance(v, gast.Constant) and isinstance(v.value, bool) \
+                    or isinstance(v, gast.Name) and v.id in norm.control_names:
+                return True
+    return False
 
 
 def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str, Any],
@@ -193,7 +251,7 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
         norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
         body = _prologue(placed, sweeps, norm) + placed.primal
         result = norm.result
-        if norm.may_return_none or not kinds.is_scalar(result):
+        if norm.may_return_none or not kinds.is_scalar(result) or _may_be_truth_value(norm, result):
             body.append(gast.Expr(value=call(load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])),
                                              copy.deepcopy(result))))
         grads = []
@@ -217,11 +275,11 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
         backward.append(gast.Return(value=out))
         body += lazy_adjoints(backward)
         prefix = "value_and_grad" if with_value else "grad"
-        tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), copy.deepcopy(norm.args), body)
+        tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), _signature(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
         compiled = compile_function(tree, norm.captured.globals, cells, f"{prefix} of {norm.name}",
                                     fn.__defaults__, fn.__kwdefaults__)
-        return Generated(compiled, compiled.__srcdiff_source__, env.deps)
+        return Generated(compiled, compiled.__srcdiff_source__, env.deps, all_guards(env.guards, env.deps))
 
 
 def split_function(fn: Callable[..., Any], active: tuple[str, ...],
@@ -248,8 +306,7 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     final = sorted((placed.read & primal_names) - {sweeps.stack})
     stack = load(sweeps.stack)
 
-    fwd_args = copy.deepcopy(norm.args)
-    fwd_args.posonlyargs.insert(0, gast.Name(id=sweeps.stack, ctx=gast.Param(), annotation=None, type_comment=None))
+    fwd_args = _signature(norm.args, first=sweeps.stack)
     fwd_body = _prologue(placed, sweeps, norm, final)
     fwd_body = [s for s in fwd_body if not (isinstance(s, gast.Assign) and s.targets[0].id == sweeps.stack)]
     fwd_body += placed.primal
@@ -285,3 +342,4 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd")
     entry.source = to_source(fwd_tree) + "\n\n" + to_source(bwd_tree)
     entry.deps = env.deps
+    entry.guards = env.guards

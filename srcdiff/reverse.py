@@ -150,8 +150,8 @@ class _Reverse:
         breaks = any(isinstance(x, gast.Break) for x in gast.walk(gast.Module(body=s.body, type_ignores=[])))
         primal: Stmts = save_index
         iterable = s.iter
-        if stored_names(s.body) & {n.id for n in gast.walk(iterable) if isinstance(n, gast.Name)}:
-            # the body changes what the range was made of: keep the range object itself
+        if (stored_names(s.body) | {index}) & {n.id for n in gast.walk(iterable) if isinstance(n, gast.Name)}:
+            # the loop changes what the range was made of: keep the range object itself
             rng = self.namer.fresh("r")
             primal += self.saving(rng, s, fresh=True) + [assign(rng, iterable, s)]
             self.defines(rng)
@@ -223,9 +223,16 @@ class _Reverse:
             primal.append(s)
         return primal, adjoint + restore
 
+    def refuse_sequence_arithmetic(self, value: gast.BinOp, at: gast.AST) -> None:
+        operands = [value.left, value.right]
+        if any(self.kinds.is_sequence(v) for v in operands) and any(self.is_active(v) for v in operands):
+            raise self.refuse(at, "`+` and `*` on lists or tuples of differentiated values are not supported yet",
+                              "build the list with a literal [a, b, c], or keep the values in separate variables")
+
     def accumulation(self, target: str, value: gast.BinOp, at: gast.AST) -> Stmts:
         """``x = x + e``: the adjoint of the old ``x`` is the adjoint of the new one; ``e`` gets ``±dx``."""
         e = value.right
+        self.refuse_sequence_arithmetic(value, at)
         if not (self.is_active(load(target)) and self.is_active(e)):
             return []
         g: gast.expr = load(self.adj(target))
@@ -253,6 +260,7 @@ class _Reverse:
             if self.is_active(value):
                 out.append(self.accumulate(value, g, at))
         elif isinstance(value, gast.BinOp):
+            self.refuse_sequence_arithmetic(value, at)
             rule = rules.lookup(type(value.op))
             if rule is not None:
                 out += self.apply_rule(rule, {"a": value.left, "b": value.right}, target, at)
@@ -292,6 +300,8 @@ class _Reverse:
             if not self.is_active(arg):
                 continue
             expr = self.instantiate(rule, param, bound, target)
+            if isinstance(expr, gast.Constant) and expr.value == 0:
+                continue
             if rule.elementwise and param not in rule.sequence_args and not all_scalar:
                 helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
                 expr = call(load(helper), expr, arg)
@@ -360,6 +370,12 @@ class _Instantiate(gast.NodeTransformer):
         self.mapping = mapping
         self.env = env
 
+    def visit_Call(self, node: gast.Call) -> gast.expr:
+        if isinstance(node.func, gast.Name) and node.func.id == "known":  # decided now, see rules.table
+            return const(isinstance(self.mapping[node.args[0].id], gast.Constant))
+        self.generic_visit(node)
+        return node
+
     def visit_Name(self, node: gast.Name) -> gast.expr:
         if node.id in self.mapping:
             return copy.deepcopy(self.mapping[node.id])
@@ -378,6 +394,10 @@ class _Instantiate(gast.NodeTransformer):
             op = {gast.Add: float.__add__, gast.Sub: float.__sub__, gast.Mult: float.__mul__}[type(node.op)]
             value = op(float(left.value), right.value)
             return const(int(value) if type(left.value) is int and type(right.value) is int else value)
+        if isinstance(node.op, gast.Mult) and any(
+                isinstance(side, gast.Constant) and type(side.value) in numbers and side.value == 0
+                for side in (left, right)):
+            return const(0.0)  # e.g. d(x ** 0)/dx: no contribution at all (and no 0.0 ** -1)
         if isinstance(right, gast.Constant) and type(right.value) in numbers and right.value == 1 \
                 and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
             return left
@@ -389,6 +409,8 @@ class _Instantiate(gast.NodeTransformer):
     def visit_IfExp(self, node: gast.IfExp) -> gast.expr:
         self.generic_visit(node)
         test = node.test
+        if isinstance(test, gast.Constant):
+            return node.body if test.value else node.orelse
         if isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.left, gast.Constant) \
                 and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None:
             is_none = test.left.value is None

@@ -23,6 +23,12 @@ _SCALARS = (float, int, bool, np.number, np.bool_)
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """Sum ``g`` over the axes along which ``like`` was broadcast to ``g``'s shape."""
+    if isinstance(like, (list, tuple)) or isinstance(g, list):
+        from .errors import UnsupportedSyntaxError
+
+        raise UnsupportedSyntaxError(
+            None, None, None, "`+` and `*` on lists or tuples of differentiated values are not supported yet",
+            "build the list with a literal [a, b, c], or keep the values in separate variables")
     g_shape = np.shape(g)
     shape = np.shape(like)
     if g_shape == shape:
@@ -118,6 +124,15 @@ def log_or_zero(x: Any) -> Any:
     return np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), 0.0)
 
 
+def power_base_adjoint(g: Any, a: Any, b: Any) -> Any:
+    """``g * d(a ** b)/da`` for a variable exponent ``b``: zero where ``b == 0`` (even at ``a == 0``)."""
+    if isinstance(b, _SCALARS) and isinstance(a, _SCALARS):
+        return 0.0 * g if b == 0 else g * b * a ** (b - 1)
+    b = np.asarray(b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0.0, g * b * np.power(a, b - 1.0))
+
+
 def _grad_dtype(value: Any) -> Any:
     dtype = np.asarray(value).dtype
     return dtype if np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.complexfloating) else np.float64
@@ -162,6 +177,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "fill_like": fill_like,
     "one_hot_like": one_hot_like,
     "log_or_zero": log_or_zero,
+    "power_base_adjoint": power_base_adjoint,
     "grad_like": grad_like,
     "check_scalar": check_scalar,
     "zeros_for": zeros_for,

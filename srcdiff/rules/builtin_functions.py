@@ -4,13 +4,14 @@ from __future__ import annotations
 
 
 
+from .operators import POWER_BASE
 from .table import RuleTable, rule
 
 BUILTINS = RuleTable("builtins")
 
 BUILTINS.define(abs, rule("x", x="g * (x > 0) - g * (x < 0)"))
 BUILTINS.define(float, rule("x=0.0", x="g"))
-BUILTINS.define(pow, rule("a, b, mod=None", a="g * b * a ** (b - 1)", b="g * out * log_or_zero(a)"))
+BUILTINS.define(pow, rule("a, b, mod=None", a=POWER_BASE, b="g * out * log_or_zero(a)"))
 # min/max of two values (ties go to the first); of one sequence, to its first extreme element.
 BUILTINS.define(min, rule("a, b=None", sequences="a",
                           a="one_hot_like(a, out, g) if b is None else g * (a <= b)", b="g * (b < a)"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .operators import POWER_BASE
 from .table import RuleTable, rule
 
 MATH = RuleTable("math")
@@ -33,7 +34,7 @@ for fn, r in {
     math.log10: rule("x", x="g / (x * math.log(10.0))"),
     math.log1p: rule("x", x="g / (1.0 + x)"),
     math.sqrt: rule("x", x="g / (2.0 * out)"),
-    math.pow: rule("a, b", a="g * b * a ** (b - 1.0)", b="g * out * log_or_zero(a)"),
+    math.pow: rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a)"),
     math.hypot: rule("x, y", x="g * x / out", y="g * y / out"),
     math.fabs: rule("x", x="g * math.copysign(1.0, x) if x != 0.0 else 0.0 * g"),
     math.copysign: rule("x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)"),

@@ -16,7 +16,9 @@ OPERATORS.define(gast.Sub, rule("a, b", a="g", b="-g"))
 OPERATORS.define(gast.Mult, rule("a, b", a="g * b", b="g * a"))
 OPERATORS.define(gast.Div, rule("a, b", a="g / b", b="-g * out / b"))
 OPERATORS.define(gast.Mod, rule("a, b", a="g", b="-g * (a // b)"))
-OPERATORS.define(gast.Pow, rule("a, b", a="g * b * a ** (b - 1)", b="g * out * log_or_zero(a)"))
+# known(b): b is a constant in the code, so b ** (b - 1) folds; else the helper handles b == 0.
+POWER_BASE = "g * b * a ** (b - 1) if known(b) else power_base_adjoint(g, a, b)"
+OPERATORS.define(gast.Pow, rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a)"))
 OPERATORS.define(gast.USub, rule("a", a="-g"))
 OPERATORS.define(gast.UAdd, rule("a", a="g"))
 # Integer-valued or bitwise: the result is piecewise constant.

@@ -29,7 +29,8 @@ import numpy
 
 from .. import runtime
 
-#: Global names a template may use, and what they refer to.
+#: Global names a template may use, and what they refer to.  (``known(p)`` is not a
+#: function: it is decided when the template is inlined -- is argument ``p`` a constant?)
 TEMPLATE_GLOBALS: dict[str, Any] = {"math": math, "np": numpy, **runtime.TEMPLATE_HELPERS}
 
 
