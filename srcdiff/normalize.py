@@ -58,7 +58,8 @@ import gast
 from .capture import CapturedFunction
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, names_in
-from .syntax import assign, call, const, if_, is_atom, load, loaded_names, located, stored_names
+from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
+from .syntax import assign, call, const, expr_stmt, if_, is_atom, load, loaded_names, located, stored_names
 
 _REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
     gast.Try: ("`try` statements are not supported yet", "move the try/except outside the differentiated function"),
@@ -107,6 +108,7 @@ class NormalizedFunction:
     result: gast.expr  # an atom
     control_names: set[str] = field(default_factory=set)  # conditions, flags, counters: never differentiated
     may_return_none: bool = False  # some path may end without a return statement
+    helpers: dict[str, Any] = field(default_factory=dict)  # runtime helpers it calls, by name
     namer: Namer = field(default_factory=Namer)
 
     def as_function(self) -> gast.FunctionDef:
@@ -133,6 +135,7 @@ class _Normalizer:
         self.only_range_indices = _only_range_indices(tree) - set(self.params)
         self.control: set[str] = set()
         self.flags: set[str] = set()  # break/continue/return flags: reassigned inside what they guard
+        self.helpers: dict[str, Any] = {}  # runtime helpers the normalized code calls, by name
         self.result_name: str | None = None
         self.returned_flag: str | None = None
 
@@ -169,7 +172,8 @@ class _Normalizer:
         body_out = _drop_unread_flags(prologue + out, self.control)
         may_return_none = isinstance(result, gast.Constant) and result.value is None or bool(prologue)
         return NormalizedFunction(
-            self.captured, tree.name, args, self.params, body_out, result, self.control, may_return_none, self.namer
+            self.captured, tree.name, args, self.params, body_out, result, self.control, may_return_none,
+            self.helpers, self.namer,
         )
 
     def _check_scope_declarations(self, tree: gast.FunctionDef) -> None:
@@ -272,6 +276,15 @@ class _Normalizer:
             raise self.refuse(s, f"`{type(s).__name__}` statements are not supported yet",
                               "rewrite it with assignments, if, while and for")
         return set()
+
+    def helper(self, name: str) -> str:
+        """The name under which normalized code calls runtime helper ``name``."""
+        for alias, fn in self.helpers.items():
+            if fn is RUNTIME_HELPERS[name]:
+                return alias
+        alias = self.namer.prefer(name)
+        self.helpers[alias] = RUNTIME_HELPERS[name]
+        return alias
 
     def _flag(self, kind: str) -> str:
         name = self.namer.fresh(kind)
@@ -378,7 +391,13 @@ class _Normalizer:
             for arg, sub in zip(iterable.args, target.elts):
                 triples += self._loop_sources(arg, sub, rebound, out, at)
             return triples
+        if isinstance(iterable, gast.Call):
+            # iterators (reversed, map, dict views...) have no len(): materialize them first
+            iterable = gast.Call(func=load("list"), args=[iterable], keywords=[])
         seq = self.atomize(iterable, out, at)
+        if isinstance(seq, gast.Name) and seq.id in self._mutated_in(at):
+            raise self.refuse(at, f"the loop body changes the list `{seq.id}` it iterates over",
+                              "iterate over a copy, e.g. `for v in list(xs):`")
         if isinstance(seq, gast.Name) and seq.id in rebound:  # the loop must see the sequence it started with
             copy = self.namer.fresh("s")
             out.append(assign(copy, seq, at))
@@ -388,6 +407,13 @@ class _Normalizer:
             out.append(assign(name, seq, at))
             seq = load(name)
         return [(seq, target, None)]
+
+    def _mutated_in(self, loop: gast.AST) -> set[str]:
+        """Names whose methods the loop body calls (``xs.append(...)`` may change ``xs``)."""
+        body = getattr(loop, "body", [])
+        return {n.func.value.id for stmt in body for n in gast.walk(stmt)
+                if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                and isinstance(n.func.value, gast.Name)}
 
     def sequence_length(self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt],
                         at: gast.AST) -> gast.expr:
@@ -436,6 +462,8 @@ class _Normalizer:
                     self.assign_target(sub, atom, out, at)
             else:
                 seq = self._shield(self.atomize(value, out, at), targets, out, at)
+                # Python refuses a sequence of the wrong length; so must the element-wise reads
+                out.append(expr_stmt(call(self.helper("check_unpack"), seq, const(len(target.elts))), at))
                 for i, sub in enumerate(target.elts):
                     self.assign_target(sub, gast.Subscript(value=seq, slice=const(i), ctx=gast.Load()), out, at)
         elif isinstance(target, (gast.Subscript, gast.Attribute)):

@@ -26,7 +26,10 @@ import gast
 
 
 def _reads(node: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    found = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    # `d += e` reads d too
+    found |= {n.target.id for n in gast.walk(node) if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+    return found
 
 
 def _writes(node: gast.AST) -> set[str]:
@@ -76,7 +79,7 @@ def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True) 
                     break
                 entry = narrowed
             end = _assign_first(s.body, entry, rewrite)
-            zero = zero & end
+            zero = (zero & end) - _writes(gast.Module(body=s.orelse, type_ignores=[]))
         else:
             zero -= _writes(s)
     return zero

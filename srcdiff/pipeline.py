@@ -108,6 +108,9 @@ class _Env(reverse.Environment):
         self.deps: list[SplitEntry] = []
         self._callees: dict[int, Callee] = {}
         self.guards: list[Guard] = []  # what the resolved names meant when the code was generated
+        for name, helper in norm.helpers.items():  # runtime helpers the normalized code calls
+            self.values[name] = helper
+            self.cells[name] = types.CellType(helper)
         self._locals = set(norm.params) | stored_names(norm.body)
 
     def callee(self, node: gast.Call) -> Callee | None:
@@ -118,6 +121,8 @@ class _Env(reverse.Environment):
         return found
 
     def _lookup(self, name: str) -> tuple[bool, Any]:
+        if name in self.norm.helpers:
+            return True, self.norm.helpers[name]
         guard = self.norm.captured.guard(name)
         if guard not in self.guards:
             self.guards.append(guard)

@@ -36,9 +36,12 @@ def unbroadcast(g: Any, like: Any) -> Any:
     if not shape:
         return np.sum(g)
     lead = len(g_shape) - len(shape)
+    if lead < 0:
+        return g  # smaller than the operand (a zero adjoint): it broadcasts wherever it is added
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
-    g = np.sum(g, axis=axes, keepdims=True)
-    return np.reshape(g, shape)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return np.reshape(g, shape) if np.shape(g) != shape and np.size(g) == np.prod(shape) else g
 
 
 class SeqAdjoint(list):
@@ -156,13 +159,33 @@ def grad_like(adj: Any, value: Any) -> Any:
     return adj
 
 
+def check_unpack(value: Any, n: int) -> None:
+    """Raise what ``a, b = value`` raises when ``value`` does not have exactly ``n`` items."""
+    size = len(value)
+    if size != n:
+        many = "too many" if size > n else "not enough"
+        raise ValueError(f"{many} values to unpack (expected {n}, got {size})")
+
+
+def sequence_adjoint(g: Any, seq: Any) -> Any:
+    """The adjoint of ``list(seq)`` / ``tuple(seq)``, shaped like ``seq``."""
+    if _is_zero(g):
+        return 0.0
+    if isinstance(seq, np.ndarray):
+        out = zeros_for(seq)
+        for i, gi in enumerate(g):
+            out[i] += gi
+        return out
+    return SeqAdjoint(g)
+
+
 class OutputNotScalar(Exception):
     """Raised by :func:`check_scalar` and turned into an ``OutputError`` by the API."""
 
 
 def check_scalar(value: Any) -> None:
     """Refuse outputs ``grad`` cannot seed: non-numbers and arrays with more than one element."""
-    if isinstance(value, _SCALARS) and not isinstance(value, bool):
+    if isinstance(value, _SCALARS) and not isinstance(value, (bool, np.bool_)):
         return
     if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
         return
@@ -181,4 +204,6 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "grad_like": grad_like,
     "check_scalar": check_scalar,
     "zeros_for": zeros_for,
+    "check_unpack": check_unpack,
+    "sequence_adjoint": sequence_adjoint,
 }

@@ -54,6 +54,8 @@ DOMAINS = {
     min: ("min(x, y) + min([x, y, 1.5])", [(0.3, 1.7), (2.0, -3.0)]),
     max: ("max(x, y) + max([x, y, 0.5])", [(0.3, 1.7), (2.0, -3.0)]),
     sum: ("sum([x, y, x]) + sum([x], y)", [(0.3, 1.7)]),
+    list: ("sum(list((x, y))) * list([x, y])[1]", [(0.3, 1.7)]),
+    tuple: ("sum(tuple([x, y])) * tuple([y, x])[1]", [(0.3, 1.7)]),
     gast.Add: ("x + y", [(0.3, 1.7)]),
     gast.Sub: ("x - y", [(0.3, 1.7)]),
     gast.Mult: ("x * y", [(0.3, 1.7)]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 
+from .. import runtime
 from .operators import POWER_BASE
 from .table import RuleTable, rule
 
@@ -19,5 +20,8 @@ BUILTINS.define(max, rule("a, b=None", sequences="a",
                           a="one_hot_like(a, out, g) if b is None else g * (a >= b)", b="g * (b > a)"))
 BUILTINS.define(sum, rule("seq, start=0", sequences="seq", seq="fill_like(seq, g)", start="g"))
 
+BUILTINS.define(list, rule("seq=()", sequences="seq", seq="sequence_adjoint(g, seq)"))
+BUILTINS.define(tuple, rule("seq=()", sequences="seq", seq="sequence_adjoint(g, seq)"))
+
 BUILTINS.constant(int, round, bool, len, range, str, repr, print, isinstance, issubclass, type, id, hash,
-                  callable, any, all, ord, chr, format, sorted)
+                  callable, any, all, ord, chr, format, runtime.check_unpack)
