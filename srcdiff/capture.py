@@ -112,7 +112,8 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
             "differentiate a plain (synchronous) function",
         )
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        # the code object, not the function: inspect would follow __wrapped__ to another function
+        lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError):
         where = "was made by exec, typed at the prompt or piped through stdin" if filename.startswith("<") \
             else "comes from a file that is no longer readable"

@@ -92,6 +92,9 @@ _REFUSED_EXPRESSIONS: dict[type, tuple[str, str]] = {
     gast.Set: ("set literals are not supported", "use a tuple or list"),
 }
 
+_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
+                     "setdefault", "popitem", "add", "discard", "fill", "resize", "put", "itemset"}
+
 # Expressions whose value is a truth value or text: kept as written, never differentiated.
 _TEST_EXPRESSIONS = (gast.Compare, gast.BoolOp, gast.JoinedStr)
 
@@ -409,11 +412,11 @@ class _Normalizer:
         return [(seq, target, None)]
 
     def _mutated_in(self, loop: gast.AST) -> set[str]:
-        """Names whose methods the loop body calls (``xs.append(...)`` may change ``xs``)."""
+        """Names the loop body may change in place (``xs.append(...)``)."""
         body = getattr(loop, "body", [])
         return {n.func.value.id for stmt in body for n in gast.walk(stmt)
                 if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                and isinstance(n.func.value, gast.Name)}
+                and isinstance(n.func.value, gast.Name) and n.func.attr in _MUTATING_METHODS}
 
     def sequence_length(self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt],
                         at: gast.AST) -> gast.expr:

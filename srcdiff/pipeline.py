@@ -167,10 +167,14 @@ def _param_kinds(callee: Callee, arg_kinds: list[Any]) -> tuple[tuple[str, Any],
     return tuple(zip(callee.bound, arg_kinds))
 
 
-def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any]) -> tuple[
-        NormalizedFunction, _Env, kinds_.Kinds, reverse.Sweeps, record.Placed]:
+def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any],
+             own: SplitEntry | None = None) -> tuple[NormalizedFunction, _Env, kinds_.Kinds, reverse.Sweeps,
+                                                     record.Placed]:
     norm = normalize(capture(fn))
     env = _Env(norm)
+    if own is not None:  # a recursive call refers to the functions being built under their own names
+        env._bind_cell(f"{norm.name}_fwd", own.fwd)
+        env._bind_cell(f"{norm.name}_bwd", own.bwd)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
     act = activity_.analyze(norm, wrt, env.callee)
     sweeps = reverse.transform(norm, act, kinds, env)
@@ -185,16 +189,22 @@ def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
     with _lock:
         if key in _kind_cache:
             return _kind_cache[key]
-        _kind_cache[key] = kinds_.UNKNOWN  # a recursive call asks again: assume nothing
         try:
             norm = normalize(capture(fn))
         except Exception:
             return kinds_.UNKNOWN
-        env = _Env(norm)
-        inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind)
-        kind = kinds_.SCALAR if inferred.is_scalar(norm.result) else kinds_.UNKNOWN
-        _kind_cache[key] = kind
-        return kind
+        # A recursive call asks again while we infer: assume a scalar, and check the assumption.
+        _kind_cache[key] = kinds_.SCALAR
+        if _infer_result(norm, param_kinds) != kinds_.SCALAR:
+            _kind_cache.clear()  # answers that relied on the assumption are void
+            _kind_cache[key] = kinds_.UNKNOWN
+        return _kind_cache[key]
+
+
+def _infer_result(norm: NormalizedFunction, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
+    env = _Env(norm)
+    inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind)
+    return kinds_.SCALAR if inferred.is_scalar(norm.result) else kinds_.UNKNOWN
 
 
 # -- assembling the generated functions ---------------------------------------------------
@@ -306,13 +316,15 @@ def split_function(fn: Callable[..., Any], active: tuple[str, ...],
 
 def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any],
                  entry: SplitEntry) -> None:
-    norm, env, kinds, sweeps, placed = _analyze(fn, set(active), param_kinds)
+    norm, env, kinds, sweeps, placed = _analyze(fn, set(active), param_kinds, entry)
+    fwd_name, bwd_name = (name for name, v in env.values.items() if v is entry.fwd or v is entry.bwd)
     primal_names = set(norm.params) | stored_names(placed.primal)
     final = sorted((placed.read & primal_names) - {sweeps.stack})
     stack = load(sweeps.stack)
 
     fwd_args = _signature(norm.args, first=sweeps.stack)
-    fwd_body = _prologue(placed, sweeps, norm, final)
+    top_level = {s.targets[0].id for s in placed.primal if isinstance(s, gast.Assign)}
+    fwd_body = _prologue(placed, sweeps, norm, [n for n in final if n not in top_level])
     fwd_body = [s for s in fwd_body if not (isinstance(s, gast.Assign) and s.targets[0].id == sweeps.stack)]
     fwd_body += placed.primal
     if final:
@@ -339,8 +351,8 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     bwd_body += lazy_adjoints(backward)
 
     cells = {**norm.captured.cells, **env.cells}
-    fwd_tree = _function(norm.namer.prefer(f"{norm.name}_fwd"), fwd_args, fwd_body)
-    bwd_tree = _function(norm.namer.prefer(f"{norm.name}_bwd"), bwd_args, bwd_body)
+    fwd_tree = _function(fwd_name, fwd_args, fwd_body)
+    bwd_tree = _function(bwd_name, bwd_args, bwd_body)
     g = norm.captured.globals
     entry.fwd.cell_contents = compile_function(fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__,
                                                fn.__kwdefaults__)
