@@ -64,19 +64,7 @@ def compile_function(
 ) -> types.FunctionType:
     """Compile ``tree`` into a function whose free names ``cells`` provides."""
     source = to_source(tree)
-    return compile_source(source, tree.name, globals_, cells, label, defaults, kwdefaults)
-
-
-def compile_source(
-    source: str,
-    name: str,
-    globals_: dict[str, Any],
-    cells: dict[str, types.CellType],
-    label: str,
-    defaults: tuple[Any, ...] | None = None,
-    kwdefaults: dict[str, Any] | None = None,
-) -> types.FunctionType:
-    """Compile the function ``name`` defined by ``source``, closing over ``cells``."""
+    name = tree.name
     filename = f"<srcdiff {label} #{next(_counter)}>"
     free = sorted(cells)
     # The function is nested in a factory so its free names become closure variables;

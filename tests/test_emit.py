@@ -14,7 +14,7 @@ import gast
 import pytest
 
 import srcdiff
-from srcdiff.emit import compile_function, compile_source, to_source
+from srcdiff.emit import compile_function, to_source
 
 PSEUDO_FILE = re.compile(r"^<srcdiff (?P<label>.+) #(?P<n>\d+)>$")
 
@@ -120,12 +120,6 @@ def test_parameter_named_like_a_cell_is_a_local():
                           {"scale": types.CellType(100.0)}, "demo")
     assert fn(3.0) == 6.0
     assert fn.__code__.co_freevars == ()
-
-
-def test_compile_source_compiles_given_text():
-    fn = compile_source("def g(a):\n    return a - k\n", "g", {}, {"k": types.CellType(1)}, "text")
-    assert fn(5) == 4
-    assert fn.__srcdiff_source__ == "def g(a):\n    return a - k\n"
 
 
 # ============================================================== source registration
