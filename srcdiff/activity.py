@@ -62,6 +62,8 @@ def operands(value: gast.expr, callee_of: CalleeOf) -> list[str]:
         return [] if rules.is_constant(type(value.op)) else _names([value.left, value.right])
     if isinstance(value, gast.UnaryOp):
         return [] if rules.is_constant(type(value.op)) else _names([value.operand])
+    if isinstance(value, gast.Attribute) and value.attr in rules.CONSTANT_ATTRIBUTES:
+        return []  # x.shape, x.ndim...
     if isinstance(value, (gast.Subscript, gast.Attribute)):
         return _names([value.value])
     if isinstance(value, (gast.Tuple, gast.List)):

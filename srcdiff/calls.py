@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
+import numpy
 
 from . import rules
 from .rules import Rule
@@ -39,6 +40,7 @@ class Callee:
     bound: dict[str, gast.expr] = field(default_factory=dict)  # parameter name -> atom
     positions: dict[str, int] = field(default_factory=dict)  # user functions: parameter -> position
     description: str = ""
+    method: Any = None  # for ``x.sum()``: the function the primal sweep calls instead
 
     def differentiable_args(self) -> list[gast.expr]:
         """The argument atoms through which a derivative can flow."""
@@ -46,14 +48,25 @@ class Callee:
             return []
         if self.kind == RULE:
             assert self.rule is not None
-            return [self.bound[p] for p in self.rule.adjoints if p in self.bound]
-        return list(self.bound.values())
+            return _flat([self.bound[p] for p in self.rule.adjoints if p in self.bound])
+        return _flat(list(self.bound.values()))
+
+
+def _flat(values: list[Any]) -> list[gast.expr]:
+    """Arguments, with those gathered by a ``*args`` parameter spread out."""
+    out: list[gast.expr] = []
+    for v in values:
+        out.extend(v if isinstance(v, tuple) else [v])
+    return out
 
 
 def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_names: set[str]) -> Callee:
     """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments."""
     path = dotted_path(node.func)
     description = path or "a computed callable"
+    if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names \
+            and node.func.attr in rules.METHODS and isinstance(node.func.value, gast.Name):
+        return _method(node)
     obj: Any = None
     found = False
     if path is not None and path.split(".")[0] not in local_names:
@@ -70,8 +83,7 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
         kwargs = {kw.arg: kw.value for kw in node.keywords}
         bound = rule.bind(list(node.args), kwargs)
         if bound is not None:
-            return Callee(RULE, obj, rule, {k: v for k, v in bound.items() if isinstance(v, gast.AST)},
-                          description=description)
+            return Callee(RULE, obj, rule, _atoms(bound), description=description)
         return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
                       description=f"{description} with these arguments")
     if isinstance(obj, types.FunctionType) and \
@@ -87,6 +99,31 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
                       positions={p: names.index(p) for p in bound_args.arguments}, description=description)
     return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
                   description=description)
+
+
+def _atoms(bound: dict[str, Any]) -> dict[str, Any]:
+    """Bound arguments that are code (atoms, or tuples of them for ``*args``), not defaults."""
+    return {k: v for k, v in bound.items()
+            if isinstance(v, gast.AST) or isinstance(v, tuple) and all(isinstance(x, gast.AST) for x in v)}
+
+
+def _method(node: gast.Call) -> Callee:
+    """``x.sum(axis=0)`` as ``np.sum(x, axis=0)``: a method numpy arrays share with a numpy function."""
+    attr = node.func.attr  # type: ignore[attr-defined]
+    target = rules.METHODS[attr]
+    fn = getattr(numpy, target) if isinstance(target, str) else target
+    args = list(node.args)
+    if attr in rules.SPREAD_METHODS and len(args) > 1:  # x.reshape(2, 3) means x.reshape((2, 3))
+        args = [gast.Tuple(elts=args, ctx=gast.Load())]
+    args.insert(0, node.func.value)  # type: ignore[attr-defined]
+    description = f".{attr}()"
+    if rules.is_constant(fn):
+        return Callee(CONSTANT, fn, description=description, method=fn)
+    rule = rules.lookup(fn)
+    bound = rule.bind(args, {kw.arg: kw.value for kw in node.keywords}) if rule is not None else None
+    if rule is None or bound is None:
+        return Callee(UNKNOWN, fn, None, {f"arg{i}": a for i, a in enumerate(args)}, description=description)
+    return Callee(RULE, fn, rule, _atoms(bound), description=description, method=fn)
 
 
 def _all_args(node: gast.Call) -> list[gast.expr]:

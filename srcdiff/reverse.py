@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy
 
 from . import calls, rules
 from .activity import Activity
@@ -261,13 +262,9 @@ class _Reverse:
                 out.append(self.accumulate(value, g, at))
         elif isinstance(value, gast.BinOp):
             self.refuse_sequence_arithmetic(value, at)
-            rule = rules.lookup(type(value.op))
-            if rule is not None:
-                out += self.apply_rule(rule, {"a": value.left, "b": value.right}, target, at)
+            out += self.operator(value.op, {"a": value.left, "b": value.right}, target, at)
         elif isinstance(value, gast.UnaryOp):
-            rule = rules.lookup(type(value.op))
-            if rule is not None:
-                out += self.apply_rule(rule, {"a": value.operand}, target, at)
+            out += self.operator(value.op, {"a": value.operand}, target, at)
         elif isinstance(value, gast.Call):
             return self.call_contributions(target, value, at)
         elif isinstance(value, gast.Subscript):
@@ -285,34 +282,55 @@ class _Reverse:
                 for i, e in active:
                     part = gast.Subscript(value=load(parts), slice=const(i), ctx=gast.Load())
                     out.append(self.accumulate(e, part, at))
-        elif isinstance(value, gast.Attribute):
+        elif isinstance(value, gast.Attribute) and value.attr in rules.ATTRIBUTES:
+            fn = rules.ATTRIBUTES[value.attr]
+            rule = rules.lookup(fn)
+            assert rule is not None
+            out += self.apply_rule(rule, {rule.params[0]: value.value}, target, at)
+        elif isinstance(value, gast.Attribute) and value.attr not in rules.CONSTANT_ATTRIBUTES:
             if self.is_active(value.value):
                 raise self.refuse(at, f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
                                   "compute the value with arithmetic or a function call instead")
         return value, out
+
+    def operator(self, op: gast.AST, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
+        rule = rules.lookup(type(op))
+        if rule is None:
+            if not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
+                raise self.refuse(at, f"the operator `{type(op).__name__}` has no derivative rule",
+                                  "rewrite it with other operators or functions", NoDerivativeError)
+            return []
+        return self.apply_rule(rule, bound, target, at)
 
     def apply_rule(self, rule: rules.Rule, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
         out: Stmts = []
         operands = [v for p, v in bound.items() if p in rule.adjoints and isinstance(v, gast.AST)]
         all_scalar = self.all_scalar(target, operands)
         for param, template in rule.adjoints.items():
-            arg = bound.get(param)
-            if not self.is_active(arg):
-                continue
-            expr = self.instantiate(rule, param, bound, target)
-            if isinstance(expr, gast.Constant) and expr.value == 0:
-                continue
-            if rule.elementwise and param not in rule.sequence_args and not all_scalar:
-                helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
-                expr = call(load(helper), expr, arg)
-            out.append(self.accumulate(arg, expr, at))
+            value = bound.get(param)
+            spread = isinstance(value, tuple)  # a *-parameter: the template applies to each argument
+            for i, arg in enumerate(value if spread else [value]):
+                if not self.is_active(arg):
+                    continue
+                extra = {"i": const(i), param: gast.Tuple(elts=list(value), ctx=gast.Load())} if spread else {}
+                expr = self.instantiate(rule, param, bound, target, extra)
+                if isinstance(expr, gast.Constant) and expr.value == 0:
+                    continue
+                if rule.elementwise and param not in rule.sequence_args and not all_scalar:
+                    helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
+                    expr = call(load(helper), expr, arg)
+                out.append(self.accumulate(arg, expr, at))
         return out
 
-    def instantiate(self, rule: rules.Rule, param: str, bound: dict[str, Any], target: str) -> gast.expr:
+    def instantiate(self, rule: rules.Rule, param: str, bound: dict[str, Any], target: str,
+                    extra: dict[str, gast.expr] | None = None) -> gast.expr:
         mapping: dict[str, gast.expr] = {"g": load(self.adj(target)), "out": load(target)}
         for p in rule.params:
             v = bound.get(p, rule.signature.parameters[p].default)
+            if isinstance(v, tuple):
+                v = gast.Tuple(elts=list(v), ctx=gast.Load())
             mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
+        mapping.update(extra or {})
         return _Instantiate(mapping, self.env).visit(rule.template(param))
 
     def call_contributions(self, target: str, value: gast.Call, at: gast.AST) -> tuple[gast.expr, Stmts]:
@@ -323,10 +341,26 @@ class _Reverse:
             return value, []
         if callee.kind == calls.RULE:
             assert callee.rule is not None
-            return value, self.apply_rule(callee.rule, callee.bound, target, at)
+            return self.as_function_call(value, callee), self.apply_rule(callee.rule, callee.bound, target, at)
         if callee.kind == calls.USER:
             return self.user_call(target, value, callee, at)
         raise self.no_derivative(callee, at)
+
+    def as_function_call(self, value: gast.Call, callee: Callee) -> gast.expr:
+        """``x.sum(0)`` runs as ``np.sum(x, 0)``, so the primal is exactly what the rule describes."""
+        if callee.method is None:
+            return value
+        fn = callee.method
+        name = getattr(fn, "__name__", "")
+        if getattr(numpy, name, None) is fn:
+            func: gast.expr = gast.Attribute(value=load(self.env.global_name("np", numpy)), attr=name, ctx=gast.Load())
+        else:
+            func = load(self.env.global_name(name, fn))
+        receiver = value.func.value  # type: ignore[attr-defined]
+        args = [receiver] + list(value.args)
+        if value.func.attr in rules.SPREAD_METHODS and len(value.args) > 1:  # type: ignore[attr-defined]
+            args = [receiver, gast.Tuple(elts=list(value.args), ctx=gast.Load())]
+        return gast.Call(func=func, args=args, keywords=list(value.keywords))
 
     def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
         return self.refuse(

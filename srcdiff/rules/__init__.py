@@ -13,12 +13,14 @@ from typing import Any
 
 from .builtin_functions import BUILTINS
 from .math_module import MATH
+from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS
 from .operators import OPERATORS
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY]
 
-__all__ = ["Rule", "RuleTable", "rule", "lookup", "is_constant", "TABLES", "TEMPLATE_GLOBALS"]
+__all__ = ["Rule", "RuleTable", "rule", "lookup", "is_constant", "TABLES", "TEMPLATE_GLOBALS", "METHODS",
+           "SPREAD_METHODS", "ATTRIBUTES", "CONSTANT_ATTRIBUTES"]
 
 
 def lookup(fn: Any) -> Rule | None:

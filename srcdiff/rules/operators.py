@@ -19,6 +19,8 @@ OPERATORS.define(gast.Mod, rule("a, b", a="g", b="-g * (a // b)"))
 # known(b): b is a constant in the code, so b ** (b - 1) folds; else the helper handles b == 0.
 POWER_BASE = "g * b * a ** (b - 1) if known(b) else power_base_adjoint(g, a, b)"
 OPERATORS.define(gast.Pow, rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a)"))
+OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, a="matmul_adjoint(g, a, b, True)",
+                                   b="matmul_adjoint(g, a, b, False)"))
 OPERATORS.define(gast.USub, rule("a", a="-g"))
 OPERATORS.define(gast.UAdd, rule("a", a="g"))
 # Integer-valued or bitwise: the result is piecewise constant.

@@ -34,6 +34,11 @@ from .. import runtime
 TEMPLATE_GLOBALS: dict[str, Any] = {"math": math, "np": numpy, **runtime.TEMPLATE_HELPERS}
 
 
+def register_helpers(helpers: dict[str, Any]) -> None:
+    """Make more helpers available to templates (array rules bring their own)."""
+    TEMPLATE_GLOBALS.update(helpers)
+
+
 @dataclass(frozen=True)
 class Rule:
     """A derivative rule: parameter list, defaults and per-argument adjoint templates."""

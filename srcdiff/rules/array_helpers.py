@@ -1,0 +1,395 @@
+"""Adjoint helpers for array rules that are not one expression (reductions, linear algebra,
+assembly).  Rules call them by name; they use the array library only through ``np``.
+
+>>> expand(np.array([1.0, 2.0]), np.zeros((2, 3)), 1, False)
+array([[1., 1., 1.],
+       [2., 2., 2.]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..runtime import SeqAdjoint, _is_zero
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis))
+    return (axis % ndim,)
+
+
+def expand(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Broadcast the adjoint of a reduction of ``a`` over ``axis`` back to ``a``'s shape."""
+    shape = np.shape(a)
+    g = np.asarray(g)
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)
+
+
+def count(a: Any, axis: Any = None) -> int:
+    """How many elements a reduction over ``axis`` combines."""
+    shape = np.shape(a)
+    return int(np.prod([shape[i] for i in _axes(axis, len(shape))])) if shape else 1
+
+
+def extreme_adjoint(g: Any, a: Any, out: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Adjoint of max/min: ``g`` split evenly among the elements equal to the extreme."""
+    hits = np.asarray(a) == expand(out, a, axis, keepdims)
+    ties = np.sum(hits, axis=None if axis is None else _axes(axis, np.ndim(a)), keepdims=True)
+    return expand(g, a, axis, keepdims) * hits / ties
+
+
+def prod_adjoint(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Adjoint of prod: the product of all *other* elements (exact with zeros too)."""
+    a = np.asarray(a, dtype=float) if not np.issubdtype(np.asarray(a).dtype, np.inexact) else np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    moved = np.moveaxis(a, axes, range(a.ndim - len(axes), a.ndim))
+    flat = moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (before * after).reshape(moved.shape)
+    others = np.moveaxis(others, range(a.ndim - len(axes), a.ndim), axes)
+    return expand(g, a, axis, keepdims) * others
+
+
+def var_adjoint(g: Any, a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    a = np.asarray(a)
+    centered = a - np.mean(a, axis=None if axis is None else _axes(axis, a.ndim), keepdims=True)
+    return expand(g, a, axis, keepdims) * 2.0 * centered / (count(a, axis) - ddof)
+
+
+def std_adjoint(g: Any, a: Any, out: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    safe = np.where(np.asarray(out) == 0, 1.0, out)
+    return var_adjoint(np.asarray(g) / (2.0 * safe), a, axis, ddof, keepdims)
+
+
+def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
+    g = np.asarray(g)
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(g.ravel()))), np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
+    a = np.asarray(a)
+    flat = axis is None
+    x, y, gg = (a.ravel(), np.ravel(out), np.ravel(g)) if flat else (a, np.asarray(out), np.asarray(g))
+    ax = 0 if flat else axis
+    if np.any(x == 0):  # exact but quadratic: the derivative of each prefix product
+        n = x.shape[ax]
+        xm = np.moveaxis(x, ax, -1)
+        gm = np.moveaxis(gg, ax, -1)
+        res = np.zeros_like(xm, dtype=float)
+        for i in range(n):
+            others = xm.copy()
+            others[..., i] = 1.0
+            prefix = np.cumprod(others, axis=-1)
+            res[..., i] = np.sum((gm * prefix)[..., i:], axis=-1)
+        res = np.moveaxis(res, -1, ax)
+    else:
+        res = cumsum_adjoint(gg * y, x, ax) / x
+    return np.reshape(res, a.shape)
+
+
+def _promote(x: Any, left: bool) -> Any:
+    x = np.asarray(x)
+    if x.ndim == 1:
+        return x[None, :] if left else x[:, None]
+    return x
+
+
+def matmul_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    """Adjoint of ``a @ b`` with respect to one operand (1-D operands and batches included)."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    a2, b2 = _promote(a, True), _promote(b, False)
+    g2 = np.asarray(g)
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    if wrt_a:
+        d = g2 @ np.swapaxes(b2, -1, -2)
+        d = _sum_to(d, a2.shape)
+        return d.reshape(a.shape)
+    d = np.swapaxes(a2, -1, -2) @ g2
+    d = _sum_to(d, b2.shape)
+    return d.reshape(b.shape)
+
+
+def _sum_to(d: Any, shape: tuple[int, ...]) -> Any:
+    lead = d.ndim - len(shape)
+    if lead > 0:
+        d = d.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and d.shape[i] != 1)
+    return d.sum(axis=axes, keepdims=True) if axes else d
+
+
+def dot_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    """Adjoint of ``np.dot`` (scalars, vectors and matrices)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        other = b if wrt_a else a
+        mine = a if wrt_a else b
+        d = np.asarray(g) * other
+        return np.sum(d) if np.ndim(mine) == 0 else d
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise _unsupported("np.dot of arrays with more than 2 dimensions", "use np.matmul, np.tensordot or np.einsum")
+    return matmul_adjoint(g, a, b, wrt_a)
+
+
+def outer_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    g = np.asarray(g)
+    if wrt_a:
+        return (g @ np.ravel(b)).reshape(np.shape(a))
+    return (np.ravel(a) @ g).reshape(np.shape(b))
+
+
+def inner_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim <= 1 and b.ndim <= 1:
+        return np.asarray(g) * (b if wrt_a else a)
+    return _inner_nd(g, a, b, wrt_a)
+
+
+def _inner_nd(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    # inner(a, b)[i..., j...] = sum_k a[i..., k] b[j..., k]
+    na, nb = a.ndim - 1, b.ndim - 1
+    g = np.asarray(g)
+    if wrt_a:
+        return np.tensordot(g, b, axes=(list(range(na, na + nb)), list(range(nb))))
+    return np.tensordot(g, a, axes=(list(range(na)), list(range(na)))).reshape(b.shape)
+
+
+def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if isinstance(axes, int):
+        a_axes = list(range(a.ndim - axes, a.ndim))
+        b_axes = list(range(axes))
+    else:
+        a_axes, b_axes = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+                          [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
+        a_axes = [x % a.ndim for x in a_axes]
+        b_axes = [x % b.ndim for x in b_axes]
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    nfa = len(a_free)
+    if wrt_a:
+        # g[a_free, b_free] . b[b_axes + b_free] over b_free -> [a_free, a_axes-order of b_axes]
+        d = np.tensordot(g, b, axes=(list(range(nfa, g.ndim)), b_free))
+        order = a_free + a_axes
+        return np.transpose(d, np.argsort(order))
+    d = np.tensordot(a, g, axes=(a_free, list(range(nfa))))
+    order = b_axes + b_free
+    return np.transpose(d, np.argsort(order))
+
+
+def einsum_adjoint(g: Any, subscripts: str, operands: Any, i: int) -> Any:
+    """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to operand ``i``."""
+    spec = subscripts.replace(" ", "")
+    if "..." in spec:
+        raise _unsupported("np.einsum with '...'", "write the axes out explicitly")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins = spec
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs = ins.split(",")
+    mine = inputs[i]
+    if len(set(mine)) != len(mine):
+        raise _unsupported("np.einsum with a repeated index in one operand (a diagonal)", "take the diagonal with np.diagonal first")
+    others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
+    available = set(out) | {c for s, _ in others for c in s}
+    kept = "".join(c for c in mine if c in available)
+    partial = np.einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, g, *[op for _, op in others])
+    shape = np.shape(operands[i])
+    if kept == mine:
+        return partial
+    # indices only this operand has were summed away: broadcast back along them
+    sizes = dict(zip(mine, shape))
+    expanded = partial.reshape([sizes[c] if c in kept else 1 for c in mine])
+    return np.broadcast_to(expanded, shape)
+
+
+def solve_adjoint(g: Any, a: Any, out: Any, wrt_a: bool) -> Any:
+    a = np.asarray(a)
+    g = np.asarray(g)
+    vector = np.ndim(out) == a.ndim - 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vector else g)
+    if not wrt_a:
+        return gb[..., 0] if vector else gb
+    x = np.asarray(out)[..., None] if vector else np.asarray(out)
+    return -gb @ np.swapaxes(x, -1, -2)
+
+
+def cholesky_adjoint(g: Any, out: Any) -> Any:
+    """Adjoint of the Cholesky factor ``L`` of a symmetric ``a`` (symmetrized)."""
+    L = np.asarray(out)
+    P = np.swapaxes(L, -1, -2) @ np.asarray(g)
+    P = np.tril(P) - 0.5 * np.eye(L.shape[-1]) * P
+    Linv = np.linalg.inv(L)
+    S = np.swapaxes(Linv, -1, -2) @ P @ Linv
+    return 0.5 * (S + np.swapaxes(S, -1, -2))
+
+
+def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
+        raise _unsupported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")
+    x = np.asarray(x)
+    safe = np.where(np.asarray(out) == 0, 1.0, out)
+    return expand(np.asarray(g) / safe, x, axis, keepdims) * x
+
+
+def trace_adjoint(g: Any, a: Any, offset: int = 0) -> Any:
+    a = np.asarray(a)
+    eye = np.eye(a.shape[0], a.shape[1], k=offset)
+    return np.asarray(g)[..., None, None] * eye if a.ndim > 2 else g * eye
+
+
+def inverse_permutation(axes: Any, ndim: int) -> Any:
+    if axes is None:
+        return None
+    return tuple(np.argsort([a % ndim for a in axes]))
+
+
+def split_like(g: Any, arrays: Any, axis: int = 0) -> SeqAdjoint:
+    """Adjoint of ``np.concatenate(arrays, axis)``: one piece of ``g`` per input."""
+    if _is_zero(g):
+        return SeqAdjoint(0.0 for _ in arrays)
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        return SeqAdjoint(p.reshape(np.shape(a)) for p, a in zip(np.split(np.ravel(g), np.cumsum(sizes)[:-1]), arrays))
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return SeqAdjoint(np.split(np.asarray(g), np.cumsum(sizes)[:-1], axis=axis))
+
+
+def unstack_like(g: Any, arrays: Any, axis: int = 0) -> SeqAdjoint:
+    """Adjoint of ``np.stack(arrays, axis)``."""
+    if _is_zero(g):
+        return SeqAdjoint(0.0 for _ in arrays)
+    g = np.asarray(g)
+    return SeqAdjoint(np.take(g, i, axis=axis) for i in range(g.shape[axis]))
+
+
+def hstack_adjoint(g: Any, arrays: Any) -> SeqAdjoint:
+    axis = 0 if all(np.ndim(a) <= 1 for a in arrays) else 1
+    parts = split_like(g, [np.atleast_1d(a) for a in arrays], axis)
+    return SeqAdjoint(p if _is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
+
+
+def vstack_adjoint(g: Any, arrays: Any) -> SeqAdjoint:
+    parts = split_like(g, [np.atleast_2d(a) for a in arrays], 0)
+    return SeqAdjoint(p if _is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
+
+
+def concat_pieces(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0) -> Any:
+    """Adjoint of ``np.split``: the pieces' adjoints put back together (zeros where none)."""
+    pieces = np.split(np.asarray(ary), indices_or_sections, axis)
+    parts = list(g) if isinstance(g, (list, tuple)) else [0.0] * len(pieces)
+    return np.concatenate([np.zeros_like(p, dtype=float) + gp for gp, p in zip(parts, pieces)], axis)
+
+
+def tile_adjoint(g: Any, a: Any, reps: Any) -> Any:
+    a = np.asarray(a)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    ndim = max(a.ndim, len(reps))
+    shape = (1,) * (ndim - a.ndim) + a.shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    g = np.asarray(g).reshape([n for pair in zip(reps, shape) for n in pair])
+    return g.sum(axis=tuple(range(0, 2 * ndim, 2))).reshape(a.shape)
+
+
+def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
+    a = np.asarray(a)
+    g = np.asarray(g)
+    if axis is None:
+        flat = a.ravel()
+        idx = np.repeat(np.arange(flat.size), repeats)
+        out = np.zeros(flat.size, dtype=g.dtype)
+        np.add.at(out, idx, g)
+        return out.reshape(a.shape)
+    idx = np.repeat(np.arange(a.shape[axis]), repeats)
+    out = np.zeros(a.shape, dtype=g.dtype)
+    np.add.at(np.moveaxis(out, axis, 0), idx, np.moveaxis(g, axis, 0))
+    return out
+
+
+def diag_adjoint(g: Any, v: Any, k: int = 0) -> Any:
+    if np.ndim(v) == 1:
+        return np.diagonal(np.asarray(g), k).copy()
+    return np.diag(np.asarray(g), k) if np.ndim(g) == 1 else np.diagflat(g)
+
+
+def diagonal_adjoint(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    out = np.zeros(np.shape(a), dtype=np.result_type(np.asarray(g).dtype, float))
+    view = np.diagonal(out, offset, axis1, axis2)
+    view.setflags(write=True)
+    view += g
+    return out
+
+
+def unpad(g: Any, array: Any, pad_width: Any) -> Any:
+    widths = np.broadcast_to(np.asarray(pad_width), (np.ndim(array), 2))
+    index = tuple(slice(int(lo), np.shape(g)[i] - int(hi)) for i, (lo, hi) in enumerate(widths))
+    return np.asarray(g)[index]
+
+
+def clip_adjoint(g: Any, a: Any, a_min: Any, a_max: Any) -> Any:
+    inside = np.ones(np.shape(a), dtype=bool)
+    if a_min is not None:
+        inside &= np.asarray(a) >= a_min
+    if a_max is not None:
+        inside &= np.asarray(a) <= a_max
+    return g * inside
+
+
+def window_adjoint(g: Any, x: Any, window_shape: Any, axis: Any = None) -> Any:
+    """Adjoint of ``sliding_window_view``: every window's adjoint added back where it came from."""
+    x = np.asarray(x)
+    g = np.asarray(g)
+    window = (window_shape,) if np.ndim(window_shape) == 0 else tuple(window_shape)
+    axes = tuple(range(x.ndim)) if axis is None else ((axis,) if np.ndim(axis) == 0 else tuple(axis))
+    axes = tuple(a % x.ndim for a in axes)
+    out = np.zeros(x.shape, dtype=g.dtype)
+    for offset in np.ndindex(*window):
+        index = [slice(None)] * x.ndim
+        for ax, off, w in zip(axes, offset, window):
+            index[ax] = slice(off, off + x.shape[ax] - w + 1)
+        out[tuple(index)] += g[(Ellipsis,) + offset]
+    return out
+
+
+def cast_adjoint(g: Any, a: Any, dtype: Any) -> Any:
+    """Adjoint of ``a.astype(dtype)``: zero when cast to integers, else ``g`` in ``a``'s precision."""
+    if not np.issubdtype(np.dtype(dtype), np.inexact):
+        return 0.0 * np.asarray(g, dtype=float)
+    return np.asarray(g).astype(np.result_type(np.asarray(a).dtype, np.float32), copy=False)
+
+
+def array_adjoint(g: Any, obj: Any) -> Any:
+    """Adjoint of ``np.array(obj)`` for a (nested) list or tuple of values: a matching SeqAdjoint."""
+    if isinstance(obj, (list, tuple)):
+        if _is_zero(g):
+            return 0.0
+        g = np.asarray(g)
+        return SeqAdjoint(array_adjoint(g[i], o) for i, o in enumerate(obj))
+    return g
+
+
+def _unsupported(what: str, hint: str) -> Exception:
+    from ..errors import UnsupportedSyntaxError
+
+    return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
+
+
+HELPERS: dict[str, Any] = {
+    name: fn for name, fn in list(globals().items())
+    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
+}

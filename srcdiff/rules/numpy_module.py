@@ -1,0 +1,197 @@
+"""Rules for numpy, through the array-library alias ``np``.
+
+Elementwise rules broadcast like their arguments (the transform sums each
+adjoint back to its operand's shape where shapes can differ); the others say
+how the adjoint is shaped themselves, often through a helper of
+:mod:`srcdiff.rules.array_helpers`.  Methods (``x.sum(axis=0)``, ``x.T``) map
+to the same rules through :data:`METHODS` and :data:`ATTRIBUTES`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import array_helpers
+from .table import RuleTable, register_helpers, rule
+
+register_helpers(array_helpers.HELPERS)
+NUMPY = RuleTable("numpy")
+
+_UNARY = {
+    np.negative: "-g",
+    np.positive: "g",
+    np.exp: "g * out",
+    np.exp2: "g * out * 0.6931471805599453",
+    np.expm1: "g * (out + 1.0)",
+    np.log: "g / x",
+    np.log2: "g / (x * 0.6931471805599453)",
+    np.log10: "g / (x * 2.302585092994046)",
+    np.log1p: "g / (1.0 + x)",
+    np.sqrt: "g / (2.0 * out)",
+    np.cbrt: "g / (3.0 * out * out)",
+    np.square: "2.0 * g * x",
+    np.reciprocal: "-g * out * out",
+    np.abs: "g * np.sign(x)",
+    np.fabs: "g * np.sign(x)",
+    np.sin: "g * np.cos(x)",
+    np.cos: "-g * np.sin(x)",
+    np.tan: "g * (1.0 + out * out)",
+    np.arcsin: "g / np.sqrt(1.0 - x * x)",
+    np.arccos: "-g / np.sqrt(1.0 - x * x)",
+    np.arctan: "g / (1.0 + x * x)",
+    np.sinh: "g * np.cosh(x)",
+    np.cosh: "g * np.sinh(x)",
+    np.tanh: "g * (1.0 - out * out)",
+    np.arcsinh: "g / np.sqrt(x * x + 1.0)",
+    np.arccosh: "g / np.sqrt(x * x - 1.0)",
+    np.arctanh: "g / (1.0 - x * x)",
+    np.deg2rad: "g * 0.017453292519943295",
+    np.rad2deg: "g * 57.29577951308232",
+}
+for fn, template in _UNARY.items():
+    NUMPY.define(fn, rule("x", x=template))
+NUMPY.define(np.radians, NUMPY.rules[np.deg2rad])
+NUMPY.define(np.degrees, NUMPY.rules[np.rad2deg])
+
+_BINARY = {
+    np.add: ("g", "g"),
+    np.subtract: ("g", "-g"),
+    np.multiply: ("g * x2", "g * x1"),
+    np.divide: ("g / x2", "-g * out / x2"),
+    np.power: ("power_base_adjoint(g, x1, x2)", "g * out * log_or_zero(x1)"),
+    np.arctan2: ("g * x2 / (x1 * x1 + x2 * x2)", "-g * x1 / (x1 * x1 + x2 * x2)"),
+    np.hypot: ("g * x1 / out", "g * x2 / out"),
+    np.logaddexp: ("g * np.exp(x1 - out)", "g * np.exp(x2 - out)"),
+    np.logaddexp2: ("g * np.exp2(x1 - out)", "g * np.exp2(x2 - out)"),
+    # ties go to the first argument, as with the builtin max/min
+    np.maximum: ("g * (x1 >= x2)", "g * (x1 < x2)"),
+    np.minimum: ("g * (x1 <= x2)", "g * (x1 > x2)"),
+    np.fmax: ("g * (x1 >= x2)", "g * (x1 < x2)"),
+    np.fmin: ("g * (x1 <= x2)", "g * (x1 > x2)"),
+    np.mod: ("g", "-g * np.floor_divide(x1, x2)"),
+    np.copysign: ("g * np.sign(x1) * np.sign(out)", None),
+}
+for fn, (d1, d2) in _BINARY.items():
+    templates = {"x1": d1} if d2 is None else {"x1": d1, "x2": d2}
+    NUMPY.define(fn, rule("x1, x2", **templates))
+NUMPY.define(np.true_divide, NUMPY.rules[np.divide])
+NUMPY.define(np.remainder, NUMPY.rules[np.mod])
+NUMPY.define(np.where, rule("condition, x, y", x="np.where(condition, g, 0.0)", y="np.where(condition, 0.0, g)"))
+NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)"))
+
+# -- reductions (not elementwise: the helpers shape the adjoint) ------------------------------
+_REDUCE = "a, axis=None, dtype=None, out=None, keepdims=False"
+NUMPY.define(np.sum, rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims)"))
+NUMPY.define(np.mean, rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims) / count(a, axis)"))
+NUMPY.define(np.prod, rule(_REDUCE, elementwise=False, a="prod_adjoint(g, a, axis, keepdims)"))
+for fn in (np.max, np.min, np.amax, np.amin):
+    NUMPY.define(fn, rule("a, axis=None, out=None, keepdims=False", elementwise=False,
+                          a="extreme_adjoint(g, a, out, axis, keepdims)"))
+NUMPY.define(np.var, rule("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", elementwise=False,
+                          a="var_adjoint(g, a, axis, ddof, keepdims)"))
+NUMPY.define(np.std, rule("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", elementwise=False,
+                          a="std_adjoint(g, a, out, axis, ddof, keepdims)"))
+NUMPY.define(np.cumsum, rule("a, axis=None, dtype=None, out=None", elementwise=False,
+                             a="cumsum_adjoint(g, a, axis)"))
+NUMPY.define(np.cumprod, rule("a, axis=None, dtype=None, out=None", elementwise=False,
+                              a="cumprod_adjoint(g, a, out, axis)"))
+NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elementwise=False,
+                                  x="norm_adjoint(g, x, out, ord, axis, keepdims)"))
+NUMPY.define(np.trace, rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
+
+# -- linear algebra ---------------------------------------------------------------------------
+NUMPY.define(np.matmul, rule("a, b", elementwise=False, a="matmul_adjoint(g, a, b, True)",
+                             b="matmul_adjoint(g, a, b, False)"))
+NUMPY.define(np.dot, rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
+                          b="dot_adjoint(g, a, b, False)"))
+NUMPY.define(np.outer, rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",
+                            b="outer_adjoint(g, a, b, False)"))
+NUMPY.define(np.inner, rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)",
+                            b="inner_adjoint(g, a, b, False)"))
+NUMPY.define(np.tensordot, rule("a, b, axes=2", elementwise=False, a="tensordot_adjoint(g, a, b, axes, True)",
+                                b="tensordot_adjoint(g, a, b, axes, False)"))
+NUMPY.define(np.linalg.solve, rule("a, b", elementwise=False, a="solve_adjoint(g, a, out, True)",
+                                   b="solve_adjoint(g, a, out, False)"))
+NUMPY.define(np.linalg.inv, rule("a", elementwise=False,
+                                 a="-np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2)"))
+NUMPY.define(np.linalg.det, rule("a", elementwise=False,
+                                 a="np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)"))
+NUMPY.define(np.linalg.slogdet, rule("a", elementwise=False,
+                                     a="np.asarray(unpack_adjoint(g, 2)[1])[..., None, None]"
+                                       " * np.swapaxes(np.linalg.inv(a), -1, -2)"))
+NUMPY.define(np.linalg.cholesky, rule("a", elementwise=False, a="cholesky_adjoint(g, out)"))
+
+# -- shape and assembly ---------------------------------------------------------------------
+_SAME_SHAPE = "np.reshape(g, np.shape(a))"
+NUMPY.define(np.reshape, rule("a, newshape=None, order='C', shape=None", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.ravel, rule("a, order='C'", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.squeeze, rule("a, axis=None", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.expand_dims, rule("a, axis", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.atleast_1d, rule("a", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.atleast_2d, rule("a", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.transpose, rule("a, axes=None", elementwise=False,
+                                a="np.transpose(g) if axes is None else "
+                                  "np.transpose(g, inverse_permutation(axes, np.ndim(a)))"))
+NUMPY.define(np.swapaxes, rule("a, axis1, axis2", elementwise=False, a="np.swapaxes(g, axis1, axis2)"))
+NUMPY.define(np.moveaxis, rule("a, source, destination", elementwise=False,
+                               a="np.moveaxis(g, destination, source)"))
+NUMPY.define(np.broadcast_to, rule("array, shape, subok=False", elementwise=False, array="unbroadcast(g, array)"))
+NUMPY.define(np.concatenate, rule("arrays, axis=0", elementwise=False, sequences="arrays",
+                                  arrays="split_like(g, arrays, axis)"))
+NUMPY.define(np.stack, rule("arrays, axis=0", elementwise=False, sequences="arrays",
+                            arrays="unstack_like(g, arrays, axis)"))
+NUMPY.define(np.hstack, rule("tup", elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
+NUMPY.define(np.vstack, rule("tup", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
+NUMPY.define(np.split, rule("ary, indices_or_sections, axis=0", elementwise=False,
+                            ary="concat_pieces(g, ary, indices_or_sections, axis)"))
+NUMPY.define(np.array_split, rule("ary, indices_or_sections, axis=0", elementwise=False,
+                                  ary="concat_pieces(g, ary, indices_or_sections, axis)"))
+NUMPY.define(np.tile, rule("A, reps", elementwise=False, A="tile_adjoint(g, A, reps)"))
+NUMPY.define(np.repeat, rule("a, repeats, axis=None", elementwise=False, a="repeat_adjoint(g, a, repeats, axis)"))
+NUMPY.define(np.flip, rule("m, axis=None", elementwise=False, m="np.flip(g, axis)"))
+NUMPY.define(np.fliplr, rule("m", elementwise=False, m="np.fliplr(g)"))
+NUMPY.define(np.flipud, rule("m", elementwise=False, m="np.flipud(g)"))
+NUMPY.define(np.roll, rule("a, shift, axis=None", elementwise=False, a="np.roll(g, np.negative(shift), axis)"))
+NUMPY.define(np.diag, rule("v, k=0", elementwise=False, v="diag_adjoint(g, v, k)"))
+NUMPY.define(np.diagonal, rule("a, offset=0, axis1=0, axis2=1", elementwise=False,
+                               a="diagonal_adjoint(g, a, offset, axis1, axis2)"))
+NUMPY.define(np.triu, rule("m, k=0", elementwise=False, m="np.triu(g, k)"))
+NUMPY.define(np.tril, rule("m, k=0", elementwise=False, m="np.tril(g, k)"))
+NUMPY.define(np.pad, rule("array, pad_width, mode='constant', constant_values=0", elementwise=False,
+                          array="unpad(g, array, pad_width)"))
+NUMPY.define(sliding_window_view, rule("x, window_shape, axis=None, subok=False, writeable=False",
+                                       elementwise=False, x="window_adjoint(g, x, window_shape, axis)"))
+# a template for a *-parameter applies to each of its arguments in turn, as operands[i]
+NUMPY.define(np.einsum, rule("subscripts, *operands", elementwise=False,
+                             operands="einsum_adjoint(g, subscripts, operands, i)"))
+NUMPY.define(np.array, rule("object, dtype=None", elementwise=False, sequences="object",
+                            object="array_adjoint(g, object)"))
+NUMPY.define(np.asarray, NUMPY.rules[np.array])
+NUMPY.define(np.copy, rule("a", elementwise=False, a="g"))
+
+# Values that carry no derivative: constructors, comparisons, indices, rounding, random draws.
+NUMPY.constant(
+    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.eye,
+    np.identity, np.arange, np.linspace, np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc,
+    np.floor_divide, np.isnan, np.isinf, np.isfinite, np.argmax, np.argmin, np.argsort,
+    np.shape, np.ndim, np.size, np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any, np.nonzero, np.count_nonzero,
+    np.allclose, np.isclose, np.array_equal, np.random.rand, np.random.randn, np.random.random,
+    np.random.normal, np.random.uniform, np.random.randint, np.random.choice, np.random.seed,
+    np.random.permutation, np.random.default_rng,
+)
+
+# ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
+METHODS = {
+    "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "var": "var", "std": "std",
+    "cumsum": "cumsum", "cumprod": "cumprod", "reshape": "reshape", "ravel": "ravel", "flatten": "ravel",
+    "transpose": "transpose", "swapaxes": "swapaxes", "squeeze": "squeeze", "dot": "dot", "clip": "clip",
+    "copy": "copy", "repeat": "repeat", "trace": "trace", "diagonal": "diagonal",
+    "argmax": "argmax", "argmin": "argmin", "round": "round",
+}
+#: Methods whose positional arguments after the first may be spread out (``x.reshape(2, 3)``).
+SPREAD_METHODS = {"reshape", "transpose"}
+#: ``x.T`` and friends; the attributes that describe an array carry no derivative.
+ATTRIBUTES = {"T": np.transpose}
+CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
