@@ -44,14 +44,48 @@ class Activity:
         return isinstance(node, gast.Name) and node.id in self.varied and node.id in self.useful
 
 
+def _statements(body: list[gast.stmt]) -> Iterator[gast.stmt]:
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            yield from _statements(stmt.body)
+            yield from _statements(stmt.orelse)
+
+
 def assignments(body: list[gast.stmt]) -> Iterator[gast.Assign]:
     """Every ``x = primitive`` in a normalized body, nested blocks included."""
-    for stmt in body:
-        if isinstance(stmt, gast.Assign):
+    for stmt in _statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             yield stmt
-        elif isinstance(stmt, (gast.If, gast.While, gast.For)):
-            yield from assignments(stmt.body)
-            yield from assignments(stmt.orelse)
+
+
+def item_write(stmt: gast.stmt) -> tuple[str, gast.expr, gast.expr] | None:
+    """``a[i] = v`` as ``(a, i, v)``."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+        target = stmt.targets[0]
+        return target.value.id, target.slice, stmt.value
+    return None
+
+
+def append_call(stmt: gast.stmt) -> tuple[str, gast.expr] | None:
+    """``xs.append(v)`` as ``(xs, v)``."""
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+        func = stmt.value.func
+        if isinstance(func, gast.Attribute) and func.attr == "append" and isinstance(func.value, gast.Name) \
+                and len(stmt.value.args) == 1 and not stmt.value.keywords:
+            return func.value.id, stmt.value.args[0]
+    return None
+
+
+def mutations(body: list[gast.stmt]) -> Iterator[tuple[str, gast.expr]]:
+    """In-place changes ``(container, new element)``: ``a[i] = v`` and ``xs.append(v)``."""
+    for stmt in _statements(body):
+        found = item_write(stmt)
+        if found is not None:
+            yield found[0], found[2]
+        found2 = append_call(stmt)
+        if found2 is not None:
+            yield found2
 
 
 def operands(value: gast.expr, callee_of: CalleeOf) -> list[str]:
@@ -84,6 +118,7 @@ def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activ
     """Varied and useful sets of ``fn`` for inputs ``wrt`` and its result."""
     edges = [(a.targets[0].id, operands(a.value, callee_of)) for a in assignments(fn.body)
              if a.targets[0].id not in fn.control_names]
+    edges += [(name, _names([element])) for name, element in mutations(fn.body)]
     varied = set(wrt)
     changed = True
     while changed:

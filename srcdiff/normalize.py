@@ -2,6 +2,8 @@
 
 The normal form (every later pass relies on it):
 
+* ``a[i] = v`` (an in-place write to a name, ``v`` an atom, ``i`` atoms) and
+  ``xs.append(v)`` (as an expression statement) are the only mutations.
 * ``x = <primitive>`` with a single name target, where a primitive is an atom
   (name or constant), one operator on atoms, a call whose arguments are atoms,
   a subscript or attribute of an atom, a tuple/list of atoms, or a *test*
@@ -50,6 +52,7 @@ def f(x):
 from __future__ import annotations
 
 import builtins
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,10 +243,17 @@ class _Normalizer:
             for target in s.targets:
                 self.assign_target(target, value, out, s)
         elif isinstance(s, gast.AugAssign):
-            if not isinstance(s.target, gast.Name):
-                raise self.refuse(s, "augmented assignment to an item or attribute is not supported yet",
+            if isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name):
+                # a[i] += v reads a[i] once, then writes it: index evaluated once
+                index = self.index(s.target.slice, out, s)
+                old = self.atomize(gast.Subscript(value=load(s.target.value.id), slice=index, ctx=gast.Load()), out, s)
+                target = gast.Subscript(value=load(s.target.value.id), slice=copy.deepcopy(index), ctx=gast.Store())
+                self.assign_target(target, gast.BinOp(left=old, op=s.op, right=s.value), out, s)
+            elif not isinstance(s.target, gast.Name):
+                raise self.refuse(s, "augmented assignment to an attribute or nested item is not supported yet",
                                   "assign to a plain variable")
-            self.assign_target(s.target, gast.BinOp(left=load(s.target.id), op=s.op, right=s.value), out, s)
+            else:
+                self.assign_target(s.target, gast.BinOp(left=load(s.target.id), op=s.op, right=s.value), out, s)
         elif isinstance(s, gast.AnnAssign):
             if s.value is not None:
                 self.assign_target(s.target, s.value, out, s)
@@ -469,10 +479,16 @@ class _Normalizer:
                 out.append(expr_stmt(call(self.helper("check_unpack"), seq, const(len(target.elts))), at))
                 for i, sub in enumerate(target.elts):
                     self.assign_target(sub, gast.Subscript(value=seq, slice=const(i), ctx=gast.Load()), out, at)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            # a[i] = v: an in-place write, a statement of its own (see srcdiff.reverse)
+            index = self.index(target.slice, out, at)
+            item = self.atomize(value, out, at)
+            write = gast.Subscript(value=load(target.value.id), slice=index, ctx=gast.Store())
+            out.append(located(gast.Assign(targets=[write], value=item, type_comment=None), at))
         elif isinstance(target, (gast.Subscript, gast.Attribute)):
-            what = "an item" if isinstance(target, gast.Subscript) else "an attribute"
+            what = "an item of an expression" if isinstance(target, gast.Subscript) else "an attribute"
             raise self.refuse(at, f"assignment to {what} is not supported yet",
-                              "build a new value and assign it to a plain variable")
+                              "write into a plain variable (`a[i] = v`), or build a new value")
         else:
             raise self.refuse(at, f"assignment to {type(target).__name__} is not supported", "assign to a variable")
 
@@ -508,6 +524,9 @@ class _Normalizer:
         if isinstance(e, gast.UnaryOp):
             if isinstance(e.op, gast.Not):
                 return self.test_expression(e, at)
+            if isinstance(e.op, (gast.USub, gast.UAdd)) and isinstance(e.operand, gast.Constant) \
+                    and type(e.operand.value) in (int, float):  # -1 is a constant, not an operation
+                return const(-e.operand.value if isinstance(e.op, gast.USub) else e.operand.value)
             return gast.UnaryOp(op=e.op, operand=self.atomize(e.operand, out, at))
         if isinstance(e, gast.Call):
             return self.call(e, out, at)
@@ -637,7 +656,7 @@ def _drop_tail_flag(body: list[gast.stmt], flag: str) -> None:
     if not body:
         return
     last = body[-1]
-    if isinstance(last, gast.Assign) and last.targets[0].id == flag:
+    if isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) and last.targets[0].id == flag:
         body.pop()
     elif isinstance(last, gast.If):
         _drop_tail_flag(last.body, flag)
@@ -656,7 +675,7 @@ def _drop_unread_flags(body: list[gast.stmt], control: set[str]) -> list[gast.st
     def keep(stmts: list[gast.stmt]) -> list[gast.stmt]:
         kept = []
         for s in stmts:
-            if isinstance(s, gast.Assign) and s.targets[0].id in unread:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id in unread:
                 continue
             if isinstance(s, (gast.If, gast.While, gast.For)):
                 s.body, s.orelse = keep(s.body), keep(s.orelse)

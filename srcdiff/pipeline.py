@@ -178,7 +178,8 @@ def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any],
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
     act = activity_.analyze(norm, wrt, env.callee)
     sweeps = reverse.transform(norm, act, kinds, env)
-    placed = record.place(sweeps.primal, sweeps.adjoint, sweeps.stack)
+    placed = record.place(sweeps.primal, sweeps.adjoint, sweeps.stack,
+                          env.global_name("copy_of", TEMPLATE_GLOBALS["copy_of"]))
     stats["transforms"] += 1
     return norm, env, kinds, sweeps, placed
 
@@ -323,9 +324,11 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     stack = load(sweeps.stack)
 
     fwd_args = _signature(norm.args, first=sweeps.stack)
-    top_level = {s.targets[0].id for s in placed.primal if isinstance(s, gast.Assign)}
+    top_level = {s.targets[0].id for s in placed.primal if isinstance(s, gast.Assign)
+                 and isinstance(s.targets[0], gast.Name)}
     fwd_body = _prologue(placed, sweeps, norm, [n for n in final if n not in top_level])
-    fwd_body = [s for s in fwd_body if not (isinstance(s, gast.Assign) and s.targets[0].id == sweeps.stack)]
+    fwd_body = [s for s in fwd_body if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                                            and s.targets[0].id == sweeps.stack)]
     fwd_body += placed.primal
     if final:
         saved = load(final[0]) if len(final) == 1 else gast.Tuple(elts=[load(n) for n in final], ctx=gast.Load())

@@ -16,6 +16,7 @@ adjoint sweep actually reads, and disappear for all others.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import gast
@@ -26,15 +27,17 @@ _SAVE = "srcdiff_save"
 _RESTORE = "srcdiff_restore"
 
 
-def save_marker(name: str, at: gast.AST | None) -> gast.stmt:
+def save_marker(name: str, at: gast.AST | None, item: gast.expr | None = None) -> gast.stmt:
+    """Before ``name`` (or its ``item``, for an in-place write) is overwritten."""
     node = located(gast.Expr(value=const(None)), at)
-    setattr(node, _SAVE, name)
+    setattr(node, _SAVE, (name, item))
     return node
 
 
-def restore_marker(name: str, at: gast.AST | None) -> gast.stmt:
+def restore_marker(name: str, at: gast.AST | None, item: gast.expr | None = None) -> gast.stmt:
+    """After the adjoint of the statement that overwrote ``name`` (or its ``item``)."""
     node = located(gast.Expr(value=const(None)), at)
-    setattr(node, _RESTORE, name)
+    setattr(node, _RESTORE, (name, item))
     return node
 
 
@@ -51,26 +54,39 @@ def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str) -> Placed:
-    """Turn markers into stack operations for the names the adjoint reads; drop the rest."""
+def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str,
+          copy_helper: str = "copy_of") -> Placed:
+    """Turn markers into stack operations for the names the adjoint reads; drop the rest.
+    An in-place write saves a copy of the item it overwrites (``copy_helper``) and puts it back."""
     read = adjoint_reads(adjoint)
     saved: list[str] = []
 
     def rewrite(stmts: list[gast.stmt], backwards: bool) -> list[gast.stmt]:
         out = []
         for s in stmts:
-            name = getattr(s, _SAVE, None)
-            if name is not None:
+            marked = getattr(s, _SAVE, None)
+            if marked is not None:
+                name, item = marked
                 if name in read:
+                    value: gast.expr = load(name)
+                    if item is not None:
+                        value = call(copy_helper, gast.Subscript(value=load(name), slice=copy.deepcopy(item),
+                                                                 ctx=gast.Load()))
                     out.append(expr_stmt(call(gast.Attribute(value=load(stack), attr="append", ctx=gast.Load()),
-                                              load(name)), s))
-                    if name not in saved:
+                                              value), s))
+                    if name not in saved and item is None:
                         saved.append(name)
                 continue
-            name = getattr(s, _RESTORE, None)
-            if name is not None:
+            marked = getattr(s, _RESTORE, None)
+            if marked is not None:
+                name, item = marked
                 if name in read:
-                    out.append(assign(name, call(gast.Attribute(value=load(stack), attr="pop", ctx=gast.Load())), s))
+                    pop = call(gast.Attribute(value=load(stack), attr="pop", ctx=gast.Load()))
+                    if item is None:
+                        out.append(assign(name, pop, s))
+                    else:
+                        target = gast.Subscript(value=load(name), slice=copy.deepcopy(item), ctx=gast.Store())
+                        out.append(located(gast.Assign(targets=[target], value=pop, type_comment=None), s))
                 continue
             if isinstance(s, (gast.If, gast.While, gast.For)):
                 s.body, s.orelse = rewrite(s.body, backwards), rewrite(s.orelse, backwards)

@@ -24,14 +24,14 @@ from typing import Any
 import gast
 import numpy
 
-from . import calls, rules
-from .activity import Activity
+from . import aliasing, calls, rules
+from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
 from .normalize import NormalizedFunction, is_accumulation
 from .record import restore_marker, save_marker
-from .syntax import assign, binop, call, const, if_, load, located, stored_names
+from .syntax import assign, binop, call, const, expr_stmt, if_, load, located, stored_names
 
 Stmts = list[gast.stmt]
 
@@ -112,6 +112,10 @@ class _Reverse:
         return primal, adjoint
 
     def statement(self, s: gast.stmt) -> tuple[Stmts, Stmts]:
+        if item_write(s) is not None:
+            return self.write_item(s, *item_write(s))  # type: ignore[misc]
+        if append_call(s) is not None:
+            return self.append(s, *append_call(s))  # type: ignore[misc]
         if isinstance(s, gast.Assign):
             return self.assignment(s)
         if isinstance(s, gast.If):
@@ -204,6 +208,37 @@ class _Reverse:
         return [restore_marker(name, at)] if self.overwrites(name, fresh) else []
 
     # -- assignments ----------------------------------------------------------------------
+    def helper(self, name: str) -> gast.Name:
+        return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
+
+    def write_item(self, s: gast.stmt, container: str, index: gast.expr, value: gast.expr) -> tuple[Stmts, Stmts]:
+        """``a[i] = v``: save what is overwritten; backwards, ``v`` gets ``da[i]`` and ``da[i]`` is zeroed."""
+        primal = [save_marker(container, s, index), s]
+        adjoint: Stmts = []
+        if self.is_active(load(container)):
+            d = self.adj(container)
+            where = _index_value(index)
+            if self.is_active(value):
+                part: gast.expr = call(self.helper("item_adjoint"), load(d), where)
+                if not self.kinds.is_scalar(value) or True:
+                    part = call(self.helper("unbroadcast"), part, value)
+                adjoint.append(self.accumulate(value, part, s))
+            adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container),
+                                          copy.deepcopy(where)), s))
+        return primal, adjoint + [restore_marker(container, s, index)]
+
+    def append(self, s: gast.stmt, container: str, value: gast.expr) -> tuple[Stmts, Stmts]:
+        """``xs.append(v)``: backwards, ``v`` gets the last element's adjoint, and ``xs`` loses it again."""
+        adjoint: Stmts = []
+        if self.is_active(load(container)):
+            d = self.adj(container)
+            if self.is_active(value):
+                adjoint.append(self.accumulate(value, call(self.helper("last_adjoint"), load(d)), s))
+            adjoint.append(assign(d, call(self.helper("drop_last"), load(d)), s))
+        undo = gast.Call(func=gast.Attribute(value=load(container), attr="pop", ctx=gast.Load()), args=[],
+                         keywords=[])
+        return [s], adjoint + [expr_stmt(undo, s)]
+
     def assignment(self, s: gast.Assign) -> tuple[Stmts, Stmts]:
         target = s.targets[0].id
         primal = self.saving(target, s)
@@ -470,6 +505,10 @@ def _index_value(index: gast.expr) -> gast.expr:
 def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> Sweeps:
     """The primal and adjoint sweeps of ``fn`` (stack operations still as markers)."""
     r = _Reverse(fn, activity, kinds, env)
+    for problem in aliasing.problems(fn, env.callee):
+        hint = (f"copy it first, e.g. `{problem.alias} = {problem.container}[...].copy()`" if problem.alias
+                else f"write into a copy: `{problem.container}2 = {problem.container}.copy()`")
+        raise r.refuse(problem.statement, problem.reason, hint)
     primal, adjoint = r.block(fn.body)
     result = fn.result
     seeded = r.adj(result.id) if r.is_active(result) else None

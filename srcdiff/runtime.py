@@ -96,9 +96,54 @@ def add_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     return out
 
 
+def copy_of(value: Any) -> Any:
+    """A copy of what an in-place write is about to overwrite (arrays and lists are mutable)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def item_adjoint(adj: Any, index: Any) -> Any:
+    """The part of ``adj`` at ``index`` (zero if nothing reached ``adj`` yet)."""
+    if _is_zero(adj):
+        return 0.0
+    part = adj[index]
+    return part.copy() if isinstance(part, np.ndarray) else part
+
+
+def zero_item(adj: Any, value: Any, index: Any) -> Any:
+    """``adj`` with the part at ``index`` set to zero: what an in-place write overwrote
+    gets no adjoint from what follows it.  Never changes ``adj`` itself (it may be shared)."""
+    if _is_zero(adj):
+        return adj
+    if isinstance(adj, list):
+        out = SeqAdjoint(adj)
+        if isinstance(index, slice):
+            for i in range(*index.indices(len(out))):
+                out[i] = 0.0
+        else:
+            out[index] = 0.0
+        return out
+    out = np.array(np.broadcast_to(adj, np.shape(value)), dtype=_grad_dtype(value))
+    out[index] = 0.0
+    return out
+
+
+def last_adjoint(adj: Any) -> Any:
+    """The adjoint of the element ``xs.append(v)`` added (the last one)."""
+    return adj[-1] if isinstance(adj, list) and adj else 0.0
+
+
+def drop_last(adj: Any) -> Any:
+    """The adjoint of ``xs`` before ``xs.append(v)``."""
+    return SeqAdjoint(adj[:-1]) if isinstance(adj, list) else adj
+
+
 def unpack_adjoint(g: Any, n: int) -> list[Any]:
     """The ``n`` element adjoints of a tuple's adjoint ``g`` (zeros if nothing reached it)."""
-    if isinstance(g, (list, tuple)):
+    if isinstance(g, (list, tuple, np.ndarray)):
         return list(g)
     return [0.0] * n
 
@@ -205,5 +250,10 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "check_scalar": check_scalar,
     "zeros_for": zeros_for,
     "check_unpack": check_unpack,
+    "copy_of": copy_of,
+    "item_adjoint": item_adjoint,
+    "zero_item": zero_item,
+    "last_adjoint": last_adjoint,
+    "drop_last": drop_last,
     "sequence_adjoint": sequence_adjoint,
 }

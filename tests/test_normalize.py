@@ -825,7 +825,7 @@ def uses_starred_target(xs):
 
 
 def uses_item_assignment(xs):
-    xs[0] = 1.0
+    xs.first = 1.0
     return xs[0]
 
 

@@ -1,0 +1,168 @@
+"""Alias analysis for in-place writes (``a[i] = v``, ``xs.append(v)``).
+
+A write into ``a`` is differentiated exactly when nothing else can see it:
+``a`` must own its memory (made by a constructor, arithmetic or a copy -- not a
+parameter, not a view of another array), and no other name that may share
+``a``'s memory (a slice ``row = a[0]``, ``b = a``, ``a.T``...) may be used after
+the write.  This module finds the writes that break those conditions.
+
+>>> import srcdiff.capture as c, srcdiff.normalize as n
+>>> def f(x):
+...     a = x * 1.0
+...     row = a[0]
+...     a[0] = 5.0
+...     return row + a[1]
+>>> [(p.container, p.alias) for p in problems(n.normalize(c.capture(f)), lambda call: None)]
+[('a', 'row')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import gast
+
+from . import calls
+from .activity import append_call, assignments, item_write
+
+# Rules whose result may share memory with their first argument.
+_VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims", "broadcast_to",
+          "atleast_1d", "atleast_2d", "diagonal", "asarray", "flip", "fliplr", "flipud", "split", "array_split",
+          "sliding_window_view"}
+
+
+@dataclass
+class Problem:
+    """Why a write cannot be differentiated exactly."""
+
+    statement: gast.stmt
+    container: str
+    alias: str | None  # a live name sharing memory with the container; None: the container is not owned
+    reason: str
+
+
+def _is_view(value: gast.expr, callee_of: Callable[[gast.Call], calls.Callee | None]) -> list[str]:
+    """Names whose memory ``value`` may share."""
+    if isinstance(value, gast.Name):
+        return [value.id]
+    if isinstance(value, (gast.Subscript, gast.Attribute)) and isinstance(value.value, gast.Name):
+        return [value.value.id]
+    if isinstance(value, gast.Call):
+        callee = callee_of(value)
+        args = [a for a in calls._flat(list(callee.bound.values()))] if callee is not None else value.args
+        names = [a.id for a in args if isinstance(a, gast.Name)]
+        if callee is None or callee.kind in (calls.USER, calls.UNKNOWN):
+            return names  # it may keep or return what it was given
+        if callee.kind == calls.RULE and getattr(callee.obj, "__name__", "") in _VIEWS:
+            return names[:1]
+    return []
+
+
+def _is_fresh(value: gast.expr, callee_of: Callable[[gast.Call], calls.Callee | None]) -> bool:
+    """Does ``value`` certainly make new memory (so the name assigned owns it)?"""
+    if isinstance(value, (gast.List, gast.BinOp, gast.UnaryOp, gast.Constant)):
+        return True
+    if isinstance(value, gast.Call):
+        callee = callee_of(value)
+        if callee is None:
+            return False
+        if callee.kind == calls.CONSTANT or callee.obj is list:
+            return True
+        return callee.kind == calls.RULE and getattr(callee.obj, "__name__", "") not in _VIEWS
+    return False
+
+
+def _uses(node: gast.AST) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+class _Liveness:
+    """Names live after each write statement (backward analysis over the structured body)."""
+
+    def __init__(self, watched: set[int]) -> None:
+        self.watched = watched
+        self.after: dict[int, set[str]] = {}
+
+    def block(self, stmts: list[gast.stmt], live: set[str]) -> set[str]:
+        for s in reversed(stmts):
+            live = self.statement(s, live)
+        return live
+
+    def statement(self, s: gast.stmt, live: set[str]) -> set[str]:
+        if id(s) in self.watched:
+            self.after.setdefault(id(s), set()).update(live)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            return (live - {s.targets[0].id}) | _uses(s.value)
+        if isinstance(s, gast.If):
+            return _uses(s.test) | self.block(s.body, live) | self.block(s.orelse, live)
+        if isinstance(s, (gast.While, gast.For)):
+            head = _uses(s.test) if isinstance(s, gast.While) else _uses(s.iter)
+            loop = set(live) | head
+            while True:  # what is live at the top of the body flows around the loop
+                grown = live | head | self.block(s.body, loop)
+                if grown <= loop:
+                    return loop
+                loop |= grown
+        return live | _uses(s)
+
+
+def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None]) -> list[Problem]:  # type: ignore[no-untyped-def]
+    """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly."""
+    writes: list[tuple[gast.stmt, str]] = []
+
+    def collect(stmts: list[gast.stmt]) -> None:
+        for s in stmts:
+            found = item_write(s) or append_call(s)
+            if found is not None:
+                writes.append((s, found[0]))
+            if isinstance(s, (gast.If, gast.While, gast.For)):
+                collect(s.body)
+                collect(s.orelse)
+
+    collect(fn.body)
+    if not writes:
+        return []
+    views: dict[str, set[str]] = {}  # name -> names whose memory it may share
+    fresh: dict[str, bool] = {}
+    for a in assignments(fn.body):
+        target = a.targets[0].id
+        for source in _is_view(a.value, callee_of):
+            views.setdefault(target, set()).add(source)
+        fresh[target] = fresh.get(target, True) and _is_fresh(a.value, callee_of)
+    for stmt, container in writes:  # xs.append(v) / a[i] = v: the element is now reachable through xs too
+        found = append_call(stmt)
+        element = found[1] if found else item_write(stmt)[2]  # type: ignore[index]
+        if isinstance(element, gast.Name):
+            views.setdefault(container, set()).add(element.id)
+    liveness = _Liveness({id(s) for s, _ in writes})
+    liveness.block(fn.body, _uses(fn.result))
+    found: list[Problem] = []
+    for stmt, container in writes:
+        if container in fn.params or not fresh.get(container, False):
+            what = "an argument" if container in fn.params else "a value this function did not create"
+            found.append(Problem(stmt, container, None,
+                                 f"writing into `{container}` in place changes {what}, which other names may see"))
+            continue
+        for alias in _aliases_of(container, views):
+            if alias in liveness.after.get(id(stmt), set()):
+                found.append(Problem(stmt, container, alias,
+                                     f"writing into `{container}` in place also changes `{alias}`, which shares "
+                                     f"its memory and is used afterwards"))
+                break
+    return found
+
+
+def _aliases_of(name: str, views: dict[str, set[str]]) -> list[str]:
+    """Names that may share memory with ``name``: views of it, and views of those."""
+    out: list[str] = []
+    changed = True
+    members = {name}
+    while changed:
+        changed = False
+        for target, sources in views.items():
+            if target not in members and sources & members:
+                members.add(target)
+                out.append(target)
+                changed = True
+    return out
