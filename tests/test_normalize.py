@@ -849,7 +849,7 @@ def writes_a_global(x):
 
 @pytest.mark.parametrize("f, words", [
     (uses_try, "try"), (uses_lambda, "lambda"), (uses_listcomp, "list comprehension"),
-    (uses_star_args, "*args"), (uses_starred_target, "starred"), (uses_item_assignment, "item"),
+    (uses_star_args, "*args"), (uses_starred_target, "starred"), (uses_item_assignment, "attribute"),
     (uses_walrus, ":="), (uses_nested_def, "function defined inside"), (writes_a_global, "global"),
 ])
 def test_unsupported_constructs_are_refused_with_the_users_line(f, words):

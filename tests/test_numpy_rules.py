@@ -1,0 +1,552 @@
+"""Every numpy rule (and the ``@`` operator) checked against central finite differences.
+
+Like ``test_rules.py``, the functions under test are generated into a module in a
+temporary directory (srcdiff reads their source).  Each case is a small body over
+the differentiated parameters ``x, y, z, u, v`` whose last line is an array
+expression; the generated function returns ``np.sum((expr) * w)`` for a fixed
+random weight ``w`` shaped like the expression, so every element of the result
+carries its own weight and the gradient is not trivial.
+
+Adding a numpy rule without a case here fails ``test_every_rule_has_a_domain``.
+
+Conventions checked below with exact values: at a tie, ``np.max``/``np.min`` split
+the gradient evenly among the elements equal to the extreme; ``np.maximum`` and
+``np.minimum`` give it all to their first argument.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import re
+
+import gast
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import rules
+
+PARAMS = ["x", "y", "z", "u", "v"]
+
+
+# -- finite differences ------------------------------------------------------------------------
+def numeric_array_grad(f, args, wrt, h=None):
+    """Central differences of scalar ``f(*args)``, element by element, for each position in
+    ``wrt`` (a tuple): a float for a Python float argument, an array shaped like the argument
+    otherwise.  The step is 1e-6 for float64 (1e-3 for lower precision)."""
+    derivatives = []
+    for p in wrt:
+        x = args[p]
+        if isinstance(x, float):
+            step = h or 1e-6
+            up, down = list(args), list(args)
+            up[p], down[p] = x + step, x - step
+            derivatives.append(float(f(*up) - f(*down)) / (2 * step))
+            continue
+        x = np.asarray(x)
+        step = h or (1e-6 if x.dtype == np.float64 else 1e-3)
+        d = np.zeros(x.shape, dtype=np.float64)
+        for index in np.ndindex(*x.shape):
+            up, down = x.copy(), x.copy()
+            up[index] += step
+            down[index] -= step
+            hi = f(*[up if i == p else a for i, a in enumerate(args)])
+            lo = f(*[down if i == p else a for i, a in enumerate(args)])
+            d[index] = (float(hi) - float(lo)) / (2 * step)
+        derivatives.append(d)
+    return tuple(derivatives)
+
+
+def assert_array_grad(f, args, wrt=0, rtol=1e-5, atol=1e-6):
+    """Check ``srcdiff.grad(f, wrt)(*args)`` against central differences.
+
+    Also checks that the arguments are not mutated, that a Python float gets a float
+    gradient and an array a floating array of its own shape.  Returns srcdiff's result.
+    """
+    args = tuple(args)
+    many = isinstance(wrt, tuple)
+    positions = wrt if many else (wrt,)
+    snapshot = copy.deepcopy(args)
+    got = srcdiff.grad(f, wrt=wrt)(*args)
+    for a, s in zip(args, snapshot):
+        np.testing.assert_array_equal(a, s, err_msg=f"srcdiff.grad({f.__name__}) mutated its arguments")
+    gots = got if many else (got,)
+    assert isinstance(gots, tuple) and len(gots) == len(positions), f"wrt={wrt!r} gave {got!r}"
+    want = numeric_array_grad(f, args, positions)
+    for p, g, e in zip(positions, gots, want):
+        where = f"d{f.__name__}/d{PARAMS[p] if p < len(PARAMS) else p}"
+        if isinstance(args[p], float):
+            assert isinstance(g, float), f"{where}: expected a float, got {type(g).__name__} {g!r}"
+        else:
+            assert isinstance(g, np.ndarray), f"{where}: expected an array, got {type(g).__name__} {g!r}"
+            assert g.shape == np.shape(args[p]), f"{where}: shape {g.shape} != argument shape {np.shape(args[p])}"
+            assert np.issubdtype(g.dtype, np.floating), f"{where}: dtype {g.dtype}"
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg=f"{where}: srcdiff vs finite differences")
+    return got
+
+
+# -- argument makers (called with a seeded generator) ---------------------------------------------
+def A(*shape, lo=-2.0, hi=2.0):
+    """A random float64 array (0-d for no shape) uniform in [lo, hi]."""
+    return lambda rng: np.array(rng.uniform(lo, hi, shape))
+
+
+def P(*shape):
+    """A positive array, away from zero."""
+    return A(*shape, lo=0.5, hi=2.0)
+
+
+def F(lo=-2.0, hi=2.0):
+    """A Python float."""
+    return lambda rng: float(rng.uniform(lo, hi))
+
+
+def WELL(*shape):
+    """Well-conditioned square matrices (the last two dims are n x n): random + n * I."""
+    n = shape[-1]
+    return lambda rng: np.array(rng.uniform(-1.0, 1.0, shape) + n * np.eye(n))
+
+
+def FIXED(value):
+    return lambda rng: np.array(value, dtype=float)
+
+
+# -- the cases ---------------------------------------------------------------------------------
+#: (rules exercised, body, argument makers); every argument is differentiated.
+CASES: list[tuple[tuple, str, tuple]] = []
+
+
+def case(keys, body, *specs, xfail=None):
+    keys = keys if isinstance(keys, tuple) else (keys,)
+    CASES.append((keys, body, specs, xfail))
+
+
+# ---- elementwise unary
+UNARY_DOMAINS = {
+    np.negative: [A(3, 4)], np.positive: [A(3, 4)], np.exp: [A(3, 4)], np.exp2: [A(3, 4)],
+    np.expm1: [A(3, 4)], np.log: [P(3, 4)], np.log2: [P(3, 4)], np.log10: [P(3, 4)],
+    np.log1p: [A(3, 4, lo=-0.5, hi=2.0)], np.sqrt: [P(3, 4)], np.cbrt: [P(3, 4), A(3, lo=-2.0, hi=-0.5)],
+    np.square: [A(3, 4)], np.reciprocal: [P(3, 4), A(3, lo=-2.0, hi=-0.5)], np.abs: [A(3, 4)],
+    np.fabs: [A(3, 4)], np.sin: [A(3, 4)], np.cos: [A(3, 4)], np.tan: [A(3, 4, lo=-1.2, hi=1.2)],
+    np.arcsin: [A(3, 4, lo=-0.9, hi=0.9)], np.arccos: [A(3, 4, lo=-0.9, hi=0.9)], np.arctan: [A(3, 4)],
+    np.sinh: [A(3, 4)], np.cosh: [A(3, 4)], np.tanh: [A(3, 4)], np.arcsinh: [A(3, 4)],
+    np.arccosh: [A(3, 4, lo=1.2, hi=3.0)], np.arctanh: [A(3, 4, lo=-0.9, hi=0.9)],
+    np.deg2rad: [A(3, 4)], np.rad2deg: [A(3, 4)], np.radians: [A(3, 4)], np.degrees: [A(3, 4)],
+}
+for fn, points in UNARY_DOMAINS.items():
+    for spec in points:
+        case(fn, f"np.{fn.__name__}(x)", spec)
+case(np.abs, "np.abs(x)", A())  # 0-d
+case(np.sin, "np.sin(x)", A(2, 3, 2))
+case(gast.USub, "-x", A(3, 4))
+case(gast.UAdd, "+x", A(3, 4))
+
+# ---- elementwise binary, with every broadcasting class
+#: body -> (rule, range of the first operand, range of the second)
+WIDE, POS, EXPO = (-2.0, 2.0), (0.5, 2.0), (-1.5, 1.5)
+BINARY = {
+    "np.add(x, y)": (np.add, WIDE, WIDE),
+    "np.subtract(x, y)": (np.subtract, WIDE, WIDE),
+    "np.multiply(x, y)": (np.multiply, WIDE, WIDE),
+    "np.divide(x, y)": (np.divide, WIDE, POS),
+    "np.true_divide(y, x)": (np.true_divide, POS, WIDE),
+    "np.power(x, y)": (np.power, POS, EXPO),
+    "np.arctan2(x, y)": (np.arctan2, WIDE, WIDE),
+    "np.hypot(x, y)": (np.hypot, WIDE, WIDE),
+    "np.logaddexp(x, y)": (np.logaddexp, WIDE, WIDE),
+    "np.logaddexp2(x, y)": (np.logaddexp2, WIDE, WIDE),
+    "np.maximum(x, y)": (np.maximum, WIDE, WIDE),
+    "np.minimum(x, y)": (np.minimum, WIDE, WIDE),
+    "np.fmax(x, y)": (np.fmax, WIDE, WIDE),
+    "np.fmin(x, y)": (np.fmin, WIDE, WIDE),
+    "np.remainder(x, y)": (np.remainder, WIDE, POS),
+    "np.mod(x, y)": (np.mod, WIDE, POS),
+    "np.copysign(x, y)": (np.copysign, WIDE, WIDE),
+    "x + y": (gast.Add, WIDE, WIDE),
+    "x - y": (gast.Sub, WIDE, WIDE),
+    "x * y": (gast.Mult, WIDE, WIDE),
+    "x / y": (gast.Div, WIDE, POS),
+    "x ** y": (gast.Pow, POS, EXPO),
+    "x % y": (gast.Mod, WIDE, POS),
+}
+#: broadcasting class -> (shape of x, shape of y); None is a Python float
+SHAPES = {
+    "same": ((3, 4), (3, 4)),
+    "float-array": (None, (3, 4)),
+    "array-float": ((3, 4), None),
+    "array-0d": ((3, 4), ()),
+    "0d-array": ((), (3, 4)),
+    "row": ((1, 4), (3, 4)),
+    "column": ((3, 4), (3, 1)),
+    "leading": ((4,), (2, 3, 4)),
+    "both": ((3, 1), (1, 4)),
+}
+
+
+def _maker(shape, bounds):
+    lo, hi = bounds
+    return F(lo, hi) if shape is None else A(*shape, lo=lo, hi=hi)
+
+
+for body, (fn, rx, ry) in BINARY.items():
+    for cls, (sx, sy) in SHAPES.items():
+        case(fn, body, _maker(sx, rx), _maker(sy, ry))
+case(np.power, "np.power(x, 3)", A(3, 4))  # negative bases with a constant integer exponent
+case(gast.Pow, "x ** 2 + x ** 3.0", A(3, 4))
+case(np.where, "np.where(x > 0.0, x, y)", A(3, 4), A(3, 4))
+case(np.where, "np.where(x > 0.0, x * x, y)", A(3, 4), A(4))
+case(np.where, "np.where(y > 0.0, 0.0, x)", A(3, 1), A(3, 4))
+case(np.clip, "np.clip(x, -0.5, 0.5)", A(3, 4, lo=-1.0, hi=1.0))
+case(np.clip, "np.clip(x, None, 0.5)", A(3, 4, lo=-1.0, hi=1.0))
+case(np.clip, "x.clip(-0.5, 0.5)", A(3, 4, lo=-1.0, hi=1.0))
+
+# ---- reductions
+REDUCTION_AXES = ["", ", axis=0", ", axis=1", ", axis=-1", ", axis=(0, 2)", ", axis=1, keepdims=True",
+                  ", axis=(0, -1), keepdims=True", ", keepdims=True"]
+for fn in (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std):
+    for axis in REDUCTION_AXES:
+        case(fn, f"np.{fn.__name__}(x{axis})", A(2, 3, 4, lo=0.5, hi=1.5) if fn is np.prod else A(2, 3, 4))
+case(np.prod, "np.prod(x, axis=1)", FIXED([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, -2.0, 0.5]]))  # zeros
+case(np.var, "np.var(x, ddof=1)", A(3, 4))
+case(np.var, "np.var(x, axis=0, ddof=1)", A(3, 4))
+case(np.std, "np.std(x, axis=1, ddof=1, keepdims=True)", A(3, 4))
+case(np.cumsum, "np.cumsum(x)", A(3, 4))
+case(np.cumsum, "np.cumsum(x, axis=1)", A(3, 4))
+case(np.cumsum, "np.cumsum(x, -2)", A(3, 4))
+case(np.cumprod, "np.cumprod(x)", A(3, 4))
+case(np.cumprod, "np.cumprod(x, axis=0)", A(3, 4))
+case(np.cumprod, "np.cumprod(x, axis=1)", FIXED([[1.5, 0.0, 2.0], [0.5, -1.0, 3.0]]))  # a zero
+# method forms
+case(np.sum, "x.sum(axis=1)", A(3, 4))
+case(np.sum, "x.sum()", A(3, 4))
+case(np.mean, "x.mean()", A(3, 4))
+case(np.mean, "x.mean(axis=0, keepdims=True)", A(3, 4))
+case(np.max, "x.max(0)", A(3, 4))
+case(np.min, "x.min(axis=-1)", A(3, 4))
+case(np.prod, "x.prod(1)", A(3, 4))
+case(np.var, "x.var(axis=1)", A(3, 4))
+case(np.std, "x.std()", A(3, 4))
+case(np.cumsum, "x.cumsum(axis=0)", A(3, 4))
+case(np.cumprod, "x.cumprod()", A(3, 4))
+case(np.trace, "x.trace()", A(3, 3))
+case(np.diagonal, "x.diagonal(1)", A(3, 4))
+case(np.repeat, "x.repeat(2, axis=0)", A(2, 3))
+case(np.copy, "x.copy()", A(2, 3))
+case(np.reshape, "x.reshape(2, -1)", A(3, 4))
+case(np.reshape, "x.reshape((4, 3))", A(3, 4))
+case(np.ravel, "x.ravel()", A(3, 4))
+case(np.ravel, "x.flatten()", A(3, 4))
+case(np.transpose, "x.transpose(1, 0)", A(3, 4))
+case(np.transpose, "x.transpose((2, 0, 1))", A(2, 3, 4))
+case(np.transpose, "x.transpose()", A(2, 3, 4))
+case(np.transpose, "x.T", A(3, 4))
+case(np.transpose, "x.T", A(2, 3, 4))
+case(np.swapaxes, "x.swapaxes(0, 2)", A(2, 3, 4))
+case(np.squeeze, "x.squeeze()", A(3, 1, 4))
+case(np.dot, "x.dot(y)", A(3, 4), A(4, 2))
+case(np.dot, "x.dot(y)", A(4), A(4))
+
+# ---- norms and traces
+case(np.linalg.norm, "np.linalg.norm(x)", A(5))
+case(np.linalg.norm, "np.linalg.norm(x)", A(3, 4))
+case(np.linalg.norm, "np.linalg.norm(x, 'fro')", A(3, 4))
+case(np.linalg.norm, "np.linalg.norm(x, ord=2)", A(5))
+case(np.linalg.norm, "np.linalg.norm(x, axis=1)", A(3, 4))
+case(np.linalg.norm, "np.linalg.norm(x, axis=0, keepdims=True)", A(3, 4))
+case(np.trace, "np.trace(x)", A(3, 3))
+case(np.trace, "np.trace(x, 1)", A(3, 4))
+case(np.trace, "np.trace(x, offset=-1)", A(4, 3))
+case(np.trace, "np.trace(x)", A(3, 3, 2))  # traced over the first two axes
+
+# ---- linear algebra
+case(gast.MatMult, "x @ y", A(3, 4), A(4, 2))
+case(gast.MatMult, "x @ y", A(3, 4), A(4))
+case(gast.MatMult, "x @ y", A(4), A(4, 2))
+case(gast.MatMult, "x @ y", A(4), A(4))
+case(gast.MatMult, "x @ y", A(2, 3, 4), A(2, 4, 2))
+case(gast.MatMult, "x @ y", A(2, 3, 4), A(4, 2))  # batch broadcast
+case(gast.MatMult, "x @ y", A(3, 4), A(2, 4, 2))
+case(gast.MatMult, "x @ y", A(1, 3, 4), A(2, 4, 2))
+case(gast.MatMult, "x @ y", A(2, 3, 4), A(4))
+case(gast.MatMult, "x @ y", A(4), A(2, 4, 3))
+case(gast.MatMult, "x @ y @ x.T", A(3, 4), A(4, 4))
+case(np.matmul, "np.matmul(x, y)", A(3, 4), A(4, 2))
+case(np.matmul, "np.matmul(x, y)", A(2, 3, 4), A(4))
+case(np.dot, "np.dot(x, y)", A(3, 4), A(4, 2))
+case(np.dot, "np.dot(x, y)", A(3, 4), A(4))
+case(np.dot, "np.dot(x, y)", A(4), A(4, 3))
+case(np.dot, "np.dot(x, y)", A(4), A(4))
+case(np.dot, "np.dot(x, y)", F(), A(3, 2))
+case(np.outer, "np.outer(x, y)", A(3), A(4))
+case(np.outer, "np.outer(x, y)", A(2, 2), A(3))  # inputs are flattened
+case(np.inner, "np.inner(x, y)", A(4), A(4))
+case(np.inner, "np.inner(x, y)", A(3, 4), A(4))
+case(np.inner, "np.inner(x, y)", A(4), A(2, 4))
+case(np.inner, "np.inner(x, y)", A(3, 4), A(2, 4))
+case(np.inner, "np.inner(x, y)", A(2, 3, 4), A(2, 4))
+case(np.tensordot, "np.tensordot(x, y)", A(2, 3, 4), A(3, 4, 2))
+case(np.tensordot, "np.tensordot(x, y, 1)", A(2, 3), A(3, 4))
+case(np.tensordot, "np.tensordot(x, y, axes=0)", A(2, 3), A(2))
+case(np.tensordot, "np.tensordot(x, y, axes=(1, 0))", A(2, 3), A(3, 4))
+case(np.tensordot, "np.tensordot(x, y, axes=([1, 2], [0, 1]))", A(2, 3, 4), A(3, 4, 2))
+case(np.tensordot, "np.tensordot(x, y, axes=([0, 2], [2, 0]))", A(4, 2, 3), A(3, 5, 4))
+case(np.tensordot, "np.tensordot(x, y, axes=([2, 0], [0, 2]))", A(4, 2, 3), A(3, 5, 4))
+case(np.einsum, "np.einsum('ij,jk->ik', x, y)", A(3, 4), A(4, 2))
+case(np.einsum, "np.einsum('ij->i', x)", A(3, 4))
+case(np.einsum, "np.einsum('i,i->', x, y)", A(4), A(4))
+case(np.einsum, "np.einsum('bij,bjk->bik', x, y)", A(2, 3, 4), A(2, 4, 2))
+case(np.einsum, "np.einsum('ij,jk', x, y)", A(3, 4), A(4, 2))
+case(np.einsum, "np.einsum('ij,jk->ki', x, y)", A(3, 4), A(4, 2))
+case(np.einsum, "np.einsum('ij,j,k->ik', x, y, z)", A(3, 4), A(4), A(2))
+case(np.einsum, "np.einsum('ij,kj', x, x)", A(3, 4))
+case(np.linalg.solve, "np.linalg.solve(x, y)", WELL(3, 3), A(3))
+case(np.linalg.solve, "np.linalg.solve(x, y)", WELL(3, 3), A(3, 2))
+case(np.linalg.solve, "np.linalg.solve(x, y)", WELL(2, 3, 3), A(2, 3, 2))
+case(np.linalg.inv, "np.linalg.inv(x)", WELL(3, 3))
+case(np.linalg.inv, "np.linalg.inv(x)", WELL(2, 3, 3))
+case(np.linalg.det, "np.linalg.det(x)", WELL(3, 3))
+case(np.linalg.det, "np.linalg.det(x)", WELL(2, 3, 3))
+case(np.linalg.slogdet, "np.linalg.slogdet(x)[1]", WELL(3, 3))
+case(np.linalg.slogdet, "np.linalg.slogdet(-x)[1]", WELL(3, 3))  # negative determinant
+case(np.linalg.slogdet, "np.linalg.slogdet(x)[1]", WELL(2, 3, 3))
+case(np.linalg.cholesky, "np.linalg.cholesky(x @ x.T + 3.0 * np.eye(3))", A(3, 3))
+case(np.linalg.cholesky, "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2) + 3.0 * np.eye(3))", A(2, 3, 3))
+
+# ---- shape and assembly
+case(np.reshape, "np.reshape(x, (2, 6))", A(3, 4))
+case(np.reshape, "np.reshape(x, (-1, 2))", A(3, 4))
+case(np.reshape, "np.reshape(x, -1)", A(3, 4))
+case(np.ravel, "np.ravel(x)", A(2, 3, 2))
+case(np.squeeze, "np.squeeze(x)", A(3, 1, 4, 1))
+case(np.squeeze, "np.squeeze(x, axis=1)", A(3, 1, 4, 1))
+case(np.expand_dims, "np.expand_dims(x, 1)", A(3, 4))
+case(np.expand_dims, "np.expand_dims(x, (0, 3))", A(3, 4))
+case(np.atleast_1d, "np.atleast_1d(x)", A())
+case(np.atleast_2d, "np.atleast_2d(x)", A(4))
+case(np.transpose, "np.transpose(x)", A(3, 4))
+case(np.transpose, "np.transpose(x, (1, 2, 0))", A(2, 3, 4))
+case(np.transpose, "np.transpose(x, axes=(2, 0, 1))", A(2, 3, 4))
+case(np.transpose, "np.transpose(x, (-1, 0, 1))", A(2, 3, 4))
+case(np.swapaxes, "np.swapaxes(x, 0, -1)", A(2, 3, 4))
+case(np.moveaxis, "np.moveaxis(x, 0, -1)", A(2, 3, 4))
+case(np.moveaxis, "np.moveaxis(x, [0, 1], [2, 0])", A(2, 3, 4))
+case(np.broadcast_to, "np.broadcast_to(x, (3, 4))", A(4))
+case(np.broadcast_to, "np.broadcast_to(x, (2, 3, 4))", A(3, 1))
+case(np.broadcast_to, "np.broadcast_to(x, (3, 4))", A())
+case(np.concatenate, "np.concatenate([x, y, z])", A(2, 3), A(1, 3), A(3, 3))
+case(np.concatenate, "np.concatenate([x, y, x], axis=1)", A(2, 3), A(2, 1))
+case(np.concatenate, "np.concatenate([x, np.ones((2, 2)), y], axis=-1)", A(2, 3), A(2, 1))
+case(np.concatenate, "np.concatenate((x, y), axis=None)", A(2, 3), A(4))
+case(np.concatenate, "parts = [x, y * 2.0]\nnp.concatenate(parts)", A(2, 3), A(1, 3))
+case(np.stack, "np.stack([x, y, z])", A(3), A(3), A(3))
+case(np.stack, "np.stack([x, y], axis=1)", A(2, 3), A(2, 3))
+case(np.stack, "np.stack([x, y, x], axis=-1)", A(2, 3), A(2, 3))
+case(np.hstack, "np.hstack([x, y, z])", A(2), A(3), A(1))
+case(np.hstack, "np.hstack([x, y])", A(2, 3), A(2, 2))
+case(np.vstack, "np.vstack([x, y, z])", A(3), A(3), A(3))
+case(np.vstack, "np.vstack([x, y])", A(2, 3), A(3))
+case(np.split, "p = np.split(x, 3)\np[0] * p[2]", A(6, 2))
+case(np.split, "p = np.split(x, [1, 3], axis=1)\np[2] + np.sum(p[0])", A(2, 5))
+case(np.split, "a, b = np.split(x, 2, axis=1)\na * b", A(2, 4))
+case(np.array_split, "p = np.array_split(x, 3)\np[0] + p[1][:2]", A(8))
+case(np.array_split, "p = np.array_split(x, 2, axis=1)\np[1]", A(3, 5))
+case(np.tile, "np.tile(x, 3)", A(2))
+case(np.tile, "np.tile(x, (2, 3))", A(2, 2))
+case(np.tile, "np.tile(x, (2, 1, 2))", A(2, 3))
+case(np.repeat, "np.repeat(x, 3)", A(2, 2))
+case(np.repeat, "np.repeat(x, 2, axis=1)", A(2, 3))
+case(np.repeat, "np.repeat(x, [1, 0, 2], axis=0)", A(3, 2))
+case(np.flip, "np.flip(x)", A(3, 4))
+case(np.flip, "np.flip(x, 1)", A(3, 4))
+case(np.flip, "np.flip(x, axis=(0, 2))", A(2, 3, 4))
+case(np.fliplr, "np.fliplr(x)", A(3, 4))
+case(np.flipud, "np.flipud(x)", A(3, 4))
+case(np.roll, "np.roll(x, 2)", A(3, 4))
+case(np.roll, "np.roll(x, -1, axis=1)", A(3, 4))
+case(np.roll, "np.roll(x, (1, 2), axis=(0, 1))", A(3, 4))
+case(np.diag, "np.diag(x)", A(3))
+case(np.diag, "np.diag(x, 1)", A(3))
+case(np.diag, "np.diag(x)", A(3, 3))
+case(np.diag, "np.diag(x, -1)", A(3, 3))
+case(np.diag, "np.diag(x)", A(3, 4))
+case(np.diag, "np.diag(x, 1)", A(4, 3))
+case(np.diagonal, "np.diagonal(x)", A(3, 4))
+case(np.diagonal, "np.diagonal(x, -1)", A(4, 3))
+case(np.diagonal, "np.diagonal(x, 0, 1, 2)", A(2, 3, 3))
+case(np.triu, "np.triu(x)", A(3, 4))
+case(np.triu, "np.triu(x, 1)", A(3, 3))
+case(np.tril, "np.tril(x)", A(4, 3))
+case(np.tril, "np.tril(x, -1)", A(3, 3))
+case(np.pad, "np.pad(x, 1)", A(3, 2))
+case(np.pad, "np.pad(x, ((1, 0), (2, 1)))", A(3, 2))
+case(np.pad, "np.pad(x, (0, 2), constant_values=1.5)", A(3, 2))
+case(np.pad, "np.pad(x, ((2, 1),), mode='constant')", A(3))
+case(np.lib.stride_tricks.sliding_window_view,
+     "np.einsum('ij,j->i', np.lib.stride_tricks.sliding_window_view(x, 3), y)", A(6), A(3))
+case(np.lib.stride_tricks.sliding_window_view,
+     "np.einsum('ijkl,kl->ij', np.lib.stride_tricks.sliding_window_view(x, (2, 3)), y)", A(4, 5), A(2, 3))
+case(np.lib.stride_tricks.sliding_window_view,
+     "np.lib.stride_tricks.sliding_window_view(x, 2, axis=1)", A(3, 4))
+case(np.array, "np.array([x, y, z])", F(), F(), F())
+case(np.array, "np.array([x, y * y, x * z])", F(), F(), F())
+case(np.array, "np.array([x, y, z])", A(4), A(4), A(4))
+case(np.array, "np.array([[x, y], [z, x]])", F(), F(), F())
+case(np.array, "np.array(x)", A(3))
+case(np.asarray, "np.asarray([x, y])", A(3), A(3))
+case(np.asarray, "np.asarray(x)", A(3, 2))
+case(np.copy, "np.copy(x) * x", A(3, 4))
+
+# ---- compositions
+case((np.tanh, gast.MatMult, np.mean), "h = np.tanh(x @ y + z)\nnp.mean(h, axis=0)", A(5, 3), A(3, 4), A(4))
+case((np.exp, np.log, np.sum, np.max), "m = np.max(x, axis=1, keepdims=True)\n"
+     "x - m - np.log(np.sum(np.exp(x - m), axis=1, keepdims=True))", A(3, 4))
+
+
+def _name(fn):
+    return getattr(fn, "__name__", str(fn))
+
+
+def _id(index, case_):
+    keys, body, specs, _ = case_
+    shapes = ",".join("f" if s is None else "x".join(map(str, np.shape(s))) or "0d"
+                      for s in _materialize(index, specs))
+    text = re.sub(r"\s+", " ", body.replace("\n", "; "))
+    return f"{index}:{text}[{shapes}]"
+
+
+def _materialize(index, specs):
+    rng = np.random.default_rng(1000 + index)
+    return [None if isinstance(a, float) else a for a in (spec(rng) for spec in specs)]
+
+
+def test_every_rule_has_a_domain():
+    covered = {key for keys, _, _, _ in CASES for key in keys}
+    wanted = list(rules.NUMPY.rules) + [gast.MatMult]
+    missing = [_name(fn) for fn in wanted if fn not in covered]
+    assert not missing, f"numpy rules without a test case: {missing}"
+
+
+def test_every_case_names_rules_that_exist():
+    known = set(rules.NUMPY.rules) | set(rules.OPERATORS.rules)
+    unknown = [_name(k) for keys, _, _, _ in CASES for k in keys if k not in known]
+    assert not unknown, f"cases naming callables that have no rule: {unknown}"
+
+
+@pytest.fixture(scope="module")
+def case_functions(tmp_path_factory):
+    """Two functions per case in a real file: ``raw_i`` (the expression) and ``case_i`` (weighted sum)."""
+    lines = ["import numpy as np", ""]
+    for i, (_, body, specs, _) in enumerate(CASES):
+        params = ", ".join(PARAMS[: len(specs)])
+        *stmts, expr = body.split("\n")
+        for name, result, extra in ((f"raw_{i}", expr, ""), (f"case_{i}", f"np.sum(({expr}) * w)", ", w")):
+            lines.append(f"def {name}({params}{extra}):")
+            lines += [f"    {s}" for s in stmts]
+            lines += [f"    return {result}", ""]
+    path = tmp_path_factory.mktemp("numpy_rules") / "numpy_rule_functions.py"
+    path.write_text("\n".join(lines))
+    spec = importlib.util.spec_from_file_location("numpy_rule_functions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _params():
+    out = []
+    for i, c in enumerate(CASES):
+        marks = [pytest.mark.xfail(strict=True, reason=c[3])] if c[3] else []
+        out.append(pytest.param(i, id=_id(i, c), marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("index", _params())
+def test_rule_matches_finite_differences(case_functions, index):
+    _, body, specs, _ = CASES[index]
+    rng = np.random.default_rng(1000 + index)
+    args = [spec(rng) for spec in specs]
+    value = getattr(case_functions, f"raw_{index}")(*args)
+    w = rng.normal(size=np.shape(value))
+    w = float(w) if np.ndim(w) == 0 else w
+    f = getattr(case_functions, f"case_{index}")
+    assert_array_grad(f, args + [w], wrt=tuple(range(len(args))))
+
+
+# -- exact values and special cases -------------------------------------------------------------
+def max_all(x):
+    return np.max(x)
+
+
+def min_rows(x):
+    return np.sum(np.min(x, axis=1) * np.array([1.0, 10.0]))
+
+
+def max_method_cols(x):
+    return np.sum(x.max(0, keepdims=True) * np.array([1.0, 10.0, 100.0]))
+
+
+def test_max_tie_splits_gradient_evenly():
+    g = srcdiff.grad(max_all)(np.array([1.0, 3.0, 3.0, -2.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.5, 0.5, 0.0])
+
+
+def test_min_ties_split_per_row():
+    x = np.array([[1.0, 0.0, 0.0, 0.0], [2.0, 5.0, 2.0, 3.0]])
+    g = srcdiff.grad(min_rows)(x)
+    np.testing.assert_allclose(g, [[0.0, 1 / 3, 1 / 3, 1 / 3], [5.0, 0.0, 5.0, 0.0]], rtol=0, atol=1e-15)
+
+
+def test_max_method_ties_split_per_column():
+    x = np.array([[1.0, 4.0, 2.0], [1.0, 3.0, 2.0]])
+    g = srcdiff.grad(max_method_cols)(x)
+    np.testing.assert_array_equal(g, [[0.5, 10.0, 50.0], [0.5, 0.0, 50.0]])
+
+
+def maximum_sum(x, y):
+    return np.sum(np.maximum(x, y)) + 10.0 * np.sum(np.minimum(x, y))
+
+
+def test_maximum_tie_goes_to_first_argument():
+    x = np.array([1.0, 2.0, 3.0])
+    y = np.array([1.0, 0.0, 4.0])
+    gx, gy = srcdiff.grad(maximum_sum, wrt=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [11.0, 1.0, 10.0])
+    np.testing.assert_array_equal(gy, [0.0, 10.0, 1.0])
+
+
+def sin_matmul(x, y):
+    return np.sum(np.sin(x @ y) * x[:, :1]) + np.mean(np.tanh(x))
+
+
+def test_float32_inputs_give_float32_gradients():
+    rng = np.random.default_rng(7)
+    x64, y64 = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4, 2))
+    x32, y32 = x64.astype(np.float32), y64.astype(np.float32)
+    g32 = srcdiff.grad(sin_matmul, wrt=(0, 1))(x32, y32)
+    g64 = srcdiff.grad(sin_matmul, wrt=(0, 1))(x64, y64)
+    for a, b in zip(g32, g64):
+        assert a.dtype == np.float32, a.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_array_grad(sin_matmul, (x64, y64), wrt=(0, 1))
+
+
+def ignores_y(x, y):
+    return np.sum(np.sin(x) * 2.0)
+
+
+def test_gradient_wrt_ignored_array_is_zeros():
+    x, y = np.ones((2, 3)), np.ones((4, 1, 2))
+    gx, gy = srcdiff.grad(ignores_y, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, 2.0 * np.cos(x))
+    assert isinstance(gy, np.ndarray) and gy.shape == (4, 1, 2) and gy.dtype == np.float64
+    np.testing.assert_array_equal(gy, np.zeros((4, 1, 2)))
+
+
+def w_sum(x, w):
+    return np.sum(x * w)
+
+
+def test_weighted_sum_exact():
+    x, w = np.arange(6.0).reshape(2, 3), np.array([1.0, -2.0, 0.5])
+    gx = srcdiff.grad(w_sum)(x, w)
+    np.testing.assert_array_equal(gx, np.broadcast_to(w, (2, 3)))
