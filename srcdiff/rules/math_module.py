@@ -43,7 +43,7 @@ for fn, r in {
     math.degrees: rule("x", x="g * 57.29577951308232"),
     math.radians: rule("x", x="g * 0.017453292519943295"),
     math.fmod: rule("x, y", x="g", y="-g * math.trunc(x / y)"),
-    math.ldexp: rule("x, i", x="g * 2.0 ** i"),
+    math.ldexp: rule("x, e", x="g * 2.0 ** e"),
 }.items():
     MATH.define(fn, r)
 

@@ -81,20 +81,21 @@ NUMPY.define(np.where, rule("condition, x, y", x="np.where(condition, g, 0.0)", 
 NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)"))
 
 # -- reductions (not elementwise: the helpers shape the adjoint) ------------------------------
-_REDUCE = "a, axis=None, dtype=None, out=None, keepdims=False"
+# (``out=`` is not supported: a call passing it finds no rule and is refused)
+_REDUCE = "a, axis=None, dtype=None, *, keepdims=False"
 NUMPY.define(np.sum, rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims)"))
 NUMPY.define(np.mean, rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims) / count(a, axis)"))
 NUMPY.define(np.prod, rule(_REDUCE, elementwise=False, a="prod_adjoint(g, a, axis, keepdims)"))
 for fn in (np.max, np.min, np.amax, np.amin):
-    NUMPY.define(fn, rule("a, axis=None, out=None, keepdims=False", elementwise=False,
+    NUMPY.define(fn, rule("a, axis=None, *, keepdims=False", elementwise=False,
                           a="extreme_adjoint(g, a, out, axis, keepdims)"))
-NUMPY.define(np.var, rule("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", elementwise=False,
+NUMPY.define(np.var, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False", elementwise=False,
                           a="var_adjoint(g, a, axis, ddof, keepdims)"))
-NUMPY.define(np.std, rule("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", elementwise=False,
+NUMPY.define(np.std, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False", elementwise=False,
                           a="std_adjoint(g, a, out, axis, ddof, keepdims)"))
-NUMPY.define(np.cumsum, rule("a, axis=None, dtype=None, out=None", elementwise=False,
+NUMPY.define(np.cumsum, rule("a, axis=None, dtype=None", elementwise=False,
                              a="cumsum_adjoint(g, a, axis)"))
-NUMPY.define(np.cumprod, rule("a, axis=None, dtype=None, out=None", elementwise=False,
+NUMPY.define(np.cumprod, rule("a, axis=None, dtype=None", elementwise=False,
                               a="cumprod_adjoint(g, a, out, axis)"))
 NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elementwise=False,
                                   x="norm_adjoint(g, x, out, ord, axis, keepdims)"))

@@ -69,6 +69,9 @@ class Rule:
 def rule(signature: str, *, elementwise: bool = True, sequences: str = "", **adjoints: str) -> Rule:
     """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name."""
     sig = _signature(signature)
+    reserved = {"g", "out", "i"} & set(sig.parameters)
+    if reserved:
+        raise ValueError(f"parameter names {sorted(reserved)} are reserved in templates (rule for ({signature}))")
     unknown = set(adjoints) - set(sig.parameters)
     if unknown:
         raise ValueError(f"templates for parameters not in ({signature}): {sorted(unknown)}")
