@@ -37,6 +37,8 @@ def _kind(value: Any) -> Any:
         return SCALAR
     if (kind is list or kind is tuple) and all(type(v) in _SCALAR_TYPES for v in value):
         return SCALAR_SEQ
+    if kind is np.ndarray:
+        return value.shape  # code is specialized to array shapes (like a JIT)
     return UNKNOWN
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import gast
 
+from . import shapes
 from .activity import assignments
 from .calls import Callee
 from .normalize import NormalizedFunction
@@ -38,6 +39,13 @@ _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
 class Kinds:
     scalars: set[str]
     sequences: set[str] = field(default_factory=set)
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # arrays of known shape
+
+    def shape_of(self, node: gast.expr) -> tuple[int, ...] | None:
+        """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
+        if self.is_scalar(node):
+            return ()
+        return self.shapes.get(node.id) if isinstance(node, gast.Name) else None
 
     def is_scalar(self, node: gast.expr) -> bool:
         if isinstance(node, gast.Constant):  # None only marks "not assigned yet"
@@ -48,9 +56,12 @@ class Kinds:
         return isinstance(node, gast.Name) and node.id in self.sequences
 
     def kind_of(self, node: gast.expr) -> Any:
+        """SCALAR, SCALAR_SEQ, an array's shape, or UNKNOWN: what a callee is specialized on."""
         if self.is_scalar(node):
             return SCALAR
-        return SCALAR_SEQ if self.is_sequence(node) else UNKNOWN
+        if self.is_sequence(node):
+            return SCALAR_SEQ
+        return self.shape_of(node)
 
 
 def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[gast.Call], "Callee | None"],
@@ -75,6 +86,7 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
             if name in kinds.sequences and not _is_sequence(a.value, kinds):
                 kinds.sequences.discard(name)
                 changed = True
+    kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of)
     return kinds
 
 

@@ -267,7 +267,8 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
         norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
         body = _prologue(placed, sweeps, norm) + placed.primal
         result = norm.result
-        if norm.may_return_none or not kinds.is_scalar(result) or _may_be_truth_value(norm, result):
+        known_number = kinds.is_scalar(result) or kinds.shape_of(result) == ()
+        if norm.may_return_none or not known_number or _may_be_truth_value(norm, result):
             body.append(gast.Expr(value=call(load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])),
                                              copy.deepcopy(result))))
         grads = []

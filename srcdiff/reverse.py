@@ -272,18 +272,24 @@ class _Reverse:
         if not (self.is_active(load(target)) and self.is_active(e)):
             return []
         g: gast.expr = load(self.adj(target))
-        if not self.all_scalar(target, [e]):
+        if not self.all_scalar(target, [e]) and not self.same_shape(e, target):
             g = call(load(self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])), g, e)
         d = self.adj(e.id)
         return [assign(d, binop(load(d), type(value.op)(), g), at)]
 
     def reshape_adjoint(self, target: str, at: gast.AST) -> Stmts:
         """After ``x = x + e`` broadcast ``x`` to a larger shape, sum its adjoint back to the old one."""
-        if self.all_scalar(target, []) or not self.is_active(load(target)):
-            return []
+        if self.all_scalar(target, []) or self.kinds.shape_of(load(target)) is not None \
+                or not self.is_active(load(target)):
+            return []  # (a name of known shape has that shape before and after)
         helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
         d = self.adj(target)
         return [assign(d, call(load(helper), load(d), load(target)), at)]
+
+    def same_shape(self, node: gast.expr, target: str) -> bool:
+        """Is ``node`` known to have the shape of ``target`` (so its adjoint needs no reduction)?"""
+        shape = self.kinds.shape_of(node)
+        return shape is not None and shape == self.kinds.shape_of(load(target))
 
     def all_scalar(self, target: str, operands: list[gast.expr]) -> bool:
         return self.kinds.is_scalar(load(target)) and all(self.kinds.is_scalar(v) for v in operands)
@@ -351,7 +357,8 @@ class _Reverse:
                 expr = self.instantiate(rule, param, bound, target, extra)
                 if isinstance(expr, gast.Constant) and expr.value == 0:
                     continue
-                if rule.elementwise and param not in rule.sequence_args and not all_scalar:
+                if rule.elementwise and param not in rule.sequence_args and not all_scalar \
+                        and not self.same_shape(arg, target):
                     helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
                     expr = call(load(helper), expr, arg)
                 out.append(self.accumulate(arg, expr, at))

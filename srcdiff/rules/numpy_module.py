@@ -77,6 +77,9 @@ for fn, (d1, d2) in _BINARY.items():
     NUMPY.define(fn, rule("x1, x2", **templates))
 NUMPY.define(np.true_divide, NUMPY.rules[np.divide])
 NUMPY.define(np.remainder, NUMPY.rules[np.mod])
+#: Elementwise functions: the result has the (broadcast) shape of the arguments.
+UNARY = set(_UNARY) | {np.radians, np.degrees}
+BINARY = set(_BINARY) | {np.true_divide, np.remainder}
 NUMPY.define(np.where, rule("condition, x, y", x="np.where(condition, g, 0.0)", y="np.where(condition, 0.0, g)"))
 NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)"))
 

@@ -1,0 +1,178 @@
+"""Shape inference: the exact shape of array values, from the shapes of the arguments.
+
+Generated code is specialized to the kinds of the arguments it is called with;
+for arrays that includes their shapes.  Where an operand of a broadcasting
+operation is known to have the shape of the result, its adjoint needs no
+``unbroadcast``.  Flow-insensitive: a name has a shape only if every
+assignment to it gives that same shape.
+
+>>> import numpy as np, srcdiff.capture as c, srcdiff.normalize as n
+>>> def f(W, x):
+...     h = np.tanh(W @ x)
+...     return np.sum(h * h, axis=0)
+>>> norm = n.normalize(c.capture(f))
+>>> callee_of = lambda call: calls.resolve(call, norm.captured.resolve, {"W", "x", "h"})
+>>> sorted(infer(norm, {"W": (3, 4), "x": (4, 2)}, set(), callee_of).items())
+[('W', (3, 4)), ('_t1', (3, 2)), ('_t2', (3, 2)), ('_t3', (2,)), ('h', (3, 2)), ('x', (4, 2))]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from . import calls
+from .activity import assignments
+from .rules import ATTRIBUTES
+from .rules.numpy_module import BINARY, UNARY
+
+Shape = tuple[int, ...]
+_TOP = "unassigned"  # no assignment seen yet (optimistic start)
+
+_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
+
+
+def infer(fn: Any, params: dict[str, Any], scalars: set[str],
+          callee_of: Callable[[gast.Call], calls.Callee | None]) -> dict[str, Shape]:
+    """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
+    state: dict[str, Any] = {p: (k if isinstance(k, tuple) else None) for p, k in params.items()}
+    assigns = list(assignments(fn.body))
+    for a in assigns:
+        name = a.targets[0].id
+        if name not in fn.params:
+            state.setdefault(name, _TOP)
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            name = a.targets[0].id
+            if name in fn.params or name in scalars or state.get(name) is None:
+                continue
+            shape = _shape(a.value, state, scalars, callee_of)
+            if shape == _TOP:
+                continue
+            joined = shape if state[name] == _TOP or state[name] == shape else None
+            if joined != state[name]:
+                state[name] = joined
+                changed = True
+    return {k: v for k, v in state.items() if isinstance(v, tuple)}
+
+
+def _of(node: gast.expr, state: dict[str, Any], scalars: set[str]) -> Any:
+    if isinstance(node, gast.Constant):
+        return () if type(node.value) in (int, float, bool) else None
+    if isinstance(node, gast.Name):
+        if node.id in scalars:
+            return ()
+        return state.get(node.id)
+    return None
+
+
+def _broadcast(*shapes: Any) -> Any:
+    if any(s == _TOP for s in shapes):
+        return _TOP
+    if any(s is None for s in shapes):
+        return None
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _matmul(a: Any, b: Any) -> Any:
+    if a == _TOP or b == _TOP:
+        return _TOP
+    if a is None or b is None or not a or not b:
+        return None
+    try:
+        return np.matmul(np.broadcast_to(0.0, a), np.broadcast_to(0.0, b)).shape
+    except ValueError:
+        return None
+
+
+def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
+           callee_of: Callable[[gast.Call], calls.Callee | None]) -> Any:
+    of = lambda node: _of(node, state, scalars)  # noqa: E731
+    if isinstance(value, (gast.Name, gast.Constant)):
+        return of(value)
+    if isinstance(value, gast.BinOp):
+        if isinstance(value.op, gast.MatMult):
+            return _matmul(of(value.left), of(value.right))
+        return _broadcast(of(value.left), of(value.right))
+    if isinstance(value, gast.UnaryOp):
+        return of(value.operand)
+    if isinstance(value, gast.Attribute) and value.attr in ATTRIBUTES:
+        base = of(value.value)
+        return base if base in (_TOP, None) else tuple(reversed(base))
+    if isinstance(value, gast.Subscript):
+        return _indexed(of(value.value), value.slice, state, scalars)
+    if isinstance(value, gast.Call):
+        callee = callee_of(value)
+        if callee is None or callee.kind != calls.RULE:
+            return None
+        bound = callee.bound
+        fn = callee.obj
+        args = [bound[p] for p in callee.rule.params if p in bound] if callee.rule else []
+        if fn in UNARY and args:
+            return of(args[0])
+        if fn in BINARY and len(args) >= 2:
+            return _broadcast(of(args[0]), of(args[1]))
+        if fn is np.where and len(args) == 3:
+            return _broadcast(*(of(a) for a in args))
+        if fn in (np.matmul, np.dot) and len(args) == 2:
+            return _matmul(of(args[0]), of(args[1]))
+        if fn in _REDUCTIONS and args:
+            return _reduced(of(args[0]), bound.get("axis"), bound.get("keepdims"))
+        if fn is np.transpose and args and "axes" not in bound:
+            base = of(args[0])
+            return base if base in (_TOP, None) else tuple(reversed(base))
+    return None
+
+
+def _constant(node: Any) -> Any:
+    """The value of a constant argument (a number, None, or a tuple of numbers), else a sentinel."""
+    if node is None:
+        return None
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return _TOP
+
+
+def _reduced(shape: Any, axis_node: Any, keepdims_node: Any) -> Any:
+    if shape in (_TOP, None):
+        return shape
+    axis, keepdims = _constant(axis_node), _constant(keepdims_node) or False
+    if axis == _TOP or keepdims == _TOP:
+        return None
+    try:
+        return np.sum(np.broadcast_to(0.0, shape), axis=axis, keepdims=keepdims).shape
+    except (ValueError, TypeError, np.exceptions.AxisError):
+        return None
+
+
+def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[str]) -> Any:
+    """The shape of ``x[index]`` when the index is made of constants and integer scalars."""
+    if shape in (_TOP, None):
+        return shape
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    probe: list[Any] = []
+    for part in parts:
+        if isinstance(part, gast.Slice):
+            bounds = [_constant(b) for b in (part.lower, part.upper, part.step)]
+            if _TOP in bounds:
+                return None
+            probe.append(slice(*bounds))
+        elif isinstance(part, gast.Constant) and (isinstance(part.value, int) or part.value in (None, Ellipsis)):
+            probe.append(part.value)
+        elif isinstance(part, gast.Name) and part.id in scalars:
+            probe.append(0)  # an integer (floats would fail as an index in the original too)
+        else:
+            return None
+    try:
+        return np.broadcast_to(0.0, shape)[tuple(probe)].shape
+    except (IndexError, TypeError):
+        return None
