@@ -487,9 +487,10 @@ class _Instantiate(gast.NodeTransformer):
         test = node.test
         if isinstance(test, gast.Constant):
             return node.body if test.value else node.orelse
-        if isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.left, gast.Constant) \
+        literal = (gast.Constant, gast.Tuple, gast.List)
+        if isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.left, literal) \
                 and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None:
-            is_none = test.left.value is None
+            is_none = isinstance(test.left, gast.Constant) and test.left.value is None
             if isinstance(test.ops[0], gast.IsNot):
                 is_none = not is_none
             return node.body if is_none else node.orelse

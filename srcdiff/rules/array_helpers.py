@@ -109,6 +109,8 @@ def matmul_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
     """Adjoint of ``a @ b`` with respect to one operand (1-D operands and batches included)."""
     a = np.asarray(a)
     b = np.asarray(b)
+    if a.ndim == 1 and b.ndim == 1:  # an inner product: g is a number
+        return np.asarray(g) * (b if wrt_a else a)
     a2, b2 = _promote(a, True), _promote(b, False)
     g2 = np.asarray(g)
     if a.ndim == 1:
@@ -181,12 +183,12 @@ def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
     b_free = [i for i in range(b.ndim) if i not in b_axes]
     nfa = len(a_free)
     if wrt_a:
-        # g[a_free, b_free] . b[b_axes + b_free] over b_free -> [a_free, a_axes-order of b_axes]
+        # g[a_free, b_free] contracted with b over b_free leaves b's contracted axes, in b's order
         d = np.tensordot(g, b, axes=(list(range(nfa, g.ndim)), b_free))
-        order = a_free + a_axes
+        order = a_free + [a_axes[b_axes.index(axis)] for axis in sorted(b_axes)]
         return np.transpose(d, np.argsort(order))
     d = np.tensordot(a, g, axes=(a_free, list(range(nfa))))
-    order = b_axes + b_free
+    order = [b_axes[a_axes.index(axis)] for axis in sorted(a_axes)] + b_free
     return np.transpose(d, np.argsort(order))
 
 
@@ -248,9 +250,10 @@ def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, ke
 
 
 def trace_adjoint(g: Any, a: Any, offset: int = 0) -> Any:
+    """np.trace sums the diagonals of axes 0 and 1; the adjoint spreads ``g`` (over the other axes) onto them."""
     a = np.asarray(a)
-    eye = np.eye(a.shape[0], a.shape[1], k=offset)
-    return np.asarray(g)[..., None, None] * eye if a.ndim > 2 else g * eye
+    eye = np.eye(a.shape[0], a.shape[1], k=offset).reshape(a.shape[:2] + (1,) * (a.ndim - 2))
+    return eye * np.asarray(g)[None, None]
 
 
 def inverse_permutation(axes: Any, ndim: int) -> Any:
@@ -289,9 +292,11 @@ def vstack_adjoint(g: Any, arrays: Any) -> SeqAdjoint:
     return SeqAdjoint(p if _is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
 
 
-def concat_pieces(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0) -> Any:
-    """Adjoint of ``np.split``: the pieces' adjoints put back together (zeros where none)."""
-    pieces = np.split(np.asarray(ary), indices_or_sections, axis)
+def concat_pieces(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0, uneven: bool = False) -> Any:
+    """Adjoint of ``np.split`` (``np.array_split`` if ``uneven``): the pieces' adjoints put back
+    together (zeros where none)."""
+    split = np.array_split if uneven else np.split
+    pieces = split(np.asarray(ary), indices_or_sections, axis)
     parts = list(g) if isinstance(g, (list, tuple)) else [0.0] * len(pieces)
     return np.concatenate([np.zeros_like(p, dtype=float) + gp for gp, p in zip(parts, pieces)], axis)
 
@@ -322,9 +327,9 @@ def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
 
 
 def diag_adjoint(g: Any, v: Any, k: int = 0) -> Any:
-    if np.ndim(v) == 1:
+    if np.ndim(v) == 1:  # diag built a matrix from v: v gets that diagonal back
         return np.diagonal(np.asarray(g), k).copy()
-    return np.diag(np.asarray(g), k) if np.ndim(g) == 1 else np.diagflat(g)
+    return diagonal_adjoint(g, v, k)  # diag read a diagonal of the matrix v
 
 
 def diagonal_adjoint(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:

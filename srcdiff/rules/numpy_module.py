@@ -150,7 +150,7 @@ NUMPY.define(np.vstack, rule("tup", elementwise=False, sequences="tup", tup="vst
 NUMPY.define(np.split, rule("ary, indices_or_sections, axis=0", elementwise=False,
                             ary="concat_pieces(g, ary, indices_or_sections, axis)"))
 NUMPY.define(np.array_split, rule("ary, indices_or_sections, axis=0", elementwise=False,
-                                  ary="concat_pieces(g, ary, indices_or_sections, axis)"))
+                                  ary="concat_pieces(g, ary, indices_or_sections, axis, True)"))
 NUMPY.define(np.tile, rule("A, reps", elementwise=False, A="tile_adjoint(g, A, reps)"))
 NUMPY.define(np.repeat, rule("a, repeats, axis=None", elementwise=False, a="repeat_adjoint(g, a, repeats, axis)"))
 NUMPY.define(np.flip, rule("m, axis=None", elementwise=False, m="np.flip(g, axis)"))
