@@ -39,6 +39,10 @@ def _kind(value: Any) -> Any:
         return SCALAR_SEQ
     if kind is np.ndarray:
         return value.shape  # code is specialized to array shapes (like a JIT)
+    if kind is dict and all(type(k) is str for k in value):
+        return ("dict", tuple(sorted((k, _kind(v)) for k, v in value.items())))
+    if kind is list or kind is tuple:
+        return ("seq", tuple(_kind(v) for v in value))
     return UNKNOWN
 
 

@@ -40,6 +40,7 @@ class Kinds:
     scalars: set[str]
     sequences: set[str] = field(default_factory=set)
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # arrays of known shape
+    containers: dict[str, Any] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
 
     def shape_of(self, node: gast.expr) -> tuple[int, ...] | None:
         """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
@@ -61,6 +62,8 @@ class Kinds:
             return SCALAR
         if self.is_sequence(node):
             return SCALAR_SEQ
+        if isinstance(node, gast.Name) and node.id in self.containers:
+            return self.containers[node.id]
         return self.shape_of(node)
 
 
@@ -75,6 +78,8 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
     scalars |= loop_indices
     sequences = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR_SEQ}
     kinds = Kinds(scalars, sequences)
+    kinds.containers = {p: k for p, k in params.items()
+                        if isinstance(k, tuple) and k and k[0] in ("dict", "seq") and p not in targets}
     changed = True
     while changed:
         changed = False
@@ -101,6 +106,8 @@ def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], 
     if isinstance(value, (gast.Name, gast.Constant)):
         return kinds.is_scalar(value)
     if isinstance(value, gast.Subscript):
+        if isinstance(value.value, gast.Name) and value.value.id in kinds.containers:
+            return shapes.entry_kind(kinds.containers[value.value.id], value.slice) == SCALAR
         return kinds.is_sequence(value.value) and kinds.is_scalar(value.slice)
     if isinstance(value, gast.BinOp):
         return kinds.is_scalar(value.left) and kinds.is_scalar(value.right)

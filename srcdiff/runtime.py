@@ -66,12 +66,31 @@ class SeqAdjoint(list):
     __rmul__ = __mul__
 
 
+class DictAdjoint(dict):
+    """The adjoint of a dict: an adjoint per key that received one, added key by key."""
+
+    def __add__(self, other: Any) -> DictAdjoint:
+        if isinstance(other, dict):
+            out = DictAdjoint(self)
+            for k, v in other.items():
+                out[k] = out[k] + v if k in out else v
+            return out
+        if _is_zero(other):
+            return DictAdjoint(self)
+        return NotImplemented
+
+    def __radd__(self, other: Any) -> DictAdjoint:
+        return self.__add__(other)
+
+
 def _is_zero(x: Any) -> bool:
     return isinstance(x, _SCALARS) and x == 0
 
 
 def zeros_for(value: Any) -> Any:
     """A zero adjoint with ``value``'s structure."""
+    if isinstance(value, dict):
+        return DictAdjoint((k, zeros_for(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return SeqAdjoint(zeros_for(v) for v in value)
     if isinstance(value, np.ndarray):
@@ -83,6 +102,10 @@ def add_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     """``adj`` plus ``g`` placed at ``value[index]`` (the adjoint of reading ``value[index]``)."""
     if _is_zero(g):
         return adj
+    if isinstance(value, dict):
+        out = DictAdjoint(adj) if isinstance(adj, dict) else DictAdjoint()
+        out[index] = out[index] + g if index in out else g
+        return out
     if isinstance(value, (list, tuple, range)):
         out = SeqAdjoint(adj) if isinstance(adj, list) else zeros_for(list(value))
         if isinstance(index, slice):
@@ -196,6 +219,9 @@ def grad_like(adj: Any, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         parts = adj if isinstance(adj, list) else [0.0] * len(value)
         return type(value)(grad_like(a, v) for a, v in zip(parts, value))
+    if isinstance(value, dict):
+        parts = adj if isinstance(adj, dict) else {}
+        return type(value)((k, grad_like(parts.get(k, 0.0), v)) for k, v in value.items())
     if isinstance(value, np.ndarray):
         out = np.broadcast_to(np.asarray(adj, dtype=_grad_dtype(value)), value.shape)
         return np.array(out)

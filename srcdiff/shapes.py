@@ -34,10 +34,31 @@ _TOP = "unassigned"  # no assignment seen yet (optimistic start)
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
 
 
+def is_shape(kind: Any) -> bool:
+    """An array's shape (a tuple of ints), as opposed to a container's kind ``("dict", ...)``."""
+    return isinstance(kind, tuple) and all(isinstance(n, int) for n in kind)
+
+
+def entry_kind(container: Any, index: gast.expr) -> Any:
+    """The kind of ``container[index]`` for a dict/tuple/list kind and a constant index."""
+    if not (isinstance(container, tuple) and container and container[0] in ("dict", "seq")):
+        return None
+    if not isinstance(index, gast.Constant):
+        return None
+    if container[0] == "dict":
+        return dict(container[1]).get(index.value)
+    items = container[1]
+    if isinstance(index.value, int) and -len(items) <= index.value < len(items):
+        return items[index.value]
+    return None
+
+
 def infer(fn: Any, params: dict[str, Any], scalars: set[str],
           callee_of: Callable[[gast.Call], calls.Callee | None]) -> dict[str, Shape]:
     """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
     state: dict[str, Any] = {p: (k if isinstance(k, tuple) else None) for p, k in params.items()}
+    state.update({p: k for p, k in params.items() if entry_kind(k, gast.Constant(value=0, kind=None)) is not None
+                  or (isinstance(k, tuple) and k and k[0] == "dict")})
     assigns = list(assignments(fn.body))
     for a in assigns:
         name = a.targets[0].id
@@ -57,7 +78,7 @@ def infer(fn: Any, params: dict[str, Any], scalars: set[str],
             if joined != state[name]:
                 state[name] = joined
                 changed = True
-    return {k: v for k, v in state.items() if isinstance(v, tuple)}
+    return {k: v for k, v in state.items() if is_shape(v)}
 
 
 def _of(node: gast.expr, state: dict[str, Any], scalars: set[str]) -> Any:
@@ -158,6 +179,9 @@ def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[s
     """The shape of ``x[index]`` when the index is made of constants and integer scalars."""
     if shape in (_TOP, None):
         return shape
+    if not is_shape(shape):  # params["W"], layers[0]: the entry's kind
+        entry = entry_kind(shape, index)
+        return () if entry == "scalar" else entry
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     probe: list[Any] = []
     for part in parts:
