@@ -74,13 +74,15 @@ Which code you see depends on what the parameters hold: parameters annotated
 float or int are taken to be numbers, so the adjoints are plain arithmetic;
 other parameters may be numpy arrays, so adjoints of broadcasting operations
 are summed back to each operand's shape (unbroadcast(...)).  When you call a
-gradient from Python, srcdiff specializes it to the arguments you pass.
+gradient from Python, srcdiff specializes it to the arguments you pass; with
+--example FUNC, dump does the same with the arguments FUNC() returns.
 
 examples:
   srcdiff dump examples/seed.py:f               # df/dx, printed on stdout
   srcdiff dump examples/seed.py:g --wrt x,y     # (dg/dx, dg/dy)
   srcdiff dump examples/seed.py:g --wrt 1       # dg/dy
   srcdiff dump examples/seed.py:f -o df.py      # write the source to df.py
+  srcdiff dump examples/mlp.py:loss --example example_args   # specialized to real arrays
 
 {_EXIT_STATUS_TEXT}
 """
@@ -217,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="FILE",
         help="write the generated source to FILE instead of printing it",
+    )
+    dump.add_argument(
+        "--example",
+        metavar="FUNC",
+        help="a function in the same file/module returning example arguments (a tuple); the "
+        "derivative is run once on them, so the code shown is specialized to their kinds and shapes",
     )
     dump.set_defaults(handler=_cmd_dump)
     return parser
@@ -358,6 +366,10 @@ def _cmd_dump(args: argparse.Namespace) -> int:
     with load_target_module(target) as (module, where):
         fn = find_function(module, target.function, where)
         derivative = srcdiff.grad(fn, wrt=args.wrt)
+        if args.example:
+            # specialize the code to real arguments (numbers, array shapes) by running it once
+            example = find_function(module, args.example, where)()
+            derivative(*(example if isinstance(example, tuple) else (example,)))
         text = srcdiff.source(derivative)
     if not text.endswith("\n"):
         text += "\n"
