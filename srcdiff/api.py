@@ -32,6 +32,7 @@ _cache_lock = threading.Lock()
 
 
 def _kind(value: Any) -> Any:
+    """What generated code is specialized on: number, sequence of numbers, array shape, container."""
     kind = type(value)
     if kind in _SCALAR_TYPES:
         return SCALAR
@@ -82,6 +83,12 @@ class GradFunction:
             raise self._output_error(err.args[0]) from None
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
+        for value in list(args) + list(kwargs.values()):
+            if np.iscomplexobj(value) and not isinstance(value, (str, bytes)):
+                code = self.fn.__code__
+                raise SrcDiffError(self.fn.__name__, code.co_filename, code.co_firstlineno,
+                                   "complex inputs are not supported yet",
+                                   "pass the real and imaginary parts as separate real arguments")
         kinds = {p: _kind(a) for p, a in zip(self._params, args)}
         kinds.update({k: _kind(v) for k, v in kwargs.items()})
         return self._generate(key, kinds)

@@ -383,10 +383,22 @@ class _Reverse:
             return value, []
         if callee.kind == calls.RULE:
             assert callee.rule is not None
+            self.check_arguments(callee, at)
             return self.as_function_call(value, callee), self.apply_rule(callee.rule, callee.bound, target, at)
         if callee.kind == calls.USER:
             return self.user_call(target, value, callee, at)
         raise self.no_derivative(callee, at)
+
+    def check_arguments(self, callee: Callee, at: gast.AST) -> None:
+        """Refuse, with the user's line, argument values the rule's adjoint does not handle."""
+        subscripts = callee.bound.get("subscripts")
+        if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
+            raise self.refuse(at, "np.einsum with '...' is not supported yet", "write the axes out explicitly")
+        order = callee.bound.get("ord")
+        if callee.obj is numpy.linalg.norm and order is not None and not (
+                isinstance(order, gast.Constant) and order.value in (None, 2, "fro")):
+            raise self.refuse(at, "np.linalg.norm with an `ord` is not supported yet",
+                              "use the default (Euclidean / Frobenius) norm, or write the norm out")
 
     def as_function_call(self, value: gast.Call, callee: Callee) -> gast.expr:
         """``x.sum(0)`` runs as ``np.sum(x, 0)``, so the primal is exactly what the rule describes."""
