@@ -20,6 +20,7 @@ import numpy as np
 
 from . import pipeline
 from .capture import guard_holds
+from .emit import user_location
 from .errors import OutputError, SrcDiffError, WrtError
 from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
 from .runtime import OutputNotScalar
@@ -81,6 +82,10 @@ class GradFunction:
             return generated.fn(*args, **kwargs)
         except OutputNotScalar as err:
             raise self._output_error(err.args[0]) from None
+        except SrcDiffError as err:
+            if err.lineno is None:  # raised by a helper at run time: point at the user's line
+                raise self._located(err) from None
+            raise
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
         for value in list(args) + list(kwargs.values()):
@@ -104,6 +109,11 @@ class GradFunction:
                 generated = pipeline.build_gradient(self.fn, self.wrt, kinds, self.with_value, self.as_tuple)
                 self._compiled[key] = generated
             return generated
+
+    def _located(self, err: SrcDiffError) -> SrcDiffError:
+        where = user_location(err.__traceback__)
+        filename, lineno = where if where else (self.fn.__code__.co_filename, self.fn.__code__.co_firstlineno)
+        return type(err)(self.fn.__name__, filename, lineno, err.problem, err.hint)
 
     def _output_error(self, value: Any) -> OutputError:
         code = self.fn.__code__

@@ -16,6 +16,8 @@ is ever written into the user's namespace.  The source is registered in
 
 from __future__ import annotations
 
+import ast
+import copy
 import inspect
 import itertools
 import linecache
@@ -48,10 +50,35 @@ class _Tidy(gast.NodeTransformer):
 
 def to_source(node: gast.AST) -> str:
     """Readable Python source for a gast tree."""
-    import copy
+    return _source_and_tree(node)[0]
 
+
+def _source_and_tree(node: gast.AST) -> tuple[str, gast.AST]:
     tree = _Tidy().visit(copy.deepcopy(node))
-    return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(tree)))
+    return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(tree))), tree
+
+
+def _statements(node: Any) -> Any:
+    """Statements in source order (the same walk over a gast tree and its re-parsed ast)."""
+    for field in ("body", "orelse"):
+        for stmt in getattr(node, field, None) or []:
+            yield stmt
+            yield from _statements(stmt)
+
+
+#: pseudo-filename -> (user's file, {line in the pseudo-file: user's line})
+LINE_MAPS: dict[str, tuple[str, dict[int, int]]] = {}
+
+
+def user_location(tb: Any) -> tuple[str, int] | None:
+    """The user's file and line of the innermost generated statement in traceback ``tb``."""
+    found = None
+    while tb is not None:
+        entry = LINE_MAPS.get(tb.tb_frame.f_code.co_filename)
+        if entry is not None and tb.tb_lineno in entry[1]:
+            found = (entry[0], entry[1][tb.tb_lineno])
+        tb = tb.tb_next
+    return found
 
 
 def compile_function(
@@ -61,9 +88,11 @@ def compile_function(
     label: str,
     defaults: tuple[Any, ...] | None = None,
     kwdefaults: dict[str, Any] | None = None,
+    origin: tuple[str, int] | None = None,
 ) -> types.FunctionType:
-    """Compile ``tree`` into a function whose free names ``cells`` provides."""
-    source = to_source(tree)
+    """Compile ``tree`` into a function whose free names ``cells`` provides.  ``origin`` is the
+    user's file and the line its tree's line 1 stands for: generated lines map back to it."""
+    source, tidy = _source_and_tree(tree)
     name = tree.name
     filename = f"<srcdiff {label} #{next(_counter)}>"
     free = sorted(cells)
@@ -81,5 +110,12 @@ def compile_function(
     fn.__kwdefaults__ = kwdefaults
     lines = factory.splitlines(keepends=True)
     linecache.cache[filename] = (len(factory), None, lines, filename)
+    if origin is not None:
+        shift = 1 + len(free)  # the factory's own lines come first
+        mapping = {}
+        for made, parsed in zip(_statements(tidy), _statements(ast.parse(source).body[0])):
+            if getattr(made, "lineno", None):
+                mapping[parsed.lineno + shift] = origin[1] + made.lineno - 1
+        LINE_MAPS[filename] = (origin[0], mapping)
     fn.__srcdiff_source__ = source  # type: ignore[attr-defined]
     return fn

@@ -41,6 +41,7 @@ class Kinds:
     sequences: set[str] = field(default_factory=set)
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # arrays of known shape
     containers: dict[str, Any] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
+    literals: set[str] = field(default_factory=set)  # names only ever bound to list/tuple literals
 
     def shape_of(self, node: gast.expr) -> tuple[int, ...] | None:
         """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
@@ -92,6 +93,8 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
                 kinds.sequences.discard(name)
                 changed = True
     kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of)
+    kinds.literals = {t for t in targets if all(isinstance(a.value, (gast.List, gast.Tuple))
+                                                for a in assigns if a.targets[0].id == t)}
     return kinds
 
 

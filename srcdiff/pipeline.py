@@ -228,6 +228,10 @@ def _zero_adjoints(sweeps: reverse.Sweeps, placed: record.Placed, keep: set[str]
     return [assign(d, const(0.0)) for d in sweeps.adjoints.values() if d in reads and d != sweeps.seeded]
 
 
+def _origin(norm: NormalizedFunction) -> tuple[str, int]:
+    return norm.captured.filename, norm.captured.first_line
+
+
 def _signature(args: gast.arguments, first: str | None = None) -> gast.arguments:
     """The original parameters (plus a leading ``first``), positional-only ones made plain:
     the generated function is only called positionally or by srcdiff, and astor misplaces
@@ -295,7 +299,7 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
         tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), _signature(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
         compiled = compile_function(tree, norm.captured.globals, cells, f"{prefix} of {norm.name}",
-                                    fn.__defaults__, fn.__kwdefaults__)
+                                    fn.__defaults__, fn.__kwdefaults__, _origin(norm))
         return Generated(compiled, compiled.__srcdiff_source__, env.deps, all_guards(env.guards, env.deps))
 
 
@@ -359,8 +363,8 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     bwd_tree = _function(bwd_name, bwd_args, bwd_body)
     g = norm.captured.globals
     entry.fwd.cell_contents = compile_function(fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__,
-                                               fn.__kwdefaults__)
-    entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd")
+                                               fn.__kwdefaults__, _origin(norm))
+    entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd", origin=_origin(norm))
     entry.source = to_source(fwd_tree) + "\n\n" + to_source(bwd_tree)
     entry.deps = env.deps
     entry.guards = env.guards

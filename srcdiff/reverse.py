@@ -261,7 +261,9 @@ class _Reverse:
 
     def refuse_sequence_arithmetic(self, value: gast.BinOp, at: gast.AST) -> None:
         operands = [value.left, value.right]
-        if any(self.kinds.is_sequence(v) for v in operands) and any(self.is_active(v) for v in operands):
+        sequence = any(self.kinds.is_sequence(v) or isinstance(v, gast.Name) and v.id in self.kinds.literals
+                       for v in operands)
+        if sequence and any(self.is_active(v) for v in operands):
             raise self.refuse(at, "`+` and `*` on lists or tuples of differentiated values are not supported yet",
                               "build the list with a literal [a, b, c], or keep the values in separate variables")
 

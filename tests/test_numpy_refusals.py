@@ -1,0 +1,147 @@
+"""Array patterns srcdiff refuses: each raises a SrcDiffError naming the function and the
+file:line of the offending statement (marked ``# <-``), never a wrong gradient."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import errors
+
+MARK = "# <-"
+
+
+def marked_line(func):
+    lines, first = inspect.getsourcelines(func)
+    found = [first + i for i, text in enumerate(lines) if MARK in text]
+    assert len(found) == 1, func.__name__
+    return found[0]
+
+
+def assert_refused(func, *args, expected=errors.SrcDiffError):
+    with pytest.raises(expected) as info:
+        srcdiff.grad(func)(*args)
+    err = info.value
+    message = str(err)
+    assert func.__name__ in message, message
+    assert os.path.basename(err.filename or "") == "test_numpy_refusals.py", message
+    assert err.lineno == marked_line(func), message
+    assert re.search(rf"test_numpy_refusals\.py:{err.lineno}\b", message), message
+    assert err.hint, message
+    return err
+
+
+X = np.array([0.5, -1.0, 2.0])
+
+
+def writes_into_its_argument(x):
+    x[0] = 1.0  # <-
+    return np.sum(x * x)
+
+
+def writes_while_a_view_is_alive(x):
+    a = x * 2.0
+    row = a[0:2]
+    a[0] = 5.0  # <-
+    return np.sum(row) + np.sum(a)
+
+
+def writes_into_a_plain_copy(x):
+    a = x * 1.0
+    b = a
+    b[1] = 0.0  # <-
+    return np.sum(a * b)
+
+
+def appends_to_its_argument(x, xs):
+    xs.append(x)  # <-
+    return np.sum(np.stack(xs))
+
+
+def passes_out(x):
+    y = np.zeros(3)
+    np.multiply(x, x, out=y)
+    return np.sum(np.sum(x, out=None) * np.exp(x, y))  # <-
+
+
+def einsum_with_ellipsis(x):
+    m = np.outer(x, x)
+    return np.sum(np.einsum("...i,...i->...", m, m))  # <-
+
+
+def norm_with_an_order(x):
+    return np.linalg.norm(x, ord=1)  # <-
+
+
+def sorts(x):
+    return np.sum(np.sort(x) * np.arange(3))  # <-
+
+
+def concatenates_lists(x):
+    parts = [x[0]]
+    more = [x[1]]
+    both = parts + more  # <-
+    return both[0] * both[1]
+
+
+def mutates_with_a_method(x):
+    a = x * 1.0
+    a.sort()  # <-
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("func, args", [
+    (writes_into_its_argument, (X.copy(),)),
+    (writes_while_a_view_is_alive, (X,)),
+    (writes_into_a_plain_copy, (X,)),
+    (einsum_with_ellipsis, (X,)),
+    (norm_with_an_order, (X,)),
+    (sorts, (X,)),
+    (concatenates_lists, (X,)),
+    (mutates_with_a_method, (X,)),
+])
+def test_refused_at_the_offending_line(func, args):
+    assert_refused(func, *args)
+
+
+def test_appending_to_an_argument_list_is_refused():
+    with pytest.raises(errors.SrcDiffError) as info:
+        srcdiff.grad(appends_to_its_argument)(1.5, [np.ones(2)])
+    assert info.value.lineno == marked_line(appends_to_its_argument)
+
+
+def test_out_argument_is_refused():
+    with pytest.raises(errors.SrcDiffError) as info:
+        srcdiff.grad(passes_out)(X)
+    assert info.value.function == "passes_out"
+
+
+def complex_input(z):
+    return np.sum(z * z)
+
+
+def test_complex_inputs_are_refused_clearly():
+    with pytest.raises(errors.SrcDiffError, match="complex"):
+        srcdiff.grad(complex_input)(np.array([1 + 2j, 3.0]))
+
+
+def test_argument_is_not_changed_by_a_refused_write():
+    x = X.copy()
+    with pytest.raises(errors.SrcDiffError):
+        srcdiff.grad(writes_into_its_argument)(x)
+    assert np.array_equal(x, X)
+
+
+def dots_3d_arrays(x):
+    a = np.ones((2, 2, 3)) * x
+    return np.sum(np.dot(a, np.ones((3, 2))) * 2.0)  # <-
+
+
+def test_refusal_raised_while_running_names_the_users_line():
+    """Some refusals depend on values (here ndim); the generated line maps back to the user's."""
+    assert_refused(dots_3d_arrays, X)
