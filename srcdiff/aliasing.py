@@ -107,13 +107,17 @@ class _Liveness:
         return live | _uses(s)
 
 
-def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None]) -> list[Problem]:  # type: ignore[no-untyped-def]
-    """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly."""
+def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
+             scalars: set[str] = frozenset()) -> list[Problem]:  # type: ignore[assignment]
+    """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly.
+    (``x += y`` is one too, unless ``x`` is a number: ``scalars``.)"""
     writes: list[tuple[gast.stmt, str]] = []
 
     def collect(stmts: list[gast.stmt]) -> None:
         for s in stmts:
             found = item_write(s) or append_call(s)
+            if found is None and getattr(s, "srcdiff_inplace", False) and s.targets[0].id not in scalars:
+                found = (s.targets[0].id, None)
             if found is not None:
                 writes.append((s, found[0]))
             if isinstance(s, (gast.If, gast.While, gast.For)):
@@ -127,12 +131,15 @@ def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None]) -> list[
     fresh: dict[str, bool] = {}
     for a in assignments(fn.body):
         target = a.targets[0].id
+        if getattr(a, "srcdiff_inplace", False):
+            continue  # x += y keeps x's memory: neither a new view nor a new owner
         for source in _is_view(a.value, callee_of):
             views.setdefault(target, set()).add(source)
         fresh[target] = fresh.get(target, True) and _is_fresh(a.value, callee_of)
     for stmt, container in writes:  # xs.append(v) / a[i] = v: the element is now reachable through xs too
         found = append_call(stmt)
-        element = found[1] if found else item_write(stmt)[2]  # type: ignore[index]
+        written = item_write(stmt)
+        element = found[1] if found else written[2] if written else None
         if isinstance(element, gast.Name):
             views.setdefault(container, set()).add(element.id)
     liveness = _Liveness({id(s) for s, _ in writes})

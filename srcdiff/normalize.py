@@ -254,6 +254,7 @@ class _Normalizer:
                                   "assign to a plain variable")
             else:
                 self.assign_target(s.target, gast.BinOp(left=load(s.target.id), op=s.op, right=s.value), out, s)
+                out[-1].srcdiff_inplace = True  # x += y changes an array (or list) in place
         elif isinstance(s, gast.AnnAssign):
             if s.value is not None:
                 self.assign_target(s.target, s.value, out, s)

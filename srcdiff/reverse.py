@@ -527,7 +527,7 @@ def _index_value(index: gast.expr) -> gast.expr:
 def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> Sweeps:
     """The primal and adjoint sweeps of ``fn`` (stack operations still as markers)."""
     r = _Reverse(fn, activity, kinds, env)
-    for problem in aliasing.problems(fn, env.callee):
+    for problem in aliasing.problems(fn, env.callee, kinds.scalars):
         hint = (f"copy it first, e.g. `{problem.alias} = {problem.container}[...].copy()`" if problem.alias
                 else f"write into a copy: `{problem.container}2 = {problem.container}.copy()`")
         raise r.refuse(problem.statement, problem.reason, hint)
