@@ -89,7 +89,8 @@ class GradFunction:
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
         for value in list(args) + list(kwargs.values()):
-            if np.iscomplexobj(value) and not isinstance(value, (str, bytes)):
+            if isinstance(value, (complex, np.complexfloating)) or \
+                    isinstance(value, np.ndarray) and np.iscomplexobj(value):
                 code = self.fn.__code__
                 raise SrcDiffError(self.fn.__name__, code.co_filename, code.co_firstlineno,
                                    "complex inputs are not supported yet",

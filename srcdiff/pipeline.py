@@ -218,7 +218,7 @@ def _prologue(placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFun
     for name in undefined + [n for n in extra_undefined if n not in undefined]:
         if name not in norm.params:
             out.append(assign(name, const(None)))
-    if placed.saved or sweeps.calls_helpers:
+    if placed.pushes or sweeps.calls_helpers:
         out.append(assign(sweeps.stack, gast.List(elts=[], ctx=gast.Load())))
     return out
 

@@ -47,6 +47,7 @@ class Placed:
     adjoint: list[gast.stmt]
     saved: list[str]  # names pushed somewhere (they need a value before their first push)
     read: set[str]  # names the adjoint sweep reads
+    pushes: bool = False  # does anything use the stack at all
 
 
 def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
@@ -60,6 +61,7 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str,
     An in-place write saves a copy of the item it overwrites (``copy_helper``) and puts it back."""
     read = adjoint_reads(adjoint)
     saved: list[str] = []
+    used: list[bool] = []
 
     def rewrite(stmts: list[gast.stmt], backwards: bool) -> list[gast.stmt]:
         out = []
@@ -76,6 +78,7 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str,
                                               value), s))
                     if name not in saved and item is None:
                         saved.append(name)
+                    used.append(True)
                 continue
             marked = getattr(s, _RESTORE, None)
             if marked is not None:
@@ -98,4 +101,5 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str,
             out.append(s)
         return out
 
-    return Placed(rewrite(primal, False), rewrite(adjoint, True), saved, read)
+    primal, adjoint = rewrite(primal, False), rewrite(adjoint, True)
+    return Placed(primal, adjoint, saved, read, bool(used))

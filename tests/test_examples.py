@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 import srcdiff
+import srcdiff.cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
@@ -44,7 +48,10 @@ def test_there_are_at_least_three_examples():
 def test_example_main_runs(name, capsys):
     module = load_example(name)
     assert module.__doc__, f"{name} has no module docstring"
-    module.main()
+    if "steps" in inspect.signature(module.main).parameters:
+        module.main(steps=2)  # training examples: a couple of steps are enough here
+    else:
+        module.main()
     out = capsys.readouterr().out
     assert out.strip(), f"{name} printed nothing"
 
@@ -79,3 +86,114 @@ def test_fit_loop_decreases_loss(capsys):
     assert a == pytest.approx(3.0, abs=0.1)
     assert b == pytest.approx(0.5, abs=0.05)
     assert all(math.isfinite(v) for v in (a, b))
+
+
+# --------------------------------------------------------------------------- numpy examples
+
+#: example -> the ``wrt`` its training loop differentiates ``loss`` with respect to
+NUMPY_EXAMPLES = {
+    "logistic_regression.py": ("w", "b"),
+    "mlp.py": "params",
+    "convnet.py": "params",
+    "rnn.py": "params",
+}
+
+
+def test_numpy_examples_exist():
+    assert set(NUMPY_EXAMPLES) <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_EXAMPLES))
+def test_numpy_example_training_decreases_loss(name, capsys):
+    module = load_example(name)
+    module.main(steps=4)
+    losses = [float(v) for v in re.findall(r"loss = ([0-9.]+)", capsys.readouterr().out)]
+    assert len(losses) >= 2, f"{name} should print its loss at the first and last step"
+    assert all(math.isfinite(v) for v in losses)
+    assert losses[-1] < losses[0]
+
+
+def _entries(value):
+    """The arrays (or numbers) a parameter is made of: [(key, entry)], key None for the value itself."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, (list, tuple)):
+        return list(enumerate(value))
+    return [(None, value)]
+
+
+def _nudged(args, position, key, index, delta):
+    """A copy of ``args`` with element ``index`` of parameter ``position`` (entry ``key``) moved by ``delta``."""
+    args = list(args)
+    value = args[position]
+    entry = value if key is None else value[key]
+    if isinstance(entry, np.ndarray):
+        entry = entry.copy()
+        entry[index] += delta
+    else:
+        entry = entry + delta
+    if key is None:
+        value = entry
+    else:
+        value = dict(value) if isinstance(value, dict) else list(value)
+        value[key] = entry
+    args[position] = value
+    return tuple(args)
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return {k: np.copy(v) for k, v in value.items()}
+    return np.copy(value)
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_EXAMPLES))
+def test_numpy_example_gradient_matches_finite_differences(name):
+    """srcdiff's gradient of ``loss`` at ``example_args()`` against central differences.
+
+    For every array a differentiated parameter holds, 4 randomly chosen coordinates
+    (all of them if there are fewer) are checked, in float64 with h = 1e-6.
+    """
+    module = load_example(name)
+    wrt = NUMPY_EXAMPLES[name]
+    args = module.example_args()
+    names = list(inspect.signature(module.loss).parameters)
+    positions = [names.index(w) for w in (wrt if isinstance(wrt, tuple) else (wrt,))]
+    before = [_copy(args[p]) for p in positions]
+    grads = srcdiff.grad(module.loss, wrt=wrt)(*args)
+    grads = grads if isinstance(wrt, tuple) else (grads,)
+    for p, copy in zip(positions, before):  # the gradient call left its arguments alone
+        for (_, now), (_, then) in zip(_entries(args[p]), _entries(copy)):
+            np.testing.assert_array_equal(now, then)
+
+    rng = np.random.default_rng(0)
+    h = 1e-6
+    checked = 0
+    for position, grad in zip(positions, grads):
+        param = args[position]
+        if isinstance(param, dict):
+            assert isinstance(grad, dict) and grad.keys() == param.keys()
+        for key, entry in _entries(param):
+            g = grad if key is None else grad[key]
+            assert np.shape(g) == np.shape(entry), f"{name}: the gradient of {key or names[position]} has a wrong shape"
+            size = int(np.size(entry))
+            for flat in rng.choice(size, size=min(4, size), replace=False):
+                index = np.unravel_index(flat, np.shape(entry))
+                up = module.loss(*_nudged(args, position, key, index, h))
+                down = module.loss(*_nudged(args, position, key, index, -h))
+                expected = (up - down) / (2 * h)
+                entry_name = names[position] + ("" if key is None else f"[{key!r}]")
+                where = f"{name}: d loss / d {entry_name}{[int(i) for i in index]}"
+                assert np.asarray(g)[index] == pytest.approx(expected, rel=1e-5, abs=1e-9), where
+                checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_EXAMPLES))
+def test_numpy_example_dump_with_example_args(name, capsys):
+    wrt = NUMPY_EXAMPLES[name]
+    wrt_args = ["--wrt", ",".join(wrt)] if isinstance(wrt, tuple) else []
+    code = srcdiff.cli.main(["dump", f"{EXAMPLES / name}:loss", "--example", "example_args", *wrt_args])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "def grad_loss(" in captured.out
