@@ -17,7 +17,9 @@ had just after that statement ran in the primal sweep.
 
 from __future__ import annotations
 
+import ast
 import copy
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -375,7 +377,7 @@ class _Reverse:
                 v = gast.Tuple(elts=list(v), ctx=gast.Load())
             mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
         mapping.update(extra or {})
-        return _Instantiate(mapping, self.env).visit(rule.template(param))
+        return _Instantiate(mapping, self.env, self.kinds.shape_of).visit(rule.template(param))
 
     def call_contributions(self, target: str, value: gast.Call, at: gast.AST) -> tuple[gast.expr, Stmts]:
         callee = self.env.callee(value)
@@ -456,13 +458,19 @@ class _Reverse:
 class _Instantiate(gast.NodeTransformer):
     """Substitute a template's parameters and resolve its globals; fold ``x is None`` tests."""
 
-    def __init__(self, mapping: dict[str, gast.expr], env: Environment) -> None:
+    def __init__(self, mapping: dict[str, gast.expr], env: Environment,
+                 shape_of: Any = lambda node: None) -> None:
         self.mapping = mapping
         self.env = env
+        self.shape_of = shape_of
 
     def visit_Call(self, node: gast.Call) -> gast.expr:
-        if isinstance(node.func, gast.Name) and node.func.id == "known":  # decided now, see rules.table
+        # known(p) and ndim(p) are decided now (see rules.table): is p a constant; p's ndim, or -1
+        if isinstance(node.func, gast.Name) and node.func.id == "known":
             return const(isinstance(self.mapping[node.args[0].id], gast.Constant))
+        if isinstance(node.func, gast.Name) and node.func.id == "ndim":
+            shape = self.shape_of(self.mapping[node.args[0].id])
+            return const(-1 if shape is None else len(shape))
         self.generic_visit(node)
         return node
 
@@ -497,10 +505,13 @@ class _Instantiate(gast.NodeTransformer):
         return node
 
     def visit_IfExp(self, node: gast.IfExp) -> gast.expr:
-        self.generic_visit(node)
+        node.test = self.visit(node.test)
         test = node.test
-        if isinstance(test, gast.Constant):
-            return node.body if test.value else node.orelse
+        decided = _constant_value(test)
+        if decided is not _UNDECIDED:  # only the branch that applies is inlined (and visited)
+            return self.visit(node.body if decided else node.orelse)
+        node.body = self.visit(node.body)
+        node.orelse = self.visit(node.orelse)
         literal = (gast.Constant, gast.Tuple, gast.List)
         if isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.left, literal) \
                 and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None:
@@ -509,6 +520,20 @@ class _Instantiate(gast.NodeTransformer):
                 is_none = not is_none
             return node.body if is_none else node.orelse
         return node
+
+
+_UNDECIDED = object()
+
+
+def _constant_value(node: gast.expr) -> Any:
+    """The value of a test made only of constants (``2 == 2 and -1 >= 1``), else _UNDECIDED."""
+    if not all(isinstance(n, (gast.Constant, gast.Compare, gast.BoolOp, gast.UnaryOp, gast.cmpop, gast.boolop,
+                              gast.unaryop, gast.expr_context)) for n in gast.walk(node)):
+        return _UNDECIDED
+    expression = gast.gast_to_ast(gast.Expression(body=copy.deepcopy(node)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)  # `2.0 is None` is exactly the question asked
+        return eval(compile(ast.fix_missing_locations(expression), "<template test>", "eval"), {})
 
 
 def _store(name: str) -> gast.Name:

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import array_helpers
+from .operators import MATMUL_A, MATMUL_B
 from .table import RuleTable, register_helpers, rule
 
 register_helpers(array_helpers.HELPERS)
@@ -105,8 +106,7 @@ NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elem
 NUMPY.define(np.trace, rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
 
 # -- linear algebra ---------------------------------------------------------------------------
-NUMPY.define(np.matmul, rule("a, b", elementwise=False, a="matmul_adjoint(g, a, b, True)",
-                             b="matmul_adjoint(g, a, b, False)"))
+NUMPY.define(np.matmul, rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
 NUMPY.define(np.dot, rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
                           b="dot_adjoint(g, a, b, False)"))
 NUMPY.define(np.outer, rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",

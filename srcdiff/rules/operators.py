@@ -19,8 +19,12 @@ OPERATORS.define(gast.Mod, rule("a, b", a="g", b="-g * (a // b)"))
 # known(b): b is a constant in the code, so b ** (b - 1) folds; else the helper handles b == 0.
 POWER_BASE = "g * b * a ** (b - 1) if known(b) else power_base_adjoint(g, a, b)"
 OPERATORS.define(gast.Pow, rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a)"))
-OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, a="matmul_adjoint(g, a, b, True)",
-                                   b="matmul_adjoint(g, a, b, False)"))
+# With the operands' ndim known (ndim(p) is decided when inlining, -1 if unknown), the common
+# cases read as the textbook formulas; anything else goes through the general helper.
+MATMUL_A = ("g @ b.T if ndim(a) == 2 and ndim(b) == 2 else np.outer(g, b) if ndim(a) == 2 and ndim(b) == 1 "
+            "else b @ g if ndim(a) == 1 and ndim(b) == 2 else matmul_adjoint(g, a, b, True)")
+MATMUL_B = "a.T @ g if ndim(a) == 2 and 1 <= ndim(b) <= 2 else matmul_adjoint(g, a, b, False)"
+OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
 OPERATORS.define(gast.USub, rule("a", a="-g"))
 OPERATORS.define(gast.UAdd, rule("a", a="g"))
 # Integer-valued or bitwise: the result is piecewise constant.

@@ -29,8 +29,9 @@ import numpy
 
 from .. import runtime
 
-#: Global names a template may use, and what they refer to.  (``known(p)`` is not a
-#: function: it is decided when the template is inlined -- is argument ``p`` a constant?)
+#: Global names a template may use, and what they refer to.  (``known(p)`` and ``ndim(p)`` are
+#: not functions: they are decided when the template is inlined -- is argument ``p`` a constant;
+#: how many dimensions does it have (-1: not known)?  A test made of them picks one branch.)
 TEMPLATE_GLOBALS: dict[str, Any] = {"math": math, "np": numpy, **runtime.TEMPLATE_HELPERS}
 
 
