@@ -51,7 +51,7 @@ def init_params(n_in=2, n_hidden=32, n_out=3, seed=1):
 
 
 def example_args():
-    """Arguments (params, X, y) for ``loss``: fresh parameters and the first 20 points."""
+    """Arguments (params, X, y) for ``loss``: fresh parameters and every 15th point (20 of them)."""
     X, y = make_spirals()
     params = init_params(seed=2)
     params = {k: v + 0.1 for k, v in params.items()}  # nonzero biases, so every gradient entry is exercised
