@@ -101,7 +101,15 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
 def _is_sequence(value: gast.expr, kinds: Kinds) -> bool:
     if isinstance(value, (gast.List, gast.Tuple)):
         return all(kinds.is_scalar(e) for e in value.elts)
+    if passes_through(value):
+        return kinds.is_sequence(value.args[0])
     return kinds.is_sequence(value)
+
+
+def passes_through(value: gast.expr) -> bool:
+    """``loop_items(x)``: the loop's view of ``x``, of ``x``'s own kind when it is indexable."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+        and value.func.id.startswith("loop_items") and len(value.args) == 1
 
 
 def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], "Callee | None"],

@@ -408,10 +408,13 @@ class _Normalizer:
         if isinstance(iterable, gast.Call):
             # iterators (reversed, map, dict views...) have no len(): materialize them first
             iterable = gast.Call(func=load("list"), args=[iterable], keywords=[])
+        elif isinstance(iterable, gast.Name) and iterable.id in self.locals:
+            if iterable.id in self._mutated_in(at):
+                raise self.refuse(at, f"the loop body changes the list `{iterable.id}` it iterates over",
+                                  "iterate over a copy, e.g. `for v in list(xs):`")
+            # a list, tuple or array is indexed as it is; anything else (a dict...) is listed first
+            iterable = gast.Call(func=load(self.helper("loop_items")), args=[iterable], keywords=[])
         seq = self.atomize(iterable, out, at)
-        if isinstance(seq, gast.Name) and seq.id in self._mutated_in(at):
-            raise self.refuse(at, f"the loop body changes the list `{seq.id}` it iterates over",
-                              "iterate over a copy, e.g. `for v in list(xs):`")
         if isinstance(seq, gast.Name) and seq.id in rebound:  # the loop must see the sequence it started with
             copy = self.namer.fresh("s")
             out.append(assign(copy, seq, at))

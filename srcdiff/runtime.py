@@ -238,10 +238,20 @@ def check_unpack(value: Any, n: int) -> None:
         raise ValueError(f"{many} values to unpack (expected {n}, got {size})")
 
 
+def loop_items(value: Any) -> Any:
+    """What a ``for`` loop over ``value`` visits, indexable: lists, tuples, ranges and arrays as
+    they are; anything else (a dict, a set) as the list of its items."""
+    if isinstance(value, (list, tuple, range, np.ndarray)):
+        return value
+    return list(value)
+
+
 def sequence_adjoint(g: Any, seq: Any) -> Any:
     """The adjoint of ``list(seq)`` / ``tuple(seq)``, shaped like ``seq``."""
     if _is_zero(g):
         return 0.0
+    if isinstance(g, np.ndarray) and isinstance(seq, np.ndarray):
+        return g
     if isinstance(seq, np.ndarray):
         out = zeros_for(seq)
         for i, gi in enumerate(g):
@@ -282,4 +292,5 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "last_adjoint": last_adjoint,
     "drop_last": drop_last,
     "sequence_adjoint": sequence_adjoint,
+    "loop_items": loop_items,
 }

@@ -129,6 +129,10 @@ def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
         return base if base in (_TOP, None) else tuple(reversed(base))
     if isinstance(value, gast.Subscript):
         return _indexed(of(value.value), value.slice, state, scalars)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and value.func.id.startswith("loop_items") and len(value.args) == 1:
+        inner = of(value.args[0])
+        return inner if inner in (_TOP, None) or is_shape(inner) else None
     if isinstance(value, gast.Call):
         callee = callee_of(value)
         if callee is None or callee.kind != calls.RULE:

@@ -671,7 +671,7 @@ def test_loop_over_a_sequence_becomes_an_index_loop():
     assert len(loops) == 1
     loop = loops[0]
     assert to_source(loop.iter).strip() == "range(_n1)"
-    assert to_source(loop.body[0]).strip() == "v = xs[_k1]"
+    assert to_source(loop.body[0]).strip() == "v = _t1[_k1]"  # _t1 = loop_items(xs)
     assert {"_k1", "_n1"} <= norm.control_names
 
 
@@ -687,7 +687,7 @@ def test_fresh_names_avoid_the_users_names():
     stored = _stores(norm.body)
     assert stored >= {"xs"}
     text = to_source(norm.as_function())
-    assert "_s1 = xs" in text  # the sequence is copied before the target overwrites it
+    assert "_t1 = loop_items(xs)" in text  # the sequence is held before the target overwrites xs
 
 
 # ============================================================== semantics

@@ -22,6 +22,7 @@ BUILTINS.define(sum, rule("seq, start=0", sequences="seq", seq="fill_like(seq, g
 
 BUILTINS.define(list, rule("seq=()", sequences="seq", seq="sequence_adjoint(g, seq)"))
 BUILTINS.define(tuple, rule("seq=()", sequences="seq", seq="sequence_adjoint(g, seq)"))
+BUILTINS.define(runtime.loop_items, rule("value", sequences="value", value="sequence_adjoint(g, value)"))
 
 BUILTINS.constant(int, round, bool, len, range, str, repr, print, isinstance, issubclass, type, id, hash,
                   callable, any, all, ord, chr, format, runtime.check_unpack)
