@@ -92,7 +92,7 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
             if name in kinds.sequences and not _is_sequence(a.value, kinds):
                 kinds.sequences.discard(name)
                 changed = True
-    kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of)
+    kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of, result_kind)
     kinds.literals = {t for t in targets if all(isinstance(a.value, (gast.List, gast.Tuple))
                                                 for a in assigns if a.targets[0].id == t)}
     return kinds

@@ -185,7 +185,7 @@ def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any],
 
 
 def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
-    """Is ``fn``'s result certainly a scalar when called with arguments of these kinds?"""
+    """The kind of ``fn``'s result (a number, an array's shape...) for arguments of these kinds."""
     key = (fn, param_kinds)
     with _lock:
         if key in _kind_cache:
@@ -196,16 +196,25 @@ def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
             return kinds_.UNKNOWN
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
         _kind_cache[key] = kinds_.SCALAR
-        if _infer_result(norm, param_kinds) != kinds_.SCALAR:
-            _kind_cache.clear()  # answers that relied on the assumption are void
-            _kind_cache[key] = kinds_.UNKNOWN
+        kind = _infer_result(norm, param_kinds)
+        if kind != kinds_.SCALAR:
+            recursed = _kind_cache.get(key) == kinds_.SCALAR and _recursive(norm)
+            _kind_cache.clear()  # answers that may have relied on the assumption are void
+            _kind_cache[key] = kinds_.UNKNOWN if recursed else kind
         return _kind_cache[key]
+
+
+def _recursive(norm: NormalizedFunction) -> bool:
+    """Does ``norm`` call itself (so a kind inferred for it may rest on an assumption)?"""
+    fn = norm.captured.fn
+    return any(isinstance(n, gast.Name) and norm.captured.resolve(n.id)[1] is fn
+               for n in gast.walk(gast.Module(body=norm.body, type_ignores=[])))
 
 
 def _infer_result(norm: NormalizedFunction, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
     env = _Env(norm)
     inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind)
-    return kinds_.SCALAR if inferred.is_scalar(norm.result) else kinds_.UNKNOWN
+    return inferred.kind_of(norm.result)
 
 
 # -- assembling the generated functions ---------------------------------------------------

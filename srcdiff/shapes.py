@@ -54,7 +54,8 @@ def entry_kind(container: Any, index: gast.expr) -> Any:
 
 
 def infer(fn: Any, params: dict[str, Any], scalars: set[str],
-          callee_of: Callable[[gast.Call], calls.Callee | None]) -> dict[str, Shape]:
+          callee_of: Callable[[gast.Call], calls.Callee | None],
+          result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None) -> dict[str, Shape]:
     """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
     state: dict[str, Any] = {p: (k if isinstance(k, tuple) else None) for p, k in params.items()}
     state.update({p: k for p, k in params.items() if entry_kind(k, gast.Constant(value=0, kind=None)) is not None
@@ -71,7 +72,7 @@ def infer(fn: Any, params: dict[str, Any], scalars: set[str],
             name = a.targets[0].id
             if name in fn.params or name in scalars or state.get(name) is None:
                 continue
-            shape = _shape(a.value, state, scalars, callee_of)
+            shape = _shape(a.value, state, scalars, callee_of, result_kind)
             if shape == _TOP:
                 continue
             joined = shape if state[name] == _TOP or state[name] == shape else None
@@ -114,7 +115,8 @@ def _matmul(a: Any, b: Any) -> Any:
 
 
 def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
-           callee_of: Callable[[gast.Call], calls.Callee | None]) -> Any:
+           callee_of: Callable[[gast.Call], calls.Callee | None],
+           result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None) -> Any:
     of = lambda node: _of(node, state, scalars)  # noqa: E731
     if isinstance(value, (gast.Name, gast.Constant)):
         return of(value)
@@ -135,6 +137,15 @@ def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
         return inner if inner in (_TOP, None) or is_shape(inner) else None
     if isinstance(value, gast.Call):
         callee = callee_of(value)
+        if callee is not None and callee.kind == calls.USER and result_kind is not None:
+            kinds = []
+            for arg in callee.bound.values():
+                k = of(arg) if isinstance(arg, gast.AST) else None
+                if k == _TOP:
+                    return _TOP
+                kinds.append("scalar" if k == () and _is_number(arg, scalars) else k)
+            found = result_kind(callee, kinds)
+            return found if is_shape(found) else None
         if callee is None or callee.kind != calls.RULE:
             return None
         bound = callee.bound
@@ -156,6 +167,10 @@ def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
     return None
 
 
+def _is_number(node: gast.expr, scalars: set[str]) -> bool:
+    return isinstance(node, gast.Constant) or isinstance(node, gast.Name) and node.id in scalars
+
+
 def _constant(node: Any) -> Any:
     """The value of a constant argument (a number, None, or a tuple of numbers), else a sentinel."""
     if node is None:
@@ -168,9 +183,11 @@ def _constant(node: Any) -> Any:
 
 
 def _reduced(shape: Any, axis_node: Any, keepdims_node: Any) -> Any:
+    axis, keepdims = _constant(axis_node), _constant(keepdims_node) or False
+    if axis is None and keepdims is False:
+        return ()  # a full reduction is a number whatever it reduces
     if shape in (_TOP, None):
         return shape
-    axis, keepdims = _constant(axis_node), _constant(keepdims_node) or False
     if axis == _TOP or keepdims == _TOP:
         return None
     try:
