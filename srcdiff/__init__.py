@@ -11,6 +11,7 @@ computes its derivative, which you can call, read and debug.
 """
 
 from .api import cache_info, clear_cache, grad, source, value_and_grad
+from .jacobians import hessian, hvp, jacobian, jvp, vjp
 from .errors import (
     NoDerivativeError,
     OutputError,
@@ -21,6 +22,11 @@ from .errors import (
 )
 
 __all__ = [
+    "jvp",
+    "vjp",
+    "jacobian",
+    "hessian",
+    "hvp",
     "grad",
     "value_and_grad",
     "source",

@@ -70,14 +70,19 @@ class GradFunction:
         what = ", ".join(wrt)
         self.__doc__ = f"{'Value and gradient' if with_value else 'Gradient'} of {fn.__name__} with respect to {what}."
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> pipeline.Generated:
+        """The generated code for arguments of these kinds (transformed on first use)."""
         key = tuple(_kind(a) for a in args)
         if kwargs:
             key += tuple(sorted((k, _kind(v)) for k, v in kwargs.items()))
         generated = self._compiled.get(key)
         if generated is None or not all(map(guard_holds, generated.guards)):
-            generated = self._build(key, args, kwargs)
+            generated = self._build(key, tuple(args), kwargs or {})
         self._last = generated
+        return generated
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        generated = self.compiled_for(args, kwargs)
         try:
             return generated.fn(*args, **kwargs)
         except OutputNotScalar as err:

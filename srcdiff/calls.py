@@ -141,3 +141,35 @@ def _follow(path: str, lookup: Callable[[str], tuple[bool, Any]]) -> tuple[bool,
         except AttributeError:
             return False, None
     return True, obj
+
+
+def unsupported_arguments(callee: Callee) -> tuple[str, str] | None:
+    """(problem, hint) when a rule's adjoint does not handle these argument values."""
+    subscripts = callee.bound.get("subscripts")
+    if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
+        return "np.einsum with '...' is not supported yet", "write the axes out explicitly"
+    order = callee.bound.get("ord")
+    if callee.obj is numpy.linalg.norm and order is not None and not (
+            isinstance(order, gast.Constant) and order.value in (None, 2, "fro")):
+        return ("np.linalg.norm with an `ord` is not supported yet",
+                "use the default (Euclidean / Frobenius) norm, or write the norm out")
+    return None
+
+
+def as_function_call(value: gast.Call, callee: Callee, global_name: Callable[[str, Any], str]) -> gast.Call:
+    """``x.sum(0)`` runs as ``np.sum(x, 0)``, so the primal is exactly what the rule describes."""
+    if callee.method is None:
+        return value
+    fn = callee.method
+    name = getattr(fn, "__name__", "")
+    if getattr(numpy, name, None) is fn:
+        func: gast.expr = gast.Attribute(value=gast.Name(id=global_name("np", numpy), ctx=gast.Load(),
+                                                         annotation=None, type_comment=None),
+                                         attr=name, ctx=gast.Load())
+    else:
+        func = gast.Name(id=global_name(name, fn), ctx=gast.Load(), annotation=None, type_comment=None)
+    receiver = value.func.value  # type: ignore[attr-defined]
+    args = [receiver] + list(value.args)
+    if value.func.attr in rules.SPREAD_METHODS and len(value.args) > 1:  # type: ignore[attr-defined]
+        args = [receiver, gast.Tuple(elts=list(value.args), ctx=gast.Load())]
+    return gast.Call(func=func, args=args, keywords=list(value.keywords))

@@ -19,6 +19,7 @@ import gast
 
 from . import activity as activity_
 from . import kinds as kinds_
+from . import forward as forward_
 from . import record, reverse
 from .calls import Callee, resolve
 from .capture import Guard, capture, guard_holds
@@ -56,6 +57,7 @@ class SplitEntry:
     result_kind: Any = None
     deps: list["SplitEntry"] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
+    tangent_params: dict[str, str] = field(default_factory=dict)  # forward versions: param -> tangent param
 
 
 def reachable(deps: list[SplitEntry]) -> list[SplitEntry]:
@@ -86,19 +88,21 @@ def clear() -> None:
     """Forget every transformed helper."""
     with _lock:
         _split_cache.clear()
+        _forward_cache.clear()
         _kind_cache.clear()
 
 
 def drop_stale() -> None:
     """Forget helper derivatives made for names that have since been rebound."""
     with _lock:
-        for key, entry in list(_split_cache.items()):
-            if not all(guard_holds(g) for g in all_guards(entry.guards, entry.deps)):
-                del _split_cache[key]
+        for cache in (_split_cache, _forward_cache):
+            for key, entry in list(cache.items()):
+                if not all(guard_holds(g) for g in all_guards(entry.guards, entry.deps)):
+                    del cache[key]
         _kind_cache.clear()
 
 
-class _Env(reverse.Environment):
+class _Env(forward_.ForwardEnvironment):
     """Name resolution and helper transformation for one generated function."""
 
     def __init__(self, norm: NormalizedFunction) -> None:
@@ -158,6 +162,12 @@ class _Env(reverse.Environment):
             self.deps.append(entry)
         base = callee.obj.__name__
         return self._bind_cell(f"{base}_fwd", entry.fwd), self._bind_cell(f"{base}_bwd", entry.bwd)
+
+    def forward(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, dict[str, str]]:
+        entry = forward_function(callee.obj, tuple(active), _param_kinds(callee, arg_kinds))
+        if entry not in self.deps:
+            self.deps.append(entry)
+        return self._bind_cell(f"{callee.obj.__name__}_jvp", entry.fwd), entry.tangent_params
 
     def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
         return result_kind(callee.obj, _param_kinds(callee, arg_kinds))
@@ -375,5 +385,60 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
                                                fn.__kwdefaults__, _origin(norm))
     entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd", origin=_origin(norm))
     entry.source = to_source(fwd_tree) + "\n\n" + to_source(bwd_tree)
+    entry.deps = env.deps
+    entry.guards = env.guards
+
+
+# -- forward mode -------------------------------------------------------------------------------
+
+_forward_cache: dict[tuple[Any, ...], SplitEntry] = {}
+
+
+def forward_function(fn: Callable[..., Any], active: tuple[str, ...],
+                     param_kinds: tuple[tuple[str, Any], ...]) -> SplitEntry:
+    """The forward version of ``fn`` for these active parameters (its compiled function is in
+    ``entry.fwd``): ``f_jvp(*args, **{tangent_param: tangent}) -> (value, tangent)``."""
+    key = (fn, active, param_kinds)
+    with _lock:
+        entry = _forward_cache.get(key)
+        if entry is not None:
+            return entry
+        entry = _forward_cache[key] = SplitEntry()
+        try:
+            _build_forward(fn, active, dict(param_kinds), entry)
+        except BaseException:
+            del _forward_cache[key]
+            raise
+        return entry
+
+
+def _build_forward(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any],
+                   entry: SplitEntry) -> None:
+    norm = normalize(capture(fn))
+    env = _Env(norm)
+    name = env._bind_cell(f"{norm.name}_jvp", entry.fwd)
+    kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
+    act = activity_.analyze(norm, set(active), env.callee)
+    body = forward_.transform(norm, act, kinds, env)
+    stats["transforms"] += 1
+    entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}
+    args = _signature(norm.args)
+    for p in active:
+        args.kwonlyargs.append(gast.Name(id=entry.tangent_params[p], ctx=gast.Param(), annotation=None,
+                                         type_comment=None))
+        args.kw_defaults.append(None)
+    result = norm.result
+    if isinstance(result, gast.Name) and act.is_active(result):
+        tangent: gast.expr = load(norm.namer.adjoint(result.id))
+    elif kinds.is_scalar(result) or isinstance(result, gast.Constant):
+        tangent = const(0.0)
+    else:
+        tangent = call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), copy.deepcopy(result))
+    body.append(gast.Return(value=gast.Tuple(elts=[copy.deepcopy(result), tangent], ctx=gast.Load())))
+    tree = _function(name, args, body)
+    cells = {**norm.captured.cells, **env.cells}
+    entry.fwd.cell_contents = compile_function(tree, norm.captured.globals, cells, f"{norm.name}_jvp",
+                                               fn.__defaults__, fn.__kwdefaults__, _origin(norm))
+    entry.source = to_source(tree)
     entry.deps = env.deps
     entry.guards = env.guards

@@ -387,38 +387,14 @@ class _Reverse:
             return value, []
         if callee.kind == calls.RULE:
             assert callee.rule is not None
-            self.check_arguments(callee, at)
-            return self.as_function_call(value, callee), self.apply_rule(callee.rule, callee.bound, target, at)
+            problem = calls.unsupported_arguments(callee)
+            if problem is not None:
+                raise self.refuse(at, *problem)
+            primal = calls.as_function_call(value, callee, self.env.global_name)
+            return primal, self.apply_rule(callee.rule, callee.bound, target, at)
         if callee.kind == calls.USER:
             return self.user_call(target, value, callee, at)
         raise self.no_derivative(callee, at)
-
-    def check_arguments(self, callee: Callee, at: gast.AST) -> None:
-        """Refuse, with the user's line, argument values the rule's adjoint does not handle."""
-        subscripts = callee.bound.get("subscripts")
-        if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
-            raise self.refuse(at, "np.einsum with '...' is not supported yet", "write the axes out explicitly")
-        order = callee.bound.get("ord")
-        if callee.obj is numpy.linalg.norm and order is not None and not (
-                isinstance(order, gast.Constant) and order.value in (None, 2, "fro")):
-            raise self.refuse(at, "np.linalg.norm with an `ord` is not supported yet",
-                              "use the default (Euclidean / Frobenius) norm, or write the norm out")
-
-    def as_function_call(self, value: gast.Call, callee: Callee) -> gast.expr:
-        """``x.sum(0)`` runs as ``np.sum(x, 0)``, so the primal is exactly what the rule describes."""
-        if callee.method is None:
-            return value
-        fn = callee.method
-        name = getattr(fn, "__name__", "")
-        if getattr(numpy, name, None) is fn:
-            func: gast.expr = gast.Attribute(value=load(self.env.global_name("np", numpy)), attr=name, ctx=gast.Load())
-        else:
-            func = load(self.env.global_name(name, fn))
-        receiver = value.func.value  # type: ignore[attr-defined]
-        args = [receiver] + list(value.args)
-        if value.func.attr in rules.SPREAD_METHODS and len(value.args) > 1:  # type: ignore[attr-defined]
-            args = [receiver, gast.Tuple(elts=list(value.args), ctx=gast.Load())]
-        return gast.Call(func=func, args=args, keywords=list(value.keywords))
 
     def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
         return self.refuse(

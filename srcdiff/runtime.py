@@ -154,6 +154,24 @@ def zero_item(adj: Any, value: Any, index: Any) -> Any:
     return out
 
 
+def set_item(tangent: Any, value: Any, index: Any, item: Any) -> Any:
+    """Forward mode of ``value[index] = v``: a copy of ``tangent`` with ``item`` at ``index``."""
+    if isinstance(value, list):
+        out = list(tangent) if isinstance(tangent, list) else [0.0] * len(value)
+    else:
+        out = np.array(np.broadcast_to(tangent, np.shape(value)), dtype=_grad_dtype(value))
+    out[index] = item
+    return out
+
+
+def pick_tangent(seq: Any, out: Any, tangent: Any) -> Any:
+    """Forward mode of ``min(seq)`` / ``max(seq)``: the tangent of the element that was picked."""
+    if _is_zero(tangent):
+        return 0.0
+    index = list(seq).index(out) if isinstance(seq, (list, tuple)) else int(np.argmax(np.asarray(seq) == out))
+    return tangent[index]
+
+
 def last_adjoint(adj: Any) -> Any:
     """The adjoint of the element ``xs.append(v)`` added (the last one)."""
     return adj[-1] if isinstance(adj, list) and adj else 0.0
@@ -202,6 +220,14 @@ def power_base_adjoint(g: Any, a: Any, b: Any) -> Any:
     b = np.asarray(b)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(b == 0, 0.0, g * b * np.power(a, b - 1.0))
+
+
+def reciprocal_or_zero(x: Any) -> Any:
+    """``1 / x`` where ``x > 0``, else 0: the derivative of :func:`log_or_zero`."""
+    if isinstance(x, _SCALARS):
+        return 1.0 / x if x > 0 else 0.0
+    x = np.asarray(x)
+    return np.where(x > 0, 1.0 / np.where(x > 0, x, 1.0), 0.0)
 
 
 def _grad_dtype(value: Any) -> Any:
@@ -282,6 +308,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "one_hot_like": one_hot_like,
     "log_or_zero": log_or_zero,
     "power_base_adjoint": power_base_adjoint,
+    "reciprocal_or_zero": reciprocal_or_zero,
     "grad_like": grad_like,
     "check_scalar": check_scalar,
     "zeros_for": zeros_for,
@@ -290,6 +317,8 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "item_adjoint": item_adjoint,
     "zero_item": zero_item,
     "last_adjoint": last_adjoint,
+    "set_item": set_item,
+    "pick_tangent": pick_tangent,
     "drop_last": drop_last,
     "sequence_adjoint": sequence_adjoint,
     "loop_items": loop_items,

@@ -15,11 +15,12 @@ from .builtin_functions import BUILTINS
 from .math_module import MATH
 from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS
 from .operators import OPERATORS
+from .runtime_rules import RUNTIME
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME]
 
-__all__ = ["Rule", "RuleTable", "rule", "lookup", "is_constant", "TABLES", "TEMPLATE_GLOBALS", "METHODS",
+__all__ = ["RUNTIME", "NUMPY", "Rule", "RuleTable", "rule", "lookup", "is_constant", "TABLES", "TEMPLATE_GLOBALS", "METHODS",
            "SPREAD_METHODS", "ATTRIBUTES", "CONSTANT_ATTRIBUTES"]
 
 

@@ -241,6 +241,16 @@ def cholesky_adjoint(g: Any, out: Any) -> Any:
     return 0.5 * (S + np.swapaxes(S, -1, -2))
 
 
+def cholesky_tangent(L: Any, t: Any) -> Any:
+    """Forward mode of ``L = cholesky(a)``: ``L @ phi(L^-1 @ t @ L^-T)``, phi = lower triangle,
+    half diagonal."""
+    L = np.asarray(L)
+    Linv = np.linalg.inv(L)
+    inner = Linv @ np.asarray(t) @ np.swapaxes(Linv, -1, -2)
+    phi = np.tril(inner) - 0.5 * np.eye(L.shape[-1]) * inner
+    return L @ phi
+
+
 def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
         raise _unsupported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")

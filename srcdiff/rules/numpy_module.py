@@ -16,6 +16,12 @@ from . import array_helpers
 from .operators import MATMUL_A, MATMUL_B
 from .table import RuleTable, register_helpers, rule
 
+
+def linear_rule(signature: str, **kwargs: object) -> object:
+    """A rule for a function linear in each differentiable argument: forward mode applies
+    the function itself to the tangent."""
+    return rule(signature, linear=True, **kwargs)  # type: ignore[arg-type]
+
 register_helpers(array_helpers.HELPERS)
 NUMPY = RuleTable("numpy")
 
@@ -87,92 +93,104 @@ NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_
 # -- reductions (not elementwise: the helpers shape the adjoint) ------------------------------
 # (``out=`` is not supported: a call passing it finds no rule and is refused)
 _REDUCE = "a, axis=None, dtype=None, *, keepdims=False"
-NUMPY.define(np.sum, rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims)"))
-NUMPY.define(np.mean, rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims) / count(a, axis)"))
-NUMPY.define(np.prod, rule(_REDUCE, elementwise=False, a="prod_adjoint(g, a, axis, keepdims)"))
+NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims)"))
+NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims) / count(a, axis)"))
+# forward mode through a reduction: the adjoint of 1 gives d(out)/d(a); sum it against the tangent
+_REDUCE_TANGENT = "np.sum({} * t, axis=axis, keepdims=keepdims)"
+NUMPY.define(np.prod, rule(_REDUCE, elementwise=False, a="prod_adjoint(g, a, axis, keepdims)",
+                           jvp={"a": _REDUCE_TANGENT.format("prod_adjoint(1.0, a, axis, keepdims)")}))
 for fn in (np.max, np.min, np.amax, np.amin):
     NUMPY.define(fn, rule("a, axis=None, *, keepdims=False", elementwise=False,
-                          a="extreme_adjoint(g, a, out, axis, keepdims)"))
+                          a="extreme_adjoint(g, a, out, axis, keepdims)",
+                          jvp={"a": _REDUCE_TANGENT.format("extreme_adjoint(1.0, a, out, axis, keepdims)")}))
 NUMPY.define(np.var, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False", elementwise=False,
-                          a="var_adjoint(g, a, axis, ddof, keepdims)"))
+                          a="var_adjoint(g, a, axis, ddof, keepdims)",
+                          jvp={"a": _REDUCE_TANGENT.format("var_adjoint(1.0, a, axis, ddof, keepdims)")}))
 NUMPY.define(np.std, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False", elementwise=False,
-                          a="std_adjoint(g, a, out, axis, ddof, keepdims)"))
-NUMPY.define(np.cumsum, rule("a, axis=None, dtype=None", elementwise=False,
+                          a="std_adjoint(g, a, out, axis, ddof, keepdims)",
+                          jvp={"a": _REDUCE_TANGENT.format("std_adjoint(1.0, a, out, axis, ddof, keepdims)")}))
+NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False,
                              a="cumsum_adjoint(g, a, axis)"))
 NUMPY.define(np.cumprod, rule("a, axis=None, dtype=None", elementwise=False,
                               a="cumprod_adjoint(g, a, out, axis)"))
 NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elementwise=False,
-                                  x="norm_adjoint(g, x, out, ord, axis, keepdims)"))
-NUMPY.define(np.trace, rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
+                                  x="norm_adjoint(g, x, out, ord, axis, keepdims)",
+                                  jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(1.0, x, out, ord, axis, keepdims)")}))
+NUMPY.define(np.trace, linear_rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
 
 # -- linear algebra ---------------------------------------------------------------------------
-NUMPY.define(np.matmul, rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
-NUMPY.define(np.dot, rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
+NUMPY.define(np.matmul, linear_rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
+NUMPY.define(np.dot, linear_rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
                           b="dot_adjoint(g, a, b, False)"))
-NUMPY.define(np.outer, rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",
+NUMPY.define(np.outer, linear_rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",
                             b="outer_adjoint(g, a, b, False)"))
-NUMPY.define(np.inner, rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)",
+NUMPY.define(np.inner, linear_rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)",
                             b="inner_adjoint(g, a, b, False)"))
-NUMPY.define(np.tensordot, rule("a, b, axes=2", elementwise=False, a="tensordot_adjoint(g, a, b, axes, True)",
+NUMPY.define(np.tensordot, linear_rule("a, b, axes=2", elementwise=False, a="tensordot_adjoint(g, a, b, axes, True)",
                                 b="tensordot_adjoint(g, a, b, axes, False)"))
 NUMPY.define(np.linalg.solve, rule("a, b", elementwise=False, a="solve_adjoint(g, a, out, True)",
-                                   b="solve_adjoint(g, a, out, False)"))
+                                   b="solve_adjoint(g, a, out, False)",
+                                   jvp={"a": "-np.linalg.solve(a, t @ out)", "b": "np.linalg.solve(a, t)"}))
 NUMPY.define(np.linalg.inv, rule("a", elementwise=False,
-                                 a="-np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2)"))
+                                 a="-np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2)",
+                                 jvp={"a": "-out @ t @ out"}))
 NUMPY.define(np.linalg.det, rule("a", elementwise=False,
-                                 a="np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)"))
+                                 a="np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
+                                 jvp={"a": "out * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)"}))
 NUMPY.define(np.linalg.slogdet, rule("a", elementwise=False,
                                      a="np.asarray(unpack_adjoint(g, 2)[1])[..., None, None]"
-                                       " * np.swapaxes(np.linalg.inv(a), -1, -2)"))
-NUMPY.define(np.linalg.cholesky, rule("a", elementwise=False, a="cholesky_adjoint(g, out)"))
+                                       " * np.swapaxes(np.linalg.inv(a), -1, -2)",
+                                     jvp={"a": "(0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))"}))
+NUMPY.define(np.linalg.cholesky, rule("a", elementwise=False, a="cholesky_adjoint(g, out)",
+                                      jvp={"a": "cholesky_tangent(out, t)"}))
 
 # -- shape and assembly ---------------------------------------------------------------------
 _SAME_SHAPE = "np.reshape(g, np.shape(a))"
-NUMPY.define(np.reshape, rule("a, newshape=None, order='C', shape=None", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.ravel, rule("a, order='C'", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.squeeze, rule("a, axis=None", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.expand_dims, rule("a, axis", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.atleast_1d, rule("a", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.atleast_2d, rule("a", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.transpose, rule("a, axes=None", elementwise=False,
+NUMPY.define(np.reshape, linear_rule("a, newshape=None, order='C', shape=None", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.ravel, linear_rule("a, order='C'", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.squeeze, linear_rule("a, axis=None", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.expand_dims, linear_rule("a, axis", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.atleast_1d, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.atleast_2d, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
+NUMPY.define(np.transpose, linear_rule("a, axes=None", elementwise=False,
                                 a="np.transpose(g) if axes is None else "
                                   "np.transpose(g, inverse_permutation(axes, np.ndim(a)))"))
-NUMPY.define(np.swapaxes, rule("a, axis1, axis2", elementwise=False, a="np.swapaxes(g, axis1, axis2)"))
-NUMPY.define(np.moveaxis, rule("a, source, destination", elementwise=False,
+NUMPY.define(np.swapaxes, linear_rule("a, axis1, axis2", elementwise=False, a="np.swapaxes(g, axis1, axis2)"))
+NUMPY.define(np.moveaxis, linear_rule("a, source, destination", elementwise=False,
                                a="np.moveaxis(g, destination, source)"))
-NUMPY.define(np.broadcast_to, rule("array, shape, subok=False", elementwise=False, array="unbroadcast(g, array)"))
-NUMPY.define(np.concatenate, rule("arrays, axis=0", elementwise=False, sequences="arrays",
+NUMPY.define(np.broadcast_to, linear_rule("array, shape, subok=False", elementwise=False, array="unbroadcast(g, array)"))
+NUMPY.define(np.concatenate, linear_rule("arrays, axis=0", elementwise=False, sequences="arrays",
                                   arrays="split_like(g, arrays, axis)"))
-NUMPY.define(np.stack, rule("arrays, axis=0", elementwise=False, sequences="arrays",
+NUMPY.define(np.stack, linear_rule("arrays, axis=0", elementwise=False, sequences="arrays",
                             arrays="unstack_like(g, arrays, axis)"))
-NUMPY.define(np.hstack, rule("tup", elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
-NUMPY.define(np.vstack, rule("tup", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
-NUMPY.define(np.split, rule("ary, indices_or_sections, axis=0", elementwise=False,
+NUMPY.define(np.hstack, linear_rule("tup", elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
+NUMPY.define(np.vstack, linear_rule("tup", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
+NUMPY.define(np.split, linear_rule("ary, indices_or_sections, axis=0", elementwise=False,
                             ary="concat_pieces(g, ary, indices_or_sections, axis)"))
-NUMPY.define(np.array_split, rule("ary, indices_or_sections, axis=0", elementwise=False,
+NUMPY.define(np.array_split, linear_rule("ary, indices_or_sections, axis=0", elementwise=False,
                                   ary="concat_pieces(g, ary, indices_or_sections, axis, True)"))
-NUMPY.define(np.tile, rule("A, reps", elementwise=False, A="tile_adjoint(g, A, reps)"))
-NUMPY.define(np.repeat, rule("a, repeats, axis=None", elementwise=False, a="repeat_adjoint(g, a, repeats, axis)"))
-NUMPY.define(np.flip, rule("m, axis=None", elementwise=False, m="np.flip(g, axis)"))
-NUMPY.define(np.fliplr, rule("m", elementwise=False, m="np.fliplr(g)"))
-NUMPY.define(np.flipud, rule("m", elementwise=False, m="np.flipud(g)"))
-NUMPY.define(np.roll, rule("a, shift, axis=None", elementwise=False, a="np.roll(g, np.negative(shift), axis)"))
-NUMPY.define(np.diag, rule("v, k=0", elementwise=False, v="diag_adjoint(g, v, k)"))
-NUMPY.define(np.diagonal, rule("a, offset=0, axis1=0, axis2=1", elementwise=False,
+NUMPY.define(np.tile, linear_rule("A, reps", elementwise=False, A="tile_adjoint(g, A, reps)"))
+NUMPY.define(np.repeat, linear_rule("a, repeats, axis=None", elementwise=False, a="repeat_adjoint(g, a, repeats, axis)"))
+NUMPY.define(np.flip, linear_rule("m, axis=None", elementwise=False, m="np.flip(g, axis)"))
+NUMPY.define(np.fliplr, linear_rule("m", elementwise=False, m="np.fliplr(g)"))
+NUMPY.define(np.flipud, linear_rule("m", elementwise=False, m="np.flipud(g)"))
+NUMPY.define(np.roll, linear_rule("a, shift, axis=None", elementwise=False, a="np.roll(g, np.negative(shift), axis)"))
+NUMPY.define(np.diag, linear_rule("v, k=0", elementwise=False, v="diag_adjoint(g, v, k)"))
+NUMPY.define(np.diagonal, linear_rule("a, offset=0, axis1=0, axis2=1", elementwise=False,
                                a="diagonal_adjoint(g, a, offset, axis1, axis2)"))
-NUMPY.define(np.triu, rule("m, k=0", elementwise=False, m="np.triu(g, k)"))
-NUMPY.define(np.tril, rule("m, k=0", elementwise=False, m="np.tril(g, k)"))
-NUMPY.define(np.pad, rule("array, pad_width, mode='constant', constant_values=0", elementwise=False,
+NUMPY.define(np.triu, linear_rule("m, k=0", elementwise=False, m="np.triu(g, k)"))
+NUMPY.define(np.tril, linear_rule("m, k=0", elementwise=False, m="np.tril(g, k)"))
+NUMPY.define(np.pad, linear_rule("array, pad_width, mode='constant', constant_values=0", elementwise=False,
                           array="unpad(g, array, pad_width)"))
-NUMPY.define(sliding_window_view, rule("x, window_shape, axis=None, subok=False, writeable=False",
+NUMPY.define(sliding_window_view, linear_rule("x, window_shape, axis=None, subok=False, writeable=False",
                                        elementwise=False, x="window_adjoint(g, x, window_shape, axis)"))
 # a template for a *-parameter applies to each of its arguments in turn, as operands[i]
-NUMPY.define(np.einsum, rule("subscripts, *operands", elementwise=False,
+NUMPY.define(np.einsum, linear_rule("subscripts, *operands", elementwise=False,
                              operands="einsum_adjoint(g, subscripts, operands, i)"))
-NUMPY.define(np.array, rule("object, dtype=None", elementwise=False, sequences="object",
+NUMPY.define(np.array, linear_rule("object, dtype=None", elementwise=False, sequences="object",
                             object="array_adjoint(g, object)"))
 NUMPY.define(np.asarray, NUMPY.rules[np.array])
-NUMPY.define(np.copy, rule("a", elementwise=False, a="g"))
+NUMPY.define(np.copy, linear_rule("a", elementwise=False, a="g"))
 
 # Values that carry no derivative: constructors, comparisons, indices, rounding, random draws.
 NUMPY.constant(

@@ -48,6 +48,17 @@ class Rule:
     adjoints: Mapping[str, str]
     elementwise: bool = True  # contributions broadcast like the arguments (need unbroadcasting)
     sequence_args: frozenset[str] = field(default_factory=frozenset)  # arguments that are sequences
+    linear: frozenset[str] = frozenset()  # arguments it is linear in: their tangent is the call on the tangent
+    tangents: Mapping[str, str] = field(default_factory=dict)  # forward mode: ``t`` (the argument's tangent)
+
+    def tangent_template(self, param: str) -> gast.expr | None:
+        """Forward mode: the output tangent contributed by ``param``'s tangent ``t`` (None: use linearity)."""
+        if param in self.tangents:
+            return _parse(self.tangents[param])
+        if self.elementwise and param not in self.sequence_args and param in self.adjoints:
+            # g * d(out)/d(arg) is self-adjoint for elementwise rules: put the tangent in g's place
+            return _Rename({"g": "t"}).visit(_parse(self.adjoints[param]))
+        return None
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -67,19 +78,33 @@ class Rule:
         return dict(bound.arguments)
 
 
-def rule(signature: str, *, elementwise: bool = True, sequences: str = "", **adjoints: str) -> Rule:
-    """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name."""
+def rule(signature: str, *, elementwise: bool = True, sequences: str = "", linear: bool | str = False,
+         jvp: Mapping[str, str] | None = None, **adjoints: str) -> Rule:
+    """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name
+    (``jvp``: forward-mode templates in terms of the argument's tangent ``t``)."""
     sig = _signature(signature)
-    reserved = {"g", "out", "i"} & set(sig.parameters)
+    reserved = {"g", "out", "i", "t"} & set(sig.parameters)
     if reserved:
         raise ValueError(f"parameter names {sorted(reserved)} are reserved in templates (rule for ({signature}))")
     unknown = set(adjoints) - set(sig.parameters)
     if unknown:
         raise ValueError(f"templates for parameters not in ({signature}): {sorted(unknown)}")
-    for text in adjoints.values():
+    for text in list(adjoints.values()) + list((jvp or {}).values()):
         _parse(text)  # fail at import time on a malformed template
     seq = frozenset(s.strip() for s in sequences.split(",") if s.strip())
-    return Rule(sig, dict(adjoints), elementwise, seq)
+    # linear=True: in every argument that has a template; or the names listed ("v, a, b")
+    linear_in = frozenset(adjoints) if linear is True else \
+        frozenset(x.strip() for x in linear.split(",") if x.strip()) if linear else frozenset()
+    return Rule(sig, dict(adjoints), elementwise, seq, linear_in, dict(jvp or {}))
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: gast.Name) -> gast.Name:
+        node.id = self.names.get(node.id, node.id)
+        return node
 
 
 def _signature(text: str) -> inspect.Signature:

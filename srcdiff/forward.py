@@ -1,0 +1,282 @@
+"""Forward mode: a normalized function becomes one computing values and tangents side by side.
+
+Every assignment to an active variable is followed by the assignment of its
+tangent (``dx`` for ``x``), built from the same rule tables as reverse mode:
+an elementwise rule's template ``g * d(out)/d(arg)`` with the argument's
+tangent in place of ``g``; a rule linear in its arguments applied to the
+tangent itself; or a rule's own forward template.  Control flow is kept as it
+is -- no stack, nothing recorded.  Calls to user functions go to their own
+forward version, ``f_jvp(args..., tangents...) -> (value, tangent)``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import gast
+import numpy
+
+from . import calls, rules
+from .activity import Activity, append_call, item_write
+from .calls import Callee
+from .errors import NoDerivativeError, UnsupportedSyntaxError
+from .kinds import Kinds
+from .normalize import NormalizedFunction
+from .reverse import Environment, _Instantiate
+from .syntax import assign, binop, call, const, expr_stmt, load, located
+
+Stmts = list[gast.stmt]
+
+
+class ForwardEnvironment(Environment):
+    def forward(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, dict[str, str]]:
+        """Name of the forward version of a user function for these active parameters, and the
+        names of its keyword-only tangent parameters."""
+        raise NotImplementedError
+
+
+class _Forward:
+    def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment) -> None:
+        self.fn = fn
+        self.activity = activity
+        self.kinds = kinds
+        self.env = env
+        self.namer = fn.namer
+
+    def tan(self, name: str) -> str:
+        return self.namer.adjoint(name)
+
+    def is_active(self, node: Any) -> bool:
+        return isinstance(node, gast.Name) and self.activity.is_active(node)
+
+    def helper(self, name: str) -> gast.Name:
+        return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
+
+    def tangent_of(self, node: gast.expr) -> gast.expr:
+        """The tangent of an atom: its tangent variable, or a zero shaped like it."""
+        if self.is_active(node):
+            return load(self.tan(node.id))
+        if isinstance(node, gast.Constant) or self.kinds.is_scalar(node):
+            return const(0.0)
+        return call(self.helper("zeros_for"), copy.deepcopy(node))
+
+    def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
+        captured = self.fn.captured
+        return cls(captured.name, captured.filename, captured.line(at), problem, hint)
+
+    # -- statements ---------------------------------------------------------------------
+    def block(self, stmts: Stmts) -> Stmts:
+        out: Stmts = []
+        for s in stmts:
+            out += self.statement(s)
+        return out
+
+    def statement(self, s: gast.stmt) -> Stmts:
+        if item_write(s) is not None:
+            return self.write_item(s, *item_write(s))  # type: ignore[misc]
+        if append_call(s) is not None:
+            container, value = append_call(s)  # type: ignore[misc]
+            if not self.is_active(load(container)):
+                return [s]
+            push = call(gast.Attribute(value=load(self.tan(container)), attr="append", ctx=gast.Load()),
+                        self.tangent_of(value))
+            return [s, expr_stmt(push, s)]
+        if isinstance(s, gast.Assign):
+            return self.assignment(s)
+        if isinstance(s, gast.If):
+            return [located(gast.If(test=s.test, body=self.block(s.body), orelse=self.block(s.orelse)), s)]
+        if isinstance(s, gast.While):
+            return [located(gast.While(test=s.test, body=self.block(s.body), orelse=[]), s)]
+        if isinstance(s, gast.For):
+            return [located(gast.For(target=s.target, iter=s.iter, body=self.block(s.body), orelse=[],
+                                     type_comment=None), s)]
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            popped = self.popped(s.value)
+            if popped is not None:  # `xs.pop()` for its effect: the tangents must stay aligned
+                return [s, expr_stmt(popped, s)]
+            self.check_effect_call(s)
+        return [s]
+
+    def check_effect_call(self, s: gast.Expr) -> None:
+        callee = self.env.callee(s.value)
+        if callee is None or callee.kind in (calls.CONSTANT, calls.USER, calls.RULE):
+            return
+        if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in calls._flat(list(callee.bound.values()))):
+            raise self.refuse(s, f"calling `{callee.description}` with a differentiated value for its effect is not "
+                                 "supported yet", "build a new value and assign it instead", NoDerivativeError)
+
+    def popped(self, value: gast.expr) -> gast.expr | None:
+        """For ``xs.pop()`` on an active list: the same pop on its tangents."""
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
+                and isinstance(value.func.value, gast.Name) and not value.args and not value.keywords \
+                and self.is_active(value.func.value):
+            return call(gast.Attribute(value=load(self.tan(value.func.value.id)), attr="pop", ctx=gast.Load()))
+        return None
+
+    def write_item(self, s: gast.stmt, container: str, index: gast.expr, value: gast.expr) -> Stmts:
+        if not self.is_active(load(container)):
+            return [s]
+        from .reverse import _index_value
+
+        d = self.tan(container)
+        update = call(self.helper("set_item"), load(d), load(container), _index_value(index), self.tangent_of(value))
+        return [s, assign(d, update, s)]
+
+    def assignment(self, s: gast.Assign) -> Stmts:
+        target = s.targets[0].id
+        if not self.is_active(s.targets[0]):
+            return [s]
+        value = s.value
+        popped = self.popped(value)
+        if popped is not None:
+            return [s, assign(self.tan(target), popped, s)]
+        if isinstance(value, gast.Call):
+            callee = self.env.callee(value)
+            if callee is not None and callee.kind == calls.USER and any(
+                    self.is_active(a) for a in callee.differentiable_args()):
+                return self.user_call(target, value, callee, s)
+        terms = self.tangent_terms(target, value, s)
+        if terms:
+            tangent = terms[0]
+            for term in terms[1:]:
+                tangent = binop(tangent, gast.Add(), term)
+        elif self.kinds.is_scalar(s.targets[0]) or isinstance(value, gast.Constant):
+            tangent = const(0.0)
+        else:
+            tangent = call(self.helper("zeros_for"), load(target))
+        primal = s
+        if isinstance(value, gast.Call):
+            callee = self.env.callee(value)
+            if callee is not None and callee.method is not None:
+                primal = assign(target, calls.as_function_call(value, callee, self.env.global_name), s)
+        return [primal, assign(self.tan(target), tangent, s)]
+
+    # -- tangents of primitives ----------------------------------------------------------
+    def tangent_terms(self, target: str, value: gast.expr, at: gast.AST) -> list[gast.expr]:
+        if isinstance(value, gast.Name):
+            return [load(self.tan(value.id))] if self.is_active(value) else []
+        if isinstance(value, gast.BinOp):
+            return self.operator(value.op, {"a": value.left, "b": value.right}, target, value, at)
+        if isinstance(value, gast.UnaryOp):
+            return self.operator(value.op, {"a": value.operand}, target, value, at)
+        if isinstance(value, gast.Subscript):
+            if not self.is_active(value.value):
+                return []
+            return [gast.Subscript(value=load(self.tan(value.value.id)), slice=copy.deepcopy(value.slice),
+                                   ctx=gast.Load())] if self.is_array_like(value.value) else \
+                [call(self.helper("item_adjoint"), load(self.tan(value.value.id)), _index(value.slice))]
+        if isinstance(value, (gast.Tuple, gast.List)):
+            if not any(self.is_active(e) for e in value.elts):
+                return []
+            return [type(value)(elts=[self.tangent_of(e) for e in value.elts], ctx=gast.Load())]
+        if isinstance(value, gast.Attribute) and value.attr in rules.ATTRIBUTES:
+            if self.is_active(value.value):
+                return [call(gast.Attribute(value=load(self.env.global_name("np", numpy)), attr="transpose",
+                                            ctx=gast.Load()), load(self.tan(value.value.id)))]
+            return []
+        if isinstance(value, gast.Attribute) and value.attr not in rules.CONSTANT_ATTRIBUTES \
+                and self.is_active(value.value):
+            raise self.refuse(at, f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
+                              "compute the value with arithmetic or a function call instead")
+        if isinstance(value, gast.Call):
+            return self.call_terms(target, value, at)
+        return []
+
+    def is_array_like(self, node: gast.expr) -> bool:
+        """Is the tangent of ``node`` surely indexable (an array of known shape)?"""
+        shape = self.kinds.shape_of(node)
+        return shape is not None and len(shape) > 0
+
+    def operator(self, op: gast.AST, bound: dict[str, gast.expr], target: str, value: gast.expr,
+                 at: gast.AST) -> list[gast.expr]:
+        rule = rules.lookup(type(op))
+        if rule is None:
+            if not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
+                raise self.refuse(at, f"the operator `{type(op).__name__}` has no derivative rule",
+                                  "rewrite it with other operators or functions", NoDerivativeError)
+            return []
+        return self.apply_rule(rule, bound, target, value, at)
+
+    def call_terms(self, target: str, value: gast.Call, at: gast.AST) -> list[gast.expr]:
+        callee = self.env.callee(value)
+        assert callee is not None
+        if not any(self.is_active(a) for a in callee.differentiable_args()):
+            return []
+        if callee.kind == calls.RULE:
+            assert callee.rule is not None
+            problem = calls.unsupported_arguments(callee)
+            if problem is not None:
+                raise self.refuse(at, *problem)
+            call_node = calls.as_function_call(value, callee, self.env.global_name)
+            return self.apply_rule(callee.rule, callee.bound, target, call_node, at)
+        raise self.refuse(at, f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
+                          "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
+                          NoDerivativeError)
+
+    def apply_rule(self, rule: rules.Rule, bound: dict[str, Any], target: str, value: gast.expr,
+                   at: gast.AST) -> list[gast.expr]:
+        terms: list[gast.expr] = []
+        for param in rule.params:
+            argument = bound.get(param)
+            spread = isinstance(argument, tuple)
+            for i, arg in enumerate(argument if spread else [argument]):
+                if not self.is_active(arg):
+                    continue
+                template = rule.tangent_template(param)
+                if template is None and param in rule.linear:
+                    terms.append(copy.deepcopy(_replace_argument(value, arg, load(self.tan(arg.id)))))
+                    continue
+                if template is None:
+                    if param not in rule.adjoints:
+                        continue  # not a differentiable argument
+                    raise self.refuse(at, f"forward mode has no rule for argument `{param}` of this call yet",
+                                      "use reverse mode (grad, vjp) here")
+                mapping: dict[str, gast.expr] = {"t": load(self.tan(arg.id)), "out": load(target)}
+                for p in rule.params:
+                    v = bound.get(p, rule.signature.parameters[p].default)
+                    if isinstance(v, tuple):
+                        v = gast.Tuple(elts=list(v), ctx=gast.Load())
+                    mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
+                if spread:
+                    mapping["i"] = const(i)
+                expr = _Instantiate(mapping, self.env, self.kinds.shape_of).visit(template)
+                if not (isinstance(expr, gast.Constant) and expr.value == 0):
+                    terms.append(expr)
+        return terms
+
+    def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:
+        active = [p for p, a in callee.bound.items() if self.is_active(a)]
+        kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
+        name, tangent_params = self.env.forward(callee, active, kinds)
+        tangents = [gast.keyword(arg=tangent_params[p], value=load(self.tan(callee.bound[p].id))) for p in active]
+        forward_call = gast.Call(func=load(name), args=list(value.args), keywords=list(value.keywords) + tangents)
+        both = gast.Tuple(elts=[_store(target), _store(self.tan(target))], ctx=gast.Store())
+        return [located(gast.Assign(targets=[both], value=forward_call, type_comment=None), at)]
+
+
+def _replace_argument(node: gast.expr, arg: gast.expr, tangent: gast.expr) -> gast.expr:
+    """``f(a, b)`` (or ``a @ b``) with the argument node ``arg`` -- that very node, so ``x @ x``
+    is handled one operand at a time -- replaced by ``tangent`` (for rules linear in it)."""
+    swap = lambda n: tangent if n is arg else n  # noqa: E731
+    if isinstance(node, gast.BinOp):
+        return gast.BinOp(left=swap(node.left), op=node.op, right=swap(node.right))
+    if isinstance(node, gast.Call):
+        return gast.Call(func=node.func, args=[swap(a) for a in node.args],
+                         keywords=[gast.keyword(arg=k.arg, value=swap(k.value)) for k in node.keywords])
+    return node
+
+
+def _index(index: gast.expr) -> gast.expr:
+    from .reverse import _index_value
+
+    return _index_value(index)
+
+
+def _store(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment) -> Stmts:
+    """The body of ``fn`` with tangent statements interleaved."""
+    return _Forward(fn, activity, kinds, env).block(fn.body)

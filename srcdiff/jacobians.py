@@ -1,0 +1,269 @@
+"""Forward mode and compositions: ``jvp``, ``vjp``, ``jacobian``, ``hessian``, ``hvp``.
+
+>>> import srcdiff
+>>> def f(x, y):
+...     return x * x * y
+>>> srcdiff.jvp(f, (3.0, 2.0), (1.0, 0.0))
+(18.0, 12.0)
+>>> value, pullback = srcdiff.vjp(f, 3.0, 2.0)
+>>> pullback(1.0)
+(12.0, 9.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import pipeline
+from .api import GradFunction, Wrt, _kind, _positional_params, _resolve_wrt
+from .capture import guard_holds
+from .errors import SrcDiffError
+from .runtime import grad_like, zeros_for
+
+
+def _target(f: Callable[..., Any], args: Sequence[Any]) -> Callable[..., Any]:
+    """The Python function to transform: ``f`` itself, or the generated code behind a gradient."""
+    if isinstance(f, GradFunction):
+        return f.compiled_for(args).fn
+    return f
+
+
+def _entry(builder: Callable[..., pipeline.SplitEntry], fn: Callable[..., Any], active: tuple[str, ...],
+           kinds: tuple[tuple[str, Any], ...]) -> pipeline.SplitEntry:
+    entry = builder(fn, active, kinds)
+    if not all(guard_holds(g) for g in pipeline.all_guards(entry.guards, entry.deps)):
+        pipeline.drop_stale()  # a callee was rebound since: transform again
+        entry = builder(fn, active, kinds)
+    return entry
+
+
+def _kinds(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple((p, _kind(a)) for p, a in zip(_positional_params(fn), args))
+
+
+def _differentiable(value: Any) -> bool:
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        return False
+    if isinstance(value, (int, float, np.number)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fiu"
+    if isinstance(value, (list, tuple)):
+        return any(_differentiable(v) for v in value)
+    if isinstance(value, dict):
+        return any(_differentiable(v) for v in value.values())
+    return False
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*primals), J @ tangents)``.
+
+    One tangent per argument (same structure); ``None`` means "not varied".  The
+    code computing values and tangents side by side is generated once per kinds
+    of arguments, like a gradient's (see :func:`srcdiff.source` of :func:`jacobian`).
+
+        >>> import math, srcdiff
+        >>> def f(x):
+        ...     return math.sin(x) * x
+        >>> value, tangent = srcdiff.jvp(f, (1.0,), (1.0,))
+        >>> round(tangent, 12) == round(math.cos(1.0) + math.sin(1.0), 12)
+        True
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise SrcDiffError(getattr(f, "__name__", None), None, None,
+                           f"jvp got {len(primals)} primals but {len(tangents)} tangents",
+                           "pass one tangent per argument (None for an argument that is not varied)")
+    fn = _target(f, primals)
+    params = _positional_params(fn)
+    active = tuple(p for p, t in zip(params, tangents) if t is not None)
+    entry = _entry(pipeline.forward_function, fn, active, _kinds(fn, primals))
+    kwargs = {entry.tangent_params[p]: _tangent_like(t, x)
+              for p, t, x in zip(params, tangents, primals) if t is not None}
+    value, tangent = entry.fwd.cell_contents(*primals, **kwargs)
+    return value, grad_like(tangent, value)
+
+
+def _tangent_like(tangent: Any, primal: Any) -> Any:
+    if isinstance(primal, np.ndarray) and not isinstance(tangent, np.ndarray):
+        return np.broadcast_to(np.asarray(tangent, dtype=float), primal.shape).copy()
+    return tangent
+
+
+def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """Reverse mode, split: ``(f(*args), pullback)`` with ``pullback(cotangent)`` giving one
+    cotangent per argument of ``f`` (``None`` for arguments that carry no derivative).
+
+        >>> import numpy as np, srcdiff
+        >>> def f(x):
+        ...     return x * 2.0
+        >>> value, pullback = srcdiff.vjp(f, np.array([1.0, 2.0]))
+        >>> pullback(np.array([1.0, 10.0]))
+        (array([ 2., 20.]),)
+    """
+    fn = _target(f, args)
+    params = _positional_params(fn)[: len(args)]
+    active = tuple(p for p, a in zip(params, args) if _differentiable(a))
+    entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
+    stack: list[Any] = []
+    value = entry.fwd.cell_contents(stack, *args)
+    first = [True]
+
+    def pullback(cotangent: Any) -> tuple[Any, ...]:
+        tape = stack
+        if not first[0]:  # the adjoint consumes its tape (and restores in-place writes): record again
+            tape = []
+            entry.fwd.cell_contents(tape, *args)
+        first[0] = False
+        grads = dict(zip(active, entry.bwd.cell_contents(tape, cotangent)))
+        return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args))
+
+    return value, pullback
+
+
+def _size(x: Any) -> int:
+    return int(np.size(x))
+
+
+def _basis(x: Any, i: int) -> Any:
+    """The i-th unit vector shaped like ``x`` (a float for a number)."""
+    if np.ndim(x) == 0:
+        return 1.0
+    e = np.zeros(np.shape(x))
+    e.flat[i] = 1.0
+    return e
+
+
+class JacobianFunction:
+    """The Jacobian of ``f`` with respect to one argument, by forward or reverse mode.
+
+    ``jac(*args)`` has shape ``f(*args).shape + args[wrt].shape``.
+    """
+
+    def __init__(self, fn: Callable[..., Any], wrt: int, mode: str) -> None:
+        if mode not in ("auto", "forward", "reverse"):
+            raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+        self.fn = fn
+        self.wrt = wrt
+        self.mode = mode
+        self.__name__ = f"jacobian_{getattr(fn, '__name__', 'f')}"
+        self.__doc__ = f"Jacobian of {getattr(fn, '__name__', 'f')} with respect to argument {wrt} ({mode} mode)."
+        self._last_mode = "forward" if mode == "auto" else mode
+        self._last_args: tuple[Any, ...] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        x = args[self.wrt]
+        self._last_args = args
+        mode = self.mode
+        if mode == "auto":  # forward costs one pass per input, reverse one per output
+            out = _target(self.fn, args)(*args)
+            mode = "forward" if _size(x) <= _size(out) else "reverse"
+        self._last_mode = mode
+        return self._forward(args) if mode == "forward" else self._reverse(args)
+
+    def _forward(self, args: tuple[Any, ...]) -> Any:
+        x = args[self.wrt]
+        columns = []
+        value = None
+        for i in range(max(_size(x), 1)):
+            tangents = [None] * len(args)
+            tangents[self.wrt] = _basis(x, i)
+            value, column = jvp(self.fn, args, tangents)
+            columns.append(np.asarray(column, dtype=float))
+        out_shape = np.shape(value)
+        jac = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
+        return jac.reshape(out_shape + np.shape(x))
+
+    def _reverse(self, args: tuple[Any, ...]) -> Any:
+        x = args[self.wrt]
+        value, pullback = vjp(self.fn, *args)
+        rows = []
+        for j in range(max(_size(value), 1)):
+            g = pullback(_basis(value, j))[self.wrt]
+            rows.append(np.asarray(g if g is not None else zeros_for(x), dtype=float))
+        jac = np.stack(rows, axis=0)
+        return jac.reshape(np.shape(value) + np.shape(x))
+
+    @property
+    def source(self) -> str:
+        """The generated code of the last mode used (forward: the jvp code; reverse: fwd/bwd)."""
+        if self._last_args is None:
+            raise SrcDiffError(self.__name__, None, None, "the Jacobian has not been evaluated yet",
+                               "call it once so srcdiff knows the kinds of the arguments")
+        fn = _target(self.fn, self._last_args)
+        params = _positional_params(fn)
+        kinds = _kinds(fn, self._last_args)
+        if self._last_mode == "forward":
+            entry = pipeline.forward_function(fn, (params[self.wrt],), kinds)
+        else:
+            active = tuple(p for p, a in zip(params, self._last_args) if _differentiable(a))
+            entry = pipeline.split_function(fn, active, kinds)
+        return pipeline.Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]
+
+
+def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> JacobianFunction:
+    """A function computing the Jacobian of ``f`` with respect to argument ``wrt``, of shape
+    ``out.shape + in.shape``; ``mode="auto"`` uses forward mode when the input is no larger
+    than the output, reverse mode otherwise.
+
+        >>> import numpy as np, srcdiff
+        >>> def f(x):
+        ...     return x ** 2
+        >>> srcdiff.jacobian(f)(np.array([1.0, 3.0]))
+        array([[2., 0.],
+               [0., 6.]])
+    """
+    return JacobianFunction(f, _position(f, wrt), mode)
+
+
+def _position(f: Callable[..., Any], wrt: Wrt) -> int:
+    fn = f.fn if isinstance(f, GradFunction) else f
+    names, as_tuple = _resolve_wrt(fn, wrt)
+    if as_tuple:
+        raise SrcDiffError(getattr(fn, "__name__", None), None, None, "jacobian takes one wrt argument",
+                           "build one Jacobian per argument")
+    return _positional_params(fn).index(names[0])
+
+
+def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
+    """The Hessian of scalar ``f`` with respect to argument ``wrt``: forward mode over the
+    generated gradient, shape ``in.shape + in.shape``.
+
+        >>> import srcdiff
+        >>> def f(x, y):
+        ...     return x ** 3 * y
+        >>> float(srcdiff.hessian(f)(2.0, 5.0))
+        60.0
+    """
+    from .api import grad
+
+    position = _position(f, wrt)
+    return JacobianFunction(grad(f, wrt=position), position, "forward")
+
+
+def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` (with respect to argument ``wrt``)
+    times ``v``, as one forward pass over the gradient -- never forming the Hessian.
+
+        >>> import numpy as np, srcdiff
+        >>> def f(x):
+        ...     return np.sum(x ** 3)
+        >>> srcdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+        array([ 6., 12.])
+    """
+    from .api import grad
+
+    position = _position(f, wrt)
+    gradient = grad(f, wrt=position)
+
+    def hessian_vector_product(*args_and_v: Any) -> Any:
+        *args, v = args_and_v
+        tangents: list[Any] = [None] * len(args)
+        tangents[position] = v
+        return jvp(gradient, tuple(args), tangents)[1]
+
+    hessian_vector_product.__name__ = f"hvp_{getattr(f, '__name__', 'f')}"
+    return hessian_vector_product
+

@@ -1,0 +1,77 @@
+"""Rules for srcdiff's own runtime helpers, so generated code can be differentiated again
+(``hessian``, ``hvp``, ``grad(grad(f))``).  Parameter names avoid the template names g/t/out/i."""
+
+from __future__ import annotations
+
+from .. import runtime as rt
+from . import array_helpers as ah
+from .table import RuleTable, register_helpers, rule
+
+RUNTIME = RuleTable("srcdiff runtime")
+
+
+def _helper(fn, sig: str, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    RUNTIME.define(fn, rule(sig, elementwise=False, **kwargs))  # type: ignore[arg-type]
+
+
+_helper(rt.unbroadcast, "v, like", linear=True, v="broadcast_like(g, v)")
+_helper(rt.add_at, "adj, value, index, v", linear=True, adj="g", v="unbroadcast(item_adjoint(g, index), v)")
+_helper(rt.grad_like, "adj, value", linear=True, adj="g")
+_helper(rt.copy_of, "v", linear=True, v="g")
+_helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
+_helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, result, g)")
+_helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
+_helper(rt.unpack_adjoint, "v, n", linear=True, v="list(g)")
+_helper(rt.item_adjoint, "adj, index", linear=True, adj="add_at(0.0, adj, index, g)")
+_helper(rt.zero_item, "adj, value, index", linear=True, adj="zero_item(g, value, index)")
+_helper(rt.set_item, "adj, value, index, item", linear=True, adj="zero_item(g, value, index)",
+        item="unbroadcast(item_adjoint(g, index), item)")
+_helper(rt.last_adjoint, "adj", linear=True, adj="add_at(0.0, adj, -1, g)")
+_helper(rt.drop_last, "adj", linear=True, adj="append_zero(g)")
+_helper(rt.sequence_adjoint, "v, seq", linear=True, v="g")
+_helper(ah.expand, "v, a, axis=None, keepdims=False", linear=True, v="reduce_like(g, v, a, axis, keepdims)")
+_helper(ah.extreme_adjoint, "v, a, result, axis=None, keepdims=False", linear=True,
+        v="np.sum(extreme_adjoint(1.0, a, result, axis, keepdims) * g, axis=axis, keepdims=keepdims)")
+# g @ b.T (wrt_a) or a.T @ g: linear in g and in the one operand it uses (the other gives only a shape)
+_helper(ah.matmul_adjoint, "v, a, b, wrt_a", linear="v",
+        jvp={"a": "0.0 * t if wrt_a else matmul_adjoint(v, t, b, False)",
+             "b": "matmul_adjoint(v, a, t, True) if wrt_a else 0.0 * t"})
+_helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v")
+_helper(ah.split_like, "v, arrays, axis=0", linear="v")
+_helper(ah.unstack_like, "v, arrays, axis=0", linear="v")
+RUNTIME.define(rt.power_base_adjoint, rule(
+    "v, a, b", v="power_base_adjoint(g, a, b)",
+    a="g * v * b * (b - 1) * a ** (b - 2)",
+    b="g * v * a ** (b - 1) * (1.0 + b * log_or_zero(a))"))
+RUNTIME.define(rt.log_or_zero, rule("a", a="g * reciprocal_or_zero(a)"))
+RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.reciprocal_or_zero)
+
+
+def broadcast_like(g, v):  # type: ignore[no-untyped-def]
+    """Adjoint of ``unbroadcast(v, like)``: spread ``g`` back over ``v``'s shape."""
+    import numpy as np
+
+    return np.broadcast_to(g, np.shape(v)) if np.ndim(v) else g
+
+
+def reduce_like(g, v, a, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
+    """Adjoint of ``expand(v, a, axis, keepdims)``: sum ``g`` back to ``v``'s shape."""
+    import numpy as np
+
+    total = np.sum(g, axis=None if axis is None else ah._axes(axis, np.ndim(a)), keepdims=keepdims)
+    return np.reshape(total, np.shape(v))
+
+
+def sum_items(g):  # type: ignore[no-untyped-def]
+    total = 0.0
+    for item in (g if isinstance(g, list) else []):
+        total = total + item
+    return total
+
+
+def append_zero(g):  # type: ignore[no-untyped-def]
+    return rt.SeqAdjoint(list(g) + [0.0]) if isinstance(g, list) else g
+
+
+register_helpers({"broadcast_like": broadcast_like, "reduce_like": reduce_like, "sum_items": sum_items,
+                  "append_zero": append_zero})
