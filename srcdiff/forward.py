@@ -217,7 +217,18 @@ class _Forward:
     def apply_rule(self, rule: rules.Rule, bound: dict[str, Any], target: str, value: gast.expr,
                    at: gast.AST) -> list[gast.expr]:
         terms: list[gast.expr] = []
+        if rule.linear and not rule.multilinear:
+            # jointly linear (add_at(adj, v), sum(seq, start)): one call on all the tangents at once
+            joint = [(bound[p], self.tangent_of(bound[p])) for p in rule.linear
+                     if isinstance(bound.get(p), gast.AST)]
+            if any(self.is_active(arg) for arg, _ in joint):
+                node = value
+                for arg, tangent in joint:
+                    node = _replace_argument(node, arg, tangent)
+                terms.append(copy.deepcopy(node))
         for param in rule.params:
+            if rule.linear and not rule.multilinear and param in rule.linear:
+                continue
             argument = bound.get(param)
             spread = isinstance(argument, tuple)
             for i, arg in enumerate(argument if spread else [argument]):

@@ -17,6 +17,12 @@ from .operators import MATMUL_A, MATMUL_B
 from .table import RuleTable, register_helpers, rule
 
 
+def multilinear_rule(signature: str, **kwargs: object) -> object:
+    """A product-like rule (a @ b): forward mode sums one term per argument, that argument's
+    tangent in its place."""
+    return rule(signature, linear=True, multilinear=True, **kwargs)  # type: ignore[arg-type]
+
+
 def linear_rule(signature: str, **kwargs: object) -> object:
     """A rule for a function linear in each differentiable argument: forward mode applies
     the function itself to the tangent."""
@@ -119,14 +125,14 @@ NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elem
 NUMPY.define(np.trace, linear_rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
 
 # -- linear algebra ---------------------------------------------------------------------------
-NUMPY.define(np.matmul, linear_rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
-NUMPY.define(np.dot, linear_rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
+NUMPY.define(np.matmul, multilinear_rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
+NUMPY.define(np.dot, multilinear_rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
                           b="dot_adjoint(g, a, b, False)"))
-NUMPY.define(np.outer, linear_rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",
+NUMPY.define(np.outer, multilinear_rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",
                             b="outer_adjoint(g, a, b, False)"))
-NUMPY.define(np.inner, linear_rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)",
+NUMPY.define(np.inner, multilinear_rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)",
                             b="inner_adjoint(g, a, b, False)"))
-NUMPY.define(np.tensordot, linear_rule("a, b, axes=2", elementwise=False, a="tensordot_adjoint(g, a, b, axes, True)",
+NUMPY.define(np.tensordot, multilinear_rule("a, b, axes=2", elementwise=False, a="tensordot_adjoint(g, a, b, axes, True)",
                                 b="tensordot_adjoint(g, a, b, axes, False)"))
 NUMPY.define(np.linalg.solve, rule("a, b", elementwise=False, a="solve_adjoint(g, a, out, True)",
                                    b="solve_adjoint(g, a, out, False)",
@@ -185,7 +191,7 @@ NUMPY.define(np.pad, linear_rule("array, pad_width, mode='constant', constant_va
 NUMPY.define(sliding_window_view, linear_rule("x, window_shape, axis=None, subok=False, writeable=False",
                                        elementwise=False, x="window_adjoint(g, x, window_shape, axis)"))
 # a template for a *-parameter applies to each of its arguments in turn, as operands[i]
-NUMPY.define(np.einsum, linear_rule("subscripts, *operands", elementwise=False,
+NUMPY.define(np.einsum, multilinear_rule("subscripts, *operands", elementwise=False,
                              operands="einsum_adjoint(g, subscripts, operands, i)"))
 NUMPY.define(np.array, linear_rule("object, dtype=None", elementwise=False, sequences="object",
                             object="array_adjoint(g, object)"))

@@ -24,7 +24,8 @@ OPERATORS.define(gast.Pow, rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a
 MATMUL_A = ("g @ b.T if ndim(a) == 2 and ndim(b) == 2 else np.outer(g, b) if ndim(a) == 2 and ndim(b) == 1 "
             "else b @ g if ndim(a) == 1 and ndim(b) == 2 else matmul_adjoint(g, a, b, True)")
 MATMUL_B = "a.T @ g if ndim(a) == 2 and 1 <= ndim(b) <= 2 else matmul_adjoint(g, a, b, False)"
-OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, linear=True, a=MATMUL_A, b=MATMUL_B))
+OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, linear=True, multilinear=True, a=MATMUL_A,
+                                   b=MATMUL_B))
 OPERATORS.define(gast.USub, rule("a", a="-g"))
 OPERATORS.define(gast.UAdd, rule("a", a="g"))
 # Integer-valued or bitwise: the result is piecewise constant.

@@ -48,7 +48,11 @@ class Rule:
     adjoints: Mapping[str, str]
     elementwise: bool = True  # contributions broadcast like the arguments (need unbroadcasting)
     sequence_args: frozenset[str] = field(default_factory=frozenset)  # arguments that are sequences
-    linear: frozenset[str] = frozenset()  # arguments it is linear in: their tangent is the call on the tangent
+    # forward mode by linearity: f is linear in these arguments jointly (its tangent is f applied to
+    # their tangents at once, like add_at(adj, v)), or, if multilinear, in each one separately
+    # (a product: one term per argument, like a @ b)
+    linear: frozenset[str] = frozenset()
+    multilinear: bool = False
     tangents: Mapping[str, str] = field(default_factory=dict)  # forward mode: ``t`` (the argument's tangent)
 
     def tangent_template(self, param: str) -> gast.expr | None:
@@ -79,7 +83,7 @@ class Rule:
 
 
 def rule(signature: str, *, elementwise: bool = True, sequences: str = "", linear: bool | str = False,
-         jvp: Mapping[str, str] | None = None, **adjoints: str) -> Rule:
+         multilinear: bool = False, jvp: Mapping[str, str] | None = None, **adjoints: str) -> Rule:
     """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name
     (``jvp``: forward-mode templates in terms of the argument's tangent ``t``)."""
     sig = _signature(signature)
@@ -95,7 +99,7 @@ def rule(signature: str, *, elementwise: bool = True, sequences: str = "", linea
     # linear=True: in every argument that has a template; or the names listed ("v, a, b")
     linear_in = frozenset(adjoints) if linear is True else \
         frozenset(x.strip() for x in linear.split(",") if x.strip()) if linear else frozenset()
-    return Rule(sig, dict(adjoints), elementwise, seq, linear_in, dict(jvp or {}))
+    return Rule(sig, dict(adjoints), elementwise, seq, linear_in, multilinear, dict(jvp or {}))
 
 
 class _Rename(gast.NodeTransformer):
