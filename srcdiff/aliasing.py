@@ -25,6 +25,7 @@ import gast
 
 from . import calls
 from .activity import append_call, assignments, item_write
+from .normalize import is_pop
 
 # Rules whose result may share memory with their first argument.
 _VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims", "broadcast_to",
@@ -48,6 +49,8 @@ def _is_view(value: gast.expr, callee_of: Callable[[gast.Call], calls.Callee | N
         return [value.id]
     if isinstance(value, (gast.Subscript, gast.Attribute)) and isinstance(value.value, gast.Name):
         return [value.value.id]
+    if is_pop(value):
+        return []  # the element leaves the list
     if isinstance(value, gast.Call):
         callee = callee_of(value)
         args = [a for a in calls._flat(list(callee.bound.values()))] if callee is not None else value.args
@@ -118,6 +121,8 @@ def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None],  # type:
             found = item_write(s) or append_call(s)
             if found is None and getattr(s, "srcdiff_inplace", False) and s.targets[0].id not in scalars:
                 found = (s.targets[0].id, None)
+            if found is None and isinstance(s, gast.Assign) and is_pop(s.value):
+                found = (s.value.func.value.id, None)
             if found is not None:
                 writes.append((s, found[0]))
             if isinstance(s, (gast.If, gast.While, gast.For)):

@@ -59,11 +59,12 @@ class GradFunction:
         self.wrt = wrt
         self.as_tuple = as_tuple
         self.with_value = with_value
-        self._params = _positional_params(fn)
+        self._params = _positional_params(_original(fn))
         self._compiled: dict[Any, pipeline.Generated] = {}
         self._last: pipeline.Generated | None = None
+        self._last_args: tuple[Any, ...] = ()
         self._lock = threading.Lock()
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())  # (not __dict__: fn may be a GradFunction too)
         prefix = "value_and_grad" if with_value else "grad"
         self.__name__ = f"{prefix}_{fn.__name__}"
         self.__qualname__ = self.__name__
@@ -93,10 +94,11 @@ class GradFunction:
             raise
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
+        self._last_args = args
         for value in list(args) + list(kwargs.values()):
             if isinstance(value, (complex, np.complexfloating)) or \
                     isinstance(value, np.ndarray) and np.iscomplexobj(value):
-                code = self.fn.__code__
+                code = _original(self.fn).__code__
                 raise SrcDiffError(self.fn.__name__, code.co_filename, code.co_firstlineno,
                                    "complex inputs are not supported yet",
                                    "pass the real and imaginary parts as separate real arguments")
@@ -112,17 +114,20 @@ class GradFunction:
                 self._compiled.clear()
                 generated = None
             if generated is None:
-                generated = pipeline.build_gradient(self.fn, self.wrt, kinds, self.with_value, self.as_tuple)
+                # grad(grad(f)): differentiate the code generated for the inner gradient
+                fn = self.fn.compiled_for(self._last_args).fn if isinstance(self.fn, GradFunction) else self.fn
+                generated = pipeline.build_gradient(fn, self.wrt, kinds, self.with_value, self.as_tuple)
                 self._compiled[key] = generated
             return generated
 
     def _located(self, err: SrcDiffError) -> SrcDiffError:
         where = user_location(err.__traceback__)
-        filename, lineno = where if where else (self.fn.__code__.co_filename, self.fn.__code__.co_firstlineno)
+        code = _original(self.fn).__code__
+        filename, lineno = where if where else (code.co_filename, code.co_firstlineno)
         return type(err)(self.fn.__name__, filename, lineno, err.problem, err.hint)
 
     def _output_error(self, value: Any) -> OutputError:
-        code = self.fn.__code__
+        code = _original(self.fn).__code__
         shape = f" of shape {np.shape(value)}" if isinstance(value, np.ndarray) else ""
         return OutputError(
             self.fn.__name__, code.co_filename, code.co_firstlineno,
@@ -142,6 +147,13 @@ class GradFunction:
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.__name__}>"
+
+
+def _original(fn: Any) -> Any:
+    """The user's function behind (possibly nested) gradients."""
+    while isinstance(fn, GradFunction):
+        fn = fn.fn
+    return fn
 
 
 def _positional_params(fn: Callable[..., Any]) -> list[str]:
@@ -182,9 +194,9 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
 def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool) -> GradFunction:
     from .capture import capture
 
-    if not inspect.isfunction(fn):
+    if not inspect.isfunction(fn) and not isinstance(fn, GradFunction):
         capture(fn)  # raises the right SrcDiffError for builtins and other callables
-    names, as_tuple = _resolve_wrt(fn, wrt)
+    names, as_tuple = _resolve_wrt(_original(fn), wrt)
     key = (tuple(names), as_tuple, with_value)
     with _cache_lock:
         per_fn = _cache.setdefault(fn, {})

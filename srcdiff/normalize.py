@@ -259,7 +259,10 @@ class _Normalizer:
             if s.value is not None:
                 self.assign_target(s.target, s.value, out, s)
         elif isinstance(s, gast.Expr):
-            if isinstance(s.value, gast.Call):
+            if is_pop(s.value):  # xs.pop() for its effect: keep the value, its adjoint needs it back
+                self.assign_target(gast.Name(id=self.namer.fresh("t"), ctx=gast.Store(), annotation=None,
+                                             type_comment=None), s.value, out, s)
+            elif isinstance(s.value, gast.Call):
                 out.append(located(gast.Expr(value=self.primitive(s.value, out, s)), s))
             elif not is_atom(s.value):
                 self.atomize(s.value, out, s)  # evaluated for its errors, value unused
@@ -630,6 +633,12 @@ def _only_range_indices(tree: gast.FunctionDef) -> set[str]:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             (names if id(node) in range_targets else other).add(node.id)
     return names - other
+
+
+def is_pop(value: gast.expr) -> bool:
+    """``xs.pop()`` (the last element, no index)."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
+        and isinstance(value.func.value, gast.Name) and not value.args and not value.keywords
 
 
 def is_accumulation(target: str, value: gast.expr) -> bool:

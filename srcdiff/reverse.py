@@ -31,7 +31,7 @@ from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
-from .normalize import NormalizedFunction, is_accumulation
+from .normalize import NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
 from .syntax import assign, binop, call, const, expr_stmt, if_, load, located, stored_names
 
@@ -241,6 +241,21 @@ class _Reverse:
                          keywords=[])
         return [s], adjoint + [expr_stmt(undo, s)]
 
+    def pop(self, target: str, container: str, s: gast.stmt, overwrites: bool) -> Stmts:
+        """``x = xs.pop()``: backwards, ``x``'s adjoint goes back as the last element's, and ``x``
+        goes back into ``xs``."""
+        adjoint: Stmts = []
+        if self.is_active(load(container)):
+            d = self.adj(container)
+            element = load(self.adj(target)) if self.is_active(load(target)) else const(0.0)
+            adjoint.append(assign(d, call(self.helper("push_adjoint"), load(d), element, load(container)), s))
+        undo = gast.Call(func=gast.Attribute(value=load(container), attr="append", ctx=gast.Load()),
+                         args=[load(target)], keywords=[])
+        adjoint.append(expr_stmt(undo, s))
+        if overwrites and self.is_active(load(target)):
+            adjoint.append(assign(self.adj(target), const(0.0), s))
+        return adjoint
+
     def assignment(self, s: gast.Assign) -> tuple[Stmts, Stmts]:
         target = s.targets[0].id
         primal = self.saving(target, s)
@@ -251,6 +266,8 @@ class _Reverse:
         value = s.value
         if is_accumulation(target, value):
             return primal + [s], self.accumulation(target, value, s) + restore + self.reshape_adjoint(target, s)
+        if is_pop(value):
+            return primal + [s], self.pop(target, value.func.value.id, s, overwrites) + restore
         if self.is_active(s.targets[0]):
             new_value, contributions = self.contributions(target, value, s)
             primal.append(assign(target, new_value, s) if new_value is not value else s)

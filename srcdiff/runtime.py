@@ -172,6 +172,15 @@ def pick_tangent(seq: Any, out: Any, tangent: Any) -> Any:
     return tangent[index]
 
 
+def push_adjoint(adj: Any, element: Any, value: Any) -> Any:
+    """Backwards through ``x = xs.pop()``: ``xs``'s adjoint gets ``x``'s back as its last entry
+    (``value`` is ``xs`` without it)."""
+    if _is_zero(element) and _is_zero(adj):
+        return adj
+    entries = list(adj) if isinstance(adj, list) else [0.0] * len(value)
+    return SeqAdjoint(entries + [element])
+
+
 def last_adjoint(adj: Any) -> Any:
     """The adjoint of the element ``xs.append(v)`` added (the last one)."""
     return adj[-1] if isinstance(adj, list) and adj else 0.0
@@ -317,6 +326,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "item_adjoint": item_adjoint,
     "zero_item": zero_item,
     "last_adjoint": last_adjoint,
+    "push_adjoint": push_adjoint,
     "set_item": set_item,
     "pick_tangent": pick_tangent,
     "drop_last": drop_last,

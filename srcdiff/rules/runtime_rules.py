@@ -27,6 +27,7 @@ _helper(rt.zero_item, "adj, value, index", linear=True, adj="zero_item(g, value,
 _helper(rt.set_item, "adj, value, index, item", linear=True, adj="zero_item(g, value, index)",
         item="unbroadcast(item_adjoint(g, index), item)")
 _helper(rt.last_adjoint, "adj", linear=True, adj="add_at(0.0, adj, -1, g)")
+_helper(rt.push_adjoint, "adj, element, value", linear=True, adj="drop_last(g)", element="last_adjoint(g)")
 _helper(rt.drop_last, "adj", linear=True, adj="append_zero(g)")
 _helper(rt.sequence_adjoint, "v, seq", linear=True, v="g")
 _helper(ah.expand, "v, a, axis=None, keepdims=False", linear=True, v="reduce_like(g, v, a, axis, keepdims)")
