@@ -12,6 +12,8 @@ computes its derivative, which you can call, read and debug.
 
 from .api import cache_info, clear_cache, grad, source, value_and_grad
 from .jacobians import hessian, hvp, jacobian, jvp, vjp
+from .checks import check_grads
+from .registry import register_jvp, register_vjp
 from .errors import (
     NoDerivativeError,
     OutputError,
@@ -27,6 +29,9 @@ __all__ = [
     "jacobian",
     "hessian",
     "hvp",
+    "register_vjp",
+    "register_jvp",
+    "check_grads",
     "grad",
     "value_and_grad",
     "source",

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 
 import gast
 
-from . import rules
+from . import calls, rules
 from .calls import Callee
 from .normalize import NormalizedFunction
 
@@ -114,11 +114,42 @@ def _names(nodes: list[gast.expr]) -> list[str]:
     return [n.id for n in nodes if isinstance(n, gast.Name)]
 
 
+def _passed_to_helpers(body: list[gast.stmt], callee_of: CalleeOf) -> list[tuple[str, list[str]]]:
+    """A helper may append what it is given to a list it is also given (recording helpers push
+    onto their stack), so a list passed to a user function may come to depend on the other
+    arguments.  (Writes into arrays given to a helper are refused.)"""
+    lists = {a.targets[0].id for a in assignments(body) if isinstance(a.value, gast.List)}
+    edges = []
+    for stmt in _statements(body):
+        value = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        if not isinstance(value, gast.Call):
+            continue
+        callee = callee_of(value)
+        if callee is not None and callee.kind != calls.USER:
+            continue
+        names = _names(value.args + [k.value for k in value.keywords])
+        edges += [(name, names) for name in names if name in lists]
+    return edges
+
+
+def _list_params_passed_on(body: list[gast.stmt], callee_of: CalleeOf) -> set[str]:
+    """Names passed to user functions along with other values (a stack handed to a helper)."""
+    found: set[str] = set()
+    for stmt in _statements(body):
+        value = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        if isinstance(value, gast.Call):
+            callee = callee_of(value)
+            if callee is None or callee.kind == calls.USER:
+                found |= set(_names(value.args))
+    return found
+
+
 def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activity:
     """Varied and useful sets of ``fn`` for inputs ``wrt`` and its result."""
     edges = [(a.targets[0].id, operands(a.value, callee_of)) for a in assignments(fn.body)
              if a.targets[0].id not in fn.control_names]
     edges += [(name, _names([element])) for name, element in mutations(fn.body)]
+    edges += _passed_to_helpers(fn.body, callee_of)
     varied = set(wrt)
     changed = True
     while changed:
@@ -128,6 +159,9 @@ def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activ
                 varied.add(target)
                 changed = True
     useful = {fn.result.id} if isinstance(fn.result, gast.Name) else set()
+    # a parameter changed in place is an output too: the caller sees its new contents
+    useful |= {name for name, _ in mutations(fn.body) if name in fn.params}
+    useful |= {name for name in _list_params_passed_on(fn.body, callee_of) if name in fn.params}
     changed = True
     while changed:
         changed = False

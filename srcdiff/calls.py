@@ -20,11 +20,11 @@ from typing import Any, Callable
 import gast
 import numpy
 
-from . import rules
+from . import registry, rules
 from .rules import Rule
 from .syntax import dotted_path
 
-RULE, CONSTANT, USER, UNKNOWN = "rule", "constant", "user", "unknown"
+RULE, CONSTANT, USER, UNKNOWN, REGISTERED = "rule", "constant", "user", "unknown", "registered"
 
 # Libraries whose Python functions wrap compiled code: they need rules, not their source read.
 _OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
@@ -48,7 +48,8 @@ class Callee:
             return []
         if self.kind == RULE:
             assert self.rule is not None
-            return _flat([self.bound[p] for p in self.rule.adjoints if p in self.bound])
+            return _flat([self.bound[p] for p in self.rule.params if p in self.bound
+                          and (p in self.rule.adjoints or p in self.rule.tangents or p in self.rule.linear)])
         return _flat(list(self.bound.values()))
 
 
@@ -76,6 +77,9 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
         if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names:
             bound["self"] = node.func.value
         return Callee(UNKNOWN, None, None, bound, description=description)
+    if registry.lookup(obj) is not None:  # the user's own rule comes first
+        positional = {f"arg{i}": a for i, a in enumerate(node.args)}
+        return Callee(REGISTERED, obj, None, positional, description=description)
     if rules.is_constant(obj):
         return Callee(CONSTANT, obj, description=description)
     rule = rules.lookup(obj)

@@ -17,7 +17,7 @@ from typing import Any
 import gast
 import numpy
 
-from . import calls, rules
+from . import aliasing, calls, registry, rules
 from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
@@ -95,6 +95,9 @@ class _Forward:
             popped = self.popped(s.value)
             if popped is not None:  # `xs.pop()` for its effect: the tangents must stay aligned
                 return [s, expr_stmt(popped, s)]
+            callee = self.mutating_call(s.value)
+            if callee is not None:
+                return self.user_call(self.namer.fresh("t"), s.value, callee, s)
             self.check_effect_call(s)
         return [s]
 
@@ -123,11 +126,27 @@ class _Forward:
         update = call(self.helper("set_item"), load(d), load(container), _index_value(index), self.tangent_of(value))
         return [s, assign(d, update, s)]
 
+    def mutating_call(self, value: gast.expr) -> Callee | None:
+        """A call to a user function given an active list or array: it may change it in place (a
+        recording helper appends to its stack), so its forward version must run even when its
+        result is not needed."""
+        if not isinstance(value, gast.Call):
+            return None
+        callee = self.env.callee(value)
+        if callee is None or callee.kind != calls.USER:
+            return None
+        if any(self.is_active(a) and not self.kinds.is_scalar(a) for a in callee.differentiable_args()):
+            return callee
+        return None
+
     def assignment(self, s: gast.Assign) -> Stmts:
         target = s.targets[0].id
-        if not self.is_active(s.targets[0]):
-            return [s]
         value = s.value
+        if not self.is_active(s.targets[0]):
+            callee = self.mutating_call(value)
+            if callee is not None:
+                return self.user_call(target, value, callee, s)
+            return [s]
         popped = self.popped(value)
         if popped is not None:
             return [s, assign(self.tan(target), popped, s)]
@@ -210,6 +229,17 @@ class _Forward:
                 raise self.refuse(at, *problem)
             call_node = calls.as_function_call(value, callee, self.env.global_name)
             return self.apply_rule(callee.rule, callee.bound, target, call_node, at)
+        if callee.kind == calls.REGISTERED:
+            entry = registry.lookup(callee.obj)
+            assert entry is not None
+            if entry.jvp is None:
+                raise self.refuse(at, f"`{callee.description}` has a registered reverse (vjp) rule but no forward "
+                                      "(jvp) rule", "register one with @srcdiff.register_jvp", NoDerivativeError)
+            rule_name = self.env.global_name(getattr(entry.jvp, "__name__", "jvp_rule"), entry.jvp)
+            tangents = gast.Tuple(elts=[load(self.tan(a.id)) if self.is_active(a) else const(None)
+                                        for a in value.args], ctx=gast.Load())
+            return [gast.Call(func=load(rule_name), args=[tangents, load(target)] + list(value.args),
+                              keywords=list(value.keywords))]
         raise self.refuse(at, f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
                           "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
                           NoDerivativeError)
@@ -288,6 +318,16 @@ def _store(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
-def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment) -> Stmts:
-    """The body of ``fn`` with tangent statements interleaved."""
-    return _Forward(fn, activity, kinds, env).block(fn.body)
+def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment,
+              given: set[str] = frozenset()) -> Stmts:  # type: ignore[assignment]
+    """The body of ``fn`` with tangent statements interleaved (tangents of parameters in ``given``
+    are passed in; other parameters that become active start from a zero tangent)."""
+    forward = _Forward(fn, activity, kinds, env)
+    for problem in aliasing.problems(fn, env.callee, kinds.scalars):
+        if problem.alias is None and item_write(problem.statement) is None and problem.container in fn.params:
+            continue  # appending to / popping from a list argument: its tangent list changes alongside
+        raise forward.refuse(problem.statement, problem.reason, "write into a copy instead")
+    start = [assign(forward.tan(p), const(0.0) if kinds.is_scalar(load(p)) else
+                    call(forward.helper("zeros_for"), load(p)))
+             for p in fn.params if p not in given and activity.is_active(load(p))]
+    return start + forward.block(fn.body)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import pipeline
+from . import pipeline, registry
 from .api import GradFunction, Wrt, _kind, _positional_params, _resolve_wrt
 from .capture import guard_holds
 from .errors import SrcDiffError
@@ -76,6 +76,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         raise SrcDiffError(getattr(f, "__name__", None), None, None,
                            f"jvp got {len(primals)} primals but {len(tangents)} tangents",
                            "pass one tangent per argument (None for an argument that is not varied)")
+    own = registry.lookup(f)
+    if own is not None and own.jvp is not None:  # the user's rule for f itself
+        value = f(*primals)
+        return value, own.jvp(tangents, value, *primals)
     fn = _target(f, primals)
     params = _positional_params(fn)
     active = tuple(p for p, t in zip(params, tangents) if t is not None)
@@ -103,6 +107,10 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         >>> pullback(np.array([1.0, 10.0]))
         (array([ 2., 20.]),)
     """
+    own = registry.lookup(f)
+    if own is not None and own.vjp is not None:  # the user's rule for f itself
+        value = f(*args)
+        return value, lambda g: tuple(own.vjp(g, value, *args))  # type: ignore[misc]
     fn = _target(f, args)
     params = _positional_params(fn)[: len(args)]
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))

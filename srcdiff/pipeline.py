@@ -138,7 +138,7 @@ class _Env(forward_.ForwardEnvironment):
                 return name
         known, user_value = self.norm.captured.resolve(preferred)
         same = known and user_value is value and preferred not in self._locals \
-            and preferred not in self.norm.captured.cells
+            and (preferred not in self.norm.captured.cells or isinstance(value, types.ModuleType))
         if preferred in self.norm.namer.taken and not same:
             name = self.norm.namer.prefer(preferred)
         else:
@@ -419,7 +419,7 @@ def _build_forward(fn: Callable[..., Any], active: tuple[str, ...], param_kinds:
     name = env._bind_cell(f"{norm.name}_jvp", entry.fwd)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
     act = activity_.analyze(norm, set(active), env.callee)
-    body = forward_.transform(norm, act, kinds, env)
+    body = forward_.transform(norm, act, kinds, env, set(active))
     stats["transforms"] += 1
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}
     args = _signature(norm.args)

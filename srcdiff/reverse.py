@@ -26,7 +26,7 @@ from typing import Any
 import gast
 import numpy
 
-from . import aliasing, calls, rules
+from . import aliasing, calls, registry, rules
 from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
@@ -368,6 +368,11 @@ class _Reverse:
         out: Stmts = []
         operands = [v for p, v in bound.items() if p in rule.adjoints and isinstance(v, gast.AST)]
         all_scalar = self.all_scalar(target, operands)
+        for param in set(rule.tangents) | set(rule.linear):
+            if param not in rule.adjoints and any(self.is_active(a) for a in calls._flat([bound.get(param)])):
+                raise self.refuse(at, f"reverse mode has no rule for argument `{param}` of this call yet "
+                                      "(only forward mode has)", "use srcdiff.hessian / hvp (forward over "
+                                      "reverse) rather than reverse over reverse here", NoDerivativeError)
         for param, template in rule.adjoints.items():
             value = bound.get(param)
             spread = isinstance(value, tuple)  # a *-parameter: the template applies to each argument
@@ -411,7 +416,27 @@ class _Reverse:
             return primal, self.apply_rule(callee.rule, callee.bound, target, at)
         if callee.kind == calls.USER:
             return self.user_call(target, value, callee, at)
+        if callee.kind == calls.REGISTERED:
+            return value, self.registered_call(target, value, callee, at)
         raise self.no_derivative(callee, at)
+
+    def registered_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:
+        """``rule(g, ans, *args, **kwargs)`` gives one cotangent per positional argument."""
+        entry = registry.lookup(callee.obj)
+        assert entry is not None
+        if entry.vjp is None:
+            raise self.refuse(at, f"`{callee.description}` has a registered forward (jvp) rule but no reverse "
+                                  "(vjp) rule", "register one with @srcdiff.register_vjp", NoDerivativeError)
+        rule_name = self.env.global_name(getattr(entry.vjp, "__name__", "vjp_rule"), entry.vjp)
+        parts = self.namer.fresh("g")
+        back = gast.Call(func=load(rule_name), args=[load(self.adj(target)), load(target)] + list(value.args),
+                         keywords=list(value.keywords))
+        out: Stmts = [assign(parts, back, at)]
+        for i, arg in enumerate(value.args):
+            if self.is_active(arg):
+                item = gast.Subscript(value=load(parts), slice=const(i), ctx=gast.Load())
+                out.append(self.accumulate(arg, call(self.helper("cotangent_or_zero"), item), at))
+        return out
 
     def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
         return self.refuse(

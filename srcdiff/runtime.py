@@ -172,6 +172,11 @@ def pick_tangent(seq: Any, out: Any, tangent: Any) -> Any:
     return tangent[index]
 
 
+def cotangent_or_zero(value: Any) -> Any:
+    """A registered rule's ``None`` means no gradient: zero."""
+    return 0.0 if value is None else value
+
+
 def push_adjoint(adj: Any, element: Any, value: Any) -> Any:
     """Backwards through ``x = xs.pop()``: ``xs``'s adjoint gets ``x``'s back as its last entry
     (``value`` is ``xs`` without it)."""
@@ -327,6 +332,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "zero_item": zero_item,
     "last_adjoint": last_adjoint,
     "push_adjoint": push_adjoint,
+    "cotangent_or_zero": cotangent_or_zero,
     "set_item": set_item,
     "pick_tangent": pick_tangent,
     "drop_last": drop_last,
