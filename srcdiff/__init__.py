@@ -11,7 +11,7 @@ computes its derivative, which you can call, read and debug.
 """
 
 from .api import cache_info, clear_cache, grad, source, value_and_grad
-from .jacobians import hessian, hvp, jacobian, jvp, vjp
+from .jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
 from .checks import check_grads
 from .registry import register_jvp, register_vjp
 from .errors import (
@@ -29,6 +29,7 @@ __all__ = [
     "jacobian",
     "hessian",
     "hvp",
+    "forward_source",
     "register_vjp",
     "register_jvp",
     "check_grads",

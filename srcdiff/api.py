@@ -264,7 +264,7 @@ def source(fn: Any) -> str:
             dx = d_t1 * 3.0
             return dx
     """
-    if isinstance(fn, GradFunction):
+    if isinstance(fn, GradFunction) or type(fn).__name__ == "JacobianFunction":
         return fn.source
     text = getattr(fn, "__srcdiff_source__", None)
     if text is None:

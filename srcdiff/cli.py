@@ -221,6 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the generated source to FILE instead of printing it",
     )
     dump.add_argument(
+        "--mode",
+        choices=("reverse", "forward"),
+        default="reverse",
+        help="reverse (default): the gradient function; forward: the function computing values and "
+        "tangents side by side (jvp)",
+    )
+    dump.add_argument(
         "--example",
         metavar="FUNC",
         help="a function in the same file/module returning example arguments (a tuple); the "
@@ -365,12 +372,18 @@ def _cmd_dump(args: argparse.Namespace) -> int:
     target: Target = args.target
     with load_target_module(target) as (module, where):
         fn = find_function(module, target.function, where)
-        derivative = srcdiff.grad(fn, wrt=args.wrt)
+        example = None
         if args.example:
             # specialize the code to real arguments (numbers, array shapes) by running it once
-            example = find_function(module, args.example, where)()
-            derivative(*(example if isinstance(example, tuple) else (example,)))
-        text = srcdiff.source(derivative)
+            made = find_function(module, args.example, where)()
+            example = made if isinstance(made, tuple) else (made,)
+        if args.mode == "forward":
+            text = srcdiff.forward_source(fn, wrt=args.wrt, args=example)
+        else:
+            derivative = srcdiff.grad(fn, wrt=args.wrt)
+            if example is not None:
+                derivative(*example)
+            text = srcdiff.source(derivative)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:
