@@ -98,6 +98,22 @@ def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
     return np.reshape(res, a.shape)
 
 
+def cumprod_tangent(a: Any, out: Any, t: Any, axis: Any = None) -> Any:
+    """Forward mode of cumprod: out[k] * sum_{j<=k} t[j] / a[j], exact with zeros too."""
+    a = np.asarray(a, dtype=float)
+    flat = axis is None
+    x, tt = (a.ravel(), np.ravel(t)) if flat else (a, np.broadcast_to(t, a.shape))
+    ax = 0 if flat else axis
+    xm, tm = np.moveaxis(x, ax, -1), np.moveaxis(tt, ax, -1)
+    n = xm.shape[-1]
+    res = np.zeros(xm.shape)
+    for j in range(n):  # the term of each factor: the product with factor j replaced by its tangent
+        factors = xm.copy()
+        factors[..., j] = tm[..., j]
+        res[..., j:] += np.cumprod(factors, axis=-1)[..., j:]
+    return np.moveaxis(res, -1, ax)
+
+
 def _promote(x: Any, left: bool) -> Any:
     x = np.asarray(x)
     if x.ndim == 1:

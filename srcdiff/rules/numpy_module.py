@@ -118,7 +118,7 @@ NUMPY.define(np.std, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False",
 NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False,
                              a="cumsum_adjoint(g, a, axis)"))
 NUMPY.define(np.cumprod, rule("a, axis=None, dtype=None", elementwise=False,
-                              a="cumprod_adjoint(g, a, out, axis)"))
+                              a="cumprod_adjoint(g, a, out, axis)", jvp={"a": "cumprod_tangent(a, out, t, axis)"}))
 NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elementwise=False,
                                   x="norm_adjoint(g, x, out, ord, axis, keepdims)",
                                   jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(1.0, x, out, ord, axis, keepdims)")}))
