@@ -11,9 +11,7 @@ computes its derivative, which you can call, read and debug.
 """
 
 from .api import cache_info, clear_cache, grad, source, value_and_grad
-from .jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
 from .checks import check_grads
-from .registry import register_jvp, register_vjp
 from .errors import (
     NoDerivativeError,
     OutputError,
@@ -22,6 +20,8 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
+from .registry import register_jvp, register_vjp
 
 __all__ = [
     "jvp",

@@ -19,8 +19,8 @@ never drop a derivative.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import gast
 
@@ -71,8 +71,13 @@ def append_call(stmt: gast.stmt) -> tuple[str, gast.expr] | None:
     """``xs.append(v)`` as ``(xs, v)``."""
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
         func = stmt.value.func
-        if isinstance(func, gast.Attribute) and func.attr == "append" and isinstance(func.value, gast.Name) \
-                and len(stmt.value.args) == 1 and not stmt.value.keywords:
+        if (
+            isinstance(func, gast.Attribute)
+            and func.attr == "append"
+            and isinstance(func.value, gast.Name)
+            and len(stmt.value.args) == 1
+            and not stmt.value.keywords
+        ):
             return func.value.id, stmt.value.args[0]
     return None
 
@@ -146,8 +151,11 @@ def _list_params_passed_on(body: list[gast.stmt], callee_of: CalleeOf) -> set[st
 
 def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activity:
     """Varied and useful sets of ``fn`` for inputs ``wrt`` and its result."""
-    edges = [(a.targets[0].id, operands(a.value, callee_of)) for a in assignments(fn.body)
-             if a.targets[0].id not in fn.control_names]
+    edges = [
+        (a.targets[0].id, operands(a.value, callee_of))
+        for a in assignments(fn.body)
+        if a.targets[0].id not in fn.control_names
+    ]
     edges += [(name, _names([element])) for name, element in mutations(fn.body)]
     edges += _passed_to_helpers(fn.body, callee_of)
     varied = set(wrt)

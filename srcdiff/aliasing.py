@@ -18,8 +18,8 @@ the write.  This module finds the writes that break those conditions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import gast
 
@@ -28,9 +28,26 @@ from .activity import append_call, assignments, item_write
 from .normalize import is_pop
 
 # Rules whose result may share memory with their first argument.
-_VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims", "broadcast_to",
-          "atleast_1d", "atleast_2d", "diagonal", "asarray", "flip", "fliplr", "flipud", "split", "array_split",
-          "sliding_window_view"}
+_VIEWS = {
+    "reshape",
+    "ravel",
+    "transpose",
+    "swapaxes",
+    "moveaxis",
+    "squeeze",
+    "expand_dims",
+    "broadcast_to",
+    "atleast_1d",
+    "atleast_2d",
+    "diagonal",
+    "asarray",
+    "flip",
+    "fliplr",
+    "flipud",
+    "split",
+    "array_split",
+    "sliding_window_view",
+}
 
 
 @dataclass
@@ -110,8 +127,11 @@ class _Liveness:
         return live | _uses(s)
 
 
-def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
-             scalars: set[str] = frozenset()) -> list[Problem]:  # type: ignore[assignment]
+def problems(
+    fn,
+    callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
+    scalars: set[str] = frozenset(),
+) -> list[Problem]:  # type: ignore[assignment]
     """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly.
     (``x += y`` is one too, unless ``x`` is a number: ``scalars``.)"""
     writes: list[tuple[gast.stmt, str]] = []
@@ -153,14 +173,26 @@ def problems(fn, callee_of: Callable[[gast.Call], calls.Callee | None],  # type:
     for stmt, container in writes:
         if container in fn.params or not fresh.get(container, False):
             what = "an argument" if container in fn.params else "a value this function did not create"
-            found.append(Problem(stmt, container, None,
-                                 f"writing into `{container}` in place changes {what}, which other names may see"))
+            found.append(
+                Problem(
+                    stmt,
+                    container,
+                    None,
+                    f"writing into `{container}` in place changes {what}, which other names may see",
+                )
+            )
             continue
         for alias in _aliases_of(container, views):
             if alias in liveness.after.get(id(stmt), set()):
-                found.append(Problem(stmt, container, alias,
-                                     f"writing into `{container}` in place also changes `{alias}`, which shares "
-                                     f"its memory and is used afterwards"))
+                found.append(
+                    Problem(
+                        stmt,
+                        container,
+                        alias,
+                        f"writing into `{container}` in place also changes `{alias}`, which shares "
+                        f"its memory and is used afterwards",
+                    )
+                )
                 break
     return found
 

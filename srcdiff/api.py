@@ -14,7 +14,8 @@ import functools
 import inspect
 import threading
 import weakref
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,10 +26,10 @@ from .errors import OutputError, SrcDiffError, WrtError
 from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
 from .runtime import OutputNotScalar
 
-Wrt = Union[int, str, Sequence[Union[int, str]]]
+Wrt = int | str | Sequence[int | str]
 
 _SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
-_cache: "weakref.WeakKeyDictionary[Callable[..., Any], dict[Any, GradFunction]]" = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Callable[..., Any], dict[Any, GradFunction]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -96,12 +97,19 @@ class GradFunction:
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
         self._last_args = args
         for value in list(args) + list(kwargs.values()):
-            if isinstance(value, (complex, np.complexfloating)) or \
-                    isinstance(value, np.ndarray) and np.iscomplexobj(value):
+            if (
+                isinstance(value, (complex, np.complexfloating))
+                or isinstance(value, np.ndarray)
+                and np.iscomplexobj(value)
+            ):
                 code = _original(self.fn).__code__
-                raise SrcDiffError(self.fn.__name__, code.co_filename, code.co_firstlineno,
-                                   "complex inputs are not supported yet",
-                                   "pass the real and imaginary parts as separate real arguments")
+                raise SrcDiffError(
+                    self.fn.__name__,
+                    code.co_filename,
+                    code.co_firstlineno,
+                    "complex inputs are not supported yet",
+                    "pass the real and imaginary parts as separate real arguments",
+                )
         kinds = {p: _kind(a) for p, a in zip(self._params, args)}
         kinds.update({k: _kind(v) for k, v in kwargs.items()})
         return self._generate(key, kinds)
@@ -121,9 +129,12 @@ class GradFunction:
                     if inner.deps:
                         code = _original(fn).__code__
                         raise SrcDiffError(
-                            self.__name__, code.co_filename, code.co_firstlineno,
+                            self.__name__,
+                            code.co_filename,
+                            code.co_firstlineno,
                             "the gradient of a gradient that calls helper functions is not supported yet",
-                            "use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) instead")
+                            "use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) instead",
+                        )
                     fn = inner.fn
                 generated = pipeline.build_gradient(fn, self.wrt, kinds, self.with_value, self.as_tuple)
                 self._compiled[key] = generated
@@ -139,7 +150,9 @@ class GradFunction:
         code = _original(self.fn).__code__
         shape = f" of shape {np.shape(value)}" if isinstance(value, np.ndarray) else ""
         return OutputError(
-            self.fn.__name__, code.co_filename, code.co_firstlineno,
+            self.fn.__name__,
+            code.co_filename,
+            code.co_firstlineno,
             f"grad needs a scalar numeric output, but {self.fn.__name__} returned a {type(value).__name__}{shape}",
             "return a single number (for example the sum or mean of an array)",
         )
@@ -181,22 +194,37 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
     names = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno,
-                           f"wrt must be a parameter position or name, not {item!r}", "pass e.g. wrt=0 or wrt='x'")
+            raise WrtError(
+                fn.__name__,
+                code.co_filename,
+                code.co_firstlineno,
+                f"wrt must be a parameter position or name, not {item!r}",
+                "pass e.g. wrt=0 or wrt='x'",
+            )
         if isinstance(item, int):
             if not -n_positional <= item < n_positional:
-                raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno,
-                               f"wrt={item} is out of range: {fn.__name__} has {n_positional} positional parameter(s)",
-                               f"use a position from 0 to {n_positional - 1} or a parameter name")
+                raise WrtError(
+                    fn.__name__,
+                    code.co_filename,
+                    code.co_firstlineno,
+                    f"wrt={item} is out of range: {fn.__name__} has {n_positional} positional parameter(s)",
+                    f"use a position from 0 to {n_positional - 1} or a parameter name",
+                )
             names.append(params[item])
         else:
             if item not in params:
-                raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno,
-                               f"wrt={item!r} names no parameter of {fn.__name__}{inspect.signature(fn)}",
-                               "use one of its parameter names or positions")
+                raise WrtError(
+                    fn.__name__,
+                    code.co_filename,
+                    code.co_firstlineno,
+                    f"wrt={item!r} names no parameter of {fn.__name__}{inspect.signature(fn)}",
+                    "use one of its parameter names or positions",
+                )
             names.append(item)
     if not names:
-        raise WrtError(fn.__name__, code.co_filename, code.co_firstlineno, "wrt is empty", "name at least one parameter")
+        raise WrtError(
+            fn.__name__, code.co_filename, code.co_firstlineno, "wrt is empty", "name at least one parameter"
+        )
     return names, as_tuple
 
 
@@ -240,11 +268,11 @@ def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
 def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
     """Like :func:`grad`, but the function returns ``(fn(...), gradient)``.
 
-        >>> import srcdiff
-        >>> def f(x):
-        ...     return x ** 3
-        >>> srcdiff.value_and_grad(f)(2.0)
-        (8.0, 12.0)
+    >>> import srcdiff
+    >>> def f(x):
+    ...     return x ** 3
+    >>> srcdiff.value_and_grad(f)(2.0)
+    (8.0, 12.0)
     """
     if fn is None:
         return lambda f: _make(f, wrt, with_value=True)
@@ -254,23 +282,27 @@ def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
 def source(fn: Any) -> str:
     """The generated Python source of a function srcdiff returned.
 
-        >>> import srcdiff
-        >>> def f(x: float):
-        ...     return 3.0 * x
-        >>> print(srcdiff.source(srcdiff.grad(f)), end="")
-        def grad_f(x: float):
-            _t1 = 3.0 * x
-            d_t1 = 1.0
-            dx = d_t1 * 3.0
-            return dx
+    >>> import srcdiff
+    >>> def f(x: float):
+    ...     return 3.0 * x
+    >>> print(srcdiff.source(srcdiff.grad(f)), end="")
+    def grad_f(x: float):
+        _t1 = 3.0 * x
+        d_t1 = 1.0
+        dx = d_t1 * 3.0
+        return dx
     """
     if isinstance(fn, GradFunction) or type(fn).__name__ == "JacobianFunction":
         return fn.source
     text = getattr(fn, "__srcdiff_source__", None)
     if text is None:
-        raise SrcDiffError(getattr(fn, "__name__", None), None, None,
-                           f"{fn!r} was not made by srcdiff, so it has no generated source",
-                           "pass the function that srcdiff.grad returned")
+        raise SrcDiffError(
+            getattr(fn, "__name__", None),
+            None,
+            None,
+            f"{fn!r} was not made by srcdiff, so it has no generated source",
+            "pass the function that srcdiff.grad returned",
+        )
     return str(text)
 
 
@@ -281,8 +313,7 @@ def cache_info() -> dict[str, int]:
     >>> sorted(srcdiff.cache_info())
     ['functions', 'helpers', 'transforms']
     """
-    return {"transforms": pipeline.stats["transforms"], "functions": len(_cache),
-            "helpers": len(pipeline._split_cache)}
+    return {"transforms": pipeline.stats["transforms"], "functions": len(_cache), "helpers": len(pipeline._split_cache)}
 
 
 def clear_cache() -> None:

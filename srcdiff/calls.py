@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gast
 import numpy
@@ -48,8 +49,13 @@ class Callee:
             return []
         if self.kind == RULE:
             assert self.rule is not None
-            return _flat([self.bound[p] for p in self.rule.params if p in self.bound
-                          and (p in self.rule.adjoints or p in self.rule.tangents or p in self.rule.linear)])
+            return _flat(
+                [
+                    self.bound[p]
+                    for p in self.rule.params
+                    if p in self.bound and (p in self.rule.adjoints or p in self.rule.tangents or p in self.rule.linear)
+                ]
+            )
         return _flat(list(self.bound.values()))
 
 
@@ -65,8 +71,13 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
     """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments."""
     path = dotted_path(node.func)
     description = path or "a computed callable"
-    if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names \
-            and node.func.attr in rules.METHODS and isinstance(node.func.value, gast.Name):
+    if (
+        isinstance(node.func, gast.Attribute)
+        and path is not None
+        and path.split(".")[0] in local_names
+        and node.func.attr in rules.METHODS
+        and isinstance(node.func.value, gast.Name)
+    ):
         return _method(node)
     obj: Any = None
     found = False
@@ -88,27 +99,43 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
         bound = rule.bind(list(node.args), kwargs)
         if bound is not None:
             return Callee(RULE, obj, rule, _atoms(bound), description=description)
-        return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
-                      description=f"{description} with these arguments")
-    if isinstance(obj, types.FunctionType) and \
-            (getattr(obj, "__module__", None) or "").split(".")[0] not in _OPAQUE_LIBRARIES:
+        return Callee(
+            UNKNOWN,
+            obj,
+            None,
+            {f"arg{i}": a for i, a in enumerate(_all_args(node))},
+            description=f"{description} with these arguments",
+        )
+    if (
+        isinstance(obj, types.FunctionType)
+        and (getattr(obj, "__module__", None) or "").split(".")[0] not in _OPAQUE_LIBRARIES
+    ):
         try:
             sig = inspect.signature(obj)
             bound_args = sig.bind(*node.args, **{kw.arg: kw.value for kw in node.keywords})
         except (TypeError, ValueError):
-            return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
-                          description=description)
+            return Callee(
+                UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description
+            )
         names = list(sig.parameters)
-        return Callee(USER, obj, None, dict(bound_args.arguments),
-                      positions={p: names.index(p) for p in bound_args.arguments}, description=description)
-    return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))},
-                  description=description)
+        return Callee(
+            USER,
+            obj,
+            None,
+            dict(bound_args.arguments),
+            positions={p: names.index(p) for p in bound_args.arguments},
+            description=description,
+        )
+    return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description)
 
 
 def _atoms(bound: dict[str, Any]) -> dict[str, Any]:
     """Bound arguments that are code (atoms, or tuples of them for ``*args``), not defaults."""
-    return {k: v for k, v in bound.items()
-            if isinstance(v, gast.AST) or isinstance(v, tuple) and all(isinstance(x, gast.AST) for x in v)}
+    return {
+        k: v
+        for k, v in bound.items()
+        if isinstance(v, gast.AST) or isinstance(v, tuple) and all(isinstance(x, gast.AST) for x in v)
+    }
 
 
 def _method(node: gast.Call) -> Callee:
@@ -153,10 +180,15 @@ def unsupported_arguments(callee: Callee) -> tuple[str, str] | None:
     if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
         return "np.einsum with '...' is not supported yet", "write the axes out explicitly"
     order = callee.bound.get("ord")
-    if callee.obj is numpy.linalg.norm and order is not None and not (
-            isinstance(order, gast.Constant) and order.value in (None, 2, "fro")):
-        return ("np.linalg.norm with an `ord` is not supported yet",
-                "use the default (Euclidean / Frobenius) norm, or write the norm out")
+    if (
+        callee.obj is numpy.linalg.norm
+        and order is not None
+        and not (isinstance(order, gast.Constant) and order.value in (None, 2, "fro"))
+    ):
+        return (
+            "np.linalg.norm with an `ord` is not supported yet",
+            "use the default (Euclidean / Frobenius) norm, or write the norm out",
+        )
     return None
 
 
@@ -167,9 +199,11 @@ def as_function_call(value: gast.Call, callee: Callee, global_name: Callable[[st
     fn = callee.method
     name = getattr(fn, "__name__", "")
     if getattr(numpy, name, None) is fn:
-        func: gast.expr = gast.Attribute(value=gast.Name(id=global_name("np", numpy), ctx=gast.Load(),
-                                                         annotation=None, type_comment=None),
-                                         attr=name, ctx=gast.Load())
+        func: gast.expr = gast.Attribute(
+            value=gast.Name(id=global_name("np", numpy), ctx=gast.Load(), annotation=None, type_comment=None),
+            attr=name,
+            ctx=gast.Load(),
+        )
     else:
         func = gast.Name(id=global_name(name, fn), ctx=gast.Load(), annotation=None, type_comment=None)
     receiver = value.func.value  # type: ignore[attr-defined]

@@ -18,8 +18,9 @@ import inspect
 import linecache
 import textwrap
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gast
 
@@ -42,7 +43,7 @@ class CapturedFunction:
         """The line in the user's file where ``node`` stands."""
         return self.first_line + getattr(node, "lineno", 1) - 1
 
-    def guard(self, name: str) -> "Guard":
+    def guard(self, name: str) -> Guard:
         """A check that ``name`` still means what it means now (see :func:`guard_holds`)."""
         found, value = self.resolve(name)
         cell = self.cells.get(name)
@@ -89,13 +90,17 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
     name = getattr(fn, "__name__", repr(fn))
     if inspect.ismethod(fn):
         raise SourceUnavailableError(
-            name, fn.__func__.__code__.co_filename, fn.__func__.__code__.co_firstlineno,
+            name,
+            fn.__func__.__code__.co_filename,
+            fn.__func__.__code__.co_firstlineno,
             "bound methods are not supported yet",
             "differentiate a plain function that takes the object's values as arguments",
         )
     if not isinstance(fn, types.FunctionType):
         raise SourceUnavailableError(
-            name, None, None,
+            name,
+            None,
+            None,
             f"{name!r} is a {type(fn).__name__}, not a Python function, so it has no source to transform",
             "differentiate a Python function that calls it; give srcdiff a derivative rule for it",
         )
@@ -103,22 +108,33 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
     filename = code.co_filename
     if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
         raise UnsupportedSyntaxError(
-            name, filename, code.co_firstlineno, "generator functions are not supported",
+            name,
+            filename,
+            code.co_firstlineno,
+            "generator functions are not supported",
             "return a value instead of yielding; collect results in a list",
         )
     if inspect.iscoroutinefunction(fn):
         raise UnsupportedSyntaxError(
-            name, filename, code.co_firstlineno, "async functions are not supported",
+            name,
+            filename,
+            code.co_firstlineno,
+            "async functions are not supported",
             "differentiate a plain (synchronous) function",
         )
     try:
         # the code object, not the function: inspect would follow __wrapped__ to another function
         lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError):
-        where = "was made by exec, typed at the prompt or piped through stdin" if filename.startswith("<") \
+        where = (
+            "was made by exec, typed at the prompt or piped through stdin"
+            if filename.startswith("<")
             else "comes from a file that is no longer readable"
+        )
         raise SourceUnavailableError(
-            name, filename, code.co_firstlineno,
+            name,
+            filename,
+            code.co_firstlineno,
             f"its source cannot be read: Python keeps no source for a function that {where}",
             "define the function in a .py file (or a notebook cell) and import it from there",
         ) from None
@@ -128,14 +144,19 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
     except SyntaxError as err:
         # Typically a lambda or a function whose source shares a line with other code.
         raise SourceUnavailableError(
-            name, filename, first_line,
+            name,
+            filename,
+            first_line,
             f"its source could not be parsed on its own ({err.msg})",
             "write the function as a `def` statement of its own",
         ) from None
     tree = module.body[0] if module.body else None
     if not isinstance(tree, gast.FunctionDef) or tree.name != code.co_name:
         raise SourceUnavailableError(
-            name, filename, first_line, "its source is not a plain `def` statement",
+            name,
+            filename,
+            first_line,
+            "its source is not a plain `def` statement",
             "write the function as a `def` statement of its own (lambdas are not supported)",
         )
     tree.decorator_list = []

@@ -9,7 +9,8 @@ With ``order=2`` the same checks run on the first derivative (scalar outputs).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,9 @@ def _leaves(value: Any) -> list[Any]:
 
 
 def _vdot(a: Any, b: Any) -> float:
-    return float(sum(np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float))
-                     for x, y in zip(_leaves(a), _leaves(b))))
+    return float(
+        sum(np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float)) for x, y in zip(_leaves(a), _leaves(b)))
+    )
 
 
 def _map(fn: Callable[..., Any], *values: Any) -> Any:
@@ -46,6 +48,7 @@ def _random_like(value: Any, rng: np.random.Generator) -> Any:
         if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
             return float(rng.standard_normal())
         return None
+
     return _map(leaf, value)
 
 
@@ -57,8 +60,16 @@ def _close(got: float, want: float, rtol: float, atol: float) -> bool:
     return abs(got - want) <= atol + rtol * abs(want)
 
 
-def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str] = ("forward", "reverse"),
-                order: int = 2, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0) -> None:
+def check_grads(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    modes: Sequence[str] = ("forward", "reverse"),
+    order: int = 2,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    seed: int = 0,
+) -> None:
     """Check srcdiff's derivatives of ``f`` at ``args``; raise ``AssertionError`` naming the
     argument, the mode and the mismatch.
 
@@ -82,35 +93,50 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
         minus = list(args)
         plus[i] = _step(x, v, eps)
         minus[i] = _step(x, v, -eps)
-        numeric = _map(lambda a, b: (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / (2 * eps),
-                       f(*plus), f(*minus))
+        numeric = _map(
+            lambda a, b: (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / (2 * eps), f(*plus), f(*minus)
+        )
         numeric_wjv = _vdot(w, numeric)
         if "forward" in modes:
             _, jv = jvp(f, args, tangents)
             got = _vdot(w, jv)
             if not _close(got, numeric_wjv, rtol, atol):
-                raise AssertionError(f"check_grads({name}): forward mode disagrees with finite differences for "
-                                     f"argument {i}: <w, J v> = {got!r} vs {numeric_wjv!r} "
-                                     f"(difference {got - numeric_wjv:.3g})")
+                raise AssertionError(
+                    f"check_grads({name}): forward mode disagrees with finite differences for "
+                    f"argument {i}: <w, J v> = {got!r} vs {numeric_wjv!r} "
+                    f"(difference {got - numeric_wjv:.3g})"
+                )
         if "reverse" in modes:
             _, pullback = vjp(f, *args)
             cotangent = pullback(w)[i]
             got = _vdot(v, cotangent) if cotangent is not None else 0.0
             if not _close(got, numeric_wjv, rtol, atol):
-                raise AssertionError(f"check_grads({name}): reverse mode disagrees with finite differences for "
-                                     f"argument {i}: <v, J^T w> = {got!r} vs {numeric_wjv!r} "
-                                     f"(difference {got - numeric_wjv:.3g})")
+                raise AssertionError(
+                    f"check_grads({name}): reverse mode disagrees with finite differences for "
+                    f"argument {i}: <v, J^T w> = {got!r} vs {numeric_wjv!r} "
+                    f"(difference {got - numeric_wjv:.3g})"
+                )
             if "forward" in modes:
                 _, jv = jvp(f, args, tangents)
                 forward = _vdot(w, jv)
                 if not _close(got, forward, 1e-9, 1e-12 + 1e-9 * abs(forward)):
-                    raise AssertionError(f"check_grads({name}): reverse and forward mode disagree for argument "
-                                         f"{i} (dot-product test): <v, J^T w> = {got!r} vs <J v, w> = {forward!r}")
+                    raise AssertionError(
+                        f"check_grads({name}): reverse and forward mode disagree for argument "
+                        f"{i} (dot-product test): <v, J^T w> = {got!r} vs <J v, w> = {forward!r}"
+                    )
     if order >= 2 and np.ndim(value) == 0 and isinstance(value, (float, int, np.number, np.ndarray)):
         from .api import grad
 
         differentiable = tuple(i for i, x in enumerate(args) if _differentiable(x))
         for i in differentiable:
             gradient = grad(f, wrt=i)
-            check_grads(gradient, args, modes=[m for m in modes if m == "forward"] or ("forward",), order=1,
-                        eps=eps, rtol=max(rtol, 1e-4), atol=max(atol, 1e-5), seed=seed + 1 + i)
+            check_grads(
+                gradient,
+                args,
+                modes=[m for m in modes if m == "forward"] or ("forward",),
+                order=1,
+                eps=eps,
+                rtol=max(rtol, 1e-4),
+                atol=max(atol, 1e-5),
+                seed=seed + 1 + i,
+            )

@@ -21,9 +21,10 @@ import importlib.util
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from .errors import SrcDiffError
 
@@ -325,15 +326,11 @@ def load_target_module(target: Target) -> Iterator[tuple[ModuleType, str]]:
         except ModuleNotFoundError as err:
             if err.name and (target.location == err.name or target.location.startswith(err.name + ".")):
                 raise CliError(f"no module named {target.location!r}") from err
-            raise CliError(
-                f"{_where_raised(err)}: error while importing {target.location}: {_describe(err)}"
-            ) from err
+            raise CliError(f"{_where_raised(err)}: error while importing {target.location}: {_describe(err)}") from err
         except SrcDiffError:
             raise
         except Exception as err:
-            raise CliError(
-                f"{_where_raised(err)}: error while importing {target.location}: {_describe(err)}"
-            ) from err
+            raise CliError(f"{_where_raised(err)}: error while importing {target.location}: {_describe(err)}") from err
         yield module, getattr(module, "__file__", None) or target.location
         return
 

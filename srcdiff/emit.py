@@ -7,7 +7,7 @@ is ever written into the user's namespace.  The source is registered in
 ``linecache`` under a unique pseudo-filename, so tracebacks, ``pdb`` and
 ``inspect.getsource`` show the generated code.
 
->>> import gast, types
+>>> import gast, inspect, types
 >>> tree = gast.parse("def twice(x):\\n    return scale * x\\n").body[0]
 >>> fn = compile_function(tree, {}, {"scale": types.CellType(2.0)}, "demo")
 >>> fn(3.0), "def twice" in inspect.getsource(fn)
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import inspect
 import itertools
 import linecache
 import textwrap

@@ -79,8 +79,9 @@ class _Forward:
             container, value = append_call(s)  # type: ignore[misc]
             if not self.is_active(load(container)):
                 return [s]
-            push = call(gast.Attribute(value=load(self.tan(container)), attr="append", ctx=gast.Load()),
-                        self.tangent_of(value))
+            push = call(
+                gast.Attribute(value=load(self.tan(container)), attr="append", ctx=gast.Load()), self.tangent_of(value)
+            )
             return [s, expr_stmt(push, s)]
         if isinstance(s, gast.Assign):
             return self.assignment(s)
@@ -89,8 +90,11 @@ class _Forward:
         if isinstance(s, gast.While):
             return [located(gast.While(test=s.test, body=self.block(s.body), orelse=[]), s)]
         if isinstance(s, gast.For):
-            return [located(gast.For(target=s.target, iter=s.iter, body=self.block(s.body), orelse=[],
-                                     type_comment=None), s)]
+            return [
+                located(
+                    gast.For(target=s.target, iter=s.iter, body=self.block(s.body), orelse=[], type_comment=None), s
+                )
+            ]
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             popped = self.popped(s.value)
             if popped is not None:  # `xs.pop()` for its effect: the tangents must stay aligned
@@ -105,15 +109,26 @@ class _Forward:
         callee = self.env.callee(s.value)
         if callee is None or callee.kind in (calls.CONSTANT, calls.USER, calls.RULE):
             return
-        if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in calls._flat(list(callee.bound.values()))):
-            raise self.refuse(s, f"calling `{callee.description}` with a differentiated value for its effect is not "
-                                 "supported yet", "build a new value and assign it instead", NoDerivativeError)
+        arguments = calls._flat(list(callee.bound.values()))
+        if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in arguments):
+            raise self.refuse(
+                s,
+                f"calling `{callee.description}` with a differentiated value for its effect is not supported yet",
+                "build a new value and assign it instead",
+                NoDerivativeError,
+            )
 
     def popped(self, value: gast.expr) -> gast.expr | None:
         """For ``xs.pop()`` on an active list: the same pop on its tangents."""
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
-                and isinstance(value.func.value, gast.Name) and not value.args and not value.keywords \
-                and self.is_active(value.func.value):
+        if (
+            isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "pop"
+            and isinstance(value.func.value, gast.Name)
+            and not value.args
+            and not value.keywords
+            and self.is_active(value.func.value)
+        ):
             return call(gast.Attribute(value=load(self.tan(value.func.value.id)), attr="pop", ctx=gast.Load()))
         return None
 
@@ -152,8 +167,11 @@ class _Forward:
             return [s, assign(self.tan(target), popped, s)]
         if isinstance(value, gast.Call):
             callee = self.env.callee(value)
-            if callee is not None and callee.kind == calls.USER and any(
-                    self.is_active(a) for a in callee.differentiable_args()):
+            if (
+                callee is not None
+                and callee.kind == calls.USER
+                and any(self.is_active(a) for a in callee.differentiable_args())
+            ):
                 return self.user_call(target, value, callee, s)
         terms = self.tangent_terms(target, value, s)
         if terms:
@@ -182,22 +200,40 @@ class _Forward:
         if isinstance(value, gast.Subscript):
             if not self.is_active(value.value):
                 return []
-            return [gast.Subscript(value=load(self.tan(value.value.id)), slice=copy.deepcopy(value.slice),
-                                   ctx=gast.Load())] if self.is_array_like(value.value) else \
-                [call(self.helper("item_adjoint"), load(self.tan(value.value.id)), _index(value.slice))]
+            return (
+                [
+                    gast.Subscript(
+                        value=load(self.tan(value.value.id)), slice=copy.deepcopy(value.slice), ctx=gast.Load()
+                    )
+                ]
+                if self.is_array_like(value.value)
+                else [call(self.helper("item_adjoint"), load(self.tan(value.value.id)), _index(value.slice))]
+            )
         if isinstance(value, (gast.Tuple, gast.List)):
             if not any(self.is_active(e) for e in value.elts):
                 return []
             return [type(value)(elts=[self.tangent_of(e) for e in value.elts], ctx=gast.Load())]
         if isinstance(value, gast.Attribute) and value.attr in rules.ATTRIBUTES:
             if self.is_active(value.value):
-                return [call(gast.Attribute(value=load(self.env.global_name("np", numpy)), attr="transpose",
-                                            ctx=gast.Load()), load(self.tan(value.value.id)))]
+                return [
+                    call(
+                        gast.Attribute(
+                            value=load(self.env.global_name("np", numpy)), attr="transpose", ctx=gast.Load()
+                        ),
+                        load(self.tan(value.value.id)),
+                    )
+                ]
             return []
-        if isinstance(value, gast.Attribute) and value.attr not in rules.CONSTANT_ATTRIBUTES \
-                and self.is_active(value.value):
-            raise self.refuse(at, f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
-                              "compute the value with arithmetic or a function call instead")
+        if (
+            isinstance(value, gast.Attribute)
+            and value.attr not in rules.CONSTANT_ATTRIBUTES
+            and self.is_active(value.value)
+        ):
+            raise self.refuse(
+                at,
+                f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
+                "compute the value with arithmetic or a function call instead",
+            )
         if isinstance(value, gast.Call):
             return self.call_terms(target, value, at)
         return []
@@ -207,13 +243,18 @@ class _Forward:
         shape = self.kinds.shape_of(node)
         return shape is not None and len(shape) > 0
 
-    def operator(self, op: gast.AST, bound: dict[str, gast.expr], target: str, value: gast.expr,
-                 at: gast.AST) -> list[gast.expr]:
+    def operator(
+        self, op: gast.AST, bound: dict[str, gast.expr], target: str, value: gast.expr, at: gast.AST
+    ) -> list[gast.expr]:
         rule = rules.lookup(type(op))
         if rule is None:
             if not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
-                raise self.refuse(at, f"the operator `{type(op).__name__}` has no derivative rule",
-                                  "rewrite it with other operators or functions", NoDerivativeError)
+                raise self.refuse(
+                    at,
+                    f"the operator `{type(op).__name__}` has no derivative rule",
+                    "rewrite it with other operators or functions",
+                    NoDerivativeError,
+                )
             return []
         return self.apply_rule(rule, bound, target, value, at)
 
@@ -233,24 +274,37 @@ class _Forward:
             entry = registry.lookup(callee.obj)
             assert entry is not None
             if entry.jvp is None:
-                raise self.refuse(at, f"`{callee.description}` has a registered reverse (vjp) rule but no forward "
-                                      "(jvp) rule", "register one with @srcdiff.register_jvp", NoDerivativeError)
+                raise self.refuse(
+                    at,
+                    f"`{callee.description}` has a registered reverse (vjp) rule but no forward (jvp) rule",
+                    "register one with @srcdiff.register_jvp",
+                    NoDerivativeError,
+                )
             rule_name = self.env.global_name(getattr(entry.jvp, "__name__", "jvp_rule"), entry.jvp)
-            tangents = gast.Tuple(elts=[load(self.tan(a.id)) if self.is_active(a) else const(None)
-                                        for a in value.args], ctx=gast.Load())
-            return [gast.Call(func=load(rule_name), args=[tangents, load(target)] + list(value.args),
-                              keywords=list(value.keywords))]
-        raise self.refuse(at, f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
-                          "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
-                          NoDerivativeError)
+            tangents = gast.Tuple(
+                elts=[load(self.tan(a.id)) if self.is_active(a) else const(None) for a in value.args], ctx=gast.Load()
+            )
+            return [
+                gast.Call(
+                    func=load(rule_name),
+                    args=[tangents, load(target)] + list(value.args),
+                    keywords=list(value.keywords),
+                )
+            ]
+        raise self.refuse(
+            at,
+            f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
+            "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
+            NoDerivativeError,
+        )
 
-    def apply_rule(self, rule: rules.Rule, bound: dict[str, Any], target: str, value: gast.expr,
-                   at: gast.AST) -> list[gast.expr]:
+    def apply_rule(
+        self, rule: rules.Rule, bound: dict[str, Any], target: str, value: gast.expr, at: gast.AST
+    ) -> list[gast.expr]:
         terms: list[gast.expr] = []
         if rule.linear and not rule.multilinear:
             # jointly linear (add_at(adj, v), sum(seq, start)): one call on all the tangents at once
-            joint = [(bound[p], self.tangent_of(bound[p])) for p in rule.linear
-                     if isinstance(bound.get(p), gast.AST)]
+            joint = [(bound[p], self.tangent_of(bound[p])) for p in rule.linear if isinstance(bound.get(p), gast.AST)]
             if any(self.is_active(arg) for arg, _ in joint):
                 node = value
                 for arg, tangent in joint:
@@ -271,8 +325,11 @@ class _Forward:
                 if template is None:
                     if param not in rule.adjoints:
                         continue  # not a differentiable argument
-                    raise self.refuse(at, f"forward mode has no rule for argument `{param}` of this call yet",
-                                      "use reverse mode (grad, vjp) here")
+                    raise self.refuse(
+                        at,
+                        f"forward mode has no rule for argument `{param}` of this call yet",
+                        "use reverse mode (grad, vjp) here",
+                    )
                 mapping: dict[str, gast.expr] = {"t": load(self.tan(arg.id)), "out": load(target)}
                 for p in rule.params:
                     v = bound.get(p, rule.signature.parameters[p].default)
@@ -303,8 +360,11 @@ def _replace_argument(node: gast.expr, arg: gast.expr, tangent: gast.expr) -> ga
     if isinstance(node, gast.BinOp):
         return gast.BinOp(left=swap(node.left), op=node.op, right=swap(node.right))
     if isinstance(node, gast.Call):
-        return gast.Call(func=node.func, args=[swap(a) for a in node.args],
-                         keywords=[gast.keyword(arg=k.arg, value=swap(k.value)) for k in node.keywords])
+        return gast.Call(
+            func=node.func,
+            args=[swap(a) for a in node.args],
+            keywords=[gast.keyword(arg=k.arg, value=swap(k.value)) for k in node.keywords],
+        )
     return node
 
 
@@ -318,8 +378,9 @@ def _store(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
-def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment,
-              given: set[str] = frozenset()) -> Stmts:  # type: ignore[assignment]
+def transform(
+    fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment, given: set[str] = frozenset()
+) -> Stmts:  # type: ignore[assignment]
     """The body of ``fn`` with tangent statements interleaved (tangents of parameters in ``given``
     are passed in; other parameters that become active start from a zero tangent)."""
     forward = _Forward(fn, activity, kinds, env)
@@ -327,7 +388,9 @@ def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: For
         if problem.alias is None and item_write(problem.statement) is None and problem.container in fn.params:
             continue  # appending to / popping from a list argument: its tangent list changes alongside
         raise forward.refuse(problem.statement, problem.reason, "write into a copy instead")
-    start = [assign(forward.tan(p), const(0.0) if kinds.is_scalar(load(p)) else
-                    call(forward.helper("zeros_for"), load(p)))
-             for p in fn.params if p not in given and activity.is_active(load(p))]
+    start = [
+        assign(forward.tan(p), const(0.0) if kinds.is_scalar(load(p)) else call(forward.helper("zeros_for"), load(p)))
+        for p in fn.params
+        if p not in given and activity.is_active(load(p))
+    ]
     return start + forward.block(fn.body)

@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -30,8 +31,12 @@ def _target(f: Callable[..., Any], args: Sequence[Any]) -> Callable[..., Any]:
     return f
 
 
-def _entry(builder: Callable[..., pipeline.SplitEntry], fn: Callable[..., Any], active: tuple[str, ...],
-           kinds: tuple[tuple[str, Any], ...]) -> pipeline.SplitEntry:
+def _entry(
+    builder: Callable[..., pipeline.SplitEntry],
+    fn: Callable[..., Any],
+    active: tuple[str, ...],
+    kinds: tuple[tuple[str, Any], ...],
+) -> pipeline.SplitEntry:
     entry = builder(fn, active, kinds)
     if not all(guard_holds(g) for g in pipeline.all_guards(entry.guards, entry.deps)):
         pipeline.drop_stale()  # a callee was rebound since: transform again
@@ -73,9 +78,13 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
-        raise SrcDiffError(getattr(f, "__name__", None), None, None,
-                           f"jvp got {len(primals)} primals but {len(tangents)} tangents",
-                           "pass one tangent per argument (None for an argument that is not varied)")
+        raise SrcDiffError(
+            getattr(f, "__name__", None),
+            None,
+            None,
+            f"jvp got {len(primals)} primals but {len(tangents)} tangents",
+            "pass one tangent per argument (None for an argument that is not varied)",
+        )
     own = registry.lookup(f)
     if own is not None and own.jvp is not None:  # the user's rule for f itself
         value = f(*primals)
@@ -84,8 +93,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     params = _positional_params(fn)
     active = tuple(p for p, t in zip(params, tangents) if t is not None)
     entry = _entry(pipeline.forward_function, fn, active, _kinds(fn, primals))
-    kwargs = {entry.tangent_params[p]: _tangent_like(t, x)
-              for p, t, x in zip(params, tangents, primals) if t is not None}
+    kwargs = {
+        entry.tangent_params[p]: _tangent_like(t, x) for p, t, x in zip(params, tangents, primals) if t is not None
+    }
     value, tangent = entry.fwd.cell_contents(*primals, **kwargs)
     return value, grad_like(tangent, value)
 
@@ -198,8 +208,13 @@ class JacobianFunction:
     def source(self) -> str:
         """The generated code of the last mode used (forward: the jvp code; reverse: fwd/bwd)."""
         if self._last_args is None:
-            raise SrcDiffError(self.__name__, None, None, "the Jacobian has not been evaluated yet",
-                               "call it once so srcdiff knows the kinds of the arguments")
+            raise SrcDiffError(
+                self.__name__,
+                None,
+                None,
+                "the Jacobian has not been evaluated yet",
+                "call it once so srcdiff knows the kinds of the arguments",
+            )
         fn = _target(self.fn, self._last_args)
         params = _positional_params(fn)
         kinds = _kinds(fn, self._last_args)
@@ -230,8 +245,13 @@ def _position(f: Callable[..., Any], wrt: Wrt) -> int:
     fn = f.fn if isinstance(f, GradFunction) else f
     names, as_tuple = _resolve_wrt(fn, wrt)
     if as_tuple:
-        raise SrcDiffError(getattr(fn, "__name__", None), None, None, "jacobian takes one wrt argument",
-                           "build one Jacobian per argument")
+        raise SrcDiffError(
+            getattr(fn, "__name__", None),
+            None,
+            None,
+            "jacobian takes one wrt argument",
+            "build one Jacobian per argument",
+        )
     return _positional_params(fn).index(names[0])
 
 
@@ -274,7 +294,6 @@ def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
 
     hessian_vector_product.__name__ = f"hvp_{getattr(f, '__name__', 'f')}"
     return hessian_vector_product
-
 
 
 def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | None = None) -> str:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gast
 
@@ -68,19 +69,25 @@ class Kinds:
         return self.shape_of(node)
 
 
-def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[gast.Call], "Callee | None"],
-          result_kind: Callable[[Callee, list[Any]], Any] | None = None) -> Kinds:
+def infer(
+    fn: NormalizedFunction,
+    params: dict[str, Any],
+    callee_of: Callable[[gast.Call], Callee | None],
+    result_kind: Callable[[Callee, list[Any]], Any] | None = None,
+) -> Kinds:
     """Scalar names of ``fn`` given the kinds of its parameters (optimistic fixpoint)."""
     assigns = [a for a in assignments(fn.body)]
     targets = {a.targets[0].id for a in assigns}
     scalars = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR}
-    loop_indices = {s.target.id for s in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
-                    if isinstance(s, gast.For)}
+    loop_indices = {
+        s.target.id for s in gast.walk(gast.Module(body=fn.body, type_ignores=[])) if isinstance(s, gast.For)
+    }
     scalars |= loop_indices
     sequences = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR_SEQ}
     kinds = Kinds(scalars, sequences)
-    kinds.containers = {p: k for p, k in params.items()
-                        if isinstance(k, tuple) and k and k[0] in ("dict", "seq") and p not in targets}
+    kinds.containers = {
+        p: k for p, k in params.items() if isinstance(k, tuple) and k and k[0] in ("dict", "seq") and p not in targets
+    }
     changed = True
     while changed:
         changed = False
@@ -93,8 +100,9 @@ def infer(fn: NormalizedFunction, params: dict[str, Any], callee_of: Callable[[g
                 kinds.sequences.discard(name)
                 changed = True
     kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of, result_kind)
-    kinds.literals = {t for t in targets if all(isinstance(a.value, (gast.List, gast.Tuple))
-                                                for a in assigns if a.targets[0].id == t)}
+    kinds.literals = {
+        t for t in targets if all(isinstance(a.value, (gast.List, gast.Tuple)) for a in assigns if a.targets[0].id == t)
+    }
     return kinds
 
 
@@ -108,12 +116,20 @@ def _is_sequence(value: gast.expr, kinds: Kinds) -> bool:
 
 def passes_through(value: gast.expr) -> bool:
     """``loop_items(x)``: the loop's view of ``x``, of ``x``'s own kind when it is indexable."""
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-        and value.func.id.startswith("loop_items") and len(value.args) == 1
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Name)
+        and value.func.id.startswith("loop_items")
+        and len(value.args) == 1
+    )
 
 
-def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], "Callee | None"],
-               result_kind: Callable[[Callee, list[Any]], Any] | None) -> bool:
+def _is_scalar(
+    value: gast.expr,
+    kinds: Kinds,
+    callee_of: Callable[[gast.Call], Callee | None],
+    result_kind: Callable[[Callee, list[Any]], Any] | None,
+) -> bool:
     if isinstance(value, (gast.Name, gast.Constant)):
         return kinds.is_scalar(value)
     if isinstance(value, gast.Subscript):
@@ -137,8 +153,12 @@ def _is_scalar(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], 
             return True
         if any(callee.obj is f for f in _SCALAR_FOR_SCALARS) and all(k == SCALAR for k in args):
             return True
-        if any(callee.obj is f for f in _OF_SEQUENCE) and args and args[0] == SCALAR_SEQ \
-                and all(k == SCALAR for k in args[1:]):
+        if (
+            any(callee.obj is f for f in _OF_SEQUENCE)
+            and args
+            and args[0] == SCALAR_SEQ
+            and all(k == SCALAR for k in args[1:])
+        ):
             return True
         if callee.kind == "user" and result_kind is not None:
             return result_kind(callee, args) == SCALAR

@@ -95,8 +95,25 @@ _REFUSED_EXPRESSIONS: dict[type, tuple[str, str]] = {
     gast.Set: ("set literals are not supported", "use a tuple or list"),
 }
 
-_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
-                     "setdefault", "popitem", "add", "discard", "fill", "resize", "put", "itemset"}
+_MUTATING_METHODS = {
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "clear",
+    "sort",
+    "reverse",
+    "update",
+    "setdefault",
+    "popitem",
+    "add",
+    "discard",
+    "fill",
+    "resize",
+    "put",
+    "itemset",
+}
 
 # Expressions whose value is a truth value or text: kept as written, never differentiated.
 _TEST_EXPRESSIONS = (gast.Compare, gast.BoolOp, gast.JoinedStr)
@@ -120,7 +137,12 @@ class NormalizedFunction:
     def as_function(self) -> gast.FunctionDef:
         body = self.body + [gast.Return(value=self.result)]
         return gast.FunctionDef(
-            name=self.name, args=self.args, body=body, decorator_list=[], returns=None, type_comment=None,
+            name=self.name,
+            args=self.args,
+            body=body,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
             type_params=[],
         )
 
@@ -160,7 +182,8 @@ class _Normalizer:
         self._check_scope_declarations(tree)
         body = list(tree.body)
         tail_return = bool(body) and isinstance(body[-1], gast.Return)
-        other_returns = any(isinstance(n, gast.Return) for s in (body[:-1] if tail_return else body) for n in gast.walk(s))
+        before_tail = body[:-1] if tail_return else body
+        other_returns = any(isinstance(n, gast.Return) for s in before_tail for n in gast.walk(s))
         prologue: list[gast.stmt] = []
         if tail_return and not other_returns:
             out, _ = self.block(body[:-1], None)
@@ -178,8 +201,16 @@ class _Normalizer:
         body_out = _drop_unread_flags(prologue + out, self.control)
         may_return_none = isinstance(result, gast.Constant) and result.value is None or bool(prologue)
         return NormalizedFunction(
-            self.captured, tree.name, args, self.params, body_out, result, self.control, may_return_none,
-            self.helpers, self.namer,
+            self.captured,
+            tree.name,
+            args,
+            self.params,
+            body_out,
+            result,
+            self.control,
+            may_return_none,
+            self.helpers,
+            self.namer,
         )
 
     def _check_scope_declarations(self, tree: gast.FunctionDef) -> None:
@@ -207,7 +238,7 @@ class _Normalizer:
         for i, stmt in enumerate(stmts):
             set_here = self.statement(stmt, out, loop)
             flags |= set_here
-            rest = stmts[i + 1:]
+            rest = stmts[i + 1 :]
             if set_here and rest:
                 guarded, rest_flags = self.block(rest, loop)
                 flags |= rest_flags
@@ -250,8 +281,11 @@ class _Normalizer:
                 target = gast.Subscript(value=load(s.target.value.id), slice=copy.deepcopy(index), ctx=gast.Store())
                 self.assign_target(target, gast.BinOp(left=old, op=s.op, right=s.value), out, s)
             elif not isinstance(s.target, gast.Name):
-                raise self.refuse(s, "augmented assignment to an attribute or nested item is not supported yet",
-                                  "assign to a plain variable")
+                raise self.refuse(
+                    s,
+                    "augmented assignment to an attribute or nested item is not supported yet",
+                    "assign to a plain variable",
+                )
             else:
                 self.assign_target(s.target, gast.BinOp(left=load(s.target.id), op=s.op, right=s.value), out, s)
                 out[-1].srcdiff_inplace = True  # x += y changes an array (or list) in place
@@ -260,8 +294,12 @@ class _Normalizer:
                 self.assign_target(s.target, s.value, out, s)
         elif isinstance(s, gast.Expr):
             if is_pop(s.value):  # xs.pop() for its effect: keep the value, its adjoint needs it back
-                self.assign_target(gast.Name(id=self.namer.fresh("t"), ctx=gast.Store(), annotation=None,
-                                             type_comment=None), s.value, out, s)
+                self.assign_target(
+                    gast.Name(id=self.namer.fresh("t"), ctx=gast.Store(), annotation=None, type_comment=None),
+                    s.value,
+                    out,
+                    s,
+                )
             elif isinstance(s.value, gast.Call):
                 out.append(located(gast.Expr(value=self.primitive(s.value, out, s)), s))
             elif not is_atom(s.value):
@@ -290,8 +328,11 @@ class _Normalizer:
         elif isinstance(s, (gast.Pass, gast.Global, gast.Nonlocal)):
             pass
         else:
-            raise self.refuse(s, f"`{type(s).__name__}` statements are not supported yet",
-                              "rewrite it with assignments, if, while and for")
+            raise self.refuse(
+                s,
+                f"`{type(s).__name__}` statements are not supported yet",
+                "rewrite it with assignments, if, while and for",
+            )
         return set()
 
     def helper(self, name: str) -> str:
@@ -377,8 +418,13 @@ class _Normalizer:
             element = []
             self.assign_element(iterable, s.target, load(index), element, s)
         body, loop, outward = self._loop_body(s.body, s)
-        loop_node = gast.For(target=gast.Name(id=index, ctx=gast.Store(), annotation=None, type_comment=None),
-                             iter=range_call, body=element + body or [gast.Pass()], orelse=[], type_comment=None)
+        loop_node = gast.For(
+            target=gast.Name(id=index, ctx=gast.Store(), annotation=None, type_comment=None),
+            iter=range_call,
+            body=element + body or [gast.Pass()],
+            orelse=[],
+            type_comment=None,
+        )
         stmts = pre + [located(loop_node, s)]
         self._loop_else(s, loop, outward, stmts)
         out.extend(stmts)
@@ -394,16 +440,26 @@ class _Normalizer:
 
     # Loops over enumerate/zip/sequences become index loops, so each element read is a
     # subscript whose adjoint lands in the right slot of the sequence's adjoint.
-    def _loop_sources(self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt],
-                      at: gast.AST) -> list[tuple[gast.expr, gast.expr | None, Any]]:
+    def _loop_sources(
+        self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt], at: gast.AST
+    ) -> list[tuple[gast.expr, gast.expr | None, Any]]:
         """Flatten ``enumerate``/``zip`` into (sequence atom, target, offset) triples."""
-        if self._is_builtin_call(iterable, "enumerate") and isinstance(target, (gast.Tuple, gast.List)) \
-                and len(target.elts) == 2 and not iterable.keywords and len(iterable.args) in (1, 2):
+        if (
+            self._is_builtin_call(iterable, "enumerate")
+            and isinstance(target, (gast.Tuple, gast.List))
+            and len(target.elts) == 2
+            and not iterable.keywords
+            and len(iterable.args) in (1, 2)
+        ):
             start = self.atomize(iterable.args[1], out, at) if len(iterable.args) == 2 else const(0)
             inner = self._loop_sources(iterable.args[0], target.elts[1], rebound, out, at)
             return [(None, target.elts[0], start)] + inner
-        if self._is_builtin_call(iterable, "zip") and isinstance(target, (gast.Tuple, gast.List)) \
-                and not iterable.keywords and len(iterable.args) == len(target.elts):
+        if (
+            self._is_builtin_call(iterable, "zip")
+            and isinstance(target, (gast.Tuple, gast.List))
+            and not iterable.keywords
+            and len(iterable.args) == len(target.elts)
+        ):
             triples = []
             for arg, sub in zip(iterable.args, target.elts):
                 triples += self._loop_sources(arg, sub, rebound, out, at)
@@ -413,8 +469,11 @@ class _Normalizer:
             iterable = gast.Call(func=load("list"), args=[iterable], keywords=[])
         elif isinstance(iterable, gast.Name) and iterable.id in self.locals:
             if iterable.id in self._mutated_in(at):
-                raise self.refuse(at, f"the loop body changes the list `{iterable.id}` it iterates over",
-                                  "iterate over a copy, e.g. `for v in list(xs):`")
+                raise self.refuse(
+                    at,
+                    f"the loop body changes the list `{iterable.id}` it iterates over",
+                    "iterate over a copy, e.g. `for v in list(xs):`",
+                )
             # a list, tuple or array is indexed as it is; anything else (a dict...) is listed first
             iterable = gast.Call(func=load(self.helper("loop_items")), args=[iterable], keywords=[])
         seq = self.atomize(iterable, out, at)
@@ -431,12 +490,19 @@ class _Normalizer:
     def _mutated_in(self, loop: gast.AST) -> set[str]:
         """Names the loop body may change in place (``xs.append(...)``)."""
         body = getattr(loop, "body", [])
-        return {n.func.value.id for stmt in body for n in gast.walk(stmt)
-                if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                and isinstance(n.func.value, gast.Name) and n.func.attr in _MUTATING_METHODS}
+        return {
+            n.func.value.id
+            for stmt in body
+            for n in gast.walk(stmt)
+            if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and isinstance(n.func.value, gast.Name)
+            and n.func.attr in _MUTATING_METHODS
+        }
 
-    def sequence_length(self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt],
-                        at: gast.AST) -> gast.expr:
+    def sequence_length(
+        self, iterable: gast.expr, target: gast.expr, rebound: set[str], out: list[gast.stmt], at: gast.AST
+    ) -> gast.expr:
         self._sources = self._loop_sources(iterable, target, rebound, out, at)
         lengths = []
         for seq, _, _ in self._sources:
@@ -452,12 +518,16 @@ class _Normalizer:
         out.append(assign(n, call("min", *lengths), at))
         return load(n)
 
-    def assign_element(self, iterable: gast.expr, target: gast.expr, index: gast.Name,
-                       out: list[gast.stmt], at: gast.AST) -> None:
+    def assign_element(
+        self, iterable: gast.expr, target: gast.expr, index: gast.Name, out: list[gast.stmt], at: gast.AST
+    ) -> None:
         for seq, sub_target, offset in self._sources:
             if seq is None:
-                value = index if (isinstance(offset, gast.Constant) and offset.value == 0) \
+                value = (
+                    index
+                    if (isinstance(offset, gast.Constant) and offset.value == 0)
                     else gast.BinOp(left=index, op=gast.Add(), right=offset)
+                )
             else:
                 value = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
             self.assign_target(sub_target, value, out, at)
@@ -494,8 +564,11 @@ class _Normalizer:
             out.append(located(gast.Assign(targets=[write], value=item, type_comment=None), at))
         elif isinstance(target, (gast.Subscript, gast.Attribute)):
             what = "an item of an expression" if isinstance(target, gast.Subscript) else "an attribute"
-            raise self.refuse(at, f"assignment to {what} is not supported yet",
-                              "write into a plain variable (`a[i] = v`), or build a new value")
+            raise self.refuse(
+                at,
+                f"assignment to {what} is not supported yet",
+                "write into a plain variable (`a[i] = v`), or build a new value",
+            )
         else:
             raise self.refuse(at, f"assignment to {type(target).__name__} is not supported", "assign to a variable")
 
@@ -531,8 +604,11 @@ class _Normalizer:
         if isinstance(e, gast.UnaryOp):
             if isinstance(e.op, gast.Not):
                 return self.test_expression(e, at)
-            if isinstance(e.op, (gast.USub, gast.UAdd)) and isinstance(e.operand, gast.Constant) \
-                    and type(e.operand.value) in (int, float):  # -1 is a constant, not an operation
+            if (
+                isinstance(e.op, (gast.USub, gast.UAdd))
+                and isinstance(e.operand, gast.Constant)
+                and type(e.operand.value) in (int, float)
+            ):  # -1 is a constant, not an operation
                 return const(-e.operand.value if isinstance(e.op, gast.USub) else e.operand.value)
             return gast.UnaryOp(op=e.op, operand=self.atomize(e.operand, out, at))
         if isinstance(e, gast.Call):
@@ -540,8 +616,9 @@ class _Normalizer:
         if isinstance(e, gast.Attribute):
             return gast.Attribute(value=self.atomize(e.value, out, at), attr=e.attr, ctx=gast.Load())
         if isinstance(e, gast.Subscript):
-            return gast.Subscript(value=self.atomize(e.value, out, at), slice=self.index(e.slice, out, at),
-                                  ctx=gast.Load())
+            return gast.Subscript(
+                value=self.atomize(e.value, out, at), slice=self.index(e.slice, out, at), ctx=gast.Load()
+            )
         if isinstance(e, (gast.Tuple, gast.List)):
             elts = [self.atomize(x, out, at) for x in e.elts]
             return type(e)(elts=elts, ctx=gast.Load())
@@ -551,8 +628,11 @@ class _Normalizer:
             return load(self.boolean_value(e, out, at))
         if isinstance(e, _TEST_EXPRESSIONS):
             return self.test_expression(e, at)
-        raise self.refuse(at, f"`{type(e).__name__}` expressions are not supported yet",
-                          "compute the value with plain arithmetic and calls")
+        raise self.refuse(
+            at,
+            f"`{type(e).__name__}` expressions are not supported yet",
+            "compute the value with plain arithmetic and calls",
+        )
 
     def index(self, s: gast.expr, out: list[gast.stmt], at: gast.AST) -> gast.expr:
         if isinstance(s, gast.Slice):
@@ -563,8 +643,7 @@ class _Normalizer:
         return self.atomize(s, out, at)
 
     def call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.Call:
-        if (self._is_builtin_call(e, "min") or self._is_builtin_call(e, "max")) and len(e.args) > 2 \
-                and not e.keywords:
+        if (self._is_builtin_call(e, "min") or self._is_builtin_call(e, "max")) and len(e.args) > 2 and not e.keywords:
             # min(a, b, c) is min(min(a, b), c): the first extreme wins, as in Python
             pair = gast.Call(func=e.func, args=e.args[:2], keywords=[])
             return self.call(gast.Call(func=e.func, args=[pair] + e.args[2:], keywords=[]), out, at)
@@ -624,8 +703,13 @@ def _only_range_indices(tree: gast.FunctionDef) -> set[str]:
     """Names bound only as the target of ``for ... in range(...)``: the adjoint can rebind them itself."""
     range_targets: set[int] = set()
     for node in gast.walk(tree):
-        if isinstance(node, gast.For) and isinstance(node.target, gast.Name) and isinstance(node.iter, gast.Call) \
-                and isinstance(node.iter.func, gast.Name) and node.iter.func.id == "range":
+        if (
+            isinstance(node, gast.For)
+            and isinstance(node.target, gast.Name)
+            and isinstance(node.iter, gast.Call)
+            and isinstance(node.iter.func, gast.Name)
+            and node.iter.func.id == "range"
+        ):
             range_targets.add(id(node.target))
     names: set[str] = set()
     other: set[str] = set()
@@ -637,15 +721,25 @@ def _only_range_indices(tree: gast.FunctionDef) -> set[str]:
 
 def is_pop(value: gast.expr) -> bool:
     """``xs.pop()`` (the last element, no index)."""
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
-        and isinstance(value.func.value, gast.Name) and not value.args and not value.keywords
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and value.func.attr == "pop"
+        and isinstance(value.func.value, gast.Name)
+        and not value.args
+        and not value.keywords
+    )
 
 
 def is_accumulation(target: str, value: gast.expr) -> bool:
     """``target + e`` or ``target - e`` with ``e`` another atom: the adjoint of ``target`` passes through."""
-    return isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
-        and isinstance(value.left, gast.Name) and value.left.id == target \
+    return (
+        isinstance(value, gast.BinOp)
+        and isinstance(value.op, (gast.Add, gast.Sub))
+        and isinstance(value.left, gast.Name)
+        and value.left.id == target
         and not (isinstance(value.right, gast.Name) and value.right.id == target)
+    )
 
 
 def _any_of(flags: list[str]) -> gast.expr:
@@ -660,8 +754,10 @@ def _none_of(flags: list[str]) -> gast.expr:
 
 def _is_pure_test(e: gast.BoolOp) -> bool:
     """``a < b and c > d``: every operand is itself a truth value."""
-    return all(isinstance(v, (gast.Compare, gast.BoolOp)) or
-               (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not)) for v in e.values)
+    return all(
+        isinstance(v, (gast.Compare, gast.BoolOp)) or (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not))
+        for v in e.values
+    )
 
 
 def _drop_tail_flag(body: list[gast.stmt], flag: str) -> None:

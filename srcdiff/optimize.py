@@ -37,8 +37,14 @@ def _writes(node: gast.AST) -> set[str]:
 
 
 def _zero_store(s: gast.stmt) -> str | None:
-    if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name) \
-            and isinstance(s.value, gast.Constant) and type(s.value.value) is float and s.value.value == 0.0:
+    if (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and isinstance(s.value, gast.Constant)
+        and type(s.value.value) is float
+        and s.value.value == 0.0
+    ):
         return s.targets[0].id
     return None
 
@@ -48,8 +54,13 @@ def _accumulation(s: gast.stmt) -> tuple[str, gast.expr] | None:
     if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
         d = s.targets[0].id
         v = s.value
-        if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(v.left, gast.Name) \
-                and v.left.id == d and d not in _reads(v.right):
+        if (
+            isinstance(v, gast.BinOp)
+            and isinstance(v.op, gast.Add)
+            and isinstance(v.left, gast.Name)
+            and v.left.id == d
+            and d not in _reads(v.right)
+        ):
             return d, v.right
     return None
 
@@ -90,7 +101,7 @@ def _drop_dead_zero_stores(stmts: list[gast.stmt]) -> list[gast.stmt]:
     kept = []
     for i, s in enumerate(stmts):
         name = _zero_store(s)
-        if name is not None and not _read_before_overwritten(name, stmts[i + 1:]):
+        if name is not None and not _read_before_overwritten(name, stmts[i + 1 :]):
             continue
         kept.append(s)
     return kept

@@ -12,14 +12,15 @@ from __future__ import annotations
 import copy
 import threading
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gast
 
 from . import activity as activity_
-from . import kinds as kinds_
 from . import forward as forward_
+from . import kinds as kinds_
 from . import record, reverse
 from .calls import Callee, resolve
 from .capture import Guard, capture, guard_holds
@@ -39,7 +40,7 @@ class Generated:
 
     fn: Callable[..., Any]
     source: str
-    deps: list["SplitEntry"] = field(default_factory=list)
+    deps: list[SplitEntry] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
 
     def full_source(self) -> str:
@@ -55,7 +56,7 @@ class SplitEntry:
     bwd: types.CellType = field(default_factory=types.CellType)
     source: str = ""
     result_kind: Any = None
-    deps: list["SplitEntry"] = field(default_factory=list)
+    deps: list[SplitEntry] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     tangent_params: dict[str, str] = field(default_factory=dict)  # forward versions: param -> tangent param
 
@@ -137,8 +138,12 @@ class _Env(forward_.ForwardEnvironment):
             if v is value:
                 return name
         known, user_value = self.norm.captured.resolve(preferred)
-        same = known and user_value is value and preferred not in self._locals \
+        same = (
+            known
+            and user_value is value
+            and preferred not in self._locals
             and (preferred not in self.norm.captured.cells or isinstance(value, types.ModuleType))
+        )
         if preferred in self.norm.namer.taken and not same:
             name = self.norm.namer.prefer(preferred)
         else:
@@ -177,9 +182,9 @@ def _param_kinds(callee: Callee, arg_kinds: list[Any]) -> tuple[tuple[str, Any],
     return tuple(zip(callee.bound, arg_kinds))
 
 
-def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any],
-             own: SplitEntry | None = None) -> tuple[NormalizedFunction, _Env, kinds_.Kinds, reverse.Sweeps,
-                                                     record.Placed]:
+def _analyze(
+    fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any], own: SplitEntry | None = None
+) -> tuple[NormalizedFunction, _Env, kinds_.Kinds, reverse.Sweeps, record.Placed]:
     norm = normalize(capture(fn))
     env = _Env(norm)
     if own is not None:  # a recursive call refers to the functions being built under their own names
@@ -188,8 +193,9 @@ def _analyze(fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any],
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
     act = activity_.analyze(norm, wrt, env.callee)
     sweeps = reverse.transform(norm, act, kinds, env)
-    placed = record.place(sweeps.primal, sweeps.adjoint, sweeps.stack,
-                          env.global_name("copy_of", TEMPLATE_GLOBALS["copy_of"]))
+    placed = record.place(
+        sweeps.primal, sweeps.adjoint, sweeps.stack, env.global_name("copy_of", TEMPLATE_GLOBALS["copy_of"])
+    )
     stats["transforms"] += 1
     return norm, env, kinds, sweeps, placed
 
@@ -217,8 +223,10 @@ def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
 def _recursive(norm: NormalizedFunction) -> bool:
     """Does ``norm`` call itself (so a kind inferred for it may rest on an assumption)?"""
     fn = norm.captured.fn
-    return any(isinstance(n, gast.Name) and norm.captured.resolve(n.id)[1] is fn
-               for n in gast.walk(gast.Module(body=norm.body, type_ignores=[])))
+    return any(
+        isinstance(n, gast.Name) and norm.captured.resolve(n.id)[1] is fn
+        for n in gast.walk(gast.Module(body=norm.body, type_ignores=[]))
+    )
 
 
 def _infer_result(norm: NormalizedFunction, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
@@ -229,8 +237,10 @@ def _infer_result(norm: NormalizedFunction, param_kinds: tuple[tuple[str, Any], 
 
 # -- assembling the generated functions ---------------------------------------------------
 
-def _prologue(placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFunction,
-              extra_undefined: list[str] = ()) -> list[gast.stmt]:  # type: ignore[assignment]
+
+def _prologue(
+    placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFunction, extra_undefined: list[str] = ()
+) -> list[gast.stmt]:  # type: ignore[assignment]
     """``x = None`` for saved names that may not exist yet, and the stack."""
     out: list[gast.stmt] = []
     undefined = [n for n in placed.saved if n in sweeps.maybe_undefined]
@@ -264,8 +274,9 @@ def _signature(args: gast.arguments, first: str | None = None) -> gast.arguments
 
 
 def _function(name: str, args: gast.arguments, body: list[gast.stmt]) -> gast.FunctionDef:
-    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
-                            type_comment=None, type_params=[])
+    return gast.FunctionDef(
+        name=name, args=args, body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]
+    )
 
 
 def _may_be_truth_value(norm: NormalizedFunction, result: gast.expr) -> bool:
@@ -276,15 +287,22 @@ def _may_be_truth_value(norm: NormalizedFunction, result: gast.expr) -> bool:
     for a in activity_.assignments(norm.body):
         if a.targets[0].id == result.id:
             v = a.value
-            if isinstance(v, tests) or isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not) \
-                    or isinstance(v, gast.Constant) and isinstance(v.value, bool) \
-                    or isinstance(v, gast.Name) and v.id in norm.control_names:
+            if (
+                isinstance(v, tests)
+                or isinstance(v, gast.UnaryOp)
+                and isinstance(v.op, gast.Not)
+                or isinstance(v, gast.Constant)
+                and isinstance(v.value, bool)
+                or isinstance(v, gast.Name)
+                and v.id in norm.control_names
+            ):
                 return True
     return False
 
 
-def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str, Any],
-                   with_value: bool, as_tuple: bool) -> Generated:
+def build_gradient(
+    fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str, Any], with_value: bool, as_tuple: bool
+) -> Generated:
     """The gradient function of ``fn`` with respect to parameters ``wrt``."""
     with _lock:
         norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
@@ -292,14 +310,22 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
         result = norm.result
         known_number = kinds.is_scalar(result) or kinds.shape_of(result) == ()
         if norm.may_return_none or not known_number or _may_be_truth_value(norm, result):
-            body.append(gast.Expr(value=call(load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])),
-                                             copy.deepcopy(result))))
+            body.append(
+                gast.Expr(
+                    value=call(
+                        load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])), copy.deepcopy(result)
+                    )
+                )
+            )
         grads = []
         for p in wrt:
             d = sweeps.adjoints.get(p)
             if d is None:
-                grads.append(const(0.0) if kinds.is_scalar(load(p)) else
-                             call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), load(p)))
+                grads.append(
+                    const(0.0)
+                    if kinds.is_scalar(load(p))
+                    else call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), load(p))
+                )
             elif kinds.is_scalar(load(p)):
                 grads.append(load(d))
             else:
@@ -317,13 +343,21 @@ def build_gradient(fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str
         prefix = "value_and_grad" if with_value else "grad"
         tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), _signature(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
-        compiled = compile_function(tree, norm.captured.globals, cells, f"{prefix} of {norm.name}",
-                                    fn.__defaults__, fn.__kwdefaults__, _origin(norm))
+        compiled = compile_function(
+            tree,
+            norm.captured.globals,
+            cells,
+            f"{prefix} of {norm.name}",
+            fn.__defaults__,
+            fn.__kwdefaults__,
+            _origin(norm),
+        )
         return Generated(compiled, compiled.__srcdiff_source__, env.deps, all_guards(env.guards, env.deps))
 
 
-def split_function(fn: Callable[..., Any], active: tuple[str, ...],
-                   param_kinds: tuple[tuple[str, Any], ...]) -> SplitEntry:
+def split_function(
+    fn: Callable[..., Any], active: tuple[str, ...], param_kinds: tuple[tuple[str, Any], ...]
+) -> SplitEntry:
     """The recording and adjoint versions of helper ``fn`` for these active parameters."""
     key = (fn, active, param_kinds)
     with _lock:
@@ -339,8 +373,9 @@ def split_function(fn: Callable[..., Any], active: tuple[str, ...],
         return entry
 
 
-def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any],
-                 entry: SplitEntry) -> None:
+def _build_split(
+    fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any], entry: SplitEntry
+) -> None:
     norm, env, kinds, sweeps, placed = _analyze(fn, set(active), param_kinds, entry)
     fwd_name, bwd_name = (name for name, v in env.values.items() if v is entry.fwd or v is entry.bwd)
     primal_names = set(norm.params) | stored_names(placed.primal)
@@ -348,11 +383,15 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     stack = load(sweeps.stack)
 
     fwd_args = _signature(norm.args, first=sweeps.stack)
-    top_level = {s.targets[0].id for s in placed.primal if isinstance(s, gast.Assign)
-                 and isinstance(s.targets[0], gast.Name)}
+    top_level = {
+        s.targets[0].id for s in placed.primal if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+    }
     fwd_body = _prologue(placed, sweeps, norm, [n for n in final if n not in top_level])
-    fwd_body = [s for s in fwd_body if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                                            and s.targets[0].id == sweeps.stack)]
+    fwd_body = [
+        s
+        for s in fwd_body
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id == sweeps.stack)
+    ]
     fwd_body += placed.primal
     if final:
         saved = load(final[0]) if len(final) == 1 else gast.Tuple(elts=[load(n) for n in final], ctx=gast.Load())
@@ -362,13 +401,21 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     seed = sweeps.seeded or norm.namer.fresh("g")
     bwd_args = gast.arguments(
         args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in (sweeps.stack, seed)],
-        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
     bwd_body: list[gast.stmt] = []
     if final:
         target: gast.expr = gast.Name(id=final[0], ctx=gast.Store(), annotation=None, type_comment=None)
         if len(final) > 1:
-            target = gast.Tuple(elts=[gast.Name(id=n, ctx=gast.Store(), annotation=None, type_comment=None)
-                                      for n in final], ctx=gast.Store())
+            target = gast.Tuple(
+                elts=[gast.Name(id=n, ctx=gast.Store(), annotation=None, type_comment=None) for n in final],
+                ctx=gast.Store(),
+            )
         pop = call(gast.Attribute(value=load(sweeps.stack), attr="pop", ctx=gast.Load()))
         bwd_body.append(gast.Assign(targets=[target], value=pop, type_comment=None))
     grads = [load(sweeps.adjoints[p]) if p in sweeps.adjoints else const(0.0) for p in active]
@@ -381,8 +428,9 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
     fwd_tree = _function(fwd_name, fwd_args, fwd_body)
     bwd_tree = _function(bwd_name, bwd_args, bwd_body)
     g = norm.captured.globals
-    entry.fwd.cell_contents = compile_function(fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__,
-                                               fn.__kwdefaults__, _origin(norm))
+    entry.fwd.cell_contents = compile_function(
+        fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__, fn.__kwdefaults__, _origin(norm)
+    )
     entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd", origin=_origin(norm))
     entry.source = to_source(fwd_tree) + "\n\n" + to_source(bwd_tree)
     entry.deps = env.deps
@@ -394,8 +442,9 @@ def _build_split(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: d
 _forward_cache: dict[tuple[Any, ...], SplitEntry] = {}
 
 
-def forward_function(fn: Callable[..., Any], active: tuple[str, ...],
-                     param_kinds: tuple[tuple[str, Any], ...]) -> SplitEntry:
+def forward_function(
+    fn: Callable[..., Any], active: tuple[str, ...], param_kinds: tuple[tuple[str, Any], ...]
+) -> SplitEntry:
     """The forward version of ``fn`` for these active parameters (its compiled function is in
     ``entry.fwd``): ``f_jvp(*args, **{tangent_param: tangent}) -> (value, tangent)``."""
     key = (fn, active, param_kinds)
@@ -412,20 +461,22 @@ def forward_function(fn: Callable[..., Any], active: tuple[str, ...],
         return entry
 
 
-def _build_forward(fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any],
-                   entry: SplitEntry) -> None:
+def _build_forward(
+    fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any], entry: SplitEntry
+) -> None:
     norm = normalize(capture(fn))
     env = _Env(norm)
     name = env._bind_cell(f"{norm.name}_jvp", entry.fwd)
+    entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
     act = activity_.analyze(norm, set(active), env.callee)
     body = forward_.transform(norm, act, kinds, env, set(active))
     stats["transforms"] += 1
-    entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}
     args = _signature(norm.args)
     for p in active:
-        args.kwonlyargs.append(gast.Name(id=entry.tangent_params[p], ctx=gast.Param(), annotation=None,
-                                         type_comment=None))
+        args.kwonlyargs.append(
+            gast.Name(id=entry.tangent_params[p], ctx=gast.Param(), annotation=None, type_comment=None)
+        )
         args.kw_defaults.append(None)
     result = norm.result
     if isinstance(result, gast.Name) and act.is_active(result):
@@ -437,8 +488,9 @@ def _build_forward(fn: Callable[..., Any], active: tuple[str, ...], param_kinds:
     body.append(gast.Return(value=gast.Tuple(elts=[copy.deepcopy(result), tangent], ctx=gast.Load())))
     tree = _function(name, args, body)
     cells = {**norm.captured.cells, **env.cells}
-    entry.fwd.cell_contents = compile_function(tree, norm.captured.globals, cells, f"{norm.name}_jvp",
-                                               fn.__defaults__, fn.__kwdefaults__, _origin(norm))
+    entry.fwd.cell_contents = compile_function(
+        tree, norm.captured.globals, cells, f"{norm.name}_jvp", fn.__defaults__, fn.__kwdefaults__, _origin(norm)
+    )
     entry.source = to_source(tree)
     entry.deps = env.deps
     entry.guards = env.guards

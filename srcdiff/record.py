@@ -55,8 +55,7 @@ def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str,
-          copy_helper: str = "copy_of") -> Placed:
+def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str, copy_helper: str = "copy_of") -> Placed:
     """Turn markers into stack operations for the names the adjoint reads; drop the rest.
     An in-place write saves a copy of the item it overwrites (``copy_helper``) and puts it back."""
     read = adjoint_reads(adjoint)
@@ -72,10 +71,12 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str,
                 if name in read:
                     value: gast.expr = load(name)
                     if item is not None:
-                        value = call(copy_helper, gast.Subscript(value=load(name), slice=copy.deepcopy(item),
-                                                                 ctx=gast.Load()))
-                    out.append(expr_stmt(call(gast.Attribute(value=load(stack), attr="append", ctx=gast.Load()),
-                                              value), s))
+                        value = call(
+                            copy_helper, gast.Subscript(value=load(name), slice=copy.deepcopy(item), ctx=gast.Load())
+                        )
+                    out.append(
+                        expr_stmt(call(gast.Attribute(value=load(stack), attr="append", ctx=gast.Load()), value), s)
+                    )
                     if name not in saved and item is None:
                         saved.append(name)
                     used.append(True)

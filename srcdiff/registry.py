@@ -19,8 +19,9 @@ functions with no Python source (C extensions, scipy).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _lock = threading.Lock()
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
-import numpy
 
 from . import aliasing, calls, registry, rules
 from .activity import Activity, append_call, item_write
@@ -147,8 +146,14 @@ class _Reverse:
         primal.append(located(gast.While(test=s.test, body=[step] + body_p, orelse=[]), s))
         adjoint: Stmts = []
         if body_a:
-            adjoint.append(located(gast.For(target=_store("_"), iter=call("range", load(count)),
-                                            body=body_a, orelse=[], type_comment=None), s))
+            adjoint.append(
+                located(
+                    gast.For(
+                        target=_store("_"), iter=call("range", load(count)), body=body_a, orelse=[], type_comment=None
+                    ),
+                    s,
+                )
+            )
         return primal, adjoint + self.restoring(count, s, fresh=True)
 
     def for_loop(self, s: gast.For) -> tuple[Stmts, Stmts]:
@@ -172,16 +177,28 @@ class _Reverse:
         backwards = copy.deepcopy(iterable)
         if breaks:
             body_p.insert(0, assign(count, binop(load(count), gast.Add(), const(1)), s))
-            backwards = gast.Subscript(value=backwards, slice=gast.Slice(lower=None, upper=load(count), step=None),
-                                       ctx=gast.Load())
+            backwards = gast.Subscript(
+                value=backwards, slice=gast.Slice(lower=None, upper=load(count), step=None), ctx=gast.Load()
+            )
             adjoint_tail = self.restoring(count, s, fresh=True)
         else:
             adjoint_tail = []
-        primal.append(located(gast.For(target=_store(index), iter=iterable, body=body_p, orelse=[],
-                                       type_comment=None), s))
+        primal.append(
+            located(gast.For(target=_store(index), iter=iterable, body=body_p, orelse=[], type_comment=None), s)
+        )
         if body_a:
-            adjoint.append(located(gast.For(target=_store(index), iter=call("reversed", backwards), body=body_a,
-                                            orelse=[], type_comment=None), s))
+            adjoint.append(
+                located(
+                    gast.For(
+                        target=_store(index),
+                        iter=call("reversed", backwards),
+                        body=body_a,
+                        orelse=[],
+                        type_comment=None,
+                    ),
+                    s,
+                )
+            )
         return primal, adjoint + adjoint_tail + restore_index
 
     def loop_body(self, body: Stmts, index: str | None = None) -> tuple[Stmts, Stmts]:
@@ -225,8 +242,7 @@ class _Reverse:
                 if not self.kinds.is_scalar(value) or True:
                     part = call(self.helper("unbroadcast"), part, value)
                 adjoint.append(self.accumulate(value, part, s))
-            adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container),
-                                          copy.deepcopy(where)), s))
+            adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container), copy.deepcopy(where)), s))
         return primal, adjoint + [restore_marker(container, s, index)]
 
     def append(self, s: gast.stmt, container: str, value: gast.expr) -> tuple[Stmts, Stmts]:
@@ -237,8 +253,7 @@ class _Reverse:
             if self.is_active(value):
                 adjoint.append(self.accumulate(value, call(self.helper("last_adjoint"), load(d)), s))
             adjoint.append(assign(d, call(self.helper("drop_last"), load(d)), s))
-        undo = gast.Call(func=gast.Attribute(value=load(container), attr="pop", ctx=gast.Load()), args=[],
-                         keywords=[])
+        undo = gast.Call(func=gast.Attribute(value=load(container), attr="pop", ctx=gast.Load()), args=[], keywords=[])
         return [s], adjoint + [expr_stmt(undo, s)]
 
     def pop(self, target: str, container: str, s: gast.stmt, overwrites: bool) -> Stmts:
@@ -249,8 +264,9 @@ class _Reverse:
             d = self.adj(container)
             element = load(self.adj(target)) if self.is_active(load(target)) else const(0.0)
             adjoint.append(assign(d, call(self.helper("push_adjoint"), load(d), element, load(container)), s))
-        undo = gast.Call(func=gast.Attribute(value=load(container), attr="append", ctx=gast.Load()),
-                         args=[load(target)], keywords=[])
+        undo = gast.Call(
+            func=gast.Attribute(value=load(container), attr="append", ctx=gast.Load()), args=[load(target)], keywords=[]
+        )
         adjoint.append(expr_stmt(undo, s))
         if overwrites and self.is_active(load(target)):
             adjoint.append(assign(self.adj(target), const(0.0), s))
@@ -280,11 +296,15 @@ class _Reverse:
 
     def refuse_sequence_arithmetic(self, value: gast.BinOp, at: gast.AST) -> None:
         operands = [value.left, value.right]
-        sequence = any(self.kinds.is_sequence(v) or isinstance(v, gast.Name) and v.id in self.kinds.literals
-                       for v in operands)
+        sequence = any(
+            self.kinds.is_sequence(v) or isinstance(v, gast.Name) and v.id in self.kinds.literals for v in operands
+        )
         if sequence and any(self.is_active(v) for v in operands):
-            raise self.refuse(at, "`+` and `*` on lists or tuples of differentiated values are not supported yet",
-                              "build the list with a literal [a, b, c], or keep the values in separate variables")
+            raise self.refuse(
+                at,
+                "`+` and `*` on lists or tuples of differentiated values are not supported yet",
+                "build the list with a literal [a, b, c], or keep the values in separate variables",
+            )
 
     def accumulation(self, target: str, value: gast.BinOp, at: gast.AST) -> Stmts:
         """``x = x + e``: the adjoint of the old ``x`` is the adjoint of the new one; ``e`` gets ``±dx``."""
@@ -300,8 +320,11 @@ class _Reverse:
 
     def reshape_adjoint(self, target: str, at: gast.AST) -> Stmts:
         """After ``x = x + e`` broadcast ``x`` to a larger shape, sum its adjoint back to the old one."""
-        if self.all_scalar(target, []) or self.kinds.shape_of(load(target)) is not None \
-                or not self.is_active(load(target)):
+        if (
+            self.all_scalar(target, [])
+            or self.kinds.shape_of(load(target)) is not None
+            or not self.is_active(load(target))
+        ):
             return []  # (a name of known shape has that shape before and after)
         helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
         d = self.adj(target)
@@ -351,16 +374,23 @@ class _Reverse:
             out += self.apply_rule(rule, {rule.params[0]: value.value}, target, at)
         elif isinstance(value, gast.Attribute) and value.attr not in rules.CONSTANT_ATTRIBUTES:
             if self.is_active(value.value):
-                raise self.refuse(at, f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
-                                  "compute the value with arithmetic or a function call instead")
+                raise self.refuse(
+                    at,
+                    f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
+                    "compute the value with arithmetic or a function call instead",
+                )
         return value, out
 
     def operator(self, op: gast.AST, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
         rule = rules.lookup(type(op))
         if rule is None:
             if not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
-                raise self.refuse(at, f"the operator `{type(op).__name__}` has no derivative rule",
-                                  "rewrite it with other operators or functions", NoDerivativeError)
+                raise self.refuse(
+                    at,
+                    f"the operator `{type(op).__name__}` has no derivative rule",
+                    "rewrite it with other operators or functions",
+                    NoDerivativeError,
+                )
             return []
         return self.apply_rule(rule, bound, target, at)
 
@@ -370,10 +400,13 @@ class _Reverse:
         all_scalar = self.all_scalar(target, operands)
         for param in set(rule.tangents) | set(rule.linear):
             if param not in rule.adjoints and any(self.is_active(a) for a in calls._flat([bound.get(param)])):
-                raise self.refuse(at, f"reverse mode has no rule for argument `{param}` of this call yet "
-                                      "(only forward mode has)", "use srcdiff.hessian / hvp (forward over "
-                                      "reverse) rather than reverse over reverse here", NoDerivativeError)
-        for param, template in rule.adjoints.items():
+                raise self.refuse(
+                    at,
+                    f"reverse mode has no rule for argument `{param}` of this call yet (only forward mode has)",
+                    "use srcdiff.hessian / hvp (forward over reverse) rather than reverse over reverse here",
+                    NoDerivativeError,
+                )
+        for param, _template in rule.adjoints.items():
             value = bound.get(param)
             spread = isinstance(value, tuple)  # a *-parameter: the template applies to each argument
             for i, arg in enumerate(value if spread else [value]):
@@ -383,15 +416,25 @@ class _Reverse:
                 expr = self.instantiate(rule, param, bound, target, extra)
                 if isinstance(expr, gast.Constant) and expr.value == 0:
                     continue
-                if rule.elementwise and param not in rule.sequence_args and not all_scalar \
-                        and not self.same_shape(arg, target):
+                if (
+                    rule.elementwise
+                    and param not in rule.sequence_args
+                    and not all_scalar
+                    and not self.same_shape(arg, target)
+                ):
                     helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
                     expr = call(load(helper), expr, arg)
                 out.append(self.accumulate(arg, expr, at))
         return out
 
-    def instantiate(self, rule: rules.Rule, param: str, bound: dict[str, Any], target: str,
-                    extra: dict[str, gast.expr] | None = None) -> gast.expr:
+    def instantiate(
+        self,
+        rule: rules.Rule,
+        param: str,
+        bound: dict[str, Any],
+        target: str,
+        extra: dict[str, gast.expr] | None = None,
+    ) -> gast.expr:
         mapping: dict[str, gast.expr] = {"g": load(self.adj(target)), "out": load(target)}
         for p in rule.params:
             v = bound.get(p, rule.signature.parameters[p].default)
@@ -425,12 +468,19 @@ class _Reverse:
         entry = registry.lookup(callee.obj)
         assert entry is not None
         if entry.vjp is None:
-            raise self.refuse(at, f"`{callee.description}` has a registered forward (jvp) rule but no reverse "
-                                  "(vjp) rule", "register one with @srcdiff.register_vjp", NoDerivativeError)
+            raise self.refuse(
+                at,
+                f"`{callee.description}` has a registered forward (jvp) rule but no reverse (vjp) rule",
+                "register one with @srcdiff.register_vjp",
+                NoDerivativeError,
+            )
         rule_name = self.env.global_name(getattr(entry.vjp, "__name__", "vjp_rule"), entry.vjp)
         parts = self.namer.fresh("g")
-        back = gast.Call(func=load(rule_name), args=[load(self.adj(target)), load(target)] + list(value.args),
-                         keywords=list(value.keywords))
+        back = gast.Call(
+            func=load(rule_name),
+            args=[load(self.adj(target)), load(target)] + list(value.args),
+            keywords=list(value.keywords),
+        )
         out: Stmts = [assign(parts, back, at)]
         for i, arg in enumerate(value.args):
             if self.is_active(arg):
@@ -440,7 +490,8 @@ class _Reverse:
 
     def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
         return self.refuse(
-            at, f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
+            at,
+            f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
             "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
             NoDerivativeError,
         )
@@ -454,8 +505,7 @@ class _Reverse:
         primal = gast.Call(func=load(fwd), args=[stack] + list(value.args), keywords=list(value.keywords))
         parts = [self.namer.fresh("g") for _ in active]
         results: gast.expr = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
-        back = gast.Assign(targets=[results], value=call(load(bwd), stack, load(self.adj(target))),
-                           type_comment=None)
+        back = gast.Assign(targets=[results], value=call(load(bwd), stack, load(self.adj(target))), type_comment=None)
         out: Stmts = [located(back, at)]
         for p, part in zip(active, parts):
             out.append(self.accumulate(callee.bound[p], load(part), at))
@@ -468,16 +518,18 @@ class _Reverse:
             return
         if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in callee.bound.values()):
             raise self.refuse(
-                s, f"calling `{callee.description}` with a differentiated value for its effect is not supported "
-                   "yet (it may change the value in place)",
-                "build a new value and assign it instead", NoDerivativeError)
+                s,
+                f"calling `{callee.description}` with a differentiated value for its effect is not supported "
+                "yet (it may change the value in place)",
+                "build a new value and assign it instead",
+                NoDerivativeError,
+            )
 
 
 class _Instantiate(gast.NodeTransformer):
     """Substitute a template's parameters and resolve its globals; fold ``x is None`` tests."""
 
-    def __init__(self, mapping: dict[str, gast.expr], env: Environment,
-                 shape_of: Any = lambda node: None) -> None:
+    def __init__(self, mapping: dict[str, gast.expr], env: Environment, shape_of: Any = lambda node: None) -> None:
         self.mapping = mapping
         self.env = env
         self.shape_of = shape_of
@@ -504,21 +556,34 @@ class _Instantiate(gast.NodeTransformer):
         self.generic_visit(node)
         left, right = node.left, node.right
         numbers = (int, float)
-        if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) \
-                and type(left.value) in numbers and type(right.value) in numbers \
-                and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult)):
+        if (
+            isinstance(left, gast.Constant)
+            and isinstance(right, gast.Constant)
+            and type(left.value) in numbers
+            and type(right.value) in numbers
+            and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult))
+        ):
             op = {gast.Add: float.__add__, gast.Sub: float.__sub__, gast.Mult: float.__mul__}[type(node.op)]
             value = op(float(left.value), right.value)
             return const(int(value) if type(left.value) is int and type(right.value) is int else value)
         if isinstance(node.op, gast.Mult) and any(
-                isinstance(side, gast.Constant) and type(side.value) in numbers and side.value == 0
-                for side in (left, right)):
+            isinstance(side, gast.Constant) and type(side.value) in numbers and side.value == 0
+            for side in (left, right)
+        ):
             return const(0.0)  # e.g. d(x ** 0)/dx: no contribution at all (and no 0.0 ** -1)
-        if isinstance(right, gast.Constant) and type(right.value) in numbers and right.value == 1 \
-                and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)):
+        if (
+            isinstance(right, gast.Constant)
+            and type(right.value) in numbers
+            and right.value == 1
+            and isinstance(node.op, (gast.Pow, gast.Mult, gast.Div))
+        ):
             return left
-        if isinstance(left, gast.Constant) and type(left.value) in numbers and left.value == 1 \
-                and isinstance(node.op, gast.Mult):
+        if (
+            isinstance(left, gast.Constant)
+            and type(left.value) in numbers
+            and left.value == 1
+            and isinstance(node.op, gast.Mult)
+        ):
             return right
         return node
 
@@ -531,8 +596,13 @@ class _Instantiate(gast.NodeTransformer):
         node.body = self.visit(node.body)
         node.orelse = self.visit(node.orelse)
         literal = (gast.Constant, gast.Tuple, gast.List)
-        if isinstance(test, gast.Compare) and len(test.ops) == 1 and isinstance(test.left, literal) \
-                and isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None:
+        if (
+            isinstance(test, gast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.left, literal)
+            and isinstance(test.comparators[0], gast.Constant)
+            and test.comparators[0].value is None
+        ):
             is_none = isinstance(test.left, gast.Constant) and test.left.value is None
             if isinstance(test.ops[0], gast.IsNot):
                 is_none = not is_none
@@ -545,8 +615,22 @@ _UNDECIDED = object()
 
 def _constant_value(node: gast.expr) -> Any:
     """The value of a test made only of constants (``2 == 2 and -1 >= 1``), else _UNDECIDED."""
-    if not all(isinstance(n, (gast.Constant, gast.Compare, gast.BoolOp, gast.UnaryOp, gast.cmpop, gast.boolop,
-                              gast.unaryop, gast.expr_context)) for n in gast.walk(node)):
+    if not all(
+        isinstance(
+            n,
+            (
+                gast.Constant,
+                gast.Compare,
+                gast.BoolOp,
+                gast.UnaryOp,
+                gast.cmpop,
+                gast.boolop,
+                gast.unaryop,
+                gast.expr_context,
+            ),
+        )
+        for n in gast.walk(node)
+    ):
         return _UNDECIDED
     expression = gast.gast_to_ast(gast.Expression(body=copy.deepcopy(node)))
     with warnings.catch_warnings():
@@ -571,8 +655,11 @@ def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Env
     """The primal and adjoint sweeps of ``fn`` (stack operations still as markers)."""
     r = _Reverse(fn, activity, kinds, env)
     for problem in aliasing.problems(fn, env.callee, kinds.scalars):
-        hint = (f"copy it first, e.g. `{problem.alias} = {problem.container}[...].copy()`" if problem.alias
-                else f"write into a copy: `{problem.container}2 = {problem.container}.copy()`")
+        hint = (
+            f"copy it first, e.g. `{problem.alias} = {problem.container}[...].copy()`"
+            if problem.alias
+            else f"write into a copy: `{problem.container}2 = {problem.container}.copy()`"
+        )
         raise r.refuse(problem.statement, problem.reason, hint)
     primal, adjoint = r.block(fn.body)
     result = fn.result

@@ -27,8 +27,12 @@ def unbroadcast(g: Any, like: Any) -> Any:
         from .errors import UnsupportedSyntaxError
 
         raise UnsupportedSyntaxError(
-            None, None, None, "`+` and `*` on lists or tuples of differentiated values are not supported yet",
-            "build the list with a literal [a, b, c], or keep the values in separate variables")
+            None,
+            None,
+            None,
+            "`+` and `*` on lists or tuples of differentiated values are not supported yet",
+            "build the list with a literal [a, b, c], or keep the values in separate variables",
+        )
     g_shape = np.shape(g)
     shape = np.shape(like)
     if g_shape == shape:

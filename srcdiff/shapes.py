@@ -18,7 +18,8 @@ assignment to it gives that same shape.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import gast
 import numpy as np
@@ -53,13 +54,23 @@ def entry_kind(container: Any, index: gast.expr) -> Any:
     return None
 
 
-def infer(fn: Any, params: dict[str, Any], scalars: set[str],
-          callee_of: Callable[[gast.Call], calls.Callee | None],
-          result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None) -> dict[str, Shape]:
+def infer(
+    fn: Any,
+    params: dict[str, Any],
+    scalars: set[str],
+    callee_of: Callable[[gast.Call], calls.Callee | None],
+    result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None,
+) -> dict[str, Shape]:
     """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
     state: dict[str, Any] = {p: (k if isinstance(k, tuple) else None) for p, k in params.items()}
-    state.update({p: k for p, k in params.items() if entry_kind(k, gast.Constant(value=0, kind=None)) is not None
-                  or (isinstance(k, tuple) and k and k[0] == "dict")})
+    state.update(
+        {
+            p: k
+            for p, k in params.items()
+            if entry_kind(k, gast.Constant(value=0, kind=None)) is not None
+            or (isinstance(k, tuple) and k and k[0] == "dict")
+        }
+    )
     assigns = list(assignments(fn.body))
     for a in assigns:
         name = a.targets[0].id
@@ -114,9 +125,13 @@ def _matmul(a: Any, b: Any) -> Any:
         return None
 
 
-def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
-           callee_of: Callable[[gast.Call], calls.Callee | None],
-           result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None) -> Any:
+def _shape(
+    value: gast.expr,
+    state: dict[str, Any],
+    scalars: set[str],
+    callee_of: Callable[[gast.Call], calls.Callee | None],
+    result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None,
+) -> Any:
     of = lambda node: _of(node, state, scalars)  # noqa: E731
     if isinstance(value, (gast.Name, gast.Constant)):
         return of(value)
@@ -131,8 +146,12 @@ def _shape(value: gast.expr, state: dict[str, Any], scalars: set[str],
         return base if base in (_TOP, None) else tuple(reversed(base))
     if isinstance(value, gast.Subscript):
         return _indexed(of(value.value), value.slice, state, scalars)
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and value.func.id.startswith("loop_items") and len(value.args) == 1:
+    if (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Name)
+        and value.func.id.startswith("loop_items")
+        and len(value.args) == 1
+    ):
         inner = of(value.args[0])
         return inner if inner in (_TOP, None) or is_shape(inner) else None
     if isinstance(value, gast.Call):

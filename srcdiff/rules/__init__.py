@@ -20,8 +20,21 @@ from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
 TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME]
 
-__all__ = ["RUNTIME", "NUMPY", "Rule", "RuleTable", "rule", "lookup", "is_constant", "TABLES", "TEMPLATE_GLOBALS", "METHODS",
-           "SPREAD_METHODS", "ATTRIBUTES", "CONSTANT_ATTRIBUTES"]
+__all__ = [
+    "RUNTIME",
+    "NUMPY",
+    "Rule",
+    "RuleTable",
+    "rule",
+    "lookup",
+    "is_constant",
+    "TABLES",
+    "TEMPLATE_GLOBALS",
+    "METHODS",
+    "SPREAD_METHODS",
+    "ATTRIBUTES",
+    "CONSTANT_ATTRIBUTES",
+]
 
 
 def lookup(fn: Any) -> Rule | None:

@@ -191,8 +191,10 @@ def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
         a_axes = list(range(a.ndim - axes, a.ndim))
         b_axes = list(range(axes))
     else:
-        a_axes, b_axes = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
-                          [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
+        a_axes, b_axes = (
+            [axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+            [axes[1]] if isinstance(axes[1], int) else list(axes[1]),
+        )
         a_axes = [x % a.ndim for x in a_axes]
         b_axes = [x % b.ndim for x in b_axes]
     a_free = [i for i in range(a.ndim) if i not in a_axes]
@@ -222,7 +224,9 @@ def einsum_adjoint(g: Any, subscripts: str, operands: Any, i: int) -> Any:
     inputs = ins.split(",")
     mine = inputs[i]
     if len(set(mine)) != len(mine):
-        raise _unsupported("np.einsum with a repeated index in one operand (a diagonal)", "take the diagonal with np.diagonal first")
+        raise _unsupported(
+            "np.einsum with a repeated index in one operand (a diagonal)", "take the diagonal with np.diagonal first"
+        )
     others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
     available = set(out) | {c for s, _ in others for c in s}
     kept = "".join(c for c in mine if c in available)
@@ -421,6 +425,7 @@ def _unsupported(what: str, hint: str) -> Exception:
 
 
 HELPERS: dict[str, Any] = {
-    name: fn for name, fn in list(globals().items())
+    name: fn
+    for name, fn in list(globals().items())
     if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
 }

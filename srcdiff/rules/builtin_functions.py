@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from .. import runtime
 from .operators import POWER_BASE
 from .table import RuleTable, rule
@@ -14,18 +12,51 @@ BUILTINS.define(abs, rule("x", x="g * (x > 0) - g * (x < 0)"))
 BUILTINS.define(float, rule("x=0.0", x="g"))
 BUILTINS.define(pow, rule("a, b, mod=None", a=POWER_BASE, b="g * out * log_or_zero(a)"))
 # min/max of two values (ties go to the first); of one sequence, to its first extreme element.
-BUILTINS.define(min, rule("a, b=None", sequences="a",
-                          a="one_hot_like(a, out, g) if b is None else g * (a <= b)", b="g * (b < a)",
-                          jvp={"a": "pick_tangent(a, out, t) if b is None else t * (a <= b)", "b": "t * (b < a)"}))
-BUILTINS.define(max, rule("a, b=None", sequences="a",
-                          a="one_hot_like(a, out, g) if b is None else g * (a >= b)", b="g * (b > a)",
-                          jvp={"a": "pick_tangent(a, out, t) if b is None else t * (a >= b)", "b": "t * (b > a)"}))
+BUILTINS.define(
+    min,
+    rule(
+        "a, b=None",
+        sequences="a",
+        a="one_hot_like(a, out, g) if b is None else g * (a <= b)",
+        b="g * (b < a)",
+        jvp={"a": "pick_tangent(a, out, t) if b is None else t * (a <= b)", "b": "t * (b < a)"},
+    ),
+)
+BUILTINS.define(
+    max,
+    rule(
+        "a, b=None",
+        sequences="a",
+        a="one_hot_like(a, out, g) if b is None else g * (a >= b)",
+        b="g * (b > a)",
+        jvp={"a": "pick_tangent(a, out, t) if b is None else t * (a >= b)", "b": "t * (b > a)"},
+    ),
+)
 BUILTINS.define(sum, rule("seq, start=0", sequences="seq", linear=True, seq="fill_like(seq, g)", start="g"))
 
 BUILTINS.define(list, rule("seq=()", sequences="seq", linear=True, seq="sequence_adjoint(g, seq)"))
 BUILTINS.define(tuple, rule("seq=()", sequences="seq", linear=True, seq="sequence_adjoint(g, seq)"))
-BUILTINS.define(runtime.loop_items, rule("value", sequences="value", linear=True,
-                                         value="sequence_adjoint(g, value)"))
+BUILTINS.define(runtime.loop_items, rule("value", sequences="value", linear=True, value="sequence_adjoint(g, value)"))
 
-BUILTINS.constant(int, round, bool, len, range, str, repr, print, isinstance, issubclass, type, id, hash,
-                  callable, any, all, ord, chr, format, runtime.check_unpack)
+BUILTINS.constant(
+    int,
+    round,
+    bool,
+    len,
+    range,
+    str,
+    repr,
+    print,
+    isinstance,
+    issubclass,
+    type,
+    id,
+    hash,
+    callable,
+    any,
+    all,
+    ord,
+    chr,
+    format,
+    runtime.check_unpack,
+)

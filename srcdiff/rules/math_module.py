@@ -10,7 +10,6 @@ from .table import RuleTable, rule
 MATH = RuleTable("math")
 
 
-
 for fn, r in {
     math.sin: rule("x", x="g * math.cos(x)"),
     math.cos: rule("x", x="-g * math.sin(x)"),
@@ -27,9 +26,11 @@ for fn, r in {
     math.atanh: rule("x", x="g / (1.0 - x * x)"),
     math.exp: rule("x", x="g * out"),
     math.expm1: rule("x", x="g * (out + 1.0)"),
-    math.log: rule("x, base=None",
-                   x="g / x if base is None else g / (x * math.log(base))",
-                   base="-g * out / (base * math.log(base))"),
+    math.log: rule(
+        "x, base=None",
+        x="g / x if base is None else g / (x * math.log(base))",
+        base="-g * out / (base * math.log(base))",
+    ),
     math.log2: rule("x", x="g / (x * math.log(2.0))"),
     math.log10: rule("x", x="g / (x * math.log(10.0))"),
     math.log1p: rule("x", x="g / (1.0 + x)"),
@@ -51,5 +52,17 @@ if hasattr(math, "cbrt"):  # Python 3.11+
     MATH.define(math.cbrt, rule("x", x="g / (3.0 * out * out)"))
     MATH.define(math.exp2, rule("x", x="g * out * 0.6931471805599453"))
 
-MATH.constant(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
-              math.factorial, math.comb, math.perm, math.gcd, math.isqrt)
+MATH.constant(
+    math.floor,
+    math.ceil,
+    math.trunc,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    math.isclose,
+    math.factorial,
+    math.comb,
+    math.perm,
+    math.gcd,
+    math.isqrt,
+)

@@ -28,6 +28,7 @@ def linear_rule(signature: str, **kwargs: object) -> object:
     the function itself to the tangent."""
     return rule(signature, linear=True, **kwargs)  # type: ignore[arg-type]
 
+
 register_helpers(array_helpers.HELPERS)
 NUMPY = RuleTable("numpy")
 
@@ -103,52 +104,127 @@ NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axi
 NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims) / count(a, axis)"))
 # forward mode through a reduction: the adjoint of 1 gives d(out)/d(a); sum it against the tangent
 _REDUCE_TANGENT = "np.sum({} * t, axis=axis, keepdims=keepdims)"
-NUMPY.define(np.prod, rule(_REDUCE, elementwise=False, a="prod_adjoint(g, a, axis, keepdims)",
-                           jvp={"a": _REDUCE_TANGENT.format("prod_adjoint(1.0, a, axis, keepdims)")}))
+NUMPY.define(
+    np.prod,
+    rule(
+        _REDUCE,
+        elementwise=False,
+        a="prod_adjoint(g, a, axis, keepdims)",
+        jvp={"a": _REDUCE_TANGENT.format("prod_adjoint(1.0, a, axis, keepdims)")},
+    ),
+)
 for fn in (np.max, np.min, np.amax, np.amin):
-    NUMPY.define(fn, rule("a, axis=None, *, keepdims=False", elementwise=False,
-                          a="extreme_adjoint(g, a, out, axis, keepdims)",
-                          jvp={"a": _REDUCE_TANGENT.format("extreme_adjoint(1.0, a, out, axis, keepdims)")}))
-NUMPY.define(np.var, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False", elementwise=False,
-                          a="var_adjoint(g, a, axis, ddof, keepdims)",
-                          jvp={"a": _REDUCE_TANGENT.format("var_adjoint(1.0, a, axis, ddof, keepdims)")}))
-NUMPY.define(np.std, rule("a, axis=None, dtype=None, *, ddof=0, keepdims=False", elementwise=False,
-                          a="std_adjoint(g, a, out, axis, ddof, keepdims)",
-                          jvp={"a": _REDUCE_TANGENT.format("std_adjoint(1.0, a, out, axis, ddof, keepdims)")}))
-NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False,
-                             a="cumsum_adjoint(g, a, axis)"))
-NUMPY.define(np.cumprod, rule("a, axis=None, dtype=None", elementwise=False,
-                              a="cumprod_adjoint(g, a, out, axis)", jvp={"a": "cumprod_tangent(a, out, t, axis)"}))
-NUMPY.define(np.linalg.norm, rule("x, ord=None, axis=None, keepdims=False", elementwise=False,
-                                  x="norm_adjoint(g, x, out, ord, axis, keepdims)",
-                                  jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(1.0, x, out, ord, axis, keepdims)")}))
+    NUMPY.define(
+        fn,
+        rule(
+            "a, axis=None, *, keepdims=False",
+            elementwise=False,
+            a="extreme_adjoint(g, a, out, axis, keepdims)",
+            jvp={"a": _REDUCE_TANGENT.format("extreme_adjoint(1.0, a, out, axis, keepdims)")},
+        ),
+    )
+NUMPY.define(
+    np.var,
+    rule(
+        "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+        elementwise=False,
+        a="var_adjoint(g, a, axis, ddof, keepdims)",
+        jvp={"a": _REDUCE_TANGENT.format("var_adjoint(1.0, a, axis, ddof, keepdims)")},
+    ),
+)
+NUMPY.define(
+    np.std,
+    rule(
+        "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
+        elementwise=False,
+        a="std_adjoint(g, a, out, axis, ddof, keepdims)",
+        jvp={"a": _REDUCE_TANGENT.format("std_adjoint(1.0, a, out, axis, ddof, keepdims)")},
+    ),
+)
+NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False, a="cumsum_adjoint(g, a, axis)"))
+NUMPY.define(
+    np.cumprod,
+    rule(
+        "a, axis=None, dtype=None",
+        elementwise=False,
+        a="cumprod_adjoint(g, a, out, axis)",
+        jvp={"a": "cumprod_tangent(a, out, t, axis)"},
+    ),
+)
+NUMPY.define(
+    np.linalg.norm,
+    rule(
+        "x, ord=None, axis=None, keepdims=False",
+        elementwise=False,
+        x="norm_adjoint(g, x, out, ord, axis, keepdims)",
+        jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(1.0, x, out, ord, axis, keepdims)")},
+    ),
+)
 NUMPY.define(np.trace, linear_rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
 
 # -- linear algebra ---------------------------------------------------------------------------
 NUMPY.define(np.matmul, multilinear_rule("a, b", elementwise=False, a=MATMUL_A, b=MATMUL_B))
-NUMPY.define(np.dot, multilinear_rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)",
-                          b="dot_adjoint(g, a, b, False)"))
-NUMPY.define(np.outer, multilinear_rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)",
-                            b="outer_adjoint(g, a, b, False)"))
-NUMPY.define(np.inner, multilinear_rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)",
-                            b="inner_adjoint(g, a, b, False)"))
-NUMPY.define(np.tensordot, multilinear_rule("a, b, axes=2", elementwise=False, a="tensordot_adjoint(g, a, b, axes, True)",
-                                b="tensordot_adjoint(g, a, b, axes, False)"))
-NUMPY.define(np.linalg.solve, rule("a, b", elementwise=False, a="solve_adjoint(g, a, out, True)",
-                                   b="solve_adjoint(g, a, out, False)",
-                                   jvp={"a": "-np.linalg.solve(a, t @ out)", "b": "np.linalg.solve(a, t)"}))
-NUMPY.define(np.linalg.inv, rule("a", elementwise=False,
-                                 a="-np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2)",
-                                 jvp={"a": "-out @ t @ out"}))
-NUMPY.define(np.linalg.det, rule("a", elementwise=False,
-                                 a="np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
-                                 jvp={"a": "out * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)"}))
-NUMPY.define(np.linalg.slogdet, rule("a", elementwise=False,
-                                     a="np.asarray(unpack_adjoint(g, 2)[1])[..., None, None]"
-                                       " * np.swapaxes(np.linalg.inv(a), -1, -2)",
-                                     jvp={"a": "(0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))"}))
-NUMPY.define(np.linalg.cholesky, rule("a", elementwise=False, a="cholesky_adjoint(g, out)",
-                                      jvp={"a": "cholesky_tangent(out, t)"}))
+NUMPY.define(
+    np.dot, multilinear_rule("a, b", elementwise=False, a="dot_adjoint(g, a, b, True)", b="dot_adjoint(g, a, b, False)")
+)
+NUMPY.define(
+    np.outer,
+    multilinear_rule("a, b", elementwise=False, a="outer_adjoint(g, a, b, True)", b="outer_adjoint(g, a, b, False)"),
+)
+NUMPY.define(
+    np.inner,
+    multilinear_rule("a, b", elementwise=False, a="inner_adjoint(g, a, b, True)", b="inner_adjoint(g, a, b, False)"),
+)
+NUMPY.define(
+    np.tensordot,
+    multilinear_rule(
+        "a, b, axes=2",
+        elementwise=False,
+        a="tensordot_adjoint(g, a, b, axes, True)",
+        b="tensordot_adjoint(g, a, b, axes, False)",
+    ),
+)
+NUMPY.define(
+    np.linalg.solve,
+    rule(
+        "a, b",
+        elementwise=False,
+        a="solve_adjoint(g, a, out, True)",
+        b="solve_adjoint(g, a, out, False)",
+        jvp={"a": "-np.linalg.solve(a, t @ out)", "b": "np.linalg.solve(a, t)"},
+    ),
+)
+NUMPY.define(
+    np.linalg.inv,
+    rule(
+        "a",
+        elementwise=False,
+        a="-np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2)",
+        jvp={"a": "-out @ t @ out"},
+    ),
+)
+NUMPY.define(
+    np.linalg.det,
+    rule(
+        "a",
+        elementwise=False,
+        a="np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
+        jvp={"a": "out * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)"},
+    ),
+)
+NUMPY.define(
+    np.linalg.slogdet,
+    rule(
+        "a",
+        elementwise=False,
+        a="np.asarray(unpack_adjoint(g, 2)[1])[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
+        jvp={"a": "(0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))"},
+    ),
+)
+NUMPY.define(
+    np.linalg.cholesky,
+    rule("a", elementwise=False, a="cholesky_adjoint(g, out)", jvp={"a": "cholesky_tangent(out, t)"}),
+)
 
 # -- shape and assembly ---------------------------------------------------------------------
 _SAME_SHAPE = "np.reshape(g, np.shape(a))"
@@ -158,65 +234,172 @@ NUMPY.define(np.squeeze, linear_rule("a, axis=None", elementwise=False, a=_SAME_
 NUMPY.define(np.expand_dims, linear_rule("a, axis", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(np.atleast_1d, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(np.atleast_2d, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
-NUMPY.define(np.transpose, linear_rule("a, axes=None", elementwise=False,
-                                a="np.transpose(g) if axes is None else "
-                                  "np.transpose(g, inverse_permutation(axes, np.ndim(a)))"))
+NUMPY.define(
+    np.transpose,
+    linear_rule(
+        "a, axes=None",
+        elementwise=False,
+        a="np.transpose(g) if axes is None else np.transpose(g, inverse_permutation(axes, np.ndim(a)))",
+    ),
+)
 NUMPY.define(np.swapaxes, linear_rule("a, axis1, axis2", elementwise=False, a="np.swapaxes(g, axis1, axis2)"))
-NUMPY.define(np.moveaxis, linear_rule("a, source, destination", elementwise=False,
-                               a="np.moveaxis(g, destination, source)"))
-NUMPY.define(np.broadcast_to, linear_rule("array, shape, subok=False", elementwise=False, array="unbroadcast(g, array)"))
-NUMPY.define(np.concatenate, linear_rule("arrays, axis=0", elementwise=False, sequences="arrays",
-                                  arrays="split_like(g, arrays, axis)"))
-NUMPY.define(np.stack, linear_rule("arrays, axis=0", elementwise=False, sequences="arrays",
-                            arrays="unstack_like(g, arrays, axis)"))
+NUMPY.define(
+    np.moveaxis, linear_rule("a, source, destination", elementwise=False, a="np.moveaxis(g, destination, source)")
+)
+NUMPY.define(
+    np.broadcast_to, linear_rule("array, shape, subok=False", elementwise=False, array="unbroadcast(g, array)")
+)
+NUMPY.define(
+    np.concatenate,
+    linear_rule("arrays, axis=0", elementwise=False, sequences="arrays", arrays="split_like(g, arrays, axis)"),
+)
+NUMPY.define(
+    np.stack,
+    linear_rule("arrays, axis=0", elementwise=False, sequences="arrays", arrays="unstack_like(g, arrays, axis)"),
+)
 NUMPY.define(np.hstack, linear_rule("tup", elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
 NUMPY.define(np.vstack, linear_rule("tup", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
-NUMPY.define(np.split, linear_rule("ary, indices_or_sections, axis=0", elementwise=False,
-                            ary="concat_pieces(g, ary, indices_or_sections, axis)"))
-NUMPY.define(np.array_split, linear_rule("ary, indices_or_sections, axis=0", elementwise=False,
-                                  ary="concat_pieces(g, ary, indices_or_sections, axis, True)"))
+NUMPY.define(
+    np.split,
+    linear_rule(
+        "ary, indices_or_sections, axis=0", elementwise=False, ary="concat_pieces(g, ary, indices_or_sections, axis)"
+    ),
+)
+NUMPY.define(
+    np.array_split,
+    linear_rule(
+        "ary, indices_or_sections, axis=0",
+        elementwise=False,
+        ary="concat_pieces(g, ary, indices_or_sections, axis, True)",
+    ),
+)
 NUMPY.define(np.tile, linear_rule("A, reps", elementwise=False, A="tile_adjoint(g, A, reps)"))
-NUMPY.define(np.repeat, linear_rule("a, repeats, axis=None", elementwise=False, a="repeat_adjoint(g, a, repeats, axis)"))
+NUMPY.define(
+    np.repeat, linear_rule("a, repeats, axis=None", elementwise=False, a="repeat_adjoint(g, a, repeats, axis)")
+)
 NUMPY.define(np.flip, linear_rule("m, axis=None", elementwise=False, m="np.flip(g, axis)"))
 NUMPY.define(np.fliplr, linear_rule("m", elementwise=False, m="np.fliplr(g)"))
 NUMPY.define(np.flipud, linear_rule("m", elementwise=False, m="np.flipud(g)"))
 NUMPY.define(np.roll, linear_rule("a, shift, axis=None", elementwise=False, a="np.roll(g, np.negative(shift), axis)"))
 NUMPY.define(np.diag, linear_rule("v, k=0", elementwise=False, v="diag_adjoint(g, v, k)"))
-NUMPY.define(np.diagonal, linear_rule("a, offset=0, axis1=0, axis2=1", elementwise=False,
-                               a="diagonal_adjoint(g, a, offset, axis1, axis2)"))
+NUMPY.define(
+    np.diagonal,
+    linear_rule("a, offset=0, axis1=0, axis2=1", elementwise=False, a="diagonal_adjoint(g, a, offset, axis1, axis2)"),
+)
 NUMPY.define(np.triu, linear_rule("m, k=0", elementwise=False, m="np.triu(g, k)"))
 NUMPY.define(np.tril, linear_rule("m, k=0", elementwise=False, m="np.tril(g, k)"))
-NUMPY.define(np.pad, linear_rule("array, pad_width, mode='constant', constant_values=0", elementwise=False,
-                          array="unpad(g, array, pad_width)"))
-NUMPY.define(sliding_window_view, linear_rule("x, window_shape, axis=None, subok=False, writeable=False",
-                                       elementwise=False, x="window_adjoint(g, x, window_shape, axis)"))
+NUMPY.define(
+    np.pad,
+    linear_rule(
+        "array, pad_width, mode='constant', constant_values=0", elementwise=False, array="unpad(g, array, pad_width)"
+    ),
+)
+NUMPY.define(
+    sliding_window_view,
+    linear_rule(
+        "x, window_shape, axis=None, subok=False, writeable=False",
+        elementwise=False,
+        x="window_adjoint(g, x, window_shape, axis)",
+    ),
+)
 # a template for a *-parameter applies to each of its arguments in turn, as operands[i]
-NUMPY.define(np.einsum, multilinear_rule("subscripts, *operands", elementwise=False,
-                             operands="einsum_adjoint(g, subscripts, operands, i)"))
-NUMPY.define(np.array, linear_rule("object, dtype=None", elementwise=False, sequences="object",
-                            object="array_adjoint(g, object)"))
+NUMPY.define(
+    np.einsum,
+    multilinear_rule("subscripts, *operands", elementwise=False, operands="einsum_adjoint(g, subscripts, operands, i)"),
+)
+NUMPY.define(
+    np.array,
+    linear_rule("object, dtype=None", elementwise=False, sequences="object", object="array_adjoint(g, object)"),
+)
 NUMPY.define(np.asarray, NUMPY.rules[np.array])
 NUMPY.define(np.copy, linear_rule("a", elementwise=False, a="g"))
 
 # Values that carry no derivative: constructors, comparisons, indices, rounding, random draws.
 NUMPY.constant(
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.eye,
-    np.identity, np.arange, np.linspace, np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc,
-    np.floor_divide, np.isnan, np.isinf, np.isfinite, np.argmax, np.argmin, np.argsort,
-    np.shape, np.ndim, np.size, np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any, np.nonzero, np.count_nonzero,
-    np.allclose, np.isclose, np.array_equal, np.random.rand, np.random.randn, np.random.random,
-    np.random.normal, np.random.uniform, np.random.randint, np.random.choice, np.random.seed,
-    np.random.permutation, np.random.default_rng,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.full,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+    np.eye,
+    np.identity,
+    np.arange,
+    np.linspace,
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.round,
+    np.around,
+    np.rint,
+    np.trunc,
+    np.floor_divide,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.argmax,
+    np.argmin,
+    np.argsort,
+    np.shape,
+    np.ndim,
+    np.size,
+    np.equal,
+    np.not_equal,
+    np.less,
+    np.less_equal,
+    np.greater,
+    np.greater_equal,
+    np.logical_and,
+    np.logical_or,
+    np.logical_not,
+    np.logical_xor,
+    np.all,
+    np.any,
+    np.nonzero,
+    np.count_nonzero,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.random.rand,
+    np.random.randn,
+    np.random.random,
+    np.random.normal,
+    np.random.uniform,
+    np.random.randint,
+    np.random.choice,
+    np.random.seed,
+    np.random.permutation,
+    np.random.default_rng,
 )
 
 # ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
 METHODS = {
-    "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "var": "var", "std": "std",
-    "cumsum": "cumsum", "cumprod": "cumprod", "reshape": "reshape", "ravel": "ravel", "flatten": "ravel",
-    "transpose": "transpose", "swapaxes": "swapaxes", "squeeze": "squeeze", "dot": "dot", "clip": "clip",
-    "copy": "copy", "repeat": "repeat", "trace": "trace", "diagonal": "diagonal",
-    "argmax": "argmax", "argmin": "argmin", "round": "round",
+    "sum": "sum",
+    "mean": "mean",
+    "prod": "prod",
+    "max": "max",
+    "min": "min",
+    "var": "var",
+    "std": "std",
+    "cumsum": "cumsum",
+    "cumprod": "cumprod",
+    "reshape": "reshape",
+    "ravel": "ravel",
+    "flatten": "ravel",
+    "transpose": "transpose",
+    "swapaxes": "swapaxes",
+    "squeeze": "squeeze",
+    "dot": "dot",
+    "clip": "clip",
+    "copy": "copy",
+    "repeat": "repeat",
+    "trace": "trace",
+    "diagonal": "diagonal",
+    "argmax": "argmax",
+    "argmin": "argmin",
+    "round": "round",
 }
 #: Methods whose positional arguments after the first may be spread out (``x.reshape(2, 3)``).
 SPREAD_METHODS = {"reshape", "transpose"}

@@ -21,13 +21,13 @@ POWER_BASE = "g * b * a ** (b - 1) if known(b) else power_base_adjoint(g, a, b)"
 OPERATORS.define(gast.Pow, rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a)"))
 # With the operands' ndim known (ndim(p) is decided when inlining, -1 if unknown), the common
 # cases read as the textbook formulas; anything else goes through the general helper.
-MATMUL_A = ("g @ b.T if ndim(a) == 2 and ndim(b) == 2 else np.outer(g, b) if ndim(a) == 2 and ndim(b) == 1 "
-            "else b @ g if ndim(a) == 1 and ndim(b) == 2 else matmul_adjoint(g, a, b, True)")
+MATMUL_A = (
+    "g @ b.T if ndim(a) == 2 and ndim(b) == 2 else np.outer(g, b) if ndim(a) == 2 and ndim(b) == 1 "
+    "else b @ g if ndim(a) == 1 and ndim(b) == 2 else matmul_adjoint(g, a, b, True)"
+)
 MATMUL_B = "a.T @ g if ndim(a) == 2 and 1 <= ndim(b) <= 2 else matmul_adjoint(g, a, b, False)"
-OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, linear=True, multilinear=True, a=MATMUL_A,
-                                   b=MATMUL_B))
+OPERATORS.define(gast.MatMult, rule("a, b", elementwise=False, linear=True, multilinear=True, a=MATMUL_A, b=MATMUL_B))
 OPERATORS.define(gast.USub, rule("a", a="-g"))
 OPERATORS.define(gast.UAdd, rule("a", a="g"))
 # Integer-valued or bitwise: the result is piecewise constant.
-OPERATORS.constant(gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift,
-                   gast.Invert, gast.Not)
+OPERATORS.constant(gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift, gast.Invert, gast.Not)

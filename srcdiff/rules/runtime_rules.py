@@ -24,26 +24,46 @@ _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, res
 _helper(rt.unpack_adjoint, "v, n", linear=True, v="list(g)")
 _helper(rt.item_adjoint, "adj, index", linear=True, adj="add_at(0.0, adj, index, g)")
 _helper(rt.zero_item, "adj, value, index", linear=True, adj="zero_item(g, value, index)")
-_helper(rt.set_item, "adj, value, index, item", linear=True, adj="zero_item(g, value, index)",
-        item="unbroadcast(item_adjoint(g, index), item)")
+_helper(
+    rt.set_item,
+    "adj, value, index, item",
+    linear=True,
+    adj="zero_item(g, value, index)",
+    item="unbroadcast(item_adjoint(g, index), item)",
+)
 _helper(rt.last_adjoint, "adj", linear=True, adj="add_at(0.0, adj, -1, g)")
 _helper(rt.push_adjoint, "adj, element, value", linear=True, adj="drop_last(g)", element="last_adjoint(g)")
 _helper(rt.drop_last, "adj", linear=True, adj="append_zero(g)")
 _helper(rt.sequence_adjoint, "v, seq", linear=True, v="g")
 _helper(ah.expand, "v, a, axis=None, keepdims=False", linear=True, v="reduce_like(g, v, a, axis, keepdims)")
-_helper(ah.extreme_adjoint, "v, a, result, axis=None, keepdims=False", linear=True,
-        v="np.sum(extreme_adjoint(1.0, a, result, axis, keepdims) * g, axis=axis, keepdims=keepdims)")
+_helper(
+    ah.extreme_adjoint,
+    "v, a, result, axis=None, keepdims=False",
+    linear=True,
+    v="np.sum(extreme_adjoint(1.0, a, result, axis, keepdims) * g, axis=axis, keepdims=keepdims)",
+)
 # g @ b.T (wrt_a) or a.T @ g: linear in g and in the one operand it uses (the other gives only a shape)
-_helper(ah.matmul_adjoint, "v, a, b, wrt_a", linear="v",
-        jvp={"a": "0.0 * t if wrt_a else matmul_adjoint(v, t, b, False)",
-             "b": "matmul_adjoint(v, a, t, True) if wrt_a else 0.0 * t"})
+_helper(
+    ah.matmul_adjoint,
+    "v, a, b, wrt_a",
+    linear="v",
+    jvp={
+        "a": "0.0 * t if wrt_a else matmul_adjoint(v, t, b, False)",
+        "b": "matmul_adjoint(v, a, t, True) if wrt_a else 0.0 * t",
+    },
+)
 _helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v")
 _helper(ah.split_like, "v, arrays, axis=0", linear="v")
 _helper(ah.unstack_like, "v, arrays, axis=0", linear="v")
-RUNTIME.define(rt.power_base_adjoint, rule(
-    "v, a, b", v="power_base_adjoint(g, a, b)",
-    a="g * v * b * (b - 1) * a ** (b - 2)",
-    b="g * v * a ** (b - 1) * (1.0 + b * log_or_zero(a))"))
+RUNTIME.define(
+    rt.power_base_adjoint,
+    rule(
+        "v, a, b",
+        v="power_base_adjoint(g, a, b)",
+        a="g * v * b * (b - 1) * a ** (b - 2)",
+        b="g * v * a ** (b - 1) * (1.0 + b * log_or_zero(a))",
+    ),
+)
 RUNTIME.define(rt.log_or_zero, rule("a", a="g * reciprocal_or_zero(a)"))
 RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.reciprocal_or_zero)
 
@@ -65,7 +85,7 @@ def reduce_like(g, v, a, axis=None, keepdims=False):  # type: ignore[no-untyped-
 
 def sum_items(g):  # type: ignore[no-untyped-def]
     total = 0.0
-    for item in (g if isinstance(g, list) else []):
+    for item in g if isinstance(g, list) else []:
         total = total + item
     return total
 
@@ -74,5 +94,6 @@ def append_zero(g):  # type: ignore[no-untyped-def]
     return rt.SeqAdjoint(list(g) + [0.0]) if isinstance(g, list) else g
 
 
-register_helpers({"broadcast_like": broadcast_like, "reduce_like": reduce_like, "sum_items": sum_items,
-                  "append_zero": append_zero})
+register_helpers(
+    {"broadcast_like": broadcast_like, "reduce_like": reduce_like, "sum_items": sum_items, "append_zero": append_zero}
+)

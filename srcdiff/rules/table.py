@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Mapping
+from functools import cache
+from typing import Any
 
 import gast
 import numpy
@@ -82,8 +83,16 @@ class Rule:
         return dict(bound.arguments)
 
 
-def rule(signature: str, *, elementwise: bool = True, sequences: str = "", linear: bool | str = False,
-         multilinear: bool = False, jvp: Mapping[str, str] | None = None, **adjoints: str) -> Rule:
+def rule(
+    signature: str,
+    *,
+    elementwise: bool = True,
+    sequences: str = "",
+    linear: bool | str = False,
+    multilinear: bool = False,
+    jvp: Mapping[str, str] | None = None,
+    **adjoints: str,
+) -> Rule:
     """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name
     (``jvp``: forward-mode templates in terms of the argument's tangent ``t``)."""
     sig = _signature(signature)
@@ -97,8 +106,13 @@ def rule(signature: str, *, elementwise: bool = True, sequences: str = "", linea
         _parse(text)  # fail at import time on a malformed template
     seq = frozenset(s.strip() for s in sequences.split(",") if s.strip())
     # linear=True: in every argument that has a template; or the names listed ("v, a, b")
-    linear_in = frozenset(adjoints) if linear is True else \
-        frozenset(x.strip() for x in linear.split(",") if x.strip()) if linear else frozenset()
+    linear_in = (
+        frozenset(adjoints)
+        if linear is True
+        else frozenset(x.strip() for x in linear.split(",") if x.strip())
+        if linear
+        else frozenset()
+    )
     return Rule(sig, dict(adjoints), elementwise, seq, linear_in, multilinear, dict(jvp or {}))
 
 
@@ -117,7 +131,7 @@ def _signature(text: str) -> inspect.Signature:
     return inspect.signature(namespace["_rule"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(text: str) -> gast.expr:
     return gast.parse(text).body[0].value
 
