@@ -19,6 +19,7 @@ the write.  This module finds the writes that break those conditions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import gast
@@ -130,7 +131,7 @@ class _Liveness:
 def problems(
     fn,
     callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
-    scalars: set[str] = frozenset(),
+    scalars: AbstractSet[str] = frozenset(),
 ) -> list[Problem]:  # type: ignore[assignment]
     """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly.
     (``x += y`` is one too, unless ``x`` is a number: ``scalars``.)"""
@@ -162,9 +163,9 @@ def problems(
             views.setdefault(target, set()).add(source)
         fresh[target] = fresh.get(target, True) and _is_fresh(a.value, callee_of)
     for stmt, container in writes:  # xs.append(v) / a[i] = v: the element is now reachable through xs too
-        found = append_call(stmt)
+        appended = append_call(stmt)
         written = item_write(stmt)
-        element = found[1] if found else written[2] if written else None
+        element = appended[1] if appended else written[2] if written else None
         if isinstance(element, gast.Name):
             views.setdefault(container, set()).add(element.id)
     liveness = _Liveness({id(s) for s, _ in writes})

@@ -96,8 +96,9 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
     rule = rules.lookup(obj)
     if rule is not None:
         kwargs = {kw.arg: kw.value for kw in node.keywords}
-        bound = rule.bind(list(node.args), kwargs)
-        if bound is not None:
+        found_bound = rule.bind(list(node.args), kwargs)
+        if found_bound is not None:
+            bound = found_bound
             return Callee(RULE, obj, rule, _atoms(bound), description=description)
         return Callee(
             UNKNOWN,

@@ -280,7 +280,7 @@ def _where_raised(err: BaseException, prefer_file: str | None = None) -> str:
     """``file:line`` of the innermost frame of ``err`` (in ``prefer_file`` if it is there)."""
     if isinstance(err, SyntaxError) and err.filename:
         return f"{err.filename}:{err.lineno}" if err.lineno else err.filename
-    frames = traceback.extract_tb(err.__traceback__)
+    frames: list[traceback.FrameSummary] = list(traceback.extract_tb(err.__traceback__))
     if prefer_file is not None:
         wanted = os.path.abspath(prefer_file)
         mine = [fr for fr in frames if os.path.abspath(fr.filename) == wanted]

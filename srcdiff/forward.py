@@ -12,6 +12,7 @@ forward version, ``f_jvp(args..., tangents...) -> (value, tangent)``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import gast
@@ -313,7 +314,7 @@ class _Forward:
         for param in rule.params:
             if rule.linear and not rule.multilinear and param in rule.linear:
                 continue
-            argument = bound.get(param)
+            argument: Any = bound.get(param)
             spread = isinstance(argument, tuple)
             for i, arg in enumerate(argument if spread else [argument]):
                 if not self.is_active(arg):
@@ -379,8 +380,12 @@ def _store(name: str) -> gast.Name:
 
 
 def transform(
-    fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment, given: set[str] = frozenset()
-) -> Stmts:  # type: ignore[assignment]
+    fn: NormalizedFunction,
+    activity: Activity,
+    kinds: Kinds,
+    env: ForwardEnvironment,
+    given: AbstractSet[str] = frozenset(),
+) -> Stmts:
     """The body of ``fn`` with tangent statements interleaved (tangents of parameters in ``given``
     are passed in; other parameters that become active start from a zero tangent)."""
     forward = _Forward(fn, activity, kinds, env)

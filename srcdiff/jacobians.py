@@ -190,7 +190,7 @@ class JacobianFunction:
             tangents[self.wrt] = _basis(x, i)
             value, column = jvp(self.fn, args, tangents)
             columns.append(np.asarray(column, dtype=float))
-        out_shape = np.shape(value)
+        out_shape = np.shape(value)  # type: ignore[arg-type]
         jac = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
         return jac.reshape(out_shape + np.shape(x))
 

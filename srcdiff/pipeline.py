@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,7 +239,7 @@ def _infer_result(norm: NormalizedFunction, param_kinds: tuple[tuple[str, Any], 
 
 
 def _prologue(
-    placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFunction, extra_undefined: list[str] = ()
+    placed: record.Placed, sweeps: reverse.Sweeps, norm: NormalizedFunction, extra_undefined: Sequence[str] = ()
 ) -> list[gast.stmt]:  # type: ignore[assignment]
     """``x = None`` for saved names that may not exist yet, and the stack."""
     out: list[gast.stmt] = []
@@ -352,7 +352,8 @@ def build_gradient(
             fn.__kwdefaults__,
             _origin(norm),
         )
-        return Generated(compiled, compiled.__srcdiff_source__, env.deps, all_guards(env.guards, env.deps))
+        source = compiled.__srcdiff_source__  # type: ignore[attr-defined]
+        return Generated(compiled, source, env.deps, all_guards(env.guards, env.deps))
 
 
 def split_function(

@@ -407,7 +407,7 @@ class _Reverse:
                     NoDerivativeError,
                 )
         for param, _template in rule.adjoints.items():
-            value = bound.get(param)
+            value: Any = bound.get(param)
             spread = isinstance(value, tuple)  # a *-parameter: the template applies to each argument
             for i, arg in enumerate(value if spread else [value]):
                 if not self.is_active(arg):

@@ -106,6 +106,7 @@ def add_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     """``adj`` plus ``g`` placed at ``value[index]`` (the adjoint of reading ``value[index]``)."""
     if _is_zero(g):
         return adj
+    out: Any
     if isinstance(value, dict):
         out = DictAdjoint(adj) if isinstance(adj, dict) else DictAdjoint()
         out[index] = out[index] + g if index in out else g
@@ -118,8 +119,9 @@ def add_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
         else:
             out[index] = out[index] + g
         return out
-    out = np.array(adj, dtype=_grad_dtype(value), copy=True) if np.ndim(adj) else zeros_for(np.asarray(value))
-    np.add.at(out, index, g)
+    array: Any = np.array(adj, dtype=_grad_dtype(value), copy=True) if np.ndim(adj) else zeros_for(np.asarray(value))
+    np.add.at(array, index, g)
+    return array
     return out
 
 
@@ -145,6 +147,7 @@ def zero_item(adj: Any, value: Any, index: Any) -> Any:
     gets no adjoint from what follows it.  Never changes ``adj`` itself (it may be shared)."""
     if _is_zero(adj):
         return adj
+    out: Any
     if isinstance(adj, list):
         out = SeqAdjoint(adj)
         if isinstance(index, slice):
@@ -163,7 +166,7 @@ def set_item(tangent: Any, value: Any, index: Any, item: Any) -> Any:
     if isinstance(value, list):
         out = list(tangent) if isinstance(tangent, list) else [0.0] * len(value)
     else:
-        out = np.array(np.broadcast_to(tangent, np.shape(value)), dtype=_grad_dtype(value))
+        out = np.array(np.broadcast_to(tangent, np.shape(value)), dtype=_grad_dtype(value))  # type: ignore[assignment]
     out[index] = item
     return out
 
@@ -261,11 +264,11 @@ def grad_like(adj: Any, value: Any) -> Any:
     if isinstance(value, (int, float)):
         return float(adj) if isinstance(adj, _SCALARS) else adj
     if isinstance(value, (list, tuple)):
-        parts = adj if isinstance(adj, list) else [0.0] * len(value)
-        return type(value)(grad_like(a, v) for a, v in zip(parts, value))
+        items = adj if isinstance(adj, list) else [0.0] * len(value)
+        return type(value)(grad_like(a, v) for a, v in zip(items, value))
     if isinstance(value, dict):
-        parts = adj if isinstance(adj, dict) else {}
-        return type(value)((k, grad_like(parts.get(k, 0.0), v)) for k, v in value.items())
+        entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}
+        return type(value)((k, grad_like(entries.get(k, 0.0), v)) for k, v in value.items())
     if isinstance(value, np.ndarray):
         out = np.broadcast_to(np.asarray(adj, dtype=_grad_dtype(value)), value.shape)
         return np.array(out)

@@ -50,7 +50,7 @@ for fn, r in {
 
 if hasattr(math, "cbrt"):  # Python 3.11+
     MATH.define(math.cbrt, rule("x", x="g / (3.0 * out * out)"))
-    MATH.define(math.exp2, rule("x", x="g * out * 0.6931471805599453"))
+    MATH.define(math.exp2, rule("x", x="g * out * 0.6931471805599453"))  # type: ignore[attr-defined]
 
 MATH.constant(
     math.floor,

@@ -9,30 +9,32 @@ to the same rules through :data:`METHODS` and :data:`ATTRIBUTES`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import array_helpers
 from .operators import MATMUL_A, MATMUL_B
-from .table import RuleTable, register_helpers, rule
+from .table import Rule, RuleTable, register_helpers, rule
 
 
-def multilinear_rule(signature: str, **kwargs: object) -> object:
+def multilinear_rule(signature: str, **kwargs: Any) -> Rule:
     """A product-like rule (a @ b): forward mode sums one term per argument, that argument's
     tangent in its place."""
-    return rule(signature, linear=True, multilinear=True, **kwargs)  # type: ignore[arg-type]
+    return rule(signature, linear=True, multilinear=True, **kwargs)
 
 
-def linear_rule(signature: str, **kwargs: object) -> object:
+def linear_rule(signature: str, **kwargs: Any) -> Rule:
     """A rule for a function linear in each differentiable argument: forward mode applies
     the function itself to the tangent."""
-    return rule(signature, linear=True, **kwargs)  # type: ignore[arg-type]
+    return rule(signature, linear=True, **kwargs)
 
 
 register_helpers(array_helpers.HELPERS)
 NUMPY = RuleTable("numpy")
 
-_UNARY = {
+_UNARY: dict[Any, str] = {
     np.negative: "-g",
     np.positive: "g",
     np.exp: "g * out",
@@ -68,7 +70,7 @@ for fn, template in _UNARY.items():
 NUMPY.define(np.radians, NUMPY.rules[np.deg2rad])
 NUMPY.define(np.degrees, NUMPY.rules[np.rad2deg])
 
-_BINARY = {
+_BINARY: dict[Any, tuple[str, str | None]] = {
     np.add: ("g", "g"),
     np.subtract: ("g", "-g"),
     np.multiply: ("g * x2", "g * x1"),
@@ -87,7 +89,7 @@ _BINARY = {
     np.copysign: ("g * np.sign(x1) * np.sign(out)", None),
 }
 for fn, (d1, d2) in _BINARY.items():
-    templates = {"x1": d1} if d2 is None else {"x1": d1, "x2": d2}
+    templates: dict[str, Any] = {"x1": d1} if d2 is None else {"x1": d1, "x2": d2}
     NUMPY.define(fn, rule("x1, x2", **templates))
 NUMPY.define(np.true_divide, NUMPY.rules[np.divide])
 NUMPY.define(np.remainder, NUMPY.rules[np.mod])
@@ -110,7 +112,7 @@ NUMPY.define(
         _REDUCE,
         elementwise=False,
         a="prod_adjoint(g, a, axis, keepdims)",
-        jvp={"a": _REDUCE_TANGENT.format("prod_adjoint(1.0, a, axis, keepdims)")},
+        jvp={"a": _REDUCE_TANGENT.format("prod_adjoint(np.ones_like(out), a, axis, keepdims)")},
     ),
 )
 for fn in (np.max, np.min, np.amax, np.amin):
@@ -120,7 +122,7 @@ for fn in (np.max, np.min, np.amax, np.amin):
             "a, axis=None, *, keepdims=False",
             elementwise=False,
             a="extreme_adjoint(g, a, out, axis, keepdims)",
-            jvp={"a": _REDUCE_TANGENT.format("extreme_adjoint(1.0, a, out, axis, keepdims)")},
+            jvp={"a": _REDUCE_TANGENT.format("extreme_adjoint(np.ones_like(out), a, out, axis, keepdims)")},
         ),
     )
 NUMPY.define(
@@ -129,7 +131,7 @@ NUMPY.define(
         "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
         elementwise=False,
         a="var_adjoint(g, a, axis, ddof, keepdims)",
-        jvp={"a": _REDUCE_TANGENT.format("var_adjoint(1.0, a, axis, ddof, keepdims)")},
+        jvp={"a": _REDUCE_TANGENT.format("var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)")},
     ),
 )
 NUMPY.define(
@@ -138,7 +140,7 @@ NUMPY.define(
         "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
         elementwise=False,
         a="std_adjoint(g, a, out, axis, ddof, keepdims)",
-        jvp={"a": _REDUCE_TANGENT.format("std_adjoint(1.0, a, out, axis, ddof, keepdims)")},
+        jvp={"a": _REDUCE_TANGENT.format("std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)")},
     ),
 )
 NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False, a="cumsum_adjoint(g, a, axis)"))
@@ -157,7 +159,7 @@ NUMPY.define(
         "x, ord=None, axis=None, keepdims=False",
         elementwise=False,
         x="norm_adjoint(g, x, out, ord, axis, keepdims)",
-        jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(1.0, x, out, ord, axis, keepdims)")},
+        jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(np.ones_like(out), x, out, ord, axis, keepdims)")},
     ),
 )
 NUMPY.define(np.trace, linear_rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))

@@ -40,7 +40,7 @@ _helper(
     ah.extreme_adjoint,
     "v, a, result, axis=None, keepdims=False",
     linear=True,
-    v="np.sum(extreme_adjoint(1.0, a, result, axis, keepdims) * g, axis=axis, keepdims=keepdims)",
+    v="np.sum(extreme_adjoint(np.ones_like(result), a, result, axis, keepdims) * g, axis=axis, keepdims=keepdims)",
 )
 # g @ b.T (wrt_a) or a.T @ g: linear in g and in the one operand it uses (the other gives only a shape)
 _helper(
