@@ -643,6 +643,13 @@ class _Normalizer:
         return self.atomize(s, out, at)
 
     def call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.Call:
+        if (
+            isinstance(e.func, gast.Name)
+            and e.func.id not in self.locals
+            and self.captured.resolve(e.func.id)[1] is RUNTIME_HELPERS["accumulate_at"]
+        ):
+            # generated code transformed again: its accumulations must not update in place
+            e = gast.Call(func=load(self.helper("add_at")), args=e.args, keywords=e.keywords)
         if (self._is_builtin_call(e, "min") or self._is_builtin_call(e, "max")) and len(e.args) > 2 and not e.keywords:
             # min(a, b, c) is min(min(a, b), c): the first extreme wins, as in Python
             pair = gast.Call(func=e.func, args=e.args[:2], keywords=[])

@@ -355,7 +355,7 @@ class _Reverse:
         elif isinstance(value, gast.Subscript):
             if self.is_active(value.value):
                 index = _index_value(value.slice)
-                helper = self.env.global_name("add_at", rules.TEMPLATE_GLOBALS["add_at"])
+                helper = self.env.global_name("accumulate_at", rules.TEMPLATE_GLOBALS["accumulate_at"])
                 d = self.adj(value.value.id)
                 out.append(assign(d, call(load(helper), load(d), value.value, index, g), at))
         elif isinstance(value, (gast.Tuple, gast.List)):

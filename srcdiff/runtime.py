@@ -14,6 +14,7 @@ array([3., 3.])
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -102,26 +103,92 @@ def zeros_for(value: Any) -> Any:
     return 0.0
 
 
+def _probe(obj: Any) -> int:
+    return sys.getrefcount(obj)
+
+
+def _calibrate() -> int:
+    held = np.zeros(1)  # one local variable, passed on once: what add_at sees for an unshared value
+    return _probe(held)
+
+
+# References an adjoint has when only the generated code's own variable holds it (measured, not
+# assumed: the count differs between Python versions).  More than this: someone else sees it too.
+_UNSHARED = _calibrate()
+
+
+def _basic(index: Any) -> bool:
+    """An index that selects each element at most once (ints, slices, None, ...)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
 def add_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
-    """``adj`` plus ``g`` placed at ``value[index]`` (the adjoint of reading ``value[index]``)."""
+    """``adj`` plus ``g`` placed at ``value[index]`` (the adjoint of reading ``value[index]``);
+    ``adj`` itself is left alone."""
+    return _add_at(adj, value, index, g, in_place=False)
+
+
+def accumulate_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
+    """:func:`add_at` for generated code that calls it as ``d = accumulate_at(d, ...)``: when the
+    variable it rebinds is the only reference to ``adj``, ``adj`` is updated in place (a loop
+    of reads then costs O(1) each, not O(size)).  Code that srcdiff transforms again calls
+    :func:`add_at` instead (see srcdiff.normalize)."""
+    if (
+        type(adj) is np.ndarray
+        and (type(index) is int or type(index) is slice)
+        and adj.base is None
+        and sys.getrefcount(adj) <= _UNSHARED
+        and adj.shape == value.shape
+    ):
+        adj[index] += g  # the common case, kept short: x[i] read in a loop
+        return adj
+    return _add_at(adj, value, index, g, in_place=sys.getrefcount(adj) <= _UNSHARED)
+
+
+def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
     if _is_zero(g):
         return adj
     out: Any
     if isinstance(value, dict):
-        out = DictAdjoint(adj) if isinstance(adj, dict) else DictAdjoint()
+        out = (
+            adj
+            if in_place and type(adj) is DictAdjoint
+            else DictAdjoint(adj)
+            if isinstance(adj, dict)
+            else DictAdjoint()
+        )
         out[index] = out[index] + g if index in out else g
         return out
     if isinstance(value, (list, tuple, range)):
-        out = SeqAdjoint(adj) if isinstance(adj, list) else zeros_for(list(value))
+        if in_place and type(adj) is SeqAdjoint:
+            out = adj
+        else:
+            out = SeqAdjoint(adj) if isinstance(adj, list) else zeros_for(list(value))
         if isinstance(index, slice):
             for i, gi in zip(range(*index.indices(len(value))), g):
                 out[i] = out[i] + gi
         else:
             out[index] = out[index] + g
         return out
-    array: Any = np.array(adj, dtype=_grad_dtype(value), copy=True) if np.ndim(adj) else zeros_for(np.asarray(value))
-    np.add.at(array, index, g)
-    return array
+    dtype = _grad_dtype(value)
+    if (
+        in_place
+        and type(adj) is np.ndarray
+        and adj.base is None
+        and adj.flags.writeable
+        and adj.dtype == dtype
+        and adj.shape == np.shape(value)
+    ):
+        out = adj
+    elif np.ndim(adj):
+        out = np.array(adj, dtype=dtype, copy=True)
+    else:
+        out = zeros_for(np.asarray(value))
+    if _basic(index):
+        out[index] += g
+    else:
+        np.add.at(out, index, g)
     return out
 
 
@@ -324,6 +391,7 @@ def check_scalar(value: Any) -> None:
 TEMPLATE_HELPERS: dict[str, Any] = {
     "unbroadcast": unbroadcast,
     "add_at": add_at,
+    "accumulate_at": accumulate_at,
     "unpack_adjoint": unpack_adjoint,
     "fill_like": fill_like,
     "one_hot_like": one_hot_like,

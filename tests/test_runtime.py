@@ -9,6 +9,7 @@ import pytest
 
 import srcdiff
 from srcdiff.runtime import (
+    accumulate_at,
     OutputNotScalar,
     SeqAdjoint,
     TEMPLATE_HELPERS,
@@ -162,7 +163,9 @@ def test_add_at_accumulates_repeated_indices_on_lists():
 
 def test_add_at_does_not_mutate_the_adjoint_it_is_given():
     adj = SeqAdjoint([1.0, 1.0])
+    kept = adj  # another name sees it: add_at must not change it
     out = add_at(adj, [0.0, 0.0], 0, 1.0)
+    assert kept is adj
     assert adj == [1.0, 1.0] and out == [2.0, 1.0]
 
 
@@ -189,7 +192,9 @@ def test_add_at_on_arrays_accumulates_repeated_indices():
 
 def test_add_at_on_arrays_copies_and_uses_a_float_dtype():
     adj = np.ones(3)
+    kept = adj  # another name sees it: add_at must not change it
     out = add_at(adj, np.zeros(3), 1, 2.0)
+    assert kept is adj
     np.testing.assert_array_equal(adj, [1.0, 1.0, 1.0])
     np.testing.assert_array_equal(out, [1.0, 3.0, 1.0])
     ints = add_at(0.0, np.array([1, 2, 3]), 0, 0.5)
@@ -317,3 +322,12 @@ def test_log_or_zero():
 def test_template_helpers_are_the_module_functions():
     for name in ("unbroadcast", "add_at", "grad_like", "check_scalar", "zeros_for", "fill_like"):
         assert TEMPLATE_HELPERS[name] is globals()[name]
+
+
+def test_add_at_updates_in_place_an_adjoint_only_its_caller_holds():
+    """The generated code's pattern ``d = add_at(d, ...)``: nothing else can see the old value."""
+    d = np.zeros(3)
+    first = id(d)
+    for i in range(3):
+        d = accumulate_at(d, np.zeros(3), i, 1.0)
+    assert id(d) == first and list(d) == [1.0, 1.0, 1.0]

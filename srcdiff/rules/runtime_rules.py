@@ -16,6 +16,7 @@ def _helper(fn, sig: str, **kwargs: object) -> None:  # type: ignore[no-untyped-
 
 _helper(rt.unbroadcast, "v, like", linear=True, v="broadcast_like(g, v)")
 _helper(rt.add_at, "adj, value, index, v", linear=True, adj="g", v="unbroadcast(item_adjoint(g, index), v)")
+RUNTIME.define(rt.accumulate_at, RUNTIME.rules[rt.add_at])
 _helper(rt.grad_like, "adj, value", linear=True, adj="g")
 _helper(rt.copy_of, "v", linear=True, v="g")
 _helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
