@@ -93,6 +93,11 @@ class GradFunction:
             if err.lineno is None:  # raised by a helper at run time: point at the user's line
                 raise self._located(err) from None
             raise
+        except Exception as err:  # the user's own error, or a math error: say where it comes from
+            where = user_location(err.__traceback__)
+            if where is not None and hasattr(err, "add_note"):
+                err.add_note(f"(raised in the derivative srcdiff generated, for {where[0]}:{where[1]})")
+            raise
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
         self._last_args = args
@@ -157,15 +162,18 @@ class GradFunction:
             "return a single number (for example the sum or mean of an array)",
         )
 
+    def current(self) -> pipeline.Generated:
+        """The generated code of the last call, or else the version built from the annotations."""
+        if self._last is not None:
+            return self._last
+        hints = getattr(_original(self.fn), "__annotations__", {})
+        kinds = {p: SCALAR if hints.get(p) in (float, int, "float", "int") else UNKNOWN for p in self._params}
+        return self._generate(("annotations",), kinds)
+
     @property
     def source(self) -> str:
         """The generated source: of the last call's version, or one built from the annotations."""
-        generated = self._last
-        if generated is None:
-            hints = getattr(self.fn, "__annotations__", {})
-            kinds = {p: SCALAR if hints.get(p) in (float, int, "float", "int") else UNKNOWN for p in self._params}
-            generated = self._generate(("annotations",), kinds)
-        return generated.full_source()
+        return self.current().full_source()
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.__name__}>"
@@ -279,21 +287,26 @@ def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
     return _make(fn, wrt, with_value=True)
 
 
-def source(fn: Any) -> str:
+def source(fn: Any, table: bool = False) -> str:
     """The generated Python source of a function srcdiff returned.
 
     >>> import srcdiff
     >>> def f(x: float):
     ...     return 3.0 * x
-    >>> print(srcdiff.source(srcdiff.grad(f)), end="")
+    >>> print(srcdiff.source(srcdiff.grad(f)), end="")  # doctest: +ELLIPSIS
     def grad_f(x: float):
-        _t1 = 3.0 * x
-        d_t1 = 1.0
-        dx = d_t1 * 3.0
-        return dx
+        _t1 = 3.0 * x  # <doctest ...>:2
+        d_t1 = 1.0  # <doctest ...>:1
+        dx = d_t1 * 3.0  # <doctest ...>:2
+        return dx  # <doctest ...>:1
+
+    Each statement that starts the code for another line of yours ends with a comment naming
+    that line.  With ``table=True``: every generated line with the user's file:line it came from.
     """
+    if table:
+        return _line_table(fn)
     if isinstance(fn, GradFunction) or type(fn).__name__ == "JacobianFunction":
-        return fn.source
+        return str(fn.source)
     text = getattr(fn, "__srcdiff_source__", None)
     if text is None:
         raise SrcDiffError(
@@ -304,6 +317,60 @@ def source(fn: Any) -> str:
             "pass the function that srcdiff.grad returned",
         )
     return str(text)
+
+
+def _generated_functions(fn: Any) -> list[Any]:
+    functions: list[Any] = []
+    if isinstance(fn, GradFunction):
+        generated = fn.current()
+        functions.append(generated.fn)
+        for entry in pipeline.reachable(generated.deps):
+            functions += [cell.cell_contents for cell in (entry.fwd, entry.bwd) if _filled(cell)]
+    else:
+        functions.append(fn)
+    return functions
+
+
+def _line_table(fn: Any) -> str:
+    rows = ["generated function   line  user's file:line", "-" * 60]
+    for f in _generated_functions(fn):
+        for line, filename, user in getattr(f, "__srcdiff_lines__", []):
+            rows.append(f"{f.__name__:<20} {line:>4}  {filename}:{user}")
+    return "\n".join(rows) + "\n"
+
+
+def annotated_source(fn: Any) -> str:
+    """The generated source interleaved with the user's lines it comes from (``dump --annotate``).
+
+    Before the code for each line of yours, that line is quoted as a comment::
+
+        #| seed.py:22:     b = math.exp(a)
+            b = math.exp(a)  # seed.py:22
+    """
+    import linecache
+    import os
+
+    out: list[str] = []
+    for f in _generated_functions(fn):
+        origin = {line: (filename, user) for line, filename, user in getattr(f, "__srcdiff_lines__", [])}
+        previous = None
+        for number, text in enumerate(str(f.__srcdiff_source__).splitlines(), start=1):
+            if number in origin and origin[number] != previous:
+                filename, user = origin[number]
+                quoted = linecache.getline(filename, user).rstrip()
+                indent = text[: len(text) - len(text.lstrip())]
+                out.append(f"{indent}#| {os.path.basename(filename)}:{user}: {quoted.strip()}")
+                previous = origin[number]
+            out.append(text)
+        out.append("")
+    return "\n".join(out)
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        return cell.cell_contents is not None
+    except ValueError:
+        return False
 
 
 def cache_info() -> dict[str, int]:

@@ -229,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
         "tangents side by side (jvp)",
     )
     dump.add_argument(
+        "--annotate",
+        action="store_true",
+        help="interleave the derivative with the lines of your function each part comes from",
+    )
+    dump.add_argument(
         "--example",
         metavar="FUNC",
         help="a function in the same file/module returning example arguments (a tuple); the "
@@ -380,7 +385,12 @@ def _cmd_dump(args: argparse.Namespace) -> int:
             derivative = srcdiff.grad(fn, wrt=args.wrt)
             if example is not None:
                 derivative(*example)
-            text = srcdiff.source(derivative)
+            if args.annotate:
+                from .api import annotated_source
+
+                text = annotated_source(derivative)
+            else:
+                text = srcdiff.source(derivative)
     if not text.endswith("\n"):
         text += "\n"
     if args.output:

@@ -20,6 +20,7 @@ import ast
 import copy
 import itertools
 import linecache
+import os
 import textwrap
 import types
 from typing import Any
@@ -95,6 +96,13 @@ def compile_function(
     name = tree.name
     filename = f"<srcdiff {label} #{next(_counter)}>"
     free = sorted(cells)
+    shift = 1 + len(free)  # the factory's own lines come first (see below)
+    mapping: dict[int, int] = {}  # line in the source -> user's line
+    if origin is not None:
+        for made, parsed in zip(_statements(tidy), _statements(ast.parse(source).body[0])):
+            if getattr(made, "lineno", None):
+                mapping[parsed.lineno] = origin[1] + made.lineno - 1
+        source = _annotate(source, mapping, os.path.basename(origin[0]))
     # The function is nested in a factory so its free names become closure variables;
     # the factory itself never runs: we take the inner code object and supply the cells.
     factory = "def __srcdiff_factory__():\n"
@@ -110,11 +118,20 @@ def compile_function(
     lines = factory.splitlines(keepends=True)
     linecache.cache[filename] = (len(factory), None, lines, filename)
     if origin is not None:
-        shift = 1 + len(free)  # the factory's own lines come first
-        mapping = {}
-        for made, parsed in zip(_statements(tidy), _statements(ast.parse(source).body[0])):
-            if getattr(made, "lineno", None):
-                mapping[parsed.lineno + shift] = origin[1] + made.lineno - 1
-        LINE_MAPS[filename] = (origin[0], mapping)
+        LINE_MAPS[filename] = (origin[0], {line + shift: user for line, user in mapping.items()})
     fn.__srcdiff_source__ = source  # type: ignore[attr-defined]
+    fn.__srcdiff_lines__ = [(line, origin[0], user) for line, user in sorted(mapping.items())] if origin else []  # type: ignore[attr-defined]
     return fn
+
+
+def _annotate(source: str, mapping: dict[int, int], filename: str) -> str:
+    """End each statement that starts the code for another line of the user's with a comment
+    naming that line (tracebacks and warnings quote these lines, so they point at the user's code)."""
+    lines = source.splitlines()
+    previous = None
+    for line in sorted(mapping):
+        user = mapping[line]
+        if user != previous and not lines[line - 1].rstrip().endswith(":"):
+            lines[line - 1] = f"{lines[line - 1]}  # {filename}:{user}"
+        previous = user
+    return "\n".join(lines) + "\n"
