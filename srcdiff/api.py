@@ -78,7 +78,7 @@ class GradFunction:
         if kwargs:
             key += tuple(sorted((k, _kind(v)) for k, v in kwargs.items()))
         generated = self._compiled.get(key)
-        if generated is None or not all(map(guard_holds, generated.guards)):
+        if generated is None or generated.epoch != pipeline.epoch[0] or not all(map(guard_holds, generated.guards)):
             generated = self._build(key, tuple(args), kwargs or {})
         self._last = generated
         return generated
@@ -122,6 +122,9 @@ class GradFunction:
     def _generate(self, key: Any, kinds: dict[str, Any]) -> pipeline.Generated:
         with self._lock:
             generated = self._compiled.get(key)
+            if generated is not None and generated.epoch != pipeline.epoch[0]:
+                self._compiled.clear()  # srcdiff's caches were cleared (a rule was registered...)
+                generated = None
             if generated is not None and not all(map(guard_holds, generated.guards)):
                 pipeline.drop_stale()  # a callee was rebound since: transform again
                 self._compiled.clear()

@@ -22,6 +22,7 @@ import gast
 import numpy
 
 from . import registry, rules
+from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .rules import Rule
 from .syntax import dotted_path
 
@@ -46,16 +47,13 @@ class Callee:
     def differentiable_args(self) -> list[gast.expr]:
         """The argument atoms through which a derivative can flow."""
         if self.kind == CONSTANT:
-            return []
+            # a constructor's result depends on its values (refused when they are differentiated)
+            return _flat(list(self.bound.values())) if self.obj in rules.VALUE_CONSTRUCTORS else []
         if self.kind == RULE:
             assert self.rule is not None
-            return _flat(
-                [
-                    self.bound[p]
-                    for p in self.rule.params
-                    if p in self.bound and (p in self.rule.adjoints or p in self.rule.tangents or p in self.rule.linear)
-                ]
-            )
+            rule = self.rule
+            carried = set(rule.adjoints) | set(rule.tangents) | rule.linear | rule.undifferentiated
+            return _flat([self.bound[p] for p in rule.params if p in self.bound and p in carried])
         return _flat(list(self.bound.values()))
 
 
@@ -92,7 +90,8 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
         positional = {f"arg{i}": a for i, a in enumerate(node.args)}
         return Callee(REGISTERED, obj, None, positional, description=description)
     if rules.is_constant(obj):
-        return Callee(CONSTANT, obj, description=description)
+        arguments = {f"arg{i}": a for i, a in enumerate(_all_args(node))}
+        return Callee(CONSTANT, obj, None, arguments, description=description)
     rule = rules.lookup(obj)
     if rule is not None:
         kwargs = {kw.arg: kw.value for kw in node.keywords}
@@ -175,11 +174,32 @@ def _follow(path: str, lookup: Callable[[str], tuple[bool, Any]]) -> tuple[bool,
     return True, obj
 
 
-def unsupported_arguments(callee: Callee) -> tuple[str, str] | None:
-    """(problem, hint) when a rule's adjoint does not handle these argument values."""
+def unsupported_arguments(
+    callee: Callee, is_active: Callable[[Any], bool] = lambda a: False, node: gast.Call | None = None
+) -> tuple[str, str, type] | None:
+    """(problem, hint, error class) when a rule's adjoint does not handle these argument values, or when a
+    differentiated value reaches an argument no derivative flows through (it would be lost)."""
+    if callee.kind == CONSTANT and node is not None and callee.obj in rules.VALUE_CONSTRUCTORS:
+        if any(is_active(a) for a in list(node.args) + [k.value for k in node.keywords]):
+            return (
+                f"`{callee.description}` builds its result from a differentiated value, and srcdiff has no "
+                "derivative for that yet",
+                "multiply instead, e.g. `x * np.ones(n)` for `np.full(n, x)`",
+                NoDerivativeError,
+            )
+    if callee.kind == RULE and callee.rule is not None:
+        rule = callee.rule
+        for param, value in callee.bound.items():
+            if param in rule.undifferentiated and any(is_active(a) for a in _flat([value])):
+                return (
+                    f"the argument `{param}` of `{callee.description}` is differentiated, but no derivative "
+                    "flows through it in srcdiff's rule",
+                    "make it a constant, or write the operation with operations that have rules (see docs/coverage.md)",
+                    NoDerivativeError,
+                )
     subscripts = callee.bound.get("subscripts")
     if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
-        return "np.einsum with '...' is not supported yet", "write the axes out explicitly"
+        return "np.einsum with '...' is not supported yet", "write the axes out explicitly", UnsupportedSyntaxError
     order = callee.bound.get("ord")
     if (
         callee.obj is numpy.linalg.norm
@@ -189,6 +209,7 @@ def unsupported_arguments(callee: Callee) -> tuple[str, str] | None:
         return (
             "np.linalg.norm with an `ord` is not supported yet",
             "use the default (Euclidean / Frobenius) norm, or write the norm out",
+            UnsupportedSyntaxError,
         )
     return None
 

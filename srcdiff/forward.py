@@ -262,13 +262,13 @@ class _Forward:
     def call_terms(self, target: str, value: gast.Call, at: gast.AST) -> list[gast.expr]:
         callee = self.env.callee(value)
         assert callee is not None
+        problem = calls.unsupported_arguments(callee, self.is_active, value)
+        if problem is not None:
+            raise self.refuse(at, *problem)
         if not any(self.is_active(a) for a in callee.differentiable_args()):
             return []
         if callee.kind == calls.RULE:
             assert callee.rule is not None
-            problem = calls.unsupported_arguments(callee)
-            if problem is not None:
-                raise self.refuse(at, *problem)
             call_node = calls.as_function_call(value, callee, self.env.global_name)
             return self.apply_rule(callee.rule, callee.bound, target, call_node, at)
         if callee.kind == calls.REGISTERED:

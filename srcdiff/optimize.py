@@ -97,23 +97,22 @@ def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True) 
 
 
 def _drop_dead_zero_stores(stmts: list[gast.stmt]) -> list[gast.stmt]:
-    """Remove top-level ``d = 0.0`` whose value no later statement can read."""
-    kept = []
-    for i, s in enumerate(stmts):
+    """Remove top-level ``d = 0.0`` whose value no later statement can read (one backward pass)."""
+    next_use: dict[str, str] = {}  # name -> "read" / "write": its first use after this point
+    dead: set[int] = set()
+    for i in range(len(stmts) - 1, -1, -1):
+        s = stmts[i]
         name = _zero_store(s)
-        if name is not None and not _read_before_overwritten(name, stmts[i + 1 :]):
+        if name is not None and next_use.get(name) != "read":
+            dead.add(i)
             continue
-        kept.append(s)
-    return kept
-
-
-def _read_before_overwritten(name: str, rest: list[gast.stmt]) -> bool:
-    for s in rest:
-        if name in _reads(s):
-            return True
-        if isinstance(s, gast.Assign) and name in _writes(s):
-            return False  # a plain assignment always overwrites
-    return False
+        reads = _reads(s)
+        if isinstance(s, gast.Assign):  # a plain assignment always overwrites
+            for w in _writes(s):
+                next_use[w] = "write"
+        for r in reads:
+            next_use[r] = "read"
+    return [s for i, s in enumerate(stmts) if i not in dead]
 
 
 def lazy_adjoints(body: list[gast.stmt]) -> list[gast.stmt]:

@@ -32,6 +32,7 @@ from .syntax import assign, call, const, load, stored_names
 
 _lock = threading.RLock()
 stats = {"transforms": 0}
+epoch = [0]  # bumped by clear(): code generated before (e.g. before a rule was registered) is stale
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Generated:
     source: str
     deps: list[SplitEntry] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
+    epoch: int = field(default_factory=lambda: epoch[0])
 
     def full_source(self) -> str:
         """This function's source followed by every helper derivative it reaches."""
@@ -88,6 +90,7 @@ _kind_cache: dict[tuple[Any, ...], Any] = {}
 def clear() -> None:
     """Forget every transformed helper."""
     with _lock:
+        epoch[0] += 1
         _split_cache.clear()
         _forward_cache.clear()
         _kind_cache.clear()
@@ -318,6 +321,11 @@ def build_gradient(
                 )
             )
         grads = []
+        # a complex constant can make adjoints complex: grad_like refuses that (rules are for reals)
+        complex_values = any(
+            isinstance(n, gast.Constant) and isinstance(n.value, complex)
+            for n in gast.walk(gast.Module(body=norm.body, type_ignores=[]))
+        )
         for p in wrt:
             d = sweeps.adjoints.get(p)
             if d is None:
@@ -326,7 +334,7 @@ def build_gradient(
                     if kinds.is_scalar(load(p))
                     else call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), load(p))
                 )
-            elif kinds.is_scalar(load(p)):
+            elif kinds.is_scalar(load(p)) and not complex_values:
                 grads.append(load(d))
             else:
                 grads.append(call(load(env.global_name("grad_like", TEMPLATE_GLOBALS["grad_like"])), load(d), load(p)))

@@ -447,14 +447,14 @@ class _Reverse:
     def call_contributions(self, target: str, value: gast.Call, at: gast.AST) -> tuple[gast.expr, Stmts]:
         callee = self.env.callee(value)
         assert callee is not None
+        problem = calls.unsupported_arguments(callee, self.is_active, value)
+        if problem is not None:
+            raise self.refuse(at, *problem)
         active_args = [a for a in callee.differentiable_args() if self.is_active(a)]
         if not active_args:
             return value, []
         if callee.kind == calls.RULE:
             assert callee.rule is not None
-            problem = calls.unsupported_arguments(callee)
-            if problem is not None:
-                raise self.refuse(at, *problem)
             primal = calls.as_function_call(value, callee, self.env.global_name)
             return primal, self.apply_rule(callee.rule, callee.bound, target, at)
         if callee.kind == calls.USER:

@@ -326,12 +326,28 @@ def _grad_dtype(value: Any) -> Any:
 def grad_like(adj: Any, value: Any) -> Any:
     """Shape a final adjoint like the argument it belongs to: float for numbers, an array of
     the argument's shape for arrays, the same container type for lists and tuples."""
+    complex_adjoint = isinstance(adj, (complex, np.complexfloating)) or (
+        isinstance(adj, np.ndarray) and adj.dtype.kind == "c"
+    )
+    complex_value = isinstance(value, (complex, np.complexfloating)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+    )
+    if complex_adjoint and not complex_value:
+        from .errors import UnsupportedSyntaxError
+
+        raise UnsupportedSyntaxError(
+            None,
+            None,
+            None,
+            "complex intermediate values are not supported yet",
+            "keep the computation real (e.g. use abs() or .real explicitly before differentiating)",
+        )
     if isinstance(value, bool):
         return float(adj) if _is_zero(adj) or isinstance(adj, _SCALARS) else adj
     if isinstance(value, (int, float)):
         return float(adj) if isinstance(adj, _SCALARS) else adj
     if isinstance(value, (list, tuple)):
-        items = adj if isinstance(adj, list) else [0.0] * len(value)
+        items = adj if isinstance(adj, (list, tuple)) else [0.0] * len(value)
         return type(value)(grad_like(a, v) for a, v in zip(items, value))
     if isinstance(value, dict):
         entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}

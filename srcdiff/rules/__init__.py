@@ -13,7 +13,7 @@ from typing import Any
 
 from .builtin_functions import BUILTINS
 from .math_module import MATH
-from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS
+from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS, VALUE_CONSTRUCTORS
 from .operators import OPERATORS
 from .runtime_rules import RUNTIME
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
@@ -34,6 +34,7 @@ __all__ = [
     "SPREAD_METHODS",
     "ATTRIBUTES",
     "CONSTANT_ATTRIBUTES",
+    "VALUE_CONSTRUCTORS",
 ]
 
 

@@ -97,7 +97,7 @@ NUMPY.define(np.remainder, NUMPY.rules[np.mod])
 UNARY = set(_UNARY) | {np.radians, np.degrees}
 BINARY = set(_BINARY) | {np.true_divide, np.remainder}
 NUMPY.define(np.where, rule("condition, x, y", x="np.where(condition, g, 0.0)", y="np.where(condition, 0.0, g)"))
-NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)"))
+NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)", refuse="a_min, a_max"))
 
 # -- reductions (not elementwise: the helpers shape the adjoint) ------------------------------
 # (``out=`` is not supported: a call passing it finds no rule and is refused)
@@ -293,7 +293,10 @@ NUMPY.define(np.tril, linear_rule("m, k=0", elementwise=False, m="np.tril(g, k)"
 NUMPY.define(
     np.pad,
     linear_rule(
-        "array, pad_width, mode='constant', constant_values=0", elementwise=False, array="unpad(g, array, pad_width)"
+        "array, pad_width, mode='constant', constant_values=0",
+        elementwise=False,
+        array="unpad(g, array, pad_width)",
+        refuse="constant_values",
     ),
 )
 NUMPY.define(
@@ -375,6 +378,10 @@ NUMPY.constant(
     np.random.permutation,
     np.random.default_rng,
 )
+
+#: Constants only as long as their arguments are: they build values *from* those arguments
+#: (np.full(3, x) depends on x), so a differentiated argument is refused.
+VALUE_CONSTRUCTORS = {np.full, np.full_like, np.linspace, np.arange, np.random.normal, np.random.uniform}
 
 # ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
 METHODS = {

@@ -22,7 +22,7 @@ _helper(rt.copy_of, "v", linear=True, v="g")
 _helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
 _helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, result, g)")
 _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
-_helper(rt.unpack_adjoint, "v, n", linear=True, v="list(g)")
+_helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g)")
 _helper(rt.item_adjoint, "adj, index", linear=True, adj="add_at(0.0, adj, index, g)")
 _helper(rt.zero_item, "adj, value, index", linear=True, adj="zero_item(g, value, index)")
 _helper(
@@ -95,6 +95,16 @@ def append_zero(g):  # type: ignore[no-untyped-def]
     return rt.SeqAdjoint(list(g) + [0.0]) if isinstance(g, list) else g
 
 
+def as_list(g):  # type: ignore[no-untyped-def]
+    return rt.SeqAdjoint(g) if isinstance(g, (list, tuple)) else g
+
+
 register_helpers(
-    {"broadcast_like": broadcast_like, "reduce_like": reduce_like, "sum_items": sum_items, "append_zero": append_zero}
+    {
+        "as_list": as_list,
+        "broadcast_like": broadcast_like,
+        "reduce_like": reduce_like,
+        "sum_items": sum_items,
+        "append_zero": append_zero,
+    }
 )

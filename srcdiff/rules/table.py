@@ -55,6 +55,9 @@ class Rule:
     linear: frozenset[str] = frozenset()
     multilinear: bool = False
     tangents: Mapping[str, str] = field(default_factory=dict)  # forward mode: ``t`` (the argument's tangent)
+    # arguments whose value shapes the result but has no derivative rule yet: refused when differentiated
+    # (arguments used only for shapes, axes or selection are not listed: they carry no derivative)
+    undifferentiated: frozenset[str] = frozenset()
 
     def tangent_template(self, param: str) -> gast.expr | None:
         """Forward mode: the output tangent contributed by ``param``'s tangent ``t`` (None: use linearity)."""
@@ -91,10 +94,12 @@ def rule(
     linear: bool | str = False,
     multilinear: bool = False,
     jvp: Mapping[str, str] | None = None,
+    refuse: str = "",
     **adjoints: str,
 ) -> Rule:
     """Build a :class:`Rule` from ``"x, y=None"`` and templates keyed by parameter name
-    (``jvp``: forward-mode templates in terms of the argument's tangent ``t``)."""
+    (``jvp``: forward-mode templates in terms of the argument's tangent ``t``; ``refuse``: arguments
+    whose value matters but that have no template yet -- a differentiated one is refused)."""
     sig = _signature(signature)
     reserved = {"g", "out", "i", "t"} & set(sig.parameters)
     if reserved:
@@ -113,7 +118,8 @@ def rule(
         if linear
         else frozenset()
     )
-    return Rule(sig, dict(adjoints), elementwise, seq, linear_in, multilinear, dict(jvp or {}))
+    refused = frozenset(x.strip() for x in refuse.split(",") if x.strip())
+    return Rule(sig, dict(adjoints), elementwise, seq, linear_in, multilinear, dict(jvp or {}), refused)
 
 
 class _Rename(gast.NodeTransformer):
