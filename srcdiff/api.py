@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +28,7 @@ from .runtime import OutputNotScalar
 Wrt = int | str | Sequence[int | str]
 
 _SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
-_cache: weakref.WeakKeyDictionary[Callable[..., Any], dict[Any, GradFunction]] = weakref.WeakKeyDictionary()
+_cache = pipeline.PerFunction("__srcdiff_grads__")  # kept on each function: gone with it
 _cache_lock = threading.Lock()
 
 
@@ -245,12 +244,12 @@ def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool) -> GradFunction:
     if not inspect.isfunction(fn) and not isinstance(fn, GradFunction):
         capture(fn)  # raises the right SrcDiffError for builtins and other callables
     names, as_tuple = _resolve_wrt(_original(fn), wrt)
-    key = (tuple(names), as_tuple, with_value)
+    key = (fn, tuple(names), as_tuple, with_value)
     with _cache_lock:
-        per_fn = _cache.setdefault(fn, {})
-        found = per_fn.get(key)
+        found = _cache.get(key)
         if found is None:
-            found = per_fn[key] = GradFunction(fn, names, as_tuple, with_value)
+            found = GradFunction(fn, names, as_tuple, with_value)
+            _cache[key] = found
         return found
 
 
@@ -383,7 +382,7 @@ def cache_info() -> dict[str, int]:
     >>> sorted(srcdiff.cache_info())
     ['functions', 'helpers', 'transforms']
     """
-    return {"transforms": pipeline.stats["transforms"], "functions": len(_cache), "helpers": len(pipeline._split_cache)}
+    return {"transforms": pipeline.stats["transforms"], "functions": len(_cache), "helpers": pipeline.cached_helpers()}
 
 
 def clear_cache() -> None:

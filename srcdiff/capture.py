@@ -82,6 +82,8 @@ def guard_holds(guard: Guard) -> bool:
             return False
     if where == "global":
         return container.get(name, _MISSING) is value
+    if where == "attribute":  # a function whose code object was replaced has new code
+        return getattr(container, name, _MISSING) is value
     return name not in container  # a builtin, as long as no global shadows it
 
 

@@ -23,6 +23,7 @@ import linecache
 import os
 import textwrap
 import types
+import weakref
 from typing import Any
 
 import astor
@@ -119,9 +120,15 @@ def compile_function(
     linecache.cache[filename] = (len(factory), None, lines, filename)
     if origin is not None:
         LINE_MAPS[filename] = (origin[0], {line + shift: user for line, user in mapping.items()})
+    weakref.finalize(fn, _forget, filename)  # the pseudo-file's lines go when the function does
     fn.__srcdiff_source__ = source  # type: ignore[attr-defined]
     fn.__srcdiff_lines__ = [(line, origin[0], user) for line, user in sorted(mapping.items())] if origin else []  # type: ignore[attr-defined]
     return fn
+
+
+def _forget(filename: str) -> None:
+    linecache.cache.pop(filename, None)
+    LINE_MAPS.pop(filename, None)
 
 
 def _annotate(source: str, mapping: dict[int, int], filename: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import threading
 import types
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from . import activity as activity_
 from . import forward as forward_
 from . import kinds as kinds_
 from . import record, reverse
-from .calls import Callee, resolve
+from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
 from .emit import compile_function, to_source
 from .normalize import NormalizedFunction, normalize
@@ -83,8 +84,61 @@ def all_guards(guards: list[Guard], deps: list[SplitEntry]) -> list[Guard]:
     return out
 
 
-_split_cache: dict[tuple[Any, ...], SplitEntry] = {}
-_kind_cache: dict[tuple[Any, ...], Any] = {}
+class PerFunction:
+    """A cache keyed by function and kept on the function object itself, so that it goes away
+    with the function (functions made in a loop do not pile up)."""
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+        self.owners: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def _table(self, fn: Any, create: bool = False) -> dict[Any, Any] | None:
+        store = getattr(fn, "__dict__", None)
+        if store is None:
+            return None
+        if create and self.attribute not in store:
+            store[self.attribute] = {}
+            self.owners.add(fn)
+        return store.get(self.attribute)
+
+    def get(self, key: tuple[Any, ...], default: Any = None) -> Any:
+        table = self._table(key[0])
+        return default if table is None else table.get(key[1:], default)
+
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
+        table = self._table(key[0])
+        return table is not None and key[1:] in table
+
+    def __getitem__(self, key: tuple[Any, ...]) -> Any:
+        table = self._table(key[0])
+        if table is None:
+            raise KeyError(key)
+        return table[key[1:]]
+
+    def __setitem__(self, key: tuple[Any, ...], value: Any) -> None:
+        table = self._table(key[0], create=True)
+        if table is not None:
+            table[key[1:]] = value
+
+    def __delitem__(self, key: tuple[Any, ...]) -> None:
+        table = self._table(key[0])
+        if table is not None:
+            table.pop(key[1:], None)
+
+    def items(self) -> list[tuple[tuple[Any, ...], Any]]:
+        return [((fn,) + key, value) for fn in list(self.owners) for key, value in (self._table(fn) or {}).items()]
+
+    def clear(self) -> None:
+        for fn in list(self.owners):
+            fn.__dict__.pop(self.attribute, None)
+        self.owners = weakref.WeakSet()
+
+    def __len__(self) -> int:
+        return sum(len(self._table(fn) or {}) for fn in list(self.owners))
+
+
+_split_cache = PerFunction("__srcdiff_split__")
+_kind_cache = PerFunction("__srcdiff_kinds__")
 
 
 def clear() -> None:
@@ -96,11 +150,16 @@ def clear() -> None:
         _kind_cache.clear()
 
 
+def cached_helpers() -> int:
+    """How many helper derivatives (recording/adjoint and forward versions) are cached."""
+    return len(_split_cache) + len(_forward_cache)
+
+
 def drop_stale() -> None:
     """Forget helper derivatives made for names that have since been rebound."""
     with _lock:
         for cache in (_split_cache, _forward_cache):
-            for key, entry in list(cache.items()):
+            for key, entry in cache.items():
                 if not all(guard_holds(g) for g in all_guards(entry.guards, entry.deps)):
                     del cache[key]
         _kind_cache.clear()
@@ -126,6 +185,10 @@ class _Env(forward_.ForwardEnvironment):
         if found is None:
             found = resolve(node, self._lookup, self._locals)
             self._callees[id(node)] = found
+            if found.kind == USER:  # the code read now must still be the function's code later
+                guard = ("attribute", found.obj, "__code__", found.obj.__code__)
+                if guard not in self.guards:
+                    self.guards.append(guard)
         return found
 
     def _lookup(self, name: str) -> tuple[bool, Any]:
@@ -309,6 +372,7 @@ def build_gradient(
     """The gradient function of ``fn`` with respect to parameters ``wrt``."""
     with _lock:
         norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
+        env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later
         body = _prologue(placed, sweeps, norm) + placed.primal
         result = norm.result
         known_number = kinds.is_scalar(result) or kinds.shape_of(result) == ()
@@ -386,6 +450,7 @@ def _build_split(
     fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any], entry: SplitEntry
 ) -> None:
     norm, env, kinds, sweeps, placed = _analyze(fn, set(active), param_kinds, entry)
+    env.guards.append(("attribute", fn, "__code__", fn.__code__))
     fwd_name, bwd_name = (name for name, v in env.values.items() if v is entry.fwd or v is entry.bwd)
     primal_names = set(norm.params) | stored_names(placed.primal)
     final = sorted((placed.read & primal_names) - {sweeps.stack})
@@ -448,7 +513,7 @@ def _build_split(
 
 # -- forward mode -------------------------------------------------------------------------------
 
-_forward_cache: dict[tuple[Any, ...], SplitEntry] = {}
+_forward_cache = PerFunction("__srcdiff_forward__")
 
 
 def forward_function(
@@ -475,6 +540,7 @@ def _build_forward(
 ) -> None:
     norm = normalize(capture(fn))
     env = _Env(norm)
+    env.guards.append(("attribute", fn, "__code__", fn.__code__))
     name = env._bind_cell(f"{norm.name}_jvp", entry.fwd)
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
