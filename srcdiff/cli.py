@@ -229,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
         "tangents side by side (jvp)",
     )
     dump.add_argument(
+        "--standalone",
+        action="store_true",
+        help="write a module that needs only numpy (and your own module, for the globals the code reads): "
+        "the derivative, the helper derivatives it calls and the runtime helpers they use",
+    )
+    dump.add_argument(
         "--annotate",
         action="store_true",
         help="interleave the derivative with the lines of your function each part comes from",
@@ -385,7 +391,22 @@ def _cmd_dump(args: argparse.Namespace) -> int:
             derivative = srcdiff.grad(fn, wrt=args.wrt)
             if example is not None:
                 derivative(*example)
-            if args.annotate:
+            if args.standalone:
+                from .api import _generated_functions
+                from .export import standalone
+
+                if example is None:
+                    derivative.current()  # (generate it from the annotations)
+                module_name = (
+                    os.path.splitext(os.path.basename(target.location))[0] if target.is_file else target.location
+                )
+                text = standalone(
+                    _generated_functions(derivative),
+                    module_name,
+                    f"Gradient of {target.function} from {target.location}",
+                    " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "",
+                )
+            elif args.annotate:
                 from .api import annotated_source
 
                 text = annotated_source(derivative)

@@ -281,3 +281,54 @@ def test_unwritable_output(capsys, tmp_path):
     assert code == 1
     line = assert_one_line_error(err)
     assert str(target) in line
+
+
+STANDALONE_MODEL = '''import math
+import numpy as np
+
+SCALE = 0.5
+
+
+def helper(w, x):
+    return np.tanh(w * x) * SCALE
+
+
+def loss(w, x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(helper(w, x) ** 2) * (i + 1)
+    return s + math.sin(float(w[0]))
+
+
+def example_args():
+    return np.array([0.3, -0.2]), np.array([1.0, 2.0])
+'''
+
+
+def test_standalone_export_runs_without_srcdiff(tmp_path):
+    import subprocess
+    import sys as _sys
+
+    (tmp_path / "standalone_model.py").write_text(STANDALONE_MODEL)
+    out = tmp_path / "grads.py"
+    code = main(["dump", str(tmp_path / "standalone_model.py") + ":loss", "--example", "example_args",
+                 "--standalone", "-o", str(out)])
+    assert code == 0
+    script = (
+        "import sys\n"
+        "sys.modules['srcdiff'] = None\n"  # the export must not need srcdiff
+        "import grads, standalone_model as m\n"
+        "g = grads.grad_loss(*m.example_args())\n"
+        "print(repr(g.tolist()))\n"
+    )
+    result = subprocess.run([_sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    import importlib.util
+
+    import srcdiff
+
+    spec = importlib.util.spec_from_file_location("standalone_model_check", tmp_path / "standalone_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = srcdiff.grad(module.loss)(*module.example_args())
+    assert eval(result.stdout) == expected.tolist()
