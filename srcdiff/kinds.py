@@ -100,9 +100,8 @@ def infer(
                 kinds.sequences.discard(name)
                 changed = True
     kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of, result_kind)
-    kinds.literals = {
-        t for t in targets if all(isinstance(a.value, (gast.List, gast.Tuple)) for a in assigns if a.targets[0].id == t)
-    }
+    not_literal = {a.targets[0].id for a in assigns if not isinstance(a.value, (gast.List, gast.Tuple))}
+    kinds.literals = targets - not_literal
     return kinds
 
 

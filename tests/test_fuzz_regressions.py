@@ -1,0 +1,281 @@
+"""Bugs found by the random-program fuzzer (tests/test_fuzz.py), each as the shrunk program.
+
+Every test is ``xfail(strict=True)``: it documents a bug that is still there, and
+starts failing (XPASS) once the bug is fixed, so the marker gets removed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import srcdiff
+
+SCALE = 1.25
+
+
+# -- 1. a float augmented assignment refused as an in-place write --------------------------
+
+def aug_assign_global_into_param(x):
+    x += SCALE
+    return x
+
+
+def aug_assign_after_global_elsewhere(x):
+    t = math.cos(x)
+    t += x
+    if x > 5.0:
+        t = SCALE
+    return t
+
+
+IN_PLACE_REASON = (
+    "aliasing.problems treats `v += w` as an in-place write unless v is in kinds.scalars, which is "
+    "flow-insensitive: one assignment to v from a value of unknown kind (a module global like SCALE, "
+    "`v = v + SCALE`) takes v out of the scalars, so `x += SCALE` on a float argument is refused "
+    "('writing into `x` in place changes an argument') although a float is never changed in place"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=IN_PLACE_REASON)
+def test_float_param_plus_equals_global_is_not_an_in_place_write():
+    assert srcdiff.grad(aug_assign_global_into_param)(0.3) == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason=IN_PLACE_REASON)
+def test_float_local_plus_equals_is_not_an_in_place_write():
+    value, dx = srcdiff.value_and_grad(aug_assign_after_global_elsewhere)(0.3)
+    assert value == aug_assign_after_global_elsewhere(0.3)
+    assert math.isclose(dx, 1.0 - math.sin(0.3))
+
+
+def float_param_plus_equals_array_sum(a, s):
+    s += np.sum(a)
+    return s
+
+
+@pytest.mark.xfail(strict=True, reason=IN_PLACE_REASON)
+def test_float_param_plus_equals_np_sum_is_not_an_in_place_write():
+    a = np.array([1.0, 2.0, 3.0])
+    value, (da, ds) = srcdiff.value_and_grad(float_param_plus_equals_array_sum, wrt=(0, 1))(a, 0.5)
+    assert value == 6.5
+    np.testing.assert_allclose(da, 1.0)
+    assert ds == 1.0
+
+
+# -- 2. value_and_grad returns the output variable as restored by the adjoint sweep ---------
+
+def overwritten_result(x):
+    t = abs(x)
+    t = t * t
+    return t
+
+
+def overwritten_result_with_global(x):
+    t = x * SCALE
+    t = t * x
+    return t
+
+
+VALUE_REASON = (
+    "value_and_grad returns the result atom after the adjoint sweep; when the result variable was "
+    "overwritten and its old value saved (its kind is not surely scalar, e.g. from abs() or a global), "
+    "the adjoint sweep pops the old value back into it (`t = _stack.pop()`), so the function returns "
+    "the value t had before its last assignment (0.3 instead of 0.09 here); the gradient is right"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=VALUE_REASON)
+def test_value_and_grad_value_of_an_overwritten_result():
+    value, dx = srcdiff.value_and_grad(overwritten_result)(0.3)
+    assert value == overwritten_result(0.3)  # 0.09; srcdiff returns 0.3
+    assert math.isclose(dx, 0.6)
+
+
+@pytest.mark.xfail(strict=True, reason=VALUE_REASON)
+def test_value_and_grad_value_of_an_overwritten_result_global():
+    value, dx = srcdiff.value_and_grad(overwritten_result_with_global)(0.3)
+    assert value == overwritten_result_with_global(0.3)  # 0.1125; srcdiff returns 0.375
+    assert math.isclose(dx, 2 * SCALE * 0.3)
+
+
+# -- 3. KeyError from the helper result-kind cache -----------------------------------------
+
+def array_helper(p):
+    return p * 2.0
+
+
+def scalar_helper_calling_array_helper(p):
+    q = array_helper(p)
+    return 1.5
+
+
+def calls_nested_helpers(a):
+    return np.sum(a) * scalar_helper_calling_array_helper(a)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "pipeline.result_kind puts a provisional SCALAR entry for (outer, kinds) in _kind_cache, then infers "
+    "outer's body; the nested result_kind(inner) finds an array kind and calls _kind_cache.clear(), which "
+    "also drops the outer entry, so the outer call's final `return _kind_cache[key]` raises KeyError "
+    "(an internal error, not a SrcDiffError)"))
+def test_scalar_helper_that_calls_an_array_helper():
+    a = np.array([1.0, 2.0, 3.0])
+    value, g = srcdiff.value_and_grad(calls_nested_helpers)(a)
+    assert value == 9.0
+    np.testing.assert_allclose(g, [1.5, 1.5, 1.5])
+
+
+# -- 4. appending to a list refused because a float was read from it -----------------------
+
+def reads_then_appends(x):
+    acc = [x]
+    y = acc[0]
+    acc.append(2.0 * x)
+    return y + sum(acc)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "aliasing.problems records `y = acc[0]` as a view of `acc` (a subscript shares memory) without "
+    "asking whether the element is a number; `acc.append(...)` is then refused with 'writing into `acc` "
+    "in place also changes `y`, which shares its memory', though a float read from a list the function "
+    "built itself cannot change (README: appending to lists the function made itself is supported)"))
+def test_append_after_reading_a_float_element():
+    value, dx = srcdiff.value_and_grad(reads_then_appends)(0.3)
+    assert value == reads_then_appends(0.3)
+    assert math.isclose(dx, 4.0)
+
+
+# -- 5. zero adjoint of an overwritten array is a scalar that matmul_adjoint cannot reshape -----
+
+def overwritten_matmul_result(a, b):
+    t = np.outer(a, a) @ a
+    t = b * 1.0
+    return np.sum(t)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "when `t` (an array) is overwritten, the adjoint sweep resets its adjoint to the scalar `dt = 0.0` "
+    "and then runs the adjoint of the dead `t = _t1 @ a`: matmul_adjoint(0.0, _t1, a, True) does "
+    "d.reshape(a.shape) on a 3-vector for a (3, 3) operand -> ValueError 'cannot reshape array of size 3 "
+    "into shape (3,3)' (raised in the generated code; the function itself is fine)"))
+def test_overwritten_matmul_result():
+    a = np.array([1.3, 1.07, 2.0])
+    b = np.array([-0.75, 2.43, -1.06])
+    value, (da, db) = srcdiff.value_and_grad(overwritten_matmul_result, wrt=(0, 1))(a, b)
+    assert value == overwritten_matmul_result(a, b)
+    np.testing.assert_allclose(da, 0.0)
+    np.testing.assert_allclose(db, 1.0)
+
+
+def overwritten_max_over_axis(a, b):
+    b = np.max(np.outer(b, b), axis=1)
+    b = a * 1.0
+    return np.sum(b)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "same cause as test_overwritten_matmul_result: the scalar zero adjoint `db = 0.0` of the overwritten "
+    "`b` reaches extreme_adjoint(0.0, _t1, b, 1, False), which cannot expand a scalar along axis 1 -> "
+    "AxisError 'axis 1 is out of bounds for array of dimension 1'"))
+def test_overwritten_max_over_axis():
+    a = np.array([1.0, 2.0, 3.0])
+    b = np.array([1.0, -2.0, 0.5])
+    value, (da, db) = srcdiff.value_and_grad(overwritten_max_over_axis, wrt=(0, 1))(a, b)
+    assert value == 6.0
+    np.testing.assert_allclose(da, 1.0)
+    np.testing.assert_allclose(db, 0.0)
+
+
+# -- 6. an in-place write refused because of an alias made after it -------------------------
+
+def write_then_alias(a, b):
+    w = np.zeros(3)
+    w[0] = a[0]
+    c = b * 2.0
+    b = w
+    return np.sum(c) + np.sum(b)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "aliasing.problems collects views flow-insensitively: `b = w` (after the write) puts b among w's "
+    "views everywhere, and b (the argument) is live after `w[0] = ...`, so the write is refused with "
+    "'writing into `w` in place also changes `b`'; at the write, no other name shares w's memory"))
+def test_write_before_the_alias_exists():
+    a = np.array([1.3, 1.07, 2.0])
+    b = np.array([-0.75, 2.43, -1.06])
+    value, (da, db) = srcdiff.value_and_grad(write_then_alias, wrt=(0, 1))(a, b)
+    assert value == write_then_alias(a, b)
+    np.testing.assert_allclose(da, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(db, 2.0)
+
+
+# -- 7. a constant element of a list holding an active value is differentiated --------------
+
+def sqrt_of_a_constant_list_element(y):
+    p = [0.0, y]
+    return p[1] + math.sqrt(p[0])
+
+
+def hypot_of_a_constant_tuple_element(y):
+    p = (0.0, y)
+    t1, t2 = p
+    return t2 + math.hypot(t1, t1)
+
+
+CONSTANT_ELEMENT_REASON = (
+    "activity is per container: `p = [0.0, y]` makes all of p active, so `p[0]` (the constant 0.0) gets "
+    "an adjoint and the rule of sqrt (`g / (2.0 * out)`) or hypot (`g * x / out`) is evaluated at 0: the "
+    "generated code raises ZeroDivisionError though f is smooth in y and its gradient is 1.0 "
+    "(with `t1, t2 = 0.0, y` written out, t1 is inactive and it works)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=CONSTANT_ELEMENT_REASON)
+def test_sqrt_of_a_constant_list_element():
+    assert srcdiff.grad(sqrt_of_a_constant_list_element)(0.5) == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason=CONSTANT_ELEMENT_REASON)
+def test_hypot_of_a_constant_tuple_element():
+    assert srcdiff.value_and_grad(hypot_of_a_constant_tuple_element)(0.5) == (0.5, 1.0)
+
+
+# -- 8. a parameter rebound to a new array is still "an argument" ----------------------------
+
+def rebound_param_augmented(a):
+    a = a * 2.0
+    a += 1.0
+    return np.sum(a * a)
+
+
+def rebound_param_item_write(a):
+    a = a * 2.0
+    a[0] = 1.0
+    return np.sum(a * a)
+
+
+REBOUND_REASON = (
+    "aliasing.problems refuses any in-place write whose container name is in fn.params "
+    "(`container in fn.params or not fresh.get(container)`), without looking at whether the name was "
+    "rebound to a new array first: `a = a * 2.0; a += 1.0` never touches the caller's array, yet it is "
+    "refused with 'writing into `a` in place changes an argument' and the hint `a2 = a.copy()`"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=REBOUND_REASON)
+def test_rebound_parameter_augmented_assignment():
+    a = np.array([1.0, 2.0, 3.0])
+    value, g = srcdiff.value_and_grad(rebound_param_augmented)(a)
+    assert value == rebound_param_augmented(a.copy())
+    np.testing.assert_allclose(g, 4.0 * (2.0 * a + 1.0))
+
+
+@pytest.mark.xfail(strict=True, reason=REBOUND_REASON)
+def test_rebound_parameter_item_write():
+    a = np.array([1.0, 2.0, 3.0])
+    value, g = srcdiff.value_and_grad(rebound_param_item_write)(a)
+    assert value == rebound_param_item_write(a.copy())
+    np.testing.assert_allclose(g, [0.0, 16.0, 24.0])
