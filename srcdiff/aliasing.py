@@ -154,26 +154,41 @@ def problems(
     if not writes:
         return []
     views: dict[str, set[str]] = {}  # name -> names whose memory it may share
+    holds: dict[str, set[str]] = {}  # container -> names stored in it (a write into them shows through it)
     fresh: dict[str, bool] = {}
+    lists = {container for s, container in writes if append_call(s) is not None}
     for a in assignments(fn.body):
         target = a.targets[0].id
         if getattr(a, "srcdiff_inplace", False):
             continue  # x += y keeps x's memory: neither a new view nor a new owner
+        if isinstance(a.value, gast.Subscript) and isinstance(a.value.value, gast.Name) and a.value.value.id in lists:
+            continue  # an element read from a list is the element, not a view of the list
         for source in _is_view(a.value, callee_of):
             views.setdefault(target, set()).add(source)
-        fresh[target] = fresh.get(target, True) and _is_fresh(a.value, callee_of)
+        fresh[target] = fresh.get(target, True) and (_is_fresh(a.value, callee_of) or isinstance(a.value, gast.Name))
+    # a copy `a = _t` owns memory only if `_t` does (and `_t` is then a view of... itself: see views)
+    changed = True
+    while changed:
+        changed = False
+        for a in assignments(fn.body):
+            target, value = a.targets[0].id, a.value
+            if isinstance(value, gast.Name) and fresh.get(target) and not fresh.get(value.id, False):
+                fresh[target] = False
+                changed = True
     for stmt, container in writes:  # xs.append(v) / a[i] = v: the element is now reachable through xs too
         appended = append_call(stmt)
         written = item_write(stmt)
         element = appended[1] if appended else written[2] if written else None
         if isinstance(element, gast.Name):
-            views.setdefault(container, set()).add(element.id)
+            holds.setdefault(container, set()).add(element.id)
     liveness = _Liveness({id(s) for s, _ in writes})
     liveness.block(fn.body, _uses(fn.result))
+    rebound = _rebound_before(fn.body, {id(s) for s, _ in writes})
     found: list[Problem] = []
     for stmt, container in writes:
-        if container in fn.params or not fresh.get(container, False):
-            what = "an argument" if container in fn.params else "a value this function did not create"
+        argument = container in fn.params and container not in rebound.get(id(stmt), set())
+        if argument or not fresh.get(container, False):
+            what = "an argument" if argument else "a value this function did not create"
             found.append(
                 Problem(
                     stmt,
@@ -183,7 +198,7 @@ def problems(
                 )
             )
             continue
-        for alias in _aliases_of(container, views):
+        for alias in _aliases_of(container, views, holds):
             if alias in liveness.after.get(id(stmt), set()):
                 found.append(
                     Problem(
@@ -198,16 +213,44 @@ def problems(
     return found
 
 
-def _aliases_of(name: str, views: dict[str, set[str]]) -> list[str]:
-    """Names that may share memory with ``name``: views of it, and views of those."""
+def _rebound_before(body: list[gast.stmt], watched: set[int]) -> dict[int, set[str]]:
+    """For each watched statement: the names certainly assigned before it runs (so a parameter
+    name there no longer holds the caller's value)."""
+    found: dict[int, set[str]] = {}
+
+    def walk(stmts: list[gast.stmt], assigned: set[str]) -> set[str]:
+        assigned = set(assigned)
+        for s in stmts:
+            if id(s) in watched:
+                found[id(s)] = set(assigned)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                if not getattr(s, "srcdiff_inplace", False):
+                    assigned.add(s.targets[0].id)
+            elif isinstance(s, gast.If):
+                assigned |= walk(s.body, assigned) & walk(s.orelse, assigned)
+            elif isinstance(s, (gast.While, gast.For)):
+                walk(s.body, assigned)  # what the body assigns may not happen (no iteration)
+        return assigned
+
+    walk(body, set())
+    return found
+
+
+def _aliases_of(name: str, views: dict[str, set[str]], holds: dict[str, set[str]] | None = None) -> list[str]:
+    """Names that may see a write into ``name``: views of it and what it views (``b = a``
+    shares both ways), and so on, and the containers any of them was stored in."""
     out: list[str] = []
     changed = True
     members = {name}
     while changed:
         changed = False
         for target, sources in views.items():
-            if target not in members and sources & members:
-                members.add(target)
-                out.append(target)
+            linked = ({target} | sources) if (target in members or sources & members) else set()
+            for other in sorted(linked - members):
+                members.add(other)
+                out.append(other)
                 changed = True
+    for container, elements in (holds or {}).items():
+        if container not in members and elements & members:
+            out.append(container)
     return out

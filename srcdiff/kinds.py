@@ -74,11 +74,24 @@ def infer(
     params: dict[str, Any],
     callee_of: Callable[[gast.Call], Callee | None],
     result_kind: Callable[[Callee, list[Any]], Any] | None = None,
+    lookup: Callable[[str], tuple[bool, Any]] | None = None,
 ) -> Kinds:
-    """Scalar names of ``fn`` given the kinds of its parameters (optimistic fixpoint)."""
+    """Scalar names of ``fn`` given the kinds of its parameters (optimistic fixpoint).
+    ``lookup`` resolves the other names: module globals bound to numbers are scalars too
+    (the caller keeps a guard, so rebinding one to an array generates code again)."""
     assigns = [a for a in assignments(fn.body)]
     targets = {a.targets[0].id for a in assigns}
     scalars = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR}
+    if lookup is not None:
+        local = targets | set(fn.params)
+        for name in {
+            n.id
+            for n in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+        } - local:
+            found, value = lookup(name)
+            if found and type(value) in (int, float):
+                scalars.add(name)
     loop_indices = {
         s.target.id for s in gast.walk(gast.Module(body=fn.body, type_ignores=[])) if isinstance(s, gast.For)
     }

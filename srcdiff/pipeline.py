@@ -256,7 +256,7 @@ def _analyze(
     if own is not None:  # a recursive call refers to the functions being built under their own names
         env._bind_cell(f"{norm.name}_fwd", own.fwd)
         env._bind_cell(f"{norm.name}_bwd", own.bwd)
-    kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
+    kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env._lookup)
     act = activity_.analyze(norm, wrt, env.callee)
     sweeps = reverse.transform(norm, act, kinds, env)
     placed = record.place(
@@ -280,10 +280,11 @@ def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
         _kind_cache[key] = kinds_.SCALAR
         kind = _infer_result(norm, param_kinds)
         if kind != kinds_.SCALAR:
-            recursed = _kind_cache.get(key) == kinds_.SCALAR and _recursive(norm)
+            if _recursive(norm):
+                kind = kinds_.UNKNOWN  # the assumption was used, and it was wrong: assume nothing
             _kind_cache.clear()  # answers that may have relied on the assumption are void
-            _kind_cache[key] = kinds_.UNKNOWN if recursed else kind
-        return _kind_cache[key]
+        _kind_cache[key] = kind
+        return kind
 
 
 def _recursive(norm: NormalizedFunction) -> bool:
@@ -297,7 +298,7 @@ def _recursive(norm: NormalizedFunction) -> bool:
 
 def _infer_result(norm: NormalizedFunction, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
     env = _Env(norm)
-    inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind)
+    inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind, env._lookup)
     return inferred.kind_of(norm.result)
 
 
@@ -409,7 +410,12 @@ def build_gradient(
         backward += placed.adjoint
         out: gast.expr = gast.Tuple(elts=grads, ctx=gast.Load()) if as_tuple else grads[0]
         if with_value:
-            out = gast.Tuple(elts=[copy.deepcopy(result), out], ctx=gast.Load())
+            # the value as the primal sweep left it: the adjoint sweep restores overwritten names
+            value: gast.expr = copy.deepcopy(result)
+            if isinstance(result, gast.Name):
+                value = load(norm.namer.fresh("value"))
+                body.append(assign(value.id, copy.deepcopy(result)))
+            out = gast.Tuple(elts=[value, out], ctx=gast.Load())
         backward.append(gast.Return(value=out))
         body += lazy_adjoints(backward)
         prefix = "value_and_grad" if with_value else "grad"
@@ -543,7 +549,7 @@ def _build_forward(
     env.guards.append(("attribute", fn, "__code__", fn.__code__))
     name = env._bind_cell(f"{norm.name}_jvp", entry.fwd)
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
-    kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind)
+    kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env._lookup)
     act = activity_.analyze(norm, set(active), env.callee)
     body = forward_.transform(norm, act, kinds, env, set(active))
     stats["transforms"] += 1

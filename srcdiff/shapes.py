@@ -62,7 +62,9 @@ def infer(
     result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None,
 ) -> dict[str, Shape]:
     """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
-    state: dict[str, Any] = {p: (k if isinstance(k, tuple) else None) for p, k in params.items()}
+    state: dict[str, Any] = {
+        p: (k if isinstance(k, tuple) else () if k == "scalar" else None) for p, k in params.items()
+    }
     state.update(
         {
             p: k
@@ -81,7 +83,7 @@ def infer(
         changed = False
         for a in assigns:
             name = a.targets[0].id
-            if name in fn.params or name in scalars or state.get(name) is None:
+            if name in scalars or state.get(name) is None:
                 continue
             shape = _shape(a.value, state, scalars, callee_of, result_kind)
             if shape == _TOP:
