@@ -20,7 +20,8 @@ never drop a derivative.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 
 import gast
 
@@ -35,6 +36,21 @@ CalleeOf = Callable[[gast.Call], "Callee | None"]
 class Activity:
     varied: set[str]
     useful: set[str]
+    literals: dict[str, list[gast.expr]] = field(default_factory=dict)  # p = [a, b] bound once: p[0] is a
+
+    def element(self, value: gast.expr) -> gast.expr | None:
+        """For ``p[i]`` with ``p`` a fixed literal and ``i`` a constant: the element itself."""
+        if (
+            isinstance(value, gast.Subscript)
+            and isinstance(value.value, gast.Name)
+            and value.value.id in self.literals
+            and isinstance(value.slice, gast.Constant)
+            and isinstance(value.slice.value, int)
+        ):
+            elements = self.literals[value.value.id]
+            if -len(elements) <= value.slice.value < len(elements):
+                return elements[value.slice.value]
+        return None
 
     @property
     def active(self) -> set[str]:
@@ -93,10 +109,22 @@ def mutations(body: list[gast.stmt]) -> Iterator[tuple[str, gast.expr]]:
             yield found2
 
 
-def operands(value: gast.expr, callee_of: CalleeOf) -> list[str]:
-    """Names through which a derivative can flow into the value of primitive ``value``."""
+def operands(value: gast.expr, callee_of: CalleeOf, literals: dict[str, list[gast.expr]] | None = None) -> list[str]:
+    """Names through which a derivative can flow into the value of primitive ``value``.
+    ``literals``: names bound once to a list/tuple literal, so ``p[0]`` is that element."""
     if isinstance(value, gast.Name):
         return [value.id]
+    if (
+        literals
+        and isinstance(value, gast.Subscript)
+        and isinstance(value.value, gast.Name)
+        and value.value.id in literals
+        and isinstance(value.slice, gast.Constant)
+        and isinstance(value.slice.value, int)
+    ):
+        elements = literals[value.value.id]
+        if -len(elements) <= value.slice.value < len(elements):
+            return _names([elements[value.slice.value]])
     if isinstance(value, gast.BinOp):
         return [] if rules.is_constant(type(value.op)) else _names([value.left, value.right])
     if isinstance(value, gast.UnaryOp):
@@ -149,20 +177,40 @@ def _list_params_passed_on(body: list[gast.stmt], callee_of: CalleeOf) -> set[st
     return found
 
 
-def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activity:
-    """Varied and useful sets of ``fn`` for inputs ``wrt`` and its result."""
+def _fixed_literals(fn: NormalizedFunction, callee_of: CalleeOf) -> dict[str, list[gast.expr]]:
+    """Names bound once to a list/tuple literal and never changed: ``p[0]`` is exactly ``elts[0]``."""
+    bound: dict[str, list[gast.Assign]] = {}
+    for a in assignments(fn.body):
+        bound.setdefault(a.targets[0].id, []).append(a)
+    changed = {name for name, _ in mutations(fn.body)} | {name for name, _ in _passed_to_helpers(fn.body, callee_of)}
+    return {
+        name: list(found[0].value.elts)
+        for name, found in bound.items()
+        if len(found) == 1
+        and isinstance(found[0].value, (gast.List, gast.Tuple))
+        and name not in changed
+        and name not in fn.params
+    }
+
+
+def analyze(
+    fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf, dead: AbstractSet[int] = frozenset()
+) -> Activity:
+    """Varied and useful sets of ``fn`` for inputs ``wrt`` and its result.  Assignments in
+    ``dead`` (values nothing reads) make nothing useful."""
+    literals = _fixed_literals(fn, callee_of)
     edges = [
-        (a.targets[0].id, operands(a.value, callee_of))
+        (a.targets[0].id, operands(a.value, callee_of, literals), id(a) in dead)
         for a in assignments(fn.body)
         if a.targets[0].id not in fn.control_names
     ]
-    edges += [(name, _names([element])) for name, element in mutations(fn.body)]
-    edges += _passed_to_helpers(fn.body, callee_of)
+    edges += [(name, _names([element]), False) for name, element in mutations(fn.body)]
+    edges += [(name, sources, False) for name, sources in _passed_to_helpers(fn.body, callee_of)]
     varied = set(wrt)
     changed = True
     while changed:
         changed = False
-        for target, srcs in edges:
+        for target, srcs, _ in edges:
             if target not in varied and any(s in varied for s in srcs):
                 varied.add(target)
                 changed = True
@@ -173,10 +221,10 @@ def analyze(fn: NormalizedFunction, wrt: set[str], callee_of: CalleeOf) -> Activ
     changed = True
     while changed:
         changed = False
-        for target, srcs in edges:
-            if target in useful:
+        for target, srcs, unread in edges:
+            if target in useful and not unread:
                 for s in srcs:
                     if s not in useful:
                         useful.add(s)
                         changed = True
-    return Activity(varied, useful)
+    return Activity(varied, useful, literals)

@@ -213,6 +213,15 @@ def problems(
     return found
 
 
+def dead_assignments(fn) -> set[int]:  # type: ignore[no-untyped-def]
+    """Assignments whose value nothing reads (overwritten first): their adjoint is zero, so the
+    reverse sweep leaves them out (adjoint liveness)."""
+    statements = [a for a in assignments(fn.body)]
+    liveness = _Liveness({id(a) for a in statements})
+    liveness.block(fn.body, _uses(fn.result))
+    return {id(a) for a in statements if a.targets[0].id not in liveness.after.get(id(a), set())}
+
+
 def _rebound_before(body: list[gast.stmt], watched: set[int]) -> dict[int, set[str]]:
     """For each watched statement: the names certainly assigned before it runs (so a parameter
     name there no longer holds the caller's value)."""

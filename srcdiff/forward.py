@@ -198,6 +198,9 @@ class _Forward:
             return self.operator(value.op, {"a": value.left, "b": value.right}, target, value, at)
         if isinstance(value, gast.UnaryOp):
             return self.operator(value.op, {"a": value.operand}, target, value, at)
+        if isinstance(value, gast.Subscript) and self.activity.element(value) is not None:
+            element = self.activity.element(value)  # p[0] of p = [a, b]: a's tangent
+            return [load(self.tan(element.id))] if self.is_active(element) else []
         if isinstance(value, gast.Subscript):
             if not self.is_active(value.value):
                 return []

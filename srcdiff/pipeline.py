@@ -20,9 +20,9 @@ from typing import Any
 import gast
 
 from . import activity as activity_
+from . import aliasing, record, reverse
 from . import forward as forward_
 from . import kinds as kinds_
-from . import record, reverse
 from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
 from .emit import compile_function, to_source
@@ -257,7 +257,7 @@ def _analyze(
         env._bind_cell(f"{norm.name}_fwd", own.fwd)
         env._bind_cell(f"{norm.name}_bwd", own.bwd)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env._lookup)
-    act = activity_.analyze(norm, wrt, env.callee)
+    act = activity_.analyze(norm, wrt, env.callee, aliasing.dead_assignments(norm))
     sweeps = reverse.transform(norm, act, kinds, env)
     placed = record.place(
         sweeps.primal, sweeps.adjoint, sweeps.stack, env.global_name("copy_of", TEMPLATE_GLOBALS["copy_of"])

@@ -77,6 +77,7 @@ class _Reverse:
         self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
         self.nesting = 0
         self.in_loop = 0
+        self.dead = aliasing.dead_assignments(fn)  # values nothing reads: no adjoint to propagate
         self.stack = self.namer.prefer("_stack")
         self.calls_helpers = False
 
@@ -287,7 +288,8 @@ class _Reverse:
         if self.is_active(s.targets[0]):
             new_value, contributions = self.contributions(target, value, s)
             primal.append(assign(target, new_value, s) if new_value is not value else s)
-            adjoint += contributions
+            if id(s) not in self.dead:  # a value nothing reads contributes nothing (and its adjoint is 0.0)
+                adjoint += contributions
             if overwrites:
                 adjoint.append(assign(self.adj(target), const(0.0), s))
         else:
@@ -352,6 +354,10 @@ class _Reverse:
             out += self.operator(value.op, {"a": value.operand}, target, at)
         elif isinstance(value, gast.Call):
             return self.call_contributions(target, value, at)
+        elif isinstance(value, gast.Subscript) and self.activity.element(value) is not None:
+            element = self.activity.element(value)  # p[0] of p = [a, b]: the adjoint goes to a itself
+            if self.is_active(element):
+                out.append(self.accumulate(element, g, at))
         elif isinstance(value, gast.Subscript):
             if self.is_active(value.value):
                 index = _index_value(value.slice)

@@ -106,9 +106,11 @@ def _of(node: gast.expr, state: dict[str, Any], scalars: set[str]) -> Any:
 
 
 def _broadcast(*shapes: Any) -> Any:
-    if any(s == _TOP for s in shapes):
+    # optimistic: an operand not known yet constrains nothing (the fixpoint checks the result)
+    shapes = tuple(s for s in shapes if s != _TOP)
+    if not shapes:
         return _TOP
-    if any(s is None for s in shapes):
+    if any(s is None or not is_shape(s) for s in shapes):
         return None
     try:
         return tuple(np.broadcast_shapes(*shapes))
@@ -143,6 +145,8 @@ def _shape(
         return _broadcast(of(value.left), of(value.right))
     if isinstance(value, gast.UnaryOp):
         return of(value.operand)
+    if isinstance(value, (gast.Tuple, gast.List)):  # a container kind: its entries' shapes
+        return ("seq", tuple(of(e) for e in value.elts))
     if isinstance(value, gast.Attribute) and value.attr in ATTRIBUTES:
         base = of(value.value)
         return base if base in (_TOP, None) else tuple(reversed(base))
@@ -222,6 +226,18 @@ def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[s
     if shape in (_TOP, None):
         return shape
     if not is_shape(shape):  # params["W"], layers[0]: the entry's kind
+        if (
+            isinstance(shape, tuple)
+            and shape
+            and shape[0] == "seq"
+            and not isinstance(index, gast.Constant)
+            and isinstance(index, gast.Name)
+            and index.id in scalars
+        ):
+            known = {("scalar" if e == () else e) for e in shape[1] if e != _TOP}
+            if not known:
+                return _TOP
+            return (() if known == {"scalar"} else known.pop()) if len(known) == 1 else None
         entry = entry_kind(shape, index)
         return () if entry == "scalar" else entry
     parts = index.elts if isinstance(index, gast.Tuple) else [index]

@@ -60,7 +60,7 @@ Long run on record:
     About 95% of the points passed the smoothness gate (0.2% were near a kink); no
     gradient disagreed with finite differences and jvp never disagreed with grad.
     Bugs found (all crashes, false refusals or a wrong primal value), each an xfail
-    test in test_fuzz_regressions.py and a KNOWN_BUGS entry below:
+    test in test_fuzz_regressions.py (all but 6 are fixed; 6 keeps a KNOWN_BUGS entry below):
       1. `v += w` on a float refused as an in-place write into an argument (the
          scalar kinds are flow-insensitive) -- 6-18% of programs;
       2. value_and_grad returns the result variable as restored by the adjoint
@@ -730,23 +730,8 @@ class KnownBug(Exception):
 # them (hypothesis ``event``) and goes on, so that a long run finds the *other* bugs.
 # (name, predicate on (what failed, program source, detail))
 KNOWN_BUGS = [
-    ("appending to a list refused because a float read from it (`y = acc[0]`) 'shares its memory'",
-     lambda what, source, detail: "in place also changes" in what and ".append(" in source),
-    ("a parameter name rebound to a new array is still refused as 'an argument' when written in place",
-     lambda what, source, detail: "writing into `a` in place changes an argument" in what
-     or "writing into `b` in place changes an argument" in what),
-    ("in-place refusal of `v += w` on floats when some assignment to v has a kind not surely scalar",
-     lambda what, source, detail: "in place changes a" in what or "in place" in what and "\ndef f(x" in source),
     ("flow-insensitive aliasing: a write refused because of an alias made only after it (`b = w` later)",
      lambda what, source, detail: "in place also changes" in what and "\ndef f(a, b, s)" in source),
-    ("value_and_grad returns the output variable as restored by the adjoint sweep",
-     lambda what, source, detail: what == "value_and_grad value differs from f"),
-    ("scalar 0.0 adjoint of an overwritten array reaches matmul_adjoint / extreme_adjoint",
-     lambda what, source, detail: "cannot reshape array of size" in what or "raised AxisError" in what),
-    ("a constant element of a list/tuple holding an active value is differentiated (sqrt/hypot at 0)",
-     lambda what, source, detail: "raised ZeroDivisionError" in what),
-    ("KeyError in pipeline.result_kind: a nested helper's non-scalar kind clears the caller's entry",
-     lambda what, source, detail: "raised KeyError: (<function h" in what),
 ]
 
 

@@ -39,12 +39,10 @@ IN_PLACE_REASON = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=IN_PLACE_REASON)
 def test_float_param_plus_equals_global_is_not_an_in_place_write():
     assert srcdiff.grad(aug_assign_global_into_param)(0.3) == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=IN_PLACE_REASON)
 def test_float_local_plus_equals_is_not_an_in_place_write():
     value, dx = srcdiff.value_and_grad(aug_assign_after_global_elsewhere)(0.3)
     assert value == aug_assign_after_global_elsewhere(0.3)
@@ -56,7 +54,6 @@ def float_param_plus_equals_array_sum(a, s):
     return s
 
 
-@pytest.mark.xfail(strict=True, reason=IN_PLACE_REASON)
 def test_float_param_plus_equals_np_sum_is_not_an_in_place_write():
     a = np.array([1.0, 2.0, 3.0])
     value, (da, ds) = srcdiff.value_and_grad(float_param_plus_equals_array_sum, wrt=(0, 1))(a, 0.5)
@@ -87,14 +84,12 @@ VALUE_REASON = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=VALUE_REASON)
 def test_value_and_grad_value_of_an_overwritten_result():
     value, dx = srcdiff.value_and_grad(overwritten_result)(0.3)
     assert value == overwritten_result(0.3)  # 0.09; srcdiff returns 0.3
     assert math.isclose(dx, 0.6)
 
 
-@pytest.mark.xfail(strict=True, reason=VALUE_REASON)
 def test_value_and_grad_value_of_an_overwritten_result_global():
     value, dx = srcdiff.value_and_grad(overwritten_result_with_global)(0.3)
     assert value == overwritten_result_with_global(0.3)  # 0.1125; srcdiff returns 0.375
@@ -116,11 +111,6 @@ def calls_nested_helpers(a):
     return np.sum(a) * scalar_helper_calling_array_helper(a)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline.result_kind puts a provisional SCALAR entry for (outer, kinds) in _kind_cache, then infers "
-    "outer's body; the nested result_kind(inner) finds an array kind and calls _kind_cache.clear(), which "
-    "also drops the outer entry, so the outer call's final `return _kind_cache[key]` raises KeyError "
-    "(an internal error, not a SrcDiffError)"))
 def test_scalar_helper_that_calls_an_array_helper():
     a = np.array([1.0, 2.0, 3.0])
     value, g = srcdiff.value_and_grad(calls_nested_helpers)(a)
@@ -137,11 +127,6 @@ def reads_then_appends(x):
     return y + sum(acc)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "aliasing.problems records `y = acc[0]` as a view of `acc` (a subscript shares memory) without "
-    "asking whether the element is a number; `acc.append(...)` is then refused with 'writing into `acc` "
-    "in place also changes `y`, which shares its memory', though a float read from a list the function "
-    "built itself cannot change (README: appending to lists the function made itself is supported)"))
 def test_append_after_reading_a_float_element():
     value, dx = srcdiff.value_and_grad(reads_then_appends)(0.3)
     assert value == reads_then_appends(0.3)
@@ -156,11 +141,6 @@ def overwritten_matmul_result(a, b):
     return np.sum(t)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "when `t` (an array) is overwritten, the adjoint sweep resets its adjoint to the scalar `dt = 0.0` "
-    "and then runs the adjoint of the dead `t = _t1 @ a`: matmul_adjoint(0.0, _t1, a, True) does "
-    "d.reshape(a.shape) on a 3-vector for a (3, 3) operand -> ValueError 'cannot reshape array of size 3 "
-    "into shape (3,3)' (raised in the generated code; the function itself is fine)"))
 def test_overwritten_matmul_result():
     a = np.array([1.3, 1.07, 2.0])
     b = np.array([-0.75, 2.43, -1.06])
@@ -176,10 +156,6 @@ def overwritten_max_over_axis(a, b):
     return np.sum(b)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "same cause as test_overwritten_matmul_result: the scalar zero adjoint `db = 0.0` of the overwritten "
-    "`b` reaches extreme_adjoint(0.0, _t1, b, 1, False), which cannot expand a scalar along axis 1 -> "
-    "AxisError 'axis 1 is out of bounds for array of dimension 1'"))
 def test_overwritten_max_over_axis():
     a = np.array([1.0, 2.0, 3.0])
     b = np.array([1.0, -2.0, 0.5])
@@ -233,12 +209,10 @@ CONSTANT_ELEMENT_REASON = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=CONSTANT_ELEMENT_REASON)
 def test_sqrt_of_a_constant_list_element():
     assert srcdiff.grad(sqrt_of_a_constant_list_element)(0.5) == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=CONSTANT_ELEMENT_REASON)
 def test_hypot_of_a_constant_tuple_element():
     assert srcdiff.value_and_grad(hypot_of_a_constant_tuple_element)(0.5) == (0.5, 1.0)
 
@@ -265,7 +239,6 @@ REBOUND_REASON = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=REBOUND_REASON)
 def test_rebound_parameter_augmented_assignment():
     a = np.array([1.0, 2.0, 3.0])
     value, g = srcdiff.value_and_grad(rebound_param_augmented)(a)
@@ -273,7 +246,6 @@ def test_rebound_parameter_augmented_assignment():
     np.testing.assert_allclose(g, 4.0 * (2.0 * a + 1.0))
 
 
-@pytest.mark.xfail(strict=True, reason=REBOUND_REASON)
 def test_rebound_parameter_item_write():
     a = np.array([1.0, 2.0, 3.0])
     value, g = srcdiff.value_and_grad(rebound_param_item_write)(a)
