@@ -55,6 +55,10 @@ class Kinds:
             return node.value is None or isinstance(node.value, (int, float, bool))
         return isinstance(node, gast.Name) and node.id in self.scalars
 
+    def numbers(self) -> set[str]:
+        """Names that certainly hold numbers (Python or numpy scalars, 0-d results): immutable."""
+        return self.scalars | {name for name, shape in self.shapes.items() if shape == ()}
+
     def is_sequence(self, node: gast.expr) -> bool:
         return isinstance(node, gast.Name) and node.id in self.sequences
 
