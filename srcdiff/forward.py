@@ -200,7 +200,7 @@ class _Forward:
             return self.operator(value.op, {"a": value.operand}, target, value, at)
         if isinstance(value, gast.Subscript) and self.activity.element(value) is not None:
             element = self.activity.element(value)  # p[0] of p = [a, b]: a's tangent
-            return [load(self.tan(element.id))] if self.is_active(element) else []
+            return [load(self.tan(element.id))] if isinstance(element, gast.Name) and self.is_active(element) else []
         if isinstance(value, gast.Subscript):
             if not self.is_active(value.value):
                 return []
