@@ -183,13 +183,17 @@ def _fixed_literals(fn: NormalizedFunction, callee_of: CalleeOf) -> dict[str, li
     for a in assignments(fn.body):
         bound.setdefault(a.targets[0].id, []).append(a)
     changed = {name for name, _ in mutations(fn.body)} | {name for name, _ in _passed_to_helpers(fn.body, callee_of)}
+
+    def single(name: str) -> bool:  # one value for its whole life, so p[i] and the element agree
+        return len(bound.get(name, [])) + (name in fn.params) <= 1 and name not in changed
+
     return {
         name: list(found[0].value.elts)
         for name, found in bound.items()
         if len(found) == 1
         and isinstance(found[0].value, (gast.List, gast.Tuple))
-        and name not in changed
-        and name not in fn.params
+        and single(name)
+        and all(single(e.id) for e in found[0].value.elts if isinstance(e, gast.Name))
     }
 
 

@@ -49,13 +49,34 @@ class _Tidy(gast.NodeTransformer):
         return node
 
 
+def _negative_base(node: gast.BinOp) -> bool:
+    left = node.left
+    return (
+        isinstance(node.op, gast.Pow)
+        and isinstance(left, gast.Constant)
+        and type(left.value) in (int, float)
+        and left.value < 0
+    )
+
+
+class _Parenthesize(gast.NodeTransformer):
+    """``(-0.75) ** 2``: astor would print a negative constant base as ``-0.75 ** 2``, which is
+    ``-(0.75 ** 2)``.  Written as a negation, it gets its parentheses."""
+
+    def visit_BinOp(self, node: gast.BinOp) -> gast.AST:
+        self.generic_visit(node)
+        if _negative_base(node):
+            node.left = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-node.left.value, kind=None))
+        return node
+
+
 def to_source(node: gast.AST) -> str:
     """Readable Python source for a gast tree."""
     return _source_and_tree(node)[0]
 
 
 def _source_and_tree(node: gast.AST) -> tuple[str, gast.AST]:
-    tree = _Tidy().visit(copy.deepcopy(node))
+    tree = _Parenthesize().visit(_Tidy().visit(copy.deepcopy(node)))
     return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(tree))), tree
 
 

@@ -85,6 +85,9 @@ def infer(
     (the caller keeps a guard, so rebinding one to an array generates code again)."""
     assigns = [a for a in assignments(fn.body)]
     targets = {a.targets[0].id for a in assigns}
+    params = dict(params)
+    for name in _numeric_defaults(fn):  # a parameter left to its default
+        params.setdefault(name, SCALAR)
     scalars = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR}
     if lookup is not None:
         local = targets | set(fn.params)
@@ -120,6 +123,21 @@ def infer(
     not_literal = {a.targets[0].id for a in assigns if not isinstance(a.value, (gast.List, gast.Tuple))}
     kinds.literals = targets - not_literal
     return kinds
+
+
+def _numeric_defaults(fn: NormalizedFunction) -> dict[str, Any]:
+    """Parameters whose default value is a number."""
+    code_fn = fn.captured.fn
+    found: dict[str, Any] = {}
+    positional = fn.params[: len(fn.params) - len(getattr(fn.args, "kwonlyargs", []))]
+    defaults = getattr(code_fn, "__defaults__", None) or ()
+    for name, value in zip(positional[len(positional) - len(defaults) :], defaults):
+        if type(value) in (int, float):
+            found[name] = value
+    for name, value in (getattr(code_fn, "__kwdefaults__", None) or {}).items():
+        if type(value) in (int, float):
+            found[name] = value
+    return found
 
 
 def _is_sequence(value: gast.expr, kinds: Kinds) -> bool:

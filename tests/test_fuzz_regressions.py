@@ -251,3 +251,16 @@ def test_rebound_parameter_item_write():
     value, g = srcdiff.value_and_grad(rebound_param_item_write)(a)
     assert value == rebound_param_item_write(a.copy())
     np.testing.assert_allclose(g, [0.0, 16.0, 24.0])
+
+
+# -- found after the fixes: a negative constant as the base of ** -----------------------------
+
+def negative_base_power(x):
+    return x * (-0.75) ** 2
+
+
+def test_negative_constant_base_keeps_its_parentheses():
+    """The normalizer folds -0.75 into a constant; printed as `-0.75 ** 2` it would mean
+    -(0.75 ** 2), changing the value (found by the fuzzer: value_and_grad differed from f)."""
+    assert srcdiff.value_and_grad(negative_base_power)(2.0) == (negative_base_power(2.0), 0.5625)
+    assert "(-0.75) ** 2" in srcdiff.source(srcdiff.grad(negative_base_power))
