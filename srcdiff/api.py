@@ -54,7 +54,10 @@ class GradFunction:
     Call it like the original function.  ``srcdiff.source(df)`` shows its code.
     """
 
-    def __init__(self, fn: Callable[..., Any], wrt: list[str], as_tuple: bool, with_value: bool) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool = True
+    ) -> None:
+        self.optimize = optimize
         self.fn = fn
         self.wrt = wrt
         self.as_tuple = as_tuple
@@ -143,7 +146,9 @@ class GradFunction:
                             "use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) instead",
                         )
                     fn = inner.fn
-                generated = pipeline.build_gradient(fn, self.wrt, kinds, self.with_value, self.as_tuple)
+                generated = pipeline.build_gradient(
+                    fn, self.wrt, kinds, self.with_value, self.as_tuple, optimize=self.optimize
+                )
                 self._compiled[key] = generated
             return generated
 
@@ -238,22 +243,22 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
     return names, as_tuple
 
 
-def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool) -> GradFunction:
+def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
     from .capture import capture
 
     if not inspect.isfunction(fn) and not isinstance(fn, GradFunction):
         capture(fn)  # raises the right SrcDiffError for builtins and other callables
     names, as_tuple = _resolve_wrt(_original(fn), wrt)
-    key = (fn, tuple(names), as_tuple, with_value)
+    key = (fn, tuple(names), as_tuple, with_value, optimize)
     with _cache_lock:
         found = _cache.get(key)
         if found is None:
-            found = GradFunction(fn, names, as_tuple, with_value)
+            found = GradFunction(fn, names, as_tuple, with_value, optimize)
             _cache[key] = found
         return found
 
 
-def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
+def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
     """The gradient of scalar-valued ``fn`` with respect to the parameter(s) ``wrt``.
 
     ``wrt`` is a position, a parameter name, or a tuple of them (then the
@@ -268,14 +273,15 @@ def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
         (12.0, 9.0)
 
     The gradient of a float or int argument is a float; of an argument the
-    output does not depend on, zero.
+    output does not depend on, zero.  ``optimize=False`` keeps the code without the
+    to-be-recorded analysis and lazy adjoint initialization (same numbers, to compare).
     """
     if fn is None:
-        return lambda f: _make(f, wrt, with_value=False)
-    return _make(fn, wrt, with_value=False)
+        return lambda f: _make(f, wrt, with_value=False, optimize=optimize)
+    return _make(fn, wrt, with_value=False, optimize=optimize)
 
 
-def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
+def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
     """Like :func:`grad`, but the function returns ``(fn(...), gradient)``.
 
     >>> import srcdiff
@@ -285,8 +291,8 @@ def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
     (8.0, 12.0)
     """
     if fn is None:
-        return lambda f: _make(f, wrt, with_value=True)
-    return _make(fn, wrt, with_value=True)
+        return lambda f: _make(f, wrt, with_value=True, optimize=optimize)
+    return _make(fn, wrt, with_value=True, optimize=optimize)
 
 
 def source(fn: Any, table: bool = False) -> str:

@@ -235,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the derivative, the helper derivatives it calls and the runtime helpers they use",
     )
     dump.add_argument(
+        "--stats",
+        action="store_true",
+        help="instead of the code: stack pushes per loop iteration, and what each optimization removed",
+    )
+    dump.add_argument(
         "--annotate",
         action="store_true",
         help="interleave the derivative with the lines of your function each part comes from",
@@ -406,6 +411,16 @@ def _cmd_dump(args: argparse.Namespace) -> int:
                     f"Gradient of {target.function} from {target.location}",
                     " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "",
                 )
+            elif args.stats:
+                generated = derivative.current()
+                lines = [f"# srcdiff dump --stats {target.location}:{target.function}"]
+                for key, value in generated.stats.items():
+                    if isinstance(value, dict):
+                        lines.append(f"{key}:")
+                        lines += [f"  {where}: {count}" for where, count in value.items()] or ["  (no loops)"]
+                    else:
+                        lines.append(f"{key}: {value}")
+                text = "\n".join(lines) + "\n"
             elif args.annotate:
                 from .api import annotated_source
 

@@ -10,6 +10,7 @@ recursion and shared helpers are transformed once.
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import types
 import weakref
@@ -32,6 +33,13 @@ from .rules import TEMPLATE_GLOBALS
 from .syntax import assign, call, const, load, stored_names
 
 _lock = threading.RLock()
+_options = threading.local()  # .optimize: False keeps the unoptimized code (for comparison)
+
+
+def optimizing() -> bool:
+    return getattr(_options, "optimize", True)
+
+
 stats = {"transforms": 0}
 epoch = [0]  # bumped by clear(): code generated before (e.g. before a rule was registered) is stale
 
@@ -45,6 +53,7 @@ class Generated:
     deps: list[SplitEntry] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     epoch: int = field(default_factory=lambda: epoch[0])
+    stats: dict[str, Any] = field(default_factory=dict)  # what the optimizations did (dump --stats)
 
     def full_source(self) -> str:
         """This function's source followed by every helper derivative it reaches."""
@@ -260,7 +269,11 @@ def _analyze(
     act = activity_.analyze(norm, wrt, env.callee, aliasing.dead_assignments(norm))
     sweeps = reverse.transform(norm, act, kinds, env)
     placed = record.place(
-        sweeps.primal, sweeps.adjoint, sweeps.stack, env.global_name("copy_of", TEMPLATE_GLOBALS["copy_of"])
+        sweeps.primal,
+        sweeps.adjoint,
+        sweeps.stack,
+        env.global_name("copy_of", TEMPLATE_GLOBALS["copy_of"]),
+        keep_all=not optimizing(),
     )
     stats["transforms"] += 1
     return norm, env, kinds, sweeps, placed
@@ -328,6 +341,43 @@ def _origin(norm: NormalizedFunction) -> tuple[str, int]:
     return norm.captured.filename, norm.captured.first_line
 
 
+def _accumulations(stmts: list[gast.stmt]) -> int:
+    """How many ``d = d + e`` statements (at any depth)."""
+    return sum(
+        1
+        for s in gast.walk(gast.Module(body=stmts, type_ignores=[]))
+        if isinstance(s, gast.Assign)
+        and isinstance(s.value, gast.BinOp)
+        and isinstance(s.value.op, gast.Add)
+        and isinstance(s.value.left, gast.Name)
+        and isinstance(s.targets[0], gast.Name)
+        and s.value.left.id == s.targets[0].id
+    )
+
+
+def _pushes_per_iteration(primal: list[gast.stmt], norm: NormalizedFunction) -> dict[str, int]:
+    """For each loop of the primal sweep (by the user's line): stack pushes in one iteration."""
+    found: dict[str, int] = {}
+    for loop in gast.walk(gast.Module(body=primal, type_ignores=[])):
+        if isinstance(loop, (gast.For, gast.While)):
+            pushes = 0
+            todo = list(loop.body)
+            while todo:  # this loop's own body, not the loops nested in it
+                s = todo.pop()
+                if isinstance(s, gast.If):
+                    todo += s.body + s.orelse
+                elif (
+                    isinstance(s, gast.Expr)
+                    and isinstance(s.value, gast.Call)
+                    and isinstance(s.value.func, gast.Attribute)
+                    and s.value.func.attr == "append"
+                ):
+                    pushes += 1
+            where = f"{os.path.basename(norm.captured.filename)}:{norm.captured.line(loop)}"
+            found[f"loop at {where}"] = pushes
+    return found
+
+
 def _signature(args: gast.arguments, first: str | None = None) -> gast.arguments:
     """The original parameters (plus a leading ``first``), positional-only ones made plain:
     the generated function is only called positionally or by srcdiff, and astor misplaces
@@ -368,9 +418,26 @@ def _may_be_truth_value(norm: NormalizedFunction, result: gast.expr) -> bool:
 
 
 def build_gradient(
+    fn: Callable[..., Any],
+    wrt: list[str],
+    param_kinds: dict[str, Any],
+    with_value: bool,
+    as_tuple: bool,
+    optimize: bool = True,
+) -> Generated:
+    """The gradient function of ``fn`` with respect to parameters ``wrt`` (``optimize=False``: without
+    the to-be-recorded analysis and lazy adjoints, to compare)."""
+    previous = optimizing()
+    _options.optimize = optimize
+    try:
+        return _build_gradient(fn, wrt, param_kinds, with_value, as_tuple)
+    finally:
+        _options.optimize = previous
+
+
+def _build_gradient(
     fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str, Any], with_value: bool, as_tuple: bool
 ) -> Generated:
-    """The gradient function of ``fn`` with respect to parameters ``wrt``."""
     with _lock:
         norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
         env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later
@@ -417,7 +484,17 @@ def build_gradient(
                 body.append(assign(value.id, copy.deepcopy(result)))
             out = gast.Tuple(elts=[value, out], ctx=gast.Load())
         backward.append(gast.Return(value=out))
-        body += lazy_adjoints(backward)
+        before = _accumulations(backward), len(backward)
+        backward = lazy_adjoints(backward) if optimizing() else backward
+        optimized = _accumulations(backward), len(backward)
+        body += backward
+        report = {
+            "stack pushes per loop iteration": _pushes_per_iteration(placed.primal, norm),
+            "saves left out (to-be-recorded analysis)": placed.dropped,
+            "adjoint accumulations made assignments (lazy adjoints)": before[0] - optimized[0],
+            "zero initializations removed (lazy adjoints)": before[1] - optimized[1],
+            "adjoint statements of values nothing reads, left out": sweeps.skipped,
+        }
         prefix = "value_and_grad" if with_value else "grad"
         tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), _signature(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
@@ -431,14 +508,14 @@ def build_gradient(
             _origin(norm),
         )
         source = compiled.__srcdiff_source__  # type: ignore[attr-defined]
-        return Generated(compiled, source, env.deps, all_guards(env.guards, env.deps))
+        return Generated(compiled, source, env.deps, all_guards(env.guards, env.deps), stats=report)
 
 
 def split_function(
     fn: Callable[..., Any], active: tuple[str, ...], param_kinds: tuple[tuple[str, Any], ...]
 ) -> SplitEntry:
     """The recording and adjoint versions of helper ``fn`` for these active parameters."""
-    key = (fn, active, param_kinds)
+    key = (fn, active, param_kinds, optimizing())
     with _lock:
         entry = _split_cache.get(key)
         if entry is not None:
@@ -502,7 +579,7 @@ def _build_split(
     backward = _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints})
     backward += placed.adjoint
     backward.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
-    bwd_body += lazy_adjoints(backward)
+    bwd_body += lazy_adjoints(backward) if optimizing() else backward
 
     cells = {**norm.captured.cells, **env.cells}
     fwd_tree = _function(fwd_name, fwd_args, fwd_body)

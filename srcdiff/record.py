@@ -48,6 +48,7 @@ class Placed:
     saved: list[str]  # names pushed somewhere (they need a value before their first push)
     read: set[str]  # names the adjoint sweep reads
     pushes: bool = False  # does anything use the stack at all
+    dropped: int = 0  # saves left out because the adjoint never reads the value (to-be-recorded)
 
 
 def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
@@ -55,12 +56,15 @@ def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str, copy_helper: str = "copy_of") -> Placed:
+def place(
+    primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str, copy_helper: str = "copy_of", keep_all: bool = False
+) -> Placed:
     """Turn markers into stack operations for the names the adjoint reads; drop the rest.
     An in-place write saves a copy of the item it overwrites (``copy_helper``) and puts it back."""
     read = adjoint_reads(adjoint)
     saved: list[str] = []
     used: list[bool] = []
+    dropped: list[int] = []
 
     def rewrite(stmts: list[gast.stmt], backwards: bool) -> list[gast.stmt]:
         out = []
@@ -68,7 +72,9 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str, copy_he
             marked = getattr(s, _SAVE, None)
             if marked is not None:
                 name, item = marked
-                if name in read:
+                if not (name in read or keep_all):
+                    dropped.append(1)
+                if name in read or keep_all:
                     value: gast.expr = load(name)
                     if item is not None:
                         value = call(
@@ -84,7 +90,7 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str, copy_he
             marked = getattr(s, _RESTORE, None)
             if marked is not None:
                 name, item = marked
-                if name in read:
+                if name in read or keep_all:
                     pop = call(gast.Attribute(value=load(stack), attr="pop", ctx=gast.Load()))
                     if item is None:
                         out.append(assign(name, pop, s))
@@ -103,4 +109,4 @@ def place(primal: list[gast.stmt], adjoint: list[gast.stmt], stack: str, copy_he
         return out
 
     primal, adjoint = rewrite(primal, False), rewrite(adjoint, True)
-    return Placed(primal, adjoint, saved, read, bool(used))
+    return Placed(primal, adjoint, saved, read, bool(used), len(dropped))

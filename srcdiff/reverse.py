@@ -47,6 +47,7 @@ class Sweeps:
     stack: str  # name of the list that carries saved values from the primal to the adjoint sweep
     calls_helpers: bool  # the sweeps pass the stack to helpers' recording versions
     maybe_undefined: set[str]  # saved names that may not exist when first saved
+    skipped: int = 0  # adjoint statements left out: they would propagate the adjoint of a value nothing reads
     adjoints: dict[str, str] = field(default_factory=dict)  # active variable -> adjoint name
 
 
@@ -78,6 +79,7 @@ class _Reverse:
         self.nesting = 0
         self.in_loop = 0
         self.dead = aliasing.dead_assignments(fn)  # values nothing reads: no adjoint to propagate
+        self.skipped = 0
         self.stack = self.namer.prefer("_stack")
         self.calls_helpers = False
 
@@ -290,6 +292,8 @@ class _Reverse:
             primal.append(assign(target, new_value, s) if new_value is not value else s)
             if id(s) not in self.dead:  # a value nothing reads contributes nothing (and its adjoint is 0.0)
                 adjoint += contributions
+            else:
+                self.skipped += len(contributions)
             if overwrites:
                 adjoint.append(assign(self.adj(target), const(0.0), s))
         else:
@@ -671,4 +675,6 @@ def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Env
     result = fn.result
     seeded = r.adj(result.id) if r.is_active(result) else None
     adjoints = {name: r.adj(name) for name in sorted(activity.active)}
-    return Sweeps(primal, adjoint, seeded, r.stack, r.calls_helpers, r.maybe_undefined, adjoints)
+    return Sweeps(
+        primal, adjoint, seeded, r.stack, r.calls_helpers, r.maybe_undefined, skipped=r.skipped, adjoints=adjoints
+    )
