@@ -21,10 +21,10 @@ import numpy
 from . import aliasing, calls, registry, rules
 from .activity import Activity, append_call, item_write
 from .calls import Callee
-from .errors import NoDerivativeError, UnsupportedSyntaxError
+from .errors import NoDerivativeError
 from .kinds import Kinds
-from .normalize import NormalizedFunction
-from .reverse import Environment, _Instantiate
+from .normalize import NormalizedFunction, is_pop
+from .reverse import Environment, Transform, _Instantiate
 from .syntax import assign, binop, call, const, expr_stmt, load, located
 
 Stmts = list[gast.stmt]
@@ -37,22 +37,11 @@ class ForwardEnvironment(Environment):
         raise NotImplementedError
 
 
-class _Forward:
-    def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: ForwardEnvironment) -> None:
-        self.fn = fn
-        self.activity = activity
-        self.kinds = kinds
-        self.env = env
-        self.namer = fn.namer
+class _Forward(Transform):
+    env: ForwardEnvironment
 
     def tan(self, name: str) -> str:
-        return self.namer.adjoint(name)
-
-    def is_active(self, node: Any) -> bool:
-        return isinstance(node, gast.Name) and self.activity.is_active(node)
-
-    def helper(self, name: str) -> gast.Name:
-        return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
+        return self.adj(name)
 
     def tangent_of(self, node: gast.expr) -> gast.expr:
         """The tangent of an atom: its tangent variable, or a zero shaped like it."""
@@ -61,10 +50,6 @@ class _Forward:
         if isinstance(node, gast.Constant) or self.kinds.is_scalar(node):
             return const(0.0)
         return call(self.helper("zeros_for"), copy.deepcopy(node))
-
-    def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
-        captured = self.fn.captured
-        return cls(captured.name, captured.filename, captured.line(at), problem, hint)
 
     # -- statements ---------------------------------------------------------------------
     def block(self, stmts: Stmts) -> Stmts:
@@ -121,15 +106,7 @@ class _Forward:
 
     def popped(self, value: gast.expr) -> gast.expr | None:
         """For ``xs.pop()`` on an active list: the same pop on its tangents."""
-        if (
-            isinstance(value, gast.Call)
-            and isinstance(value.func, gast.Attribute)
-            and value.func.attr == "pop"
-            and isinstance(value.func.value, gast.Name)
-            and not value.args
-            and not value.keywords
-            and self.is_active(value.func.value)
-        ):
+        if is_pop(value) and self.is_active(value.func.value):  # type: ignore[attr-defined]
             return call(gast.Attribute(value=load(self.tan(value.func.value.id)), attr="pop", ctx=gast.Load()))
         return None
 

@@ -66,13 +66,35 @@ class Environment:
         raise NotImplementedError
 
 
-class _Reverse:
+class Transform:
+    """What the reverse and forward transforms share: the function, its analyses, and how to
+    name derivatives, reach helpers and refuse."""
+
     def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> None:
         self.fn = fn
         self.activity = activity
         self.kinds = kinds
         self.env = env
         self.namer = fn.namer
+
+    def adj(self, name: str) -> str:
+        """The name of ``name``'s adjoint (reverse mode) or tangent (forward mode): ``dx``."""
+        return self.namer.adjoint(name)
+
+    def is_active(self, node: Any) -> bool:
+        return isinstance(node, gast.Name) and self.activity.is_active(node)
+
+    def helper(self, name: str) -> gast.Name:
+        return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
+
+    def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
+        captured = self.fn.captured
+        return cls(captured.name, captured.filename, captured.line(at), problem, hint)
+
+
+class _Reverse(Transform):
+    def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> None:
+        super().__init__(fn, activity, kinds, env)
         self.defined = set(fn.params)  # names assigned by some statement already walked
         self.surely_defined = set(fn.params)  # ... by a statement that certainly ran
         self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
@@ -84,12 +106,6 @@ class _Reverse:
         self.calls_helpers = False
 
     # -- helpers --------------------------------------------------------------------------
-    def adj(self, name: str) -> str:
-        return self.namer.adjoint(name)
-
-    def is_active(self, node: gast.expr | None) -> bool:
-        return node is not None and self.activity.is_active(node)
-
     def overwrites(self, name: str, fresh: bool = False) -> bool:
         """May assigning ``name`` here destroy a value that was already there?
         (``fresh``: a name this transform made up, assigned by this statement only.)"""
@@ -100,10 +116,6 @@ class _Reverse:
     def accumulate(self, target: gast.expr, contribution: gast.expr, at: gast.AST) -> gast.stmt:
         name = self.adj(target.id)
         return assign(name, binop(load(name), gast.Add(), contribution), at)
-
-    def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
-        captured = self.fn.captured
-        return cls(captured.name, captured.filename, captured.line(at), problem, hint)
 
     # -- blocks ---------------------------------------------------------------------------
     def block(self, stmts: Stmts) -> tuple[Stmts, Stmts]:
@@ -230,9 +242,6 @@ class _Reverse:
         return [restore_marker(name, at)] if self.overwrites(name, fresh) else []
 
     # -- assignments ----------------------------------------------------------------------
-    def helper(self, name: str) -> gast.Name:
-        return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
-
     def write_item(self, s: gast.stmt, container: str, index: gast.expr, value: gast.expr) -> tuple[Stmts, Stmts]:
         """``a[i] = v``: save what is overwritten; backwards, ``v`` gets ``da[i]`` and ``da[i]`` is zeroed."""
         primal = [save_marker(container, s, index), s]
