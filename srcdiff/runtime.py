@@ -143,7 +143,8 @@ def accumulate_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     ):
         adj[index] += g  # the common case, kept short: x[i] read in a loop
         return adj
-    return _add_at(adj, value, index, g, in_place=sys.getrefcount(adj) <= _UNSHARED)
+    owned = sys.getrefcount(adj) <= _UNSHARED  # (counted here: inside the call's arguments it is one more)
+    return _add_at(adj, value, index, g, in_place=owned)
 
 
 def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:

@@ -1,0 +1,43 @@
+"""Fast checks of the benchmark workloads (tiny sizes): every hand-written gradient and
+srcdiff's agree with central finite differences, and with each other. No timings."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import run  # noqa: E402
+import srcdiff  # noqa: E402
+
+WORKLOADS = run.make_workloads("test")
+IDS = [f"{wl.name}, {wl.size}" for wl in WORKLOADS]
+
+
+@pytest.mark.parametrize("wl", WORKLOADS, ids=IDS)
+def test_hand_written_gradient_matches_finite_differences(wl):
+    err, pairs = run.fd_check(wl, wl.hand)
+    assert err < 1e-5, pairs
+
+
+@pytest.mark.parametrize("wl", WORKLOADS, ids=IDS)
+def test_srcdiff_gradient_matches_finite_differences_and_hand(wl):
+    df = srcdiff.grad(wl.f, wrt=wl.wrt)
+    err, pairs = run.fd_check(wl, df)
+    assert err < 1e-5, pairs
+    assert run.grad_close(df(*wl.args), wl.hand(*wl.args)) < 1e-8
+
+
+def test_ode_reverse_hand_gradient_matches_forward():
+    args = (2.0, 0.3, 1.0, 0.0, 0.01, 37)
+    fwd = run.W.ode_rk2_grad(*args)
+    rev = run.W.ode_rk2_grad_reverse(*args)
+    assert run.grad_close(rev, fwd) < 1e-12
+
+
+def test_autograd_versions_if_installed():
+    pytest.importorskip("autograd")
+    make = dict(run.peers()[0])["autograd"]
+    for wl in WORKLOADS:
+        assert run.grad_close(make(wl)(*wl.args), wl.hand(*wl.args)) < 1e-8, wl.name
