@@ -74,3 +74,20 @@ def test_dump_stats_counts_pushes_per_iteration(tmp_path, capsys):
     pushes = int(re.search(r"loop at stats_mod.py:5: (\d+)", out).group(1))
     assert 1 <= pushes <= 4  # the values the adjoint of one iteration reads (t for cos, old p for p * x...)
     assert "saves left out (to-be-recorded analysis): " in out
+
+
+def with_inactive_work(x, n):
+    k = 0
+    scale = float(n) * 2.0  # depends only on n (not differentiated)
+    total = 0.0
+    while k < n:
+        k = k + 1
+        total = total + math.sin(x * k) * scale
+    return total
+
+
+def test_inactive_variables_get_no_adjoint_statements():
+    df = srcdiff.grad(with_inactive_work)
+    assert math.isclose(df(0.4, 3), sum(math.cos(0.4 * k) * k * 6.0 for k in range(1, 4)), rel_tol=1e-12)
+    text = srcdiff.source(df)
+    assert "dscale" not in text and "dk" not in text and "dn" not in text
