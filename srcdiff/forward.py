@@ -227,17 +227,8 @@ class _Forward(Transform):
     def operator(
         self, op: gast.AST, bound: dict[str, gast.expr], target: str, value: gast.expr, at: gast.AST
     ) -> list[gast.expr]:
-        rule = rules.lookup(type(op))
-        if rule is None:
-            if not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
-                raise self.refuse(
-                    at,
-                    f"the operator `{type(op).__name__}` has no derivative rule",
-                    "rewrite it with other operators or functions",
-                    NoDerivativeError,
-                )
-            return []
-        return self.apply_rule(rule, bound, target, value, at)
+        rule = self.operator_rule(op, bound, at)
+        return [] if rule is None else self.apply_rule(rule, bound, target, value, at)
 
     def call_terms(self, target: str, value: gast.Call, at: gast.AST) -> list[gast.expr]:
         callee = self.env.callee(value)

@@ -91,6 +91,18 @@ class Transform:
         captured = self.fn.captured
         return cls(captured.name, captured.filename, captured.line(at), problem, hint)
 
+    def operator_rule(self, op: gast.AST, bound: dict[str, gast.expr], at: gast.AST) -> rules.Rule | None:
+        """The rule of an operator; refused if it has none but differentiated operands."""
+        rule = rules.lookup(type(op))
+        if rule is None and not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
+            raise self.refuse(
+                at,
+                f"the operator `{type(op).__name__}` has no derivative rule",
+                "rewrite it with other operators or functions",
+                NoDerivativeError,
+            )
+        return rule
+
 
 class _Reverse(Transform):
     def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> None:
@@ -401,17 +413,8 @@ class _Reverse(Transform):
         return value, out
 
     def operator(self, op: gast.AST, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
-        rule = rules.lookup(type(op))
-        if rule is None:
-            if not rules.is_constant(type(op)) and any(self.is_active(v) for v in bound.values()):
-                raise self.refuse(
-                    at,
-                    f"the operator `{type(op).__name__}` has no derivative rule",
-                    "rewrite it with other operators or functions",
-                    NoDerivativeError,
-                )
-            return []
-        return self.apply_rule(rule, bound, target, at)
+        rule = self.operator_rule(op, bound, at)
+        return [] if rule is None else self.apply_rule(rule, bound, target, at)
 
     def apply_rule(self, rule: rules.Rule, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
         out: Stmts = []
