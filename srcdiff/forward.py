@@ -274,6 +274,23 @@ class _Forward(Transform):
         self, rule: rules.Rule, bound: dict[str, Any], target: str, value: gast.expr, at: gast.AST
     ) -> list[gast.expr]:
         terms: list[gast.expr] = []
+        operands = [v for p, v in bound.items() if p in rule.adjoints and isinstance(v, gast.AST)]
+        all_scalar = self.all_scalar(target, operands)
+
+        def spread(arg: gast.expr, term: gast.expr, uses: AbstractSet[str] = frozenset()) -> gast.expr:
+            # s + x with a scalar s: ds must count once per element of the result (a term that
+            # multiplies by every other operand, or by the result, already has the result's shape)
+            others = [(p, v) for p, v in bound.items() if p in rule.adjoints and v is not arg]
+            if (
+                not rule.elementwise
+                or all_scalar
+                or self.same_shape(arg, target)
+                or "out" in uses
+                or all(p in uses or self.kinds.is_scalar(v) for p, v in others if isinstance(v, gast.AST))
+            ):
+                return term
+            return call(self.helper("broadcast_tangent"), term, load(target))
+
         if rule.linear and not rule.multilinear:
             # jointly linear (add_at(adj, v), sum(seq, start)): one call on all the tangents at once
             joint = [(bound[p], self.tangent_of(bound[p])) for p in rule.linear if isinstance(bound.get(p), gast.AST)]
@@ -281,19 +298,20 @@ class _Forward(Transform):
                 node = value
                 for arg, tangent in joint:
                     node = _replace_argument(node, arg, tangent)
-                terms.append(copy.deepcopy(node))
+                node = copy.deepcopy(node)
+                terms.append(node if all(self.same_shape(a, target) for a, _ in joint) else spread(value, node))
         for param in rule.params:
             if rule.linear and not rule.multilinear and param in rule.linear:
                 continue
             argument: Any = bound.get(param)
-            spread = isinstance(argument, tuple)
-            for i, arg in enumerate(argument if spread else [argument]):
+            starred = isinstance(argument, tuple)
+            for i, arg in enumerate(argument if starred else [argument]):
                 if not self.is_active(arg):
                     continue
                 template = rule.tangent_template(param)
                 if template is None and param in rule.linear:
                     terms.append(copy.deepcopy(_replace_argument(value, arg, load(self.tan(arg.id)))))
-                    continue
+                    continue  # (the other arguments are in the call: it has the result's shape)
                 if template is None:
                     if param not in rule.adjoints:
                         continue  # not a differentiable argument
@@ -308,11 +326,12 @@ class _Forward(Transform):
                     if isinstance(v, tuple):
                         v = gast.Tuple(elts=list(v), ctx=gast.Load())
                     mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
-                if spread:
+                if starred:
                     mapping["i"] = const(i)
+                uses = {n.id for n in gast.walk(template) if isinstance(n, gast.Name)}
                 expr = _Instantiate(mapping, self.env, self.kinds.shape_of).visit(template)
                 if not (isinstance(expr, gast.Constant) and expr.value == 0):
-                    terms.append(expr)
+                    terms.append(expr if param in rule.sequence_args else spread(arg, expr, uses))
         return terms
 
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:

@@ -87,6 +87,15 @@ class Transform:
     def helper(self, name: str) -> gast.Name:
         return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
 
+    def same_shape(self, node: gast.expr, target: str) -> bool:
+        """Is ``node`` known to have the shape of ``target`` (so its derivative needs no
+        reduction in reverse mode, no spreading in forward mode)?"""
+        shape = self.kinds.shape_of(node)
+        return shape is not None and shape == self.kinds.shape_of(load(target))
+
+    def all_scalar(self, target: str, operands: list[gast.expr]) -> bool:
+        return self.kinds.is_scalar(load(target)) and all(self.kinds.is_scalar(v) for v in operands)
+
     def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
         captured = self.fn.captured
         return cls(captured.name, captured.filename, captured.line(at), problem, hint)
@@ -356,14 +365,6 @@ class _Reverse(Transform):
         helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
         d = self.adj(target)
         return [assign(d, call(load(helper), load(d), load(target)), at)]
-
-    def same_shape(self, node: gast.expr, target: str) -> bool:
-        """Is ``node`` known to have the shape of ``target`` (so its adjoint needs no reduction)?"""
-        shape = self.kinds.shape_of(node)
-        return shape is not None and shape == self.kinds.shape_of(load(target))
-
-    def all_scalar(self, target: str, operands: list[gast.expr]) -> bool:
-        return self.kinds.is_scalar(load(target)) and all(self.kinds.is_scalar(v) for v in operands)
 
     def contributions(self, target: str, value: gast.expr, at: gast.AST) -> tuple[gast.expr, Stmts]:
         """The (possibly rewritten) primal value and the adjoint statements of ``target = value``."""

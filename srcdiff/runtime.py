@@ -92,6 +92,19 @@ def _is_zero(x: Any) -> bool:
     return isinstance(x, _SCALARS) and x == 0
 
 
+def broadcast_tangent(t: Any, out: Any) -> Any:
+    """Forward mode: the tangent ``t`` of an operand, spread to the shape of the result ``out``
+    it was broadcast into (so a later sum counts it once per element).
+
+    >>> broadcast_tangent(1.0, np.zeros(3))
+    array([1., 1., 1.])
+    """
+    shape = np.shape(out)
+    if np.shape(t) == shape:
+        return t
+    return t + np.zeros(shape, dtype=np.result_type(t, 0.0))
+
+
 def zeros_for(value: Any) -> Any:
     """A zero adjoint with ``value``'s structure."""
     if isinstance(value, dict):
@@ -418,6 +431,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "grad_like": grad_like,
     "check_scalar": check_scalar,
     "zeros_for": zeros_for,
+    "broadcast_tangent": broadcast_tangent,
     "check_unpack": check_unpack,
     "copy_of": copy_of,
     "item_adjoint": item_adjoint,

@@ -18,6 +18,7 @@ SCALE = 1.25
 
 # -- 1. a float augmented assignment refused as an in-place write --------------------------
 
+
 def aug_assign_global_into_param(x):
     x += SCALE
     return x
@@ -64,6 +65,7 @@ def test_float_param_plus_equals_np_sum_is_not_an_in_place_write():
 
 # -- 2. value_and_grad returns the output variable as restored by the adjoint sweep ---------
 
+
 def overwritten_result(x):
     t = abs(x)
     t = t * t
@@ -98,6 +100,7 @@ def test_value_and_grad_value_of_an_overwritten_result_global():
 
 # -- 3. KeyError from the helper result-kind cache -----------------------------------------
 
+
 def array_helper(p):
     return p * 2.0
 
@@ -120,6 +123,7 @@ def test_scalar_helper_that_calls_an_array_helper():
 
 # -- 4. appending to a list refused because a float was read from it -----------------------
 
+
 def reads_then_appends(x):
     acc = [x]
     y = acc[0]
@@ -134,6 +138,7 @@ def test_append_after_reading_a_float_element():
 
 
 # -- 5. zero adjoint of an overwritten array is a scalar that matmul_adjoint cannot reshape -----
+
 
 def overwritten_matmul_result(a, b):
     t = np.outer(a, a) @ a
@@ -167,6 +172,7 @@ def test_overwritten_max_over_axis():
 
 # -- 6. an in-place write refused because of an alias made after it -------------------------
 
+
 def write_then_alias(a, b):
     w = np.zeros(3)
     w[0] = a[0]
@@ -175,10 +181,14 @@ def write_then_alias(a, b):
     return np.sum(c) + np.sum(b)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "aliasing.problems collects views flow-insensitively: `b = w` (after the write) puts b among w's "
-    "views everywhere, and b (the argument) is live after `w[0] = ...`, so the write is refused with "
-    "'writing into `w` in place also changes `b`'; at the write, no other name shares w's memory"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "aliasing.problems collects views flow-insensitively: `b = w` (after the write) puts b among w's "
+        "views everywhere, and b (the argument) is live after `w[0] = ...`, so the write is refused with "
+        "'writing into `w` in place also changes `b`'; at the write, no other name shares w's memory"
+    ),
+)
 def test_write_before_the_alias_exists():
     a = np.array([1.3, 1.07, 2.0])
     b = np.array([-0.75, 2.43, -1.06])
@@ -189,6 +199,7 @@ def test_write_before_the_alias_exists():
 
 
 # -- 7. a constant element of a list holding an active value is differentiated --------------
+
 
 def sqrt_of_a_constant_list_element(y):
     p = [0.0, y]
@@ -218,6 +229,7 @@ def test_hypot_of_a_constant_tuple_element():
 
 
 # -- 8. a parameter rebound to a new array is still "an argument" ----------------------------
+
 
 def rebound_param_augmented(a):
     a = a * 2.0
@@ -255,6 +267,7 @@ def test_rebound_parameter_item_write():
 
 # -- found after the fixes: a negative constant as the base of ** -----------------------------
 
+
 def negative_base_power(x):
     return x * (-0.75) ** 2
 
@@ -264,3 +277,20 @@ def test_negative_constant_base_keeps_its_parentheses():
     -(0.75 ** 2), changing the value (found by the fuzzer: value_and_grad differed from f)."""
     assert srcdiff.value_and_grad(negative_base_power)(2.0) == (negative_base_power(2.0), 0.5625)
     assert "(-0.75) ** 2" in srcdiff.source(srcdiff.grad(negative_base_power))
+
+
+# -- found by the second long run: forward tangents of broadcast operands -----------------------
+
+
+def scalar_shift_then_sum(a, s):
+    return np.sum(a + s) + np.sum(np.linspace(0.0, 1.0, 3) - s * s)
+
+
+def test_scalar_tangent_counts_once_per_broadcast_element():
+    """`a + s` with a float s: the tangent ds must be spread over the result before np.sum
+    (it was summed as a scalar: jvp said ds where the answer is 3 ds)."""
+    a, s = np.array([1.0, 2.0, 3.0]), 0.5
+    reverse = srcdiff.grad(scalar_shift_then_sum, wrt=1)(a, s)
+    assert math.isclose(reverse, 3.0 - 6.0 * s)
+    _, tangent = srcdiff.jvp(scalar_shift_then_sum, (a, s), (np.zeros(3), 1.0))
+    assert math.isclose(tangent, reverse)
