@@ -14,8 +14,6 @@ Knowing which values are scalars keeps that helper out of scalar code.
 
 from __future__ import annotations
 
-import math
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +29,6 @@ SCALAR = "scalar"
 SCALAR_SEQ = "scalar sequence"  # a list or tuple of scalars
 UNKNOWN = None
 
-_ALWAYS_SCALAR = (len, int, float, bool)
 _SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
 _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
 
@@ -181,9 +178,7 @@ def _is_scalar(
         if callee is None:
             return False
         args = [kinds.kind_of(a) for a in callee.bound.values()]
-        if isinstance(callee.obj, types.BuiltinFunctionType) and getattr(callee.obj, "__self__", None) is math:
-            return True  # math functions return Python numbers (or raise)
-        if any(callee.obj is f for f in _ALWAYS_SCALAR):
+        if shapes.returns_python_number(callee.obj):
             return True
         if any(callee.obj is f for f in _SCALAR_FOR_SCALARS) and all(k == SCALAR for k in args):
             return True

@@ -18,6 +18,8 @@ assignment to it gives that same shape.
 
 from __future__ import annotations
 
+import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -171,6 +173,8 @@ def _shape(
                 kinds.append("scalar" if k == () and _is_number(arg, scalars) else k)
             found = result_kind(callee, kinds)
             return found if is_shape(found) else None
+        if callee is not None and returns_python_number(callee.obj):
+            return ()
         if callee is None or callee.kind != calls.RULE:
             return None
         bound = callee.bound
@@ -190,6 +194,13 @@ def _shape(
             base = of(args[0])
             return base if base in (_TOP, None) else tuple(reversed(base))
     return None
+
+
+def returns_python_number(fn: Any) -> bool:
+    """``math.cos``, ``len``, ``float``...: a Python number whatever the (valid) arguments."""
+    if isinstance(fn, types.BuiltinFunctionType) and getattr(fn, "__self__", None) is math:
+        return True
+    return any(fn is f for f in (len, int, float, bool))
 
 
 def _is_number(node: gast.expr, scalars: set[str]) -> bool:

@@ -294,3 +294,24 @@ def test_scalar_tangent_counts_once_per_broadcast_element():
     assert math.isclose(reverse, 3.0 - 6.0 * s)
     _, tangent = srcdiff.jvp(scalar_shift_then_sum, (a, s), (np.zeros(3), 1.0))
     assert math.isclose(tangent, reverse)
+
+
+def sum_then_cos_then_plus_equals(a, s):
+    if s < 0.0:
+        s = np.sum(a[1:] * a[:-1])
+    else:
+        for _ in range(3):
+            s += (1.0 + s * s) ** 0.5
+    s = math.cos(1.25 + s)
+    s += 1.0
+    return s
+
+
+def test_math_results_are_numbers_for_shape_inference():
+    """`s = np.sum(...)` took s out of the plain scalars, and shape inference did not know that
+    math.cos returns a number, so `s += ...` was refused as an in-place write into an argument."""
+    a = np.array([1.0, 2.0, 3.0])
+    ds = srcdiff.grad(sum_then_cos_then_plus_equals, wrt=1)(a, 0.3)
+    h = 1e-6
+    fd = (sum_then_cos_then_plus_equals(a, 0.3 + h) - sum_then_cos_then_plus_equals(a, 0.3 - h)) / (2 * h)
+    assert math.isclose(ds, fd, rel_tol=1e-6)
