@@ -132,9 +132,12 @@ def problems(
     fn,
     callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
     scalars: AbstractSet[str] = frozenset(),
+    number_params: AbstractSet[str] = frozenset(),
 ) -> list[Problem]:  # type: ignore[assignment]
     """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly.
-    (``x += y`` is one too, unless ``x`` is a number: ``scalars``.)"""
+    (``x += y`` is one too, unless ``x`` is a number: ``scalars``.  A parameter passed a
+    number (``number_params``) cannot be changed in place: ``x += y`` on it writes only into
+    what the function itself assigned to ``x``.)"""
     writes: list[tuple[gast.stmt, str]] = []
 
     def collect(stmts: list[gast.stmt]) -> None:
@@ -155,7 +158,7 @@ def problems(
         return []
     views: dict[str, set[str]] = {}  # name -> names whose memory it may share
     holds: dict[str, set[str]] = {}  # container -> names stored in it (a write into them shows through it)
-    fresh: dict[str, bool] = {}
+    fresh: dict[str, bool] = {p: True for p in number_params}
     lists = {container for s, container in writes if append_call(s) is not None}
     for a in assignments(fn.body):
         target = a.targets[0].id
@@ -186,7 +189,8 @@ def problems(
     rebound = _rebound_before(fn.body, {id(s) for s, _ in writes})
     found: list[Problem] = []
     for stmt, container in writes:
-        argument = container in fn.params and container not in rebound.get(id(stmt), set())
+        number = container in number_params and getattr(stmt, "srcdiff_inplace", False)
+        argument = container in fn.params and container not in rebound.get(id(stmt), set()) and not number
         if argument or not fresh.get(container, False):
             what = "an argument" if argument else "a value this function did not create"
             found.append(

@@ -379,7 +379,7 @@ def transform(
     """The body of ``fn`` with tangent statements interleaved (tangents of parameters in ``given``
     are passed in; other parameters that become active start from a zero tangent)."""
     forward = _Forward(fn, activity, kinds, env)
-    for problem in aliasing.problems(fn, env.callee, kinds.numbers()):
+    for problem in aliasing.problems(fn, env.callee, kinds.numbers(), kinds.number_params):
         if problem.alias is None and item_write(problem.statement) is None and problem.container in fn.params:
             continue  # appending to / popping from a list argument: its tangent list changes alongside
         raise forward.refuse(problem.statement, problem.reason, "write into a copy instead")

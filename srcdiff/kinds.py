@@ -40,6 +40,7 @@ class Kinds:
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # arrays of known shape
     containers: dict[str, Any] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
     literals: set[str] = field(default_factory=set)  # names only ever bound to list/tuple literals
+    number_params: set[str] = field(default_factory=set)  # parameters passed numbers (whatever they become)
 
     def shape_of(self, node: gast.expr) -> tuple[int, ...] | None:
         """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
@@ -102,6 +103,7 @@ def infer(
     scalars |= loop_indices
     sequences = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR_SEQ}
     kinds = Kinds(scalars, sequences)
+    kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {
         p: k for p, k in params.items() if isinstance(k, tuple) and k and k[0] in ("dict", "seq") and p not in targets
     }

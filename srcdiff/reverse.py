@@ -677,7 +677,7 @@ def _index_value(index: gast.expr) -> gast.expr:
 def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> Sweeps:
     """The primal and adjoint sweeps of ``fn`` (stack operations still as markers)."""
     r = _Reverse(fn, activity, kinds, env)
-    for problem in aliasing.problems(fn, env.callee, kinds.numbers()):
+    for problem in aliasing.problems(fn, env.callee, kinds.numbers(), kinds.number_params):
         hint = (
             f"copy it first, e.g. `{problem.alias} = {problem.container}[...].copy()`"
             if problem.alias

@@ -180,8 +180,13 @@ def _shape(
         bound = callee.bound
         fn = callee.obj
         args = [bound[p] for p in callee.rule.params if p in bound] if callee.rule else []
-        if fn in UNARY and args:
+        if (fn in UNARY or fn is abs) and args:
             return of(args[0])
+        spread = [a for arg in args for a in (arg if isinstance(arg, tuple) else [arg])]
+        if fn in (max, min) and len(spread) > 1:
+            # max(a, b, ...) of numbers is a number (one iterable argument: its element, unknown)
+            found = {of(a) for a in spread} - {_TOP}
+            return _TOP if not found else () if found == {()} else None
         if fn in BINARY and len(args) >= 2:
             return _broadcast(of(args[0]), of(args[1]))
         if fn is np.where and len(args) == 3:

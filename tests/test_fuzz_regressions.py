@@ -315,3 +315,19 @@ def test_math_results_are_numbers_for_shape_inference():
     h = 1e-6
     fd = (sum_then_cos_then_plus_equals(a, 0.3 + h) - sum_then_cos_then_plus_equals(a, 0.3 - h)) / (2 * h)
     assert math.isclose(ds, fd, rel_tol=1e-6)
+
+
+def number_param_rebound_from_unknown(a, s):
+    t = max(s, np.sum(a), 0.5)  # a number: shape inference knows max of numbers
+    u = abs(t) * np.sum(a * a)
+    if s > 10.0:
+        s = u * a  # an array on this path: `s *= 2.0` then writes into it, which is fine
+    s *= 2.0
+    return np.sum(s) + t
+
+
+def test_in_place_update_of_a_number_argument_is_allowed():
+    """A parameter passed a float can never be changed in place, whatever it is rebound to."""
+    a = np.array([1.0, 2.0, 3.0])
+    srcdiff.check_grads(number_param_rebound_from_unknown, (a, 0.3), order=1)
+    srcdiff.check_grads(number_param_rebound_from_unknown, (a, 10.5), order=1)
