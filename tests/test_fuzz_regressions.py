@@ -331,3 +331,34 @@ def test_in_place_update_of_a_number_argument_is_allowed():
     a = np.array([1.0, 2.0, 3.0])
     srcdiff.check_grads(number_param_rebound_from_unknown, (a, 0.3), order=1)
     srcdiff.check_grads(number_param_rebound_from_unknown, (a, 10.5), order=1)
+
+
+def cumsum_overwritten_in_a_loop(a, b, s):
+    for _ in range(3):
+        s /= 1.0 + np.mean(a) ** 2
+        a = np.cumsum(b)  # the last cumsum is never used: its adjoint stays a plain 0.0
+    return s
+
+
+def max_over_axis_unused_at_the_end(a, s):
+    m = np.outer(a, a)
+    for _ in range(2):
+        s = s * np.sum(np.max(m, axis=1))
+        m = m * 0.5
+    return s
+
+
+def hypot_at_the_origin(x):
+    t = x - x
+    return math.hypot(t, t) + x
+
+
+def test_zero_adjoints_reach_cumsum_and_axis_reductions():
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    srcdiff.check_grads(cumsum_overwritten_in_a_loop, (a, b, 0.3), order=1)
+    srcdiff.check_grads(max_over_axis_unused_at_the_end, (a, 0.3), order=1)
+
+
+def test_hypot_at_the_origin_has_the_zero_subgradient():
+    """math.hypot's derivative x / out was 0 / 0 (ZeroDivisionError) at the origin."""
+    assert srcdiff.grad(hypot_at_the_origin)(0.7) == 1.0

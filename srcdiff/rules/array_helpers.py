@@ -27,8 +27,9 @@ def expand(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Broadcast the adjoint of a reduction of ``a`` over ``axis`` back to ``a``'s shape."""
     shape = np.shape(a)
     g = np.asarray(g)
-    if not keepdims and axis is not None:
-        g = np.expand_dims(g, _axes(axis, len(shape)))
+    axes = _axes(axis, len(shape))
+    if not keepdims and axis is not None and g.ndim == len(shape) - len(axes):  # (else a zero: a number)
+        g = np.expand_dims(g, axes)
     return np.broadcast_to(g, shape)
 
 
@@ -70,8 +71,15 @@ def std_adjoint(g: Any, a: Any, out: Any, axis: Any = None, ddof: int = 0, keepd
     return var_adjoint(np.asarray(g) / (2.0 * safe), a, axis, ddof, keepdims)
 
 
-def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
+def _scan_shaped(g: Any, a: Any, axis: Any) -> Any:
+    """``g`` with the shape of cumsum/cumprod's result (a zero adjoint may be a plain 0.0)."""
     g = np.asarray(g)
+    shape = (np.size(a),) if axis is None else np.shape(a)
+    return g if g.shape == shape else np.broadcast_to(g, shape)
+
+
+def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
+    g = _scan_shaped(g, a, axis)
     if axis is None:
         return np.reshape(np.flip(np.cumsum(np.flip(g.ravel()))), np.shape(a))
     return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
@@ -79,6 +87,7 @@ def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
 
 def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
     a = np.asarray(a)
+    g = _scan_shaped(g, a, axis)
     flat = axis is None
     x, y, gg = (a.ravel(), np.ravel(out), np.ravel(g)) if flat else (a, np.asarray(out), np.asarray(g))
     ax = 0 if flat else axis

@@ -36,7 +36,8 @@ for fn, r in {
     math.log1p: rule("x", x="g / (1.0 + x)"),
     math.sqrt: rule("x", x="g / (2.0 * out)"),
     math.pow: rule("a, b", a=POWER_BASE, b="g * out * log_or_zero(a)"),
-    math.hypot: rule("x, y", x="g * x / out", y="g * y / out"),
+    # at the origin (a kink) the zero subgradient, as for a norm, instead of 0 / 0
+    math.hypot: rule("x, y", x="g * x * reciprocal_or_zero(out)", y="g * y * reciprocal_or_zero(out)"),
     math.fabs: rule("x", x="g * math.copysign(1.0, x) if x != 0.0 else 0.0 * g"),
     math.copysign: rule("x, y", x="g * math.copysign(1.0, x) * math.copysign(1.0, y)"),
     math.erf: rule("x", x="g * 1.1283791670955126 * math.exp(-x * x)"),
