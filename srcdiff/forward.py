@@ -263,12 +263,7 @@ class _Forward(Transform):
                     keywords=list(value.keywords),
                 )
             ]
-        raise self.refuse(
-            at,
-            f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
-            "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
-            NoDerivativeError,
-        )
+        raise self.no_derivative(callee, at)
 
     def apply_rule(
         self, rule: rules.Rule, bound: dict[str, Any], target: str, value: gast.expr, at: gast.AST

@@ -87,6 +87,14 @@ class Transform:
     def helper(self, name: str) -> gast.Name:
         return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
 
+    def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
+        return self.refuse(
+            at,
+            f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
+            "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
+            NoDerivativeError,
+        )
+
     def same_shape(self, node: gast.expr, target: str) -> bool:
         """Is ``node`` known to have the shape of ``target`` (so its derivative needs no
         reduction in reverse mode, no spreading in forward mode)?"""
@@ -510,14 +518,6 @@ class _Reverse(Transform):
                 item = gast.Subscript(value=load(parts), slice=const(i), ctx=gast.Load())
                 out.append(self.accumulate(arg, call(self.helper("cotangent_or_zero"), item), at))
         return out
-
-    def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
-        return self.refuse(
-            at,
-            f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
-            "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
-            NoDerivativeError,
-        )
 
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> tuple[gast.expr, Stmts]:
         active = [p for p, a in callee.bound.items() if self.is_active(a)]
