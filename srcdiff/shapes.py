@@ -175,6 +175,10 @@ def _shape(
             return found if is_shape(found) else None
         if callee is not None and returns_python_number(callee.obj):
             return ()
+        if callee is not None and callee.kind in (calls.CONSTANT, calls.RULE):
+            made = _constructed(callee.obj, callee.bound, of)
+            if made is not _UNKNOWN:
+                return made
         if callee is None or callee.kind != calls.RULE:
             return None
         bound = callee.bound
@@ -206,6 +210,55 @@ def returns_python_number(fn: Any) -> bool:
     if isinstance(fn, types.BuiltinFunctionType) and getattr(fn, "__self__", None) is math:
         return True
     return any(fn is f for f in (len, int, float, bool))
+
+
+_UNKNOWN = object()
+
+
+def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any]) -> Any:
+    """The shape of an array built by ``np.zeros(3)``, ``np.linspace(0, 1, n)``, ``np.array([...])``
+    ... from constant sizes (``_UNKNOWN`` for other calls)."""
+    arg = lambda i, name=None: bound.get(f"arg{i}", bound.get(name) if name else None)  # noqa: E731
+    size = _constant(arg(0, "shape"))
+    if fn in (np.zeros, np.ones, np.empty, np.full):
+        if isinstance(size, int) and not isinstance(size, bool):
+            return (size,)
+        if isinstance(size, tuple) and all(isinstance(n, int) for n in size):
+            return size
+        return None
+    if fn in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
+        found = of(arg(0, "a")) if arg(0, "a") is not None else None
+        return found if found == _TOP or is_shape(found) else None
+    if fn is np.arange:
+        numbers = [_constant(arg(i)) for i in range(3) if arg(i) is not None]
+        if numbers and len(bound) == len(numbers) and all(type(n) in (int, float) for n in numbers):
+            start, stop, step = [(0, numbers[0], 1), (*numbers, 1), tuple(numbers)][len(numbers) - 1]
+            return (max(0, math.ceil((stop - start) / step)),) if step else None
+        return None
+    if fn is np.linspace:
+        num = _constant(arg(2, "num")) if arg(2, "num") is not None else 50
+        return (num,) if type(num) is int and set(bound) <= {"arg0", "arg1", "arg2", "num"} else None
+    if fn is np.eye:
+        n, m = _constant(arg(0, "N")), _constant(arg(1, "M")) if arg(1, "M") is not None else None
+        m = n if m is None else m
+        return (n, m) if type(n) is int and type(m) is int and set(bound) <= {"arg0", "arg1", "N", "M"} else None
+    if fn is np.array:
+        return _as_array(of(bound["object"])) if "object" in bound else None
+    return _UNKNOWN
+
+
+def _as_array(kind: Any) -> Any:
+    """The shape of ``np.array(x)`` for ``x`` of this kind (nested lists of equal length)."""
+    if kind == _TOP or is_shape(kind):
+        return kind
+    if not (isinstance(kind, tuple) and kind and kind[0] == "seq"):
+        return None
+    elements = {_as_array(e) for e in kind[1]}
+    if _TOP in elements:
+        return _TOP
+    if len(elements) == 1 and is_shape(inner := next(iter(elements))):
+        return (len(kind[1]), *inner)
+    return None
 
 
 def _is_number(node: gast.expr, scalars: set[str]) -> bool:

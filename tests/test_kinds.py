@@ -298,3 +298,30 @@ def test_pure_scalar_gradient_code_has_no_unbroadcast():
     df = srcdiff.grad(arithmetic, wrt=(0, 1))
     df(1.5, 2.0)
     assert "unbroadcast" not in srcdiff.source(df)
+
+
+# ============================================================== shapes of constructed arrays
+
+
+def constructed(n, s):
+    z = np.zeros(3)
+    r = np.arange(1, 7, 2)
+    lin = np.linspace(0.0, 1.0, 5)
+    lit = np.array([1.0, s, 2.0])
+    grid = np.array([[1.0, 2.0], [3.0, 4.0]])
+    e = np.eye(2, 3)
+    like = np.ones_like(lit)
+    sized = np.zeros(n)
+    m = max(s, 0.5, abs(s))
+    c = math.cos(s)
+    return z, r, lin, lit, grid, e, like, sized, m, c
+
+
+def test_shapes_of_arrays_built_from_constant_sizes():
+    kinds = kinds_of(constructed, {"n": UNKNOWN, "s": SCALAR})
+    shapes = kinds.shapes
+    expected = {"z": (3,), "r": (3,), "lin": (5,), "lit": (3,), "grid": (2, 2), "e": (2, 3), "like": (3,)}
+    for name, shape in expected.items():
+        assert shapes[name] == shape == np.shape(eval(f"constructed(4, 0.5)[{list(expected).index(name)}]"))
+    assert "sized" not in shapes  # a size known only at run time
+    assert {"m", "c"} <= kinds.numbers()
