@@ -227,6 +227,8 @@ def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any])
             return size
         return None
     if fn in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
+        if "shape" in bound:
+            return None
         found = of(arg(0, "a")) if arg(0, "a") is not None else None
         return found if found == _TOP or is_shape(found) else None
     if fn is np.arange:
