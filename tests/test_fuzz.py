@@ -85,9 +85,11 @@ Second long run, after those fixes: ``SRCDIFF_FUZZ_EXAMPLES=2000
     - false refusals of ``s += ...`` on a float argument that was reassigned from a
       value of unknown kind (83), crashes from a plain ``0.0`` zero adjoint reaching
       cumsum / axis reductions (16), ``math.hypot`` at the origin (7) -- fixed;
-    - what remains (42 of the 129 logged programs, when replayed) are refusals of
-      in-place writes because of aliasing the flow-insensitive analysis cannot rule
-      out (``s += 1`` after ``_ret = s``, ``t1`` unpacked from a tuple): safe, not wrong.
+    - replayed after the fixes, 91 of the 129 logged programs differentiate and pass
+      check_grads; the other 38 are refusals of in-place writes because of aliasing
+      the flow-insensitive analysis cannot rule out (``s += 1`` after ``_ret = s``,
+      ``t1`` unpacked from a tuple): safe, not wrong.
+    Then 1,500 programs each with --hypothesis-seed=31 and =41 (300 per test): no failures.
 
 The generator avoids what the README lists as refused, and also integer arrays
 (in-place float writes into them fail in numpy itself).  Points where a gradient
