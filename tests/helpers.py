@@ -6,8 +6,10 @@ Only the public API is used: ``srcdiff.grad(f, wrt=...)``.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import inspect
 import math
+import sys
 
 import srcdiff
 
@@ -68,3 +70,14 @@ def assert_grad_matches(f, args, wrt=0, rtol=1e-5, atol=1e-6):
         assert isinstance(g, float), f"{where}: expected a float, got {type(g).__name__} {g!r}"
         assert math.isclose(g, e, rel_tol=rtol, abs_tol=atol), f"{where}: srcdiff {g!r} != finite difference {e!r}"
     return got
+
+
+def load_module(tmp_path, name, text):
+    """Write ``text`` to ``tmp_path/name.py`` and import it (srcdiff needs functions with a file)."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -3,30 +3,20 @@ errors raised inside generated code pointing back at the user's line."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
 import traceback
 
 import numpy as np
 import pytest
+from helpers import load_module
 
 import srcdiff
 
 
-def load(tmp_path, name, text):
-    path = tmp_path / f"{name}.py"
-    path.write_text(text)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_long_function_transforms_without_recursion_errors(tmp_path):
     body = "".join("    y = y * 0.999 + math.sin(y) * 0.001\n" for _ in range(400))
-    module = load(tmp_path, "long_400", f"import math\ndef f(x):\n    y = x\n{body}    return y\n")
+    module = load_module(tmp_path, "long_400", f"import math\ndef f(x):\n    y = x\n{body}    return y\n")
     g = srcdiff.grad(module.f)(0.5)
     h = 1e-6
     assert math.isclose(g, (module.f(0.5 + h) - module.f(0.5 - h)) / (2 * h), rel_tol=1e-5)
@@ -39,12 +29,12 @@ def test_fifty_nested_ifs(tmp_path):
         indent += "    "
         lines.append(f"{indent}y = y * 1.01")
     lines.append("    return y")
-    module = load(tmp_path, "nested_ifs", "\n".join(lines) + "\n")
+    module = load_module(tmp_path, "nested_ifs", "\n".join(lines) + "\n")
     assert math.isclose(srcdiff.grad(module.f)(0.5), 1.01**50, rel_tol=1e-12)
 
 
 def test_recursion_deeper_than_the_limit_raises_recursion_error(tmp_path):
-    module = load(tmp_path, "deep_mod", "def deep(x, n):\n    if n == 0:\n        return x\n"
+    module = load_module(tmp_path, "deep_mod", "def deep(x, n):\n    if n == 0:\n        return x\n"
                   "    return deep(x * 1.0001, n - 1) + 0.0\n")
     with pytest.raises(RecursionError):
         module.deep(1.0, 10 * sys.getrecursionlimit())
@@ -77,7 +67,7 @@ def test_domain_errors_are_the_originals(tmp_path):
 
 
 def test_an_error_in_generated_code_names_the_users_line(tmp_path):
-    module = load(tmp_path, "err_mod", "import math\n\ndef f(x):\n    y = x * 2.0\n    return math.sqrt(y - 4.0)\n")
+    module = load_module(tmp_path, "err_mod", "import math\n\ndef f(x):\n    y = x * 2.0\n    return math.sqrt(y - 4.0)\n")
     with pytest.raises(ZeroDivisionError) as info:
         srcdiff.grad(module.f)(2.0)  # d sqrt at 0: the derivative divides by zero
     frames = traceback.extract_tb(info.value.__traceback__)
