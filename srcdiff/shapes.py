@@ -208,7 +208,7 @@ def _shape(
 def returns_python_number(fn: Any) -> bool:
     """``math.cos``, ``len``, ``float``...: a Python number whatever the (valid) arguments."""
     if isinstance(fn, types.BuiltinFunctionType) and getattr(fn, "__self__", None) is math:
-        return True
+        return fn is not math.prod  # (a product of arrays is an array)
     return any(fn is f for f in (len, int, float, bool))
 
 
