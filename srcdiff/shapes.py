@@ -195,6 +195,18 @@ def _shape(
             return _broadcast(of(args[0]), of(args[1]))
         if fn is np.where and len(args) == 3:
             return _broadcast(*(of(a) for a in args))
+        if fn in (np.cumsum, np.cumprod) and args:
+            base, axis = of(args[0]), _constant(bound.get("axis"))
+            if base == _TOP or not is_shape(base):
+                return base if base == _TOP else None
+            if axis is None:
+                return (int(np.prod(base)),)  # flattened
+            return base if isinstance(axis, int) else None
+        if fn is np.outer and len(args) == 2:
+            left, right = of(args[0]), of(args[1])
+            if _TOP in (left, right):
+                return _TOP
+            return (int(np.prod(left)), int(np.prod(right))) if is_shape(left) and is_shape(right) else None
         if fn in (np.matmul, np.dot) and len(args) == 2:
             return _matmul(of(args[0]), of(args[1]))
         if fn in _REDUCTIONS and args:

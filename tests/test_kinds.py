@@ -314,14 +314,19 @@ def constructed(n, s):
     sized = np.zeros(n)
     m = max(s, 0.5, abs(s))
     c = math.cos(s)
-    return z, r, lin, lit, grid, e, like, sized, m, c
+    o = np.outer(z, lit[:2])
+    flat = np.cumsum(o)
+    rows = np.cumprod(o, axis=1)
+    return z, r, lin, lit, grid, e, like, sized, m, c, o, flat, rows
 
 
 def test_shapes_of_arrays_built_from_constant_sizes():
     kinds = kinds_of(constructed, {"n": UNKNOWN, "s": SCALAR})
     shapes = kinds.shapes
     expected = {"z": (3,), "r": (3,), "lin": (5,), "lit": (3,), "grid": (2, 2), "e": (2, 3), "like": (3,)}
+    expected |= {"o": (3, 2), "flat": (6,), "rows": (3, 2)}
+    values = dict(zip(constructed.__code__.co_varnames[2:], constructed(4, 0.5)))
     for name, shape in expected.items():
-        assert shapes[name] == shape == np.shape(eval(f"constructed(4, 0.5)[{list(expected).index(name)}]"))
+        assert shapes[name] == shape == np.shape(values[name]), name
     assert "sized" not in shapes  # a size known only at run time
     assert {"m", "c"} <= kinds.numbers()
