@@ -89,7 +89,10 @@ Second long run, after those fixes: ``SRCDIFF_FUZZ_EXAMPLES=2000
       check_grads; the other 38 are refusals of in-place writes because of aliasing
       the flow-insensitive analysis cannot rule out (``s += 1`` after ``_ret = s``,
       ``t1`` unpacked from a tuple): safe, not wrong.
-    Then 1,500 programs each with --hypothesis-seed=31 and =41 (300 per test): no failures.
+    Then 1,500 programs each with --hypothesis-seed=31 and =41 (300 per test): no failures;
+    after shape inference learned constructors, np.outer and cumsum: seed 51 (4,000
+    programs) and seed 61 (2,000) logged 15 and 7 failures, all false refusals of the
+    same aliasing kind, no wrong answer.
 
 The generator avoids what the README lists as refused, and also integer arrays
 (in-place float writes into them fail in numpy itself).  Points where a gradient
