@@ -69,6 +69,16 @@ def _step(x: Any, v: Any, h: float) -> Any:
     return _map(lambda a, d: a if d is None else a + h * d, x, v)
 
 
+def _check_against_numeric(
+    name: str, mode: str, i: int, what: str, got: Any, numeric: Any, rtol: float, atol: float
+) -> None:
+    if not _close(got, numeric, rtol, atol):
+        raise AssertionError(
+            f"check_grads({name}): {mode} mode disagrees with finite differences for "
+            f"argument {i}: {what} = {got!r} vs {numeric!r} (difference {got - numeric:.3g})"
+        )
+
+
 def _close(got: float, want: float, rtol: float, atol: float) -> bool:
     return abs(got - want) <= atol + rtol * abs(want)
 
@@ -111,28 +121,17 @@ def check_grads(
             lambda a, b: (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / (2 * eps), f(*plus), f(*minus)
         )
         numeric_wjv = _vdot(w, numeric)
+        forward = None
         if "forward" in modes:
             _, jv = jvp(f, args, tangents)
-            got = _vdot(w, jv)
-            if not _close(got, numeric_wjv, rtol, atol):
-                raise AssertionError(
-                    f"check_grads({name}): forward mode disagrees with finite differences for "
-                    f"argument {i}: <w, J v> = {got!r} vs {numeric_wjv!r} "
-                    f"(difference {got - numeric_wjv:.3g})"
-                )
+            forward = _vdot(w, jv)
+            _check_against_numeric(name, "forward", i, "<w, J v>", forward, numeric_wjv, rtol, atol)
         if "reverse" in modes:
             _, pullback = vjp(f, *args)
             cotangent = pullback(w)[i]
             got = _vdot(v, cotangent) if cotangent is not None else 0.0
-            if not _close(got, numeric_wjv, rtol, atol):
-                raise AssertionError(
-                    f"check_grads({name}): reverse mode disagrees with finite differences for "
-                    f"argument {i}: <v, J^T w> = {got!r} vs {numeric_wjv!r} "
-                    f"(difference {got - numeric_wjv:.3g})"
-                )
-            if "forward" in modes:
-                _, jv = jvp(f, args, tangents)
-                forward = _vdot(w, jv)
+            _check_against_numeric(name, "reverse", i, "<v, J^T w>", got, numeric_wjv, rtol, atol)
+            if forward is not None:
                 if not _close(got, forward, 1e-9, 1e-12 + 1e-9 * abs(forward)):
                     raise AssertionError(
                         f"check_grads({name}): reverse and forward mode disagree for argument "
