@@ -22,6 +22,7 @@ from .errors import (
 )
 from .jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
 from .registry import register_jvp, register_vjp
+from .runtime import checkpointed
 
 __all__ = [
     "jvp",
@@ -38,6 +39,7 @@ __all__ = [
     "source",
     "cache_info",
     "clear_cache",
+    "checkpointed",
     "SrcDiffError",
     "UnsupportedSyntaxError",
     "SourceUnavailableError",

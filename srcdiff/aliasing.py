@@ -217,6 +217,11 @@ def problems(
     return found
 
 
+def live_at_entry(stmts: list[gast.stmt]) -> set[str]:
+    """Names ``stmts`` may read before assigning them (what a loop body takes from earlier iterations)."""
+    return _Liveness(set()).block(stmts, set())
+
+
 def dead_assignments(fn) -> set[int]:  # type: ignore[no-untyped-def]
     """Assignments whose value nothing reads (overwritten first): their adjoint is zero, so the
     reverse sweep leaves them out (adjoint liveness)."""

@@ -135,12 +135,14 @@ class _Forward(Transform):
     def assignment(self, s: gast.Assign) -> Stmts:
         target = s.targets[0].id
         value = s.value
+        popped = self.popped(value)
         if not self.is_active(s.targets[0]):
             callee = self.mutating_call(value)
             if callee is not None:
                 return self.user_call(target, value, callee, s)
+            if popped is not None:  # the value is not needed, but the tangents must stay aligned
+                return [s, expr_stmt(popped, s)]
             return [s]
-        popped = self.popped(value)
         if popped is not None:
             return [s, assign(self.tan(target), popped, s)]
         if isinstance(value, gast.Call):

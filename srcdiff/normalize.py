@@ -64,6 +64,10 @@ from .naming import Namer, names_in
 from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
 from .syntax import assign, call, const, expr_stmt, if_, is_atom, load, loaded_names, located, stored_names
 
+#: Attribute of a normalized ``for`` loop marked by :func:`srcdiff.checkpointed`: the atom
+#: holding its number of snapshots.
+CHECKPOINT = "srcdiff_checkpoint"
+
 _REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
     gast.Try: ("`try` statements are not supported yet", "move the try/except outside the differentiated function"),
     gast.With: ("`with` statements are not supported yet", "move the `with` block outside the differentiated function"),
@@ -400,6 +404,9 @@ class _Normalizer:
     def for_loop(self, s: gast.For, out: list[gast.stmt]) -> set[str]:
         pre: list[gast.stmt] = []
         iterable = s.iter
+        snapshots = None
+        if self._is_checkpointed(iterable):
+            iterable, snapshots = self._checkpoint_arguments(iterable, pre, s)
         if self._is_builtin_call(iterable, "range") and isinstance(s.target, gast.Name):
             range_call = self.primitive(iterable, pre, s)
             element: list[gast.stmt] = []
@@ -425,10 +432,49 @@ class _Normalizer:
             orelse=[],
             type_comment=None,
         )
+        if snapshots is not None:
+            if loop.break_flag or outward:
+                raise self.refuse(
+                    s,
+                    "a checkpointed loop cannot `break` or `return` early",
+                    "run every iteration (guard the body with an `if` instead), or drop `checkpointed`",
+                )
+            setattr(loop_node, CHECKPOINT, snapshots)
         stmts = pre + [located(loop_node, s)]
         self._loop_else(s, loop, outward, stmts)
         out.extend(stmts)
         return outward
+
+    def _is_checkpointed(self, node: gast.expr) -> bool:
+        """Is ``node`` a call of :func:`srcdiff.checkpointed` (by any name it is reached under)?"""
+        if not isinstance(node, gast.Call) or not self._is_static(node.func):
+            return False
+        path = []
+        func = node.func
+        while isinstance(func, gast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        found, value = self.captured.resolve(func.id)  # type: ignore[attr-defined]
+        for attr in reversed(path):
+            value = getattr(value, attr, None)
+        return found and value is RUNTIME_HELPERS["checkpointed"]
+
+    def _checkpoint_arguments(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> tuple[gast.expr, gast.expr]:
+        """``checkpointed(iterable, snapshots=k)`` as (iterable, atom holding k)."""
+        args = list(e.args)
+        snapshots: gast.expr = const(RUNTIME_HELPERS["checkpointed"].__defaults__[0])
+        keywords = {kw.arg: kw.value for kw in e.keywords}
+        if len(args) == 2 and not keywords:
+            snapshots = args.pop()
+        elif set(keywords) <= {"snapshots"} and len(args) == 1:
+            snapshots = keywords.get("snapshots", snapshots)
+        if len(args) != 1 or any(isinstance(a, gast.Starred) for a in args) or set(keywords) - {"snapshots"}:
+            raise self.refuse(
+                at,
+                "`checkpointed` takes the loop's iterable and `snapshots=`",
+                "write `for i in srcdiff.checkpointed(range(n), snapshots=10):`",
+            )
+        return args[0], self.atomize(snapshots, out, at)
 
     def _is_builtin_call(self, node: gast.expr, name: str) -> bool:
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
@@ -643,6 +689,12 @@ class _Normalizer:
         return self.atomize(s, out, at)
 
     def call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.Call:
+        if self._is_checkpointed(e):
+            raise self.refuse(
+                at,
+                "`checkpointed` marks a `for` loop: it must be the loop's iterable",
+                "write `for i in srcdiff.checkpointed(range(n), snapshots=10):`",
+            )
         if (
             isinstance(e.func, gast.Name)
             and e.func.id not in self.locals

@@ -324,6 +324,7 @@ def _prologue(
     """``x = None`` for saved names that may not exist yet, and the stack."""
     out: list[gast.stmt] = []
     undefined = [n for n in placed.saved if n in sweeps.maybe_undefined]
+    undefined += [n for n in sorted(sweeps.unbound) if n not in undefined]
     for name in undefined + [n for n in extra_undefined if n not in undefined]:
         if name not in norm.params:
             out.append(assign(name, const(None)))
@@ -565,7 +566,10 @@ def _build_split(
         kwarg=None,
         defaults=[],
     )
-    bwd_body: list[gast.stmt] = []
+    # values first saved in the adjoint sweep (a checkpointed loop records there) need a name
+    bwd_body: list[gast.stmt] = [
+        assign(n, const(None)) for n in placed.saved if n in sweeps.maybe_undefined and n not in final
+    ]
     if final:
         target: gast.expr = gast.Name(id=final[0], ctx=gast.Store(), annotation=None, type_comment=None)
         if len(final) > 1:

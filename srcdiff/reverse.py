@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import copy
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
-from .normalize import NormalizedFunction, is_accumulation, is_pop
+from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
 from .syntax import assign, binop, call, const, expr_stmt, if_, load, located, stored_names
 
@@ -47,6 +48,7 @@ class Sweeps:
     stack: str  # name of the list that carries saved values from the primal to the adjoint sweep
     calls_helpers: bool  # the sweeps pass the stack to helpers' recording versions
     maybe_undefined: set[str]  # saved names that may not exist when first saved
+    unbound: set[str] = field(default_factory=set)  # names read (snapshotted) before they may exist
     skipped: int = 0  # adjoint statements left out: they would propagate the adjoint of a value nothing reads
     adjoints: dict[str, str] = field(default_factory=dict)  # active variable -> adjoint name
 
@@ -127,6 +129,7 @@ class _Reverse(Transform):
         self.defined = set(fn.params)  # names assigned by some statement already walked
         self.surely_defined = set(fn.params)  # ... by a statement that certainly ran
         self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
+        self.unbound: set[str] = set()  # snapshotted where they may not exist yet
         self.nesting = 0
         self.in_loop = 0
         self.dead = aliasing.dead_assignments(fn)  # values nothing reads: no adjoint to propagate
@@ -201,6 +204,8 @@ class _Reverse(Transform):
         return primal, adjoint + self.restoring(count, s, fresh=True)
 
     def for_loop(self, s: gast.For) -> tuple[Stmts, Stmts]:
+        if getattr(s, CHECKPOINT, None) is not None:
+            return self.checkpointed_loop(s, getattr(s, CHECKPOINT))
         index = s.target.id
         save_index, restore_index = self.saving(index, s), self.restoring(index, s)
         breaks = any(isinstance(x, gast.Break) for x in gast.walk(gast.Module(body=s.body, type_ignores=[])))
@@ -244,6 +249,85 @@ class _Reverse(Transform):
                 )
             )
         return primal, adjoint + adjoint_tail + restore_index
+
+    def checkpointed_loop(self, s: gast.For, snapshots: gast.expr) -> tuple[Stmts, Stmts]:
+        """``for i in checkpointed(range(n), snapshots=k)``: the primal sweep runs the loop
+        plainly and saves only its entry state; the adjoint replays iterations from at most
+        ``k`` snapshots (:func:`srcdiff.runtime.checkpoint_schedule`), recording one
+        iteration at a time just before its adjoint runs."""
+        index = s.target.id
+        self.refuse_mutation_in(s)
+        plain = copy.deepcopy(s.body)  # the body as the user wrote it, before it is transformed
+        # The state: what iterations read from earlier ones, and what code outside the loop sees.
+        inside = Counter(n.id for n in gast.walk(s) if isinstance(n, gast.Name))
+        everywhere = Counter(
+            n.id for n in gast.walk(gast.Module(body=self.fn.body, type_ignores=[])) if isinstance(n, gast.Name)
+        )
+        outside = {name for name in inside if everywhere[name] > inside[name]} | set(self.fn.params)
+        live = aliasing.live_at_entry(s.body) - {index}
+        state = sorted(stored_names(s.body) & (outside | live) | {index} & outside)
+        for name in state:
+            if name not in self.surely_defined:
+                self.unbound.add(name)
+        rng, count, entry, snaps = (self.namer.fresh(stem) for stem in ("r", "keep", "entry", "snapshots"))
+        primal: Stmts = []
+        for name, value in ((rng, s.iter), (count, snapshots), (entry, _tuple(state, gast.Load()))):
+            primal += self.saving(name, s, fresh=True) + [assign(name, value, s)]
+            self.defines(name)
+        primal.append(
+            located(gast.For(target=_store(index), iter=load(rng), body=plain, orelse=[], type_comment=None), s)
+        )
+        body_p, body_a = self.loop_body(s.body, index)
+        op, start, stop = (self.namer.prefer(n) for n in ("_action", "_start", "_stop"))
+        replay = gast.Subscript(
+            value=load(rng), slice=gast.Slice(lower=load(start), upper=load(stop), step=None), ctx=gast.Load()
+        )
+        last = gast.Subscript(value=load(snaps), slice=const(-1), ctx=gast.Load())
+        pop = call(gast.Attribute(value=load(snaps), attr="pop", ctx=gast.Load()))
+        push = call(gast.Attribute(value=load(snaps), attr="append", ctx=gast.Load()), _tuple(state, gast.Load()))
+        current = gast.Subscript(value=load(rng), slice=load(stop), ctx=gast.Load())
+        run = [
+            located(gast.Assign(targets=[_tuple(state, gast.Store())], value=last, type_comment=None), s),
+            located(
+                gast.For(target=_store(index), iter=replay, body=copy.deepcopy(plain), orelse=[], type_comment=None),
+                s,
+            ),
+            if_(_is(op, "advance"), [expr_stmt(push, s)], [assign(index, current, s)] + body_p + body_a, s),
+        ]
+        schedule = call(self.helper("checkpoint_schedule"), call("len", load(rng)), load(count))
+        adjoint: Stmts = [
+            assign(snaps, gast.List(elts=[load(entry)], ctx=gast.Load()), s),
+            located(
+                gast.For(
+                    target=_tuple([op, start, stop], gast.Store()),
+                    iter=schedule,
+                    body=[if_(_is(op, "drop"), [expr_stmt(pop, s)], run, s)],
+                    orelse=[],
+                    type_comment=None,
+                ),
+                s,
+            ),
+            located(gast.Assign(targets=[_tuple(state, gast.Store())], value=load(entry), type_comment=None), s),
+        ]
+        for name in (entry, count, rng):
+            adjoint += self.restoring(name, s, fresh=True)
+        return primal, adjoint
+
+    def refuse_mutation_in(self, loop: gast.For) -> None:
+        """A snapshot holds references: a checkpointed loop must not change objects in place."""
+        for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+            if not isinstance(node, gast.stmt):
+                continue
+            changes = item_write(node) or append_call(node)
+            if changes is None and isinstance(node, gast.Assign) and is_pop(node.value):
+                changes = (node.value.func.value.id, None)
+            inplace = getattr(node, "srcdiff_inplace", False) and not self.kinds.is_scalar(node.targets[0])
+            if changes is not None or inplace:
+                raise self.refuse(
+                    node,
+                    "a checkpointed loop cannot change arrays or lists in place (snapshots would see the change)",
+                    "assign a new value instead, e.g. `a = a + b` rather than `a += b` or `a[i] = v`",
+                )
 
     def loop_body(self, body: Stmts, index: str | None = None) -> tuple[Stmts, Stmts]:
         self.in_loop += 1
@@ -661,6 +745,14 @@ def _constant_value(node: gast.expr) -> Any:
         return eval(compile(ast.fix_missing_locations(expression), "<template test>", "eval"), {})
 
 
+def _tuple(names: list[str], ctx: gast.expr_context) -> gast.Tuple:
+    return gast.Tuple(elts=[gast.Name(id=n, ctx=ctx, annotation=None, type_comment=None) for n in names], ctx=ctx)
+
+
+def _is(name: str, action: str) -> gast.expr:
+    return gast.Compare(left=load(name), ops=[gast.Eq()], comparators=[const(action)])
+
+
 def _store(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
@@ -689,5 +781,13 @@ def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Env
     seeded = r.adj(result.id) if r.is_active(result) else None
     adjoints = {name: r.adj(name) for name in sorted(activity.active)}
     return Sweeps(
-        primal, adjoint, seeded, r.stack, r.calls_helpers, r.maybe_undefined, skipped=r.skipped, adjoints=adjoints
+        primal,
+        adjoint,
+        seeded,
+        r.stack,
+        r.calls_helpers,
+        r.maybe_undefined,
+        unbound=r.unbound,
+        skipped=r.skipped,
+        adjoints=adjoints,
     )
