@@ -33,9 +33,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import srcdiff  # noqa: E402
 import workloads as W  # noqa: E402
 
+import srcdiff  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # Workload table
@@ -128,7 +128,7 @@ def fd_check(wl, grad_fn, n_dirs=3, seed=0, h=1e-6):
     for _ in range(n_dirs):
         dirs = {p: _random_like(wl.args[p], rng) for p in positions}
 
-        def at(step):
+        def at(step, dirs=dirs):
             args = list(wl.args)
             for p in positions:
                 args[p] = _perturb(args[p], dirs[p], step)
@@ -208,12 +208,34 @@ def peers():
                      "`autograd.grad` on the same functions with `np` = `autograd.numpy`.")
     except ImportError:
         notes.append("autograd is not installed: skipped.")
-    for name in ("jax", "torch"):
-        try:
-            __import__(name)
-            notes.append(f"{name} is installed but no {name} versions of the workloads are written yet: skipped.")
-        except ImportError:
-            notes.append(f"{name} is not installed: skipped (its versions of the workloads are not written).")
+    try:
+        import peers_jax
+        found.append(("jax", peers_jax.make_grad))
+        found.append(("jax jit", peers_jax.make_jit_grad))
+        notes.append(f"jax {_dist_version('jax')} (jaxlib {_dist_version('jaxlib')}), float64 "
+                     "(`jax_enable_x64`), CPU: `benchmarks/peers_jax.py`, the workloads written with `jax.numpy`. "
+                     "\"jax\" is eager `jax.grad(f, argnums)` (no jit: each call linearizes f by tracing it in Python, "
+                     "every `jax.numpy` call taking JAX's tracing path, then runs the backward pass op by op); "
+                     "\"jax jit\" is `jax.jit(jax.grad(f, argnums))` with loop counts and other Python scalars as "
+                     "static arguments, compiled before timing (compile times below). Timed: the gradient call on "
+                     "inputs converted to JAX arrays once beforehand, plus `jax.block_until_ready` on the result; "
+                     "not timed: converting inputs from numpy and the gradient back to numpy. Unlike numpy's BLAS and "
+                     "torch, XLA's CPU runtime is not held to one thread (the old `XLA_FLAGS` thread settings have no "
+                     "effect on this version): it may use every core on large operations.")
+    except ImportError:
+        notes.append("jax is not installed: skipped (`pip install jax`).")
+    try:
+        import peers_torch
+        import torch
+        found.append(("torch", peers_torch.make_grad))
+        notes.append(f"torch {_dist_version('torch')}, float64, CPU, {torch.get_num_threads()} intra-op thread(s): "
+                     "`benchmarks/peers_torch.py`, the workloads written with torch ops (`F.cross_entropy` for the "
+                     "MLP, `F.binary_cross_entropy_with_logits` for logistic regression). Eager autograd; timed: "
+                     "setting the inputs' `.grad` to None, the forward pass and `loss.backward()` on tensors made "
+                     "once beforehand (`requires_grad=True`); not timed: converting inputs from numpy and the "
+                     "gradient back to numpy.")
+    except ImportError:
+        notes.append("torch is not installed: skipped (`pip install torch`; a CPU build suffices).")
     return found, notes
 
 
@@ -315,6 +337,7 @@ def run(quick=False, out=None, plot=None):
     peer_list, notes = peers()
     wls = make_workloads(scale)
     rows = []
+    compiles = []    # (workload, peer, seconds) for peers that compile before running (jax jit)
     for wl in wls:
         df = srcdiff.grad(wl.f, wrt=wl.wrt)
         df(*wl.args)   # transform and warm up
@@ -330,7 +353,10 @@ def run(quick=False, out=None, plot=None):
                     notes.append(f"{name} on {wl.name} ({wl.size}) differs from the hand-written gradient "
                                  f"by {err:.1e} (relative): not timed.")
                     continue
-                contenders[name] = lambda g=g, wl=wl: g(*wl.args)
+                # peers that convert numpy inputs to their own arrays time a call on pre-converted inputs
+                contenders[name] = getattr(g, "timed", None) or (lambda g=g, wl=wl: g(*wl.args))
+                if getattr(g, "compile_time", None) is not None:
+                    compiles.append((wl, name, g.compile_time))
             except Exception as exc:  # a peer that cannot run a workload is reported, not fatal
                 notes.append(f"{name} fails on {wl.name} ({wl.size}): {type(exc).__name__}: {exc}")
         times = time_round_robin(contenders, repeats, target)
@@ -361,7 +387,7 @@ def run(quick=False, out=None, plot=None):
         mem_rows.append(row)
 
     peer_names = [name for name, _ in peer_list]
-    text = report(rows, transforms, mem_rows, peer_names, notes, quick, repeats)
+    text = report(rows, transforms, compiles, mem_rows, peer_names, notes, quick, repeats)
     print(text)
     if out:
         with open(out, "w") as fh:
@@ -371,13 +397,14 @@ def run(quick=False, out=None, plot=None):
     return rows
 
 
-def report(rows, transforms, mem_rows, peer_names, notes, quick, repeats):
+def report(rows, transforms, compiles, mem_rows, peer_names, notes, quick, repeats):
     lines = [f"# srcdiff benchmarks{' (--quick)' if quick else ''}", "",
              f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
              f"- machine: {machine()}",
              f"- method: contenders interleaved round-robin on the same inputs in one process; each time is the "
              f"median of {repeats} repeats of the mean per call over a batch lasting >= "
-             f"{'10' if quick else '20'} ms. srcdiff's gradient is built and warmed up before timing. "
+             f"{'10' if quick else '20'} ms. srcdiff's gradient and the peers' are built and warmed up before timing; "
+             "a peer's gradient must agree with the hand-written one (relative max difference <= 1e-6) to be timed. "
              "The machine is shared: expect noise of 10-30%.",
              "- every hand-written gradient and srcdiff's are checked against central finite differences "
              "(`python3 benchmarks/run.py --check`, `pytest benchmarks/test_benchmarks.py`).", ""]
@@ -400,11 +427,19 @@ def report(rows, transforms, mem_rows, peer_names, notes, quick, repeats):
               "| workload | size | transform |", "|---|---|---|"]
     for wl, t in transforms:
         lines.append(f"| {wl.name} | {wl.size} | {fmt_time(t)} |")
+    if compiles:
+        lines += ["", "## Peer compile times", "",
+                  "First call of a fresh `jax.jit(jax.grad(f))` (trace, compile, run) minus the best of three "
+                  "later calls; made before timing, so not in the gradient times above.", "",
+                  "| workload | size | peer | compile |", "|---|---|---|---|"]
+        for wl, name, t in compiles:
+            lines.append(f"| {wl.name} | {wl.size} | {name} | {fmt_time(t)} |")
     cols = list(mem_rows[0].keys())
     lines += ["", "## Peak memory, ODE RK2 (scalar loop), by number of steps", "",
               "`tracemalloc` peak during one call. The hand-written gradient that is timed above carries "
               "forward tangents for (k, c) and keeps nothing; the hand-written reverse sweep stores the "
-              "trajectory like reverse-mode AD must.", "",
+              "trajectory like reverse-mode AD must. jax and torch are left out: their arrays live outside "
+              "Python's allocator, which is all `tracemalloc` sees.", "",
               "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in mem_rows:
         lines.append("| " + " | ".join([f"{r['steps']:,}"] + [fmt_bytes(r[c]) if c in r else "not run"

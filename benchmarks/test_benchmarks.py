@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import run  # noqa: E402
+
 import srcdiff  # noqa: E402
 
 WORKLOADS = run.make_workloads("test")
@@ -41,3 +42,33 @@ def test_autograd_versions_if_installed():
     make = dict(run.peers()[0])["autograd"]
     for wl in WORKLOADS:
         assert run.grad_close(make(wl)(*wl.args), wl.hand(*wl.args)) < 1e-8, wl.name
+
+
+def _peer_makers(module_name):
+    """{contender name: make_grad} of benchmarks/peers_<library>.py; skips if the library is missing."""
+    pytest.importorskip(module_name)
+    if module_name == "jax":
+        import peers_jax
+        return {"jax": peers_jax.make_grad, "jax jit": peers_jax.make_jit_grad}
+    import peers_torch
+    return {"torch": peers_torch.make_grad}
+
+
+@pytest.mark.parametrize("library", ["jax", "torch"])
+@pytest.mark.parametrize("wl", WORKLOADS, ids=IDS)
+def test_jax_and_torch_versions_if_installed(wl, library):
+    for name, make in _peer_makers(library).items():
+        g = make(wl)
+        assert run.grad_close(g(*wl.args), wl.hand(*wl.args)) < 1e-8, name
+        g.timed()       # the call that is timed runs on the pre-converted inputs
+
+
+def test_run_lists_jax_and_torch_if_installed():
+    names = [name for name, _ in run.peers()[0]]
+    for library, expected in (("jax", ["jax", "jax jit"]), ("torch", ["torch"])):
+        try:
+            __import__(library)
+        except ImportError:
+            assert not set(expected) & set(names)
+        else:
+            assert set(expected) <= set(names)
