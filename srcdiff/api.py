@@ -303,7 +303,6 @@ def source(fn: Any, table: bool = False) -> str:
     ...     return 3.0 * x
     >>> print(srcdiff.source(srcdiff.grad(f)), end="")  # doctest: +ELLIPSIS
     def grad_f(x: float):
-        _t1 = 3.0 * x  # <doctest ...>:2
         d_t1 = 1.0  # <doctest ...>:1
         dx = d_t1 * 3.0  # <doctest ...>:2
         return dx  # <doctest ...>:1

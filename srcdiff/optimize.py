@@ -1,4 +1,4 @@
-"""Clean-ups of the assembled derivative code: lazy adjoint initialization.
+"""Clean-ups of the assembled derivative code: lazy adjoint initialization and dead stores.
 
 Adjoints start at ``0.0`` and accumulate (``dx = dx + ...``).  Where an
 adjoint is known to be zero the first contribution can simply assign, and a
@@ -21,6 +21,8 @@ return dx, dy
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import gast
 
@@ -119,3 +121,103 @@ def lazy_adjoints(body: list[gast.stmt]) -> list[gast.stmt]:
     """Let the first contribution to a zero adjoint assign it; drop zero stores never read."""
     _assign_first(body, set())
     return _drop_dead_zero_stores(body)
+
+
+def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -> int:
+    """Remove assignments whose value nothing reads afterwards, in place; return how many.
+
+    A statement goes only if it is a plain assignment to names and computing its value has no
+    effect (``pure`` says which calls are free of effects): a primal value neither the adjoint
+    nor the result needs, an adjoint reset that is overwritten before it is read.  Liveness is
+    *strong*: what only a removed statement reads is not live, so chains go at once.
+
+    >>> from srcdiff.emit import to_source
+    >>> body = gast.parse("a = x * 2\\nb = a + 1\\nc = x * 3\\nreturn c").body
+    >>> drop_dead_stores(body, lambda call: True)
+    2
+    >>> print(to_source(gast.Module(body=body, type_ignores=[])), end="")
+    c = x * 3
+    return c
+    """
+    removed = [0]
+    loops: list[set[str]] = []  # live at the head of each enclosing loop (where `continue` goes)
+
+    def block(stmts: list[gast.stmt], live: set[str], rewrite: bool) -> set[str]:
+        kept: list[gast.stmt] = []
+        for s in reversed(stmts):
+            if isinstance(s, (gast.Break, gast.Continue)) and loops:
+                live = set(loops[-1])  # covers what is live after the loop, too
+                kept.append(s)
+                continue
+            if _removable(s, live, pure):
+                if rewrite:
+                    removed[0] += 1
+                continue
+            live = statement(s, live, rewrite)
+            kept.append(s)
+        if rewrite:
+            stmts[:] = kept[::-1]
+        return live
+
+    def statement(s: gast.stmt, live: set[str], rewrite: bool) -> set[str]:
+        if isinstance(s, gast.If):
+            after_body = block(s.body, set(live), rewrite)
+            after_else = block(s.orelse, set(live), rewrite)
+            if rewrite and not s.body:
+                s.body = [gast.Pass()]
+            return after_body | after_else | _reads(s.test)
+        if isinstance(s, (gast.For, gast.While)):
+            head = _reads(s.iter) if isinstance(s, gast.For) else _reads(s.test)
+            after_else = block(s.orelse, set(live), rewrite)
+            loop = live | after_else | head
+            loops.append(loop)
+            while True:  # what the body needs at its start is needed at its end too
+                grown = loop | block(s.body, set(loop), False)
+                if grown == loop:
+                    break
+                loop = loops[-1] = grown
+            block(s.body, set(loop), rewrite)
+            loops.pop()
+            if rewrite and not s.body:
+                s.body = [gast.Pass()]
+            return loop
+        if isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets):
+            return (live - _writes(s)) | _reads(s.value)
+        return live | _reads(s)
+
+    block(body, set(), True)
+    return removed[0]
+
+
+# What a dead value may be made of: nothing here raises for numbers and arrays of matching
+# shapes.  Division, powers, `@` and indexing can raise (ZeroDivisionError, IndexError...)
+# where the function itself would have: they stay, so the gradient raises as the function does.
+_SAFE_NODES = (
+    gast.Name,
+    gast.Constant,
+    gast.expr_context,
+    gast.Tuple,
+    gast.List,
+    gast.Attribute,
+    gast.UnaryOp,
+    gast.unaryop,
+    gast.Compare,
+    gast.cmpop,
+    gast.BoolOp,
+    gast.boolop,
+    gast.IfExp,
+    gast.keyword,
+    gast.Call,
+    gast.Add,
+    gast.Sub,
+    gast.Mult,
+    gast.BinOp,
+)
+
+
+def _removable(s: gast.stmt, live: set[str], pure: Callable[[gast.Call], bool]) -> bool:
+    if not (isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets)):
+        return False
+    if getattr(s, "srcdiff_inplace", False) or _writes(s) & live:
+        return False
+    return all(isinstance(n, _SAFE_NODES) and (not isinstance(n, gast.Call) or pure(n)) for n in gast.walk(s.value))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy as np
 
 from . import activity as activity_
 from . import aliasing, record, reverse
@@ -28,7 +29,7 @@ from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
 from .emit import compile_function, to_source
 from .normalize import NormalizedFunction, normalize
-from .optimize import lazy_adjoints
+from .optimize import drop_dead_stores, lazy_adjoints
 from .rules import TEMPLATE_GLOBALS
 from .syntax import assign, call, const, load, stored_names
 
@@ -227,6 +228,21 @@ class _Env(forward_.ForwardEnvironment):
         self.cells[name] = types.CellType(value)
         return name
 
+    def pure_call(self, node: gast.Call, local: set[str]) -> bool:
+        """Is ``node`` a call without effects (numpy, math, srcdiff's adjoint helpers), so that
+        it can go when nothing reads its result?"""
+        path = []
+        func = node.func
+        while isinstance(func, gast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not isinstance(func, gast.Name) or func.id in local:
+            return False  # a method of a local object (`_stack.pop()`), or a computed callee
+        found, value = (True, self.values[func.id]) if func.id in self.values else self.norm.captured.resolve(func.id)
+        for attr in reversed(path):
+            value = getattr(value, attr, None)
+        return found and _is_pure(value)
+
     def _bind_cell(self, preferred: str, cell: types.CellType) -> str:
         for name, v in self.values.items():
             if v is cell:
@@ -251,6 +267,26 @@ class _Env(forward_.ForwardEnvironment):
 
     def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
         return result_kind(callee.obj, _param_kinds(callee, arg_kinds))
+
+
+# Calls a dead statement may make: no effect, and no error the function itself would not raise
+# elsewhere.  Not math's functions (a domain error must surface, as in the function), not
+# numpy.random (a draw moves the generator), not numpy.linalg (singular matrices raise).
+_PURE_BUILTINS = {abs, len, bool, min, max, range, reversed, tuple, list, sum}
+_EFFECT_HELPERS = {"accumulate_at", "check_scalar", "check_unpack", "checkpoint_schedule", "math"}
+_PURE_HELPERS = {id(v) for k, v in TEMPLATE_GLOBALS.items() if callable(v) and k not in _EFFECT_HELPERS}
+
+
+def _is_pure(value: Any) -> bool:
+    if isinstance(value, np.ufunc) or id(value) in _PURE_HELPERS:
+        return True
+    try:
+        if value in _PURE_BUILTINS:
+            return True
+    except TypeError:  # unhashable
+        return False
+    module = getattr(value, "__module__", None) or ""
+    return module in ("numpy", "numpy.lib") and callable(value)
 
 
 def _param_kinds(callee: Callee, arg_kinds: list[Any]) -> tuple[tuple[str, Any], ...]:
@@ -496,6 +532,11 @@ def _build_gradient(
             "zero initializations removed (lazy adjoints)": before[1] - optimized[1],
             "adjoint statements of values nothing reads, left out": sweeps.skipped,
         }
+        if optimizing():
+            local = set(norm.params) | stored_names(body)
+            report["dead statements removed (primal and adjoint)"] = drop_dead_stores(
+                body, lambda node: env.pure_call(node, local)
+            )
         prefix = "value_and_grad" if with_value else "grad"
         tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), _signature(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
@@ -585,6 +626,10 @@ def _build_split(
     backward.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
     bwd_body += lazy_adjoints(backward) if optimizing() else backward
 
+    if optimizing():
+        for part in (fwd_body, bwd_body):
+            local = set(norm.params) | stored_names(part) | {sweeps.stack, seed}
+            drop_dead_stores(part, lambda node, local=local: env.pure_call(node, local))
     cells = {**norm.captured.cells, **env.cells}
     fwd_tree = _function(fwd_name, fwd_args, fwd_body)
     bwd_tree = _function(bwd_name, bwd_args, bwd_body)

@@ -1,0 +1,186 @@
+"""Dead-store elimination (:func:`srcdiff.optimize.drop_dead_stores`).
+
+Unit tests on hand-written bodies, then whole gradients: what the derivative does
+not need is not computed, what could raise in the function still raises in the
+gradient, and the numbers are those of the unoptimized code.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import gast
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.emit import to_source
+from srcdiff.optimize import drop_dead_stores
+
+
+def dce(text, pure=lambda call: True):
+    body = gast.parse(textwrap.dedent(text)).body
+    removed = drop_dead_stores(body, pure)
+    return to_source(gast.Module(body=body, type_ignores=[])), removed
+
+
+def test_a_chain_of_dead_values_goes_at_once():
+    text, removed = dce("a = x * 2\nb = a + 1\nc = b * b\nreturn x")
+    assert text == "return x\n" and removed == 3
+
+
+def test_a_store_overwritten_before_it_is_read_goes():
+    text, _ = dce("d = 0.0\nd = g * 3\nreturn d")
+    assert text == "d = g * 3\nreturn d\n"
+
+
+def test_a_reset_at_the_end_of_a_loop_body_goes_when_the_next_iteration_writes_first():
+    text, _ = dce(
+        """
+        for i in r:
+            d = g * i
+            s = s + d
+            d = 0.0
+        return s
+        """
+    )
+    assert "d = 0.0" not in text and "s = s + d" in text
+
+
+def test_a_value_the_next_iteration_reads_stays():
+    text, _ = dce(
+        """
+        for i in r:
+            s = s + d
+            d = 0.0
+        return s
+        """
+    )
+    assert "d = 0.0" in text
+
+
+def test_a_value_read_only_after_the_loop_stays():
+    text, _ = dce(
+        """
+        for i in r:
+            d = g * i
+        return d
+        """
+    )
+    assert "d = g * i" in text
+
+
+def test_values_read_after_break_or_continue_stay():
+    text, _ = dce(
+        """
+        for i in r:
+            d = g * i
+            if c:
+                break
+            d = 0.0
+        return d
+        """
+    )
+    assert "d = g * i" in text
+
+
+def test_branches_keep_what_either_arm_needs():
+    text, _ = dce(
+        """
+        a = x * 2
+        b = x * 3
+        if c:
+            y = a
+        else:
+            y = 1.0
+        return y
+        """
+    )
+    assert "a = x * 2" in text and "b = x * 3" not in text
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["_stack.pop()", "x / y", "x ** y", "xs[i]", "a @ b", "f(x)"],
+)
+def test_what_may_have_an_effect_or_raise_stays(value):
+    pure = lambda call: isinstance(call.func, gast.Name) and call.func.id != "f"  # noqa: E731
+    text, removed = dce(f"t = {value}\nreturn x", pure)
+    assert removed == 0, text
+
+
+def test_augmented_and_item_assignments_stay():
+    text, removed = dce("a[0] = x\nb += x\nreturn x")
+    assert removed == 0
+
+
+# ----------------------------------------------------------------- whole gradients
+
+
+def loss(w, X, y):
+    z = X @ w
+    per_example = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+    return np.mean(per_example)
+
+
+def scalar_loop(x, y, n):
+    s = 0.0
+    for i in range(n):
+        s = s + math.sin(x * i) * y
+    return s
+
+
+def log_of(x):
+    y = x * 2.0
+    return math.log(y)
+
+
+def draws(x):
+    a = np.random.normal()  # noqa: F841  (dead, but it moves the generator: it stays)
+    return x * np.random.normal()
+
+
+def test_grad_does_not_compute_what_only_the_value_needs():
+    text = srcdiff.source(_called(srcdiff.grad(scalar_loop, wrt=(0, 1)), 0.3, 1.2, 5))
+    assert "s = s +" not in text  # the sum itself: nothing in the gradient reads it
+    text = srcdiff.source(_called(srcdiff.value_and_grad(scalar_loop, wrt=(0, 1)), 0.3, 1.2, 5))
+    assert "s = s +" in text
+
+
+def test_the_loss_is_not_reduced_when_only_its_gradient_is_asked():
+    rng = np.random.default_rng(0)
+    X, y, w = rng.normal(size=(6, 3)), (rng.random(6) > 0.5) * 1.0, rng.normal(size=3)
+    df = srcdiff.grad(loss)
+    text = srcdiff.source(_called(df, w, X, y))
+    assert "np.mean(" not in text
+    np.testing.assert_allclose(df(w, X, y), srcdiff.grad(loss, optimize=False)(w, X, y), rtol=1e-14)
+
+
+def test_a_domain_error_of_the_function_is_still_raised():
+    with pytest.raises(ValueError):
+        srcdiff.grad(log_of)(-1.0)
+
+
+def test_random_draws_stay():
+    np.random.seed(0)
+    expected = srcdiff.grad(draws, optimize=False)(1.0)
+    np.random.seed(0)
+    assert srcdiff.grad(draws)(1.0) == expected
+
+
+def test_dump_stats_count_the_removed_statements(tmp_path, capsys):
+    from srcdiff.cli import main
+
+    path = tmp_path / "dce_stats.py"
+    path.write_text("import math\n\ndef f(x: float, y: float):\n    s = 0.0\n    for i in range(3):\n"
+                    "        s = s + math.sin(x * i) * y\n    return s\n")
+    assert main(["dump", f"{path}:f", "--wrt", "x,y", "--stats"]) == 0
+    out = capsys.readouterr().out
+    assert "dead statements removed (primal and adjoint): " in out
+    assert "dead statements removed (primal and adjoint): 0" not in out
+
+
+def _called(df, *args):
+    df(*args)
+    return df
