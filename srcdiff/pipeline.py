@@ -10,6 +10,7 @@ recursion and shared helpers are transformed once.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import threading
 import types
@@ -628,8 +629,7 @@ def _build_split(
 
     if optimizing():
         for part in (fwd_body, bwd_body):
-            local = set(norm.params) | stored_names(part) | {sweeps.stack, seed}
-            drop_dead_stores(part, lambda node, local=local: env.pure_call(node, local))
+            drop_dead_stores(part, functools.partial(env.pure_call, local=set(norm.params) | stored_names(part)))
     cells = {**norm.captured.cells, **env.cells}
     fwd_tree = _function(fwd_name, fwd_args, fwd_body)
     bwd_tree = _function(bwd_name, bwd_args, bwd_body)
