@@ -80,14 +80,21 @@ def infer(
         name = a.targets[0].id
         if name not in fn.params:
             state.setdefault(name, _TOP)
+    values: dict[str, Any] = {}  # known sizes (ints, tuples of ints) read from shapes; None: varies
     changed = True
     while changed:
         changed = False
         for a in assigns:
             name = a.targets[0].id
+            if values.get(name, 0) is not None and name not in fn.params:
+                value = _value(a.value, state, values, callee_of)
+                joined = value if values.get(name, value) == value else None
+                if name not in values or joined != values[name]:
+                    values[name] = joined
+                    changed = True
             if name in scalars or state.get(name) is None:
                 continue
-            shape = _shape(a.value, state, scalars, callee_of, result_kind)
+            shape = _shape(a.value, state, scalars, callee_of, result_kind, values)
             if shape == _TOP:
                 continue
             joined = shape if state[name] == _TOP or state[name] == shape else None
@@ -137,7 +144,9 @@ def _shape(
     scalars: set[str],
     callee_of: Callable[[gast.Call], calls.Callee | None],
     result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> Any:
+    values = values or {}
     of = lambda node: _of(node, state, scalars)  # noqa: E731
     if isinstance(value, (gast.Name, gast.Constant)):
         return of(value)
@@ -153,7 +162,7 @@ def _shape(
         base = of(value.value)
         return base if base in (_TOP, None) else tuple(reversed(base))
     if isinstance(value, gast.Subscript):
-        return _indexed(of(value.value), value.slice, state, scalars)
+        return _indexed(of(value.value), value.slice, state, scalars, values)
     if (
         isinstance(value, gast.Call)
         and isinstance(value.func, gast.Name)
@@ -176,7 +185,7 @@ def _shape(
         if callee is not None and returns_python_number(callee.obj):
             return ()
         if callee is not None and callee.kind in (calls.CONSTANT, calls.RULE):
-            made = _constructed(callee.obj, callee.bound, of)
+            made = _constructed(callee.obj, callee.bound, of, values)
             if made is not _UNKNOWN:
                 return made
         if callee is None or callee.kind != calls.RULE:
@@ -196,7 +205,7 @@ def _shape(
         if fn is np.where and len(args) == 3:
             return _broadcast(*(of(a) for a in args))
         if fn in (np.cumsum, np.cumprod) and args:
-            base, axis = of(args[0]), _constant(bound.get("axis"))
+            base, axis = of(args[0]), _constant(bound.get("axis"), values)
             if base == _TOP or not is_shape(base):
                 return base if base == _TOP else None
             if axis is None:
@@ -210,10 +219,49 @@ def _shape(
         if fn in (np.matmul, np.dot) and len(args) == 2:
             return _matmul(of(args[0]), of(args[1]))
         if fn in _REDUCTIONS and args:
-            return _reduced(of(args[0]), bound.get("axis"), bound.get("keepdims"))
+            return _reduced(of(args[0]), bound.get("axis"), bound.get("keepdims"), values)
         if fn is np.transpose and args and "axes" not in bound:
             base = of(args[0])
             return base if base in (_TOP, None) else tuple(reversed(base))
+    return None
+
+
+def _value(
+    value: gast.expr,
+    state: dict[str, Any],
+    values: dict[str, Any],
+    callee_of: Callable[[gast.Call], calls.Callee | None] = lambda call: None,
+) -> Any:
+    """The value of a size computed from known shapes: ``x.shape``, ``x.shape[0]``, ``len(x)``,
+    ``(n, m)``, ``n * m`` (None when not known).  Arrays are specialized to their shapes, so
+    these are constants of the generated code."""
+    if isinstance(value, gast.Constant) and type(value.value) is int:
+        return value.value
+    if isinstance(value, gast.Name):
+        return values.get(value.id)
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+        shape: Shape = state.get(value.value.id)  # type: ignore[assignment]
+        if is_shape(shape):
+            return {"shape": shape, "ndim": len(shape), "size": math.prod(shape)}.get(value.attr)
+        return None
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant):
+        base = _value(value.value, state, values)
+        index = value.slice.value
+        if isinstance(base, tuple) and type(index) is int and -len(base) <= index < len(base):
+            return base[index]
+        return None
+    if isinstance(value, gast.Call) and len(value.args) == 1 and isinstance(value.args[0], gast.Name):
+        callee = callee_of(value)
+        sized = state.get(value.args[0].id)
+        return sized[0] if callee is not None and callee.obj is len and is_shape(sized) and sized else None
+    if isinstance(value, gast.Tuple):
+        parts = tuple(_value(e, state, values) for e in value.elts)
+        return None if None in parts else parts
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv)):
+        left, right = _value(value.left, state, values), _value(value.right, state, values)
+        if type(left) is int and type(right) is int and not (isinstance(value.op, gast.FloorDiv) and right == 0):
+            op = {gast.Add: int.__add__, gast.Sub: int.__sub__, gast.Mult: int.__mul__, gast.FloorDiv: int.__floordiv__}
+            return op[type(value.op)](left, right)
     return None
 
 
@@ -227,11 +275,11 @@ def returns_python_number(fn: Any) -> bool:
 _UNKNOWN = object()
 
 
-def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any]) -> Any:
+def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any], values: dict[str, Any]) -> Any:
     """The shape of an array built by ``np.zeros(3)``, ``np.linspace(0, 1, n)``, ``np.array([...])``
     ... from constant sizes (``_UNKNOWN`` for other calls)."""
     arg = lambda i, name=None: bound.get(f"arg{i}", bound.get(name) if name else None)  # noqa: E731
-    size = _constant(arg(0, "shape"))
+    size = _constant(arg(0, "shape"), values)
     if fn in (np.zeros, np.ones, np.empty, np.full):
         if isinstance(size, int) and not isinstance(size, bool):
             return (size,)
@@ -244,16 +292,16 @@ def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any])
         found = of(arg(0, "a")) if arg(0, "a") is not None else None
         return found if found == _TOP or is_shape(found) else None
     if fn is np.arange:
-        numbers = [_constant(arg(i)) for i in range(3) if arg(i) is not None]
+        numbers = [_constant(arg(i), values) for i in range(3) if arg(i) is not None]
         if numbers and len(bound) == len(numbers) and all(type(n) in (int, float) for n in numbers):
             start, stop, step = [(0, numbers[0], 1), (*numbers, 1), tuple(numbers)][len(numbers) - 1]
             return (max(0, math.ceil((stop - start) / step)),) if step else None
         return None
     if fn is np.linspace:
-        num = _constant(arg(2, "num")) if arg(2, "num") is not None else 50
+        num = _constant(arg(2, "num"), values) if arg(2, "num") is not None else 50
         return (num,) if type(num) is int and set(bound) <= {"arg0", "arg1", "arg2", "num"} else None
     if fn is np.eye:
-        n, m = _constant(arg(0, "N")), _constant(arg(1, "M")) if arg(1, "M") is not None else None
+        n, m = _constant(arg(0, "N"), values), _constant(arg(1, "M"), values) if arg(1, "M") is not None else None
         m = n if m is None else m
         return (n, m) if type(n) is int and type(m) is int and set(bound) <= {"arg0", "arg1", "N", "M"} else None
     if fn is np.array:
@@ -279,19 +327,23 @@ def _is_number(node: gast.expr, scalars: set[str]) -> bool:
     return isinstance(node, gast.Constant) or isinstance(node, gast.Name) and node.id in scalars
 
 
-def _constant(node: Any) -> Any:
-    """The value of a constant argument (a number, None, or a tuple of numbers), else a sentinel."""
+def _constant(node: Any, values: dict[str, Any] | None = None) -> Any:
+    """The value of a constant argument (a number, None, or a tuple of numbers), or of a name
+    whose value is known (``values``: sizes read from shapes), else a sentinel."""
     if node is None:
         return None
     if isinstance(node, gast.Constant):
         return node.value
-    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
-        return tuple(e.value for e in node.elts)
+    if isinstance(node, gast.Name) and values and values.get(node.id) is not None:
+        return values[node.id]
+    if isinstance(node, gast.Tuple):
+        parts = tuple(_constant(e, values) for e in node.elts)
+        return _TOP if _TOP in parts else parts
     return _TOP
 
 
-def _reduced(shape: Any, axis_node: Any, keepdims_node: Any) -> Any:
-    axis, keepdims = _constant(axis_node), _constant(keepdims_node) or False
+def _reduced(shape: Any, axis_node: Any, keepdims_node: Any, values: dict[str, Any]) -> Any:
+    axis, keepdims = _constant(axis_node, values), _constant(keepdims_node, values) or False
     if axis is None and keepdims is False:
         return ()  # a full reduction is a number whatever it reduces
     if shape in (_TOP, None):
@@ -304,7 +356,7 @@ def _reduced(shape: Any, axis_node: Any, keepdims_node: Any) -> Any:
         return None
 
 
-def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[str]) -> Any:
+def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[str], values: dict[str, Any]) -> Any:
     """The shape of ``x[index]`` when the index is made of constants and integer scalars."""
     if shape in (_TOP, None):
         return shape
@@ -327,7 +379,7 @@ def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[s
     probe: list[Any] = []
     for part in parts:
         if isinstance(part, gast.Slice):
-            bounds = [_constant(b) for b in (part.lower, part.upper, part.step)]
+            bounds = [_constant(b, values) for b in (part.lower, part.upper, part.step)]
             if _TOP in bounds:
                 return None
             probe.append(slice(*bounds))

@@ -330,3 +330,43 @@ def test_shapes_of_arrays_built_from_constant_sizes():
         assert shapes[name] == shape == np.shape(values[name]), name
     assert "sized" not in shapes  # a size known only at run time
     assert {"m", "c"} <= kinds.numbers()
+
+
+# ============================================================== sizes read from shapes
+
+
+def sized_from_shapes(x, W):
+    batch, n = x.shape
+    hidden = W.shape[0]
+    h = np.zeros((batch, hidden))
+    flat = np.zeros(x.size)
+    rows = np.ones(len(x))
+    both = np.zeros((n * 2, x.ndim))
+    for _ in range(2):
+        h = np.tanh(x @ W.T + h)
+    return h, flat, rows, both
+
+
+def test_sizes_read_from_known_shapes_are_constants():
+    """Code is specialized to argument shapes, so ``x.shape[0]`` is a constant of it:
+    arrays built from such sizes have known shapes (and need no broadcasting reductions)."""
+    kinds = kinds_of(sized_from_shapes, {"x": (4, 3), "W": (5, 3)})
+    values = sized_from_shapes(np.ones((4, 3)), np.ones((5, 3)))
+    for name, value in zip(("h", "flat", "rows", "both"), values):
+        assert kinds.shapes[name] == np.shape(value), name
+
+
+def test_rnn_style_gradient_has_no_broadcasting_reduction_in_its_loop():
+    rng = np.random.default_rng(0)
+    x, W = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
+
+    def loss(x, W):
+        h = np.zeros((x.shape[0], W.shape[0]))
+        for _ in range(3):
+            h = np.tanh(x @ W.T + h)
+        return np.sum(h * h)
+
+    df = srcdiff.grad(loss, wrt=1)
+    srcdiff.check_grads(loss, (x, W), order=1)
+    df(x, W)
+    assert "unbroadcast" not in srcdiff.source(df)
