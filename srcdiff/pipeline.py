@@ -507,13 +507,17 @@ def _build_gradient(
             elif kinds.is_scalar(load(p)) and not complex_values:
                 grads.append(load(d))
             else:
-                grads.append(call(load(env.global_name("grad_like", TEMPLATE_GLOBALS["grad_like"])), load(d), load(p)))
+                shaped = load(env.global_name("grad_like", TEMPLATE_GLOBALS["grad_like"]))
+                grads.append(call(shaped, load(d), load(p), const(True)))
         backward: list[gast.stmt] = []
         if sweeps.seeded is not None:
             backward.append(assign(sweeps.seeded, const(1.0)))
         backward += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in wrt if p in sweeps.adjoints})
         backward += placed.adjoint
         out: gast.expr = gast.Tuple(elts=grads, ctx=gast.Load()) if as_tuple else grads[0]
+        if any(isinstance(g, gast.Call) for g in grads):  # arrays returned uncopied: none twice, none an input
+            inputs = gast.Tuple(elts=[load(p) for p in norm.params], ctx=gast.Load())
+            out = call(load(env.global_name("owned_results", TEMPLATE_GLOBALS["owned_results"])), out, inputs)
         if with_value:
             # the value as the primal sweep left it: the adjoint sweep restores overwritten names
             value: gast.expr = copy.deepcopy(result)

@@ -337,9 +337,11 @@ def _grad_dtype(value: Any) -> Any:
     return dtype if np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.complexfloating) else np.float64
 
 
-def grad_like(adj: Any, value: Any) -> Any:
+def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
     """Shape a final adjoint like the argument it belongs to: float for numbers, an array of
-    the argument's shape for arrays, the same container type for lists and tuples."""
+    the argument's shape for arrays, the same container type for lists and tuples.  An array is
+    copied unless ``fresh``: an array of the right shape and type that owns its memory is then
+    returned as it is (generated code passes the result through :func:`owned_results`)."""
     complex_adjoint = isinstance(adj, (complex, np.complexfloating)) or (
         isinstance(adj, np.ndarray) and adj.dtype.kind == "c"
     )
@@ -362,16 +364,55 @@ def grad_like(adj: Any, value: Any) -> Any:
         return float(adj) if isinstance(adj, _SCALARS) else adj
     if isinstance(value, (list, tuple)):
         items = adj if isinstance(adj, (list, tuple)) else [0.0] * len(value)
-        return type(value)(grad_like(a, v) for a, v in zip(items, value))
+        return type(value)(grad_like(a, v, fresh) for a, v in zip(items, value))
     if isinstance(value, dict):
         entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}
-        return type(value)((k, grad_like(entries.get(k, 0.0), v)) for k, v in value.items())
+        return type(value)((k, grad_like(entries.get(k, 0.0), v, fresh)) for k, v in value.items())
     if isinstance(value, np.ndarray):
-        out = np.broadcast_to(np.asarray(adj, dtype=_grad_dtype(value)), value.shape)
-        return np.array(out)
+        dtype = _grad_dtype(value)
+        if fresh and type(adj) is np.ndarray and adj.base is None and adj.shape == value.shape and adj.dtype == dtype:
+            return adj
+        return np.array(np.broadcast_to(np.asarray(adj, dtype=dtype), value.shape))
     if isinstance(value, np.number):
         return np.asarray(adj, dtype=_grad_dtype(value))[()]
     return adj
+
+
+def owned_results(grads: Any, inputs: tuple[Any, ...]) -> Any:
+    """``grads`` with a copy in place of any array that is also an input, or that appears in
+    ``grads`` twice: every array a gradient function returns is the caller's own.
+
+    >>> x = np.ones(2)
+    >>> a, b = owned_results((x, x), (x,))
+    >>> a is x, b is x, a is b
+    (False, False, False)
+    """
+    taken = {id(a) for a in _arrays_in(inputs)}
+
+    def own(g: Any) -> Any:
+        if type(g) is np.ndarray:
+            if id(g) in taken:
+                return g.copy()
+            taken.add(id(g))
+            return g
+        if isinstance(g, dict):
+            return type(g)((k, own(v)) for k, v in g.items())
+        if isinstance(g, (list, tuple)):
+            return type(g)(own(v) for v in g)
+        return g
+
+    return own(grads)
+
+
+def _arrays_in(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays_in(v)
 
 
 def check_unpack(value: Any, n: int) -> None:
@@ -503,6 +544,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "power_base_adjoint": power_base_adjoint,
     "reciprocal_or_zero": reciprocal_or_zero,
     "grad_like": grad_like,
+    "owned_results": owned_results,
     "check_scalar": check_scalar,
     "zeros_for": zeros_for,
     "broadcast_tangent": broadcast_tangent,
