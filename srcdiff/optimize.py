@@ -52,18 +52,19 @@ def _zero_store(s: gast.stmt) -> str | None:
 
 
 def _accumulation(s: gast.stmt) -> tuple[str, gast.expr] | None:
-    """``d = d + e`` (with ``e`` not reading ``d``) as ``(d, e)``."""
+    """``d = d + e`` / ``d = d - e`` (with ``e`` not reading ``d``) as ``(d, e)`` / ``(d, -e)``:
+    what ``d`` becomes when it was zero."""
     if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
         d = s.targets[0].id
         v = s.value
         if (
             isinstance(v, gast.BinOp)
-            and isinstance(v.op, gast.Add)
+            and isinstance(v.op, (gast.Add, gast.Sub))
             and isinstance(v.left, gast.Name)
             and v.left.id == d
             and d not in _reads(v.right)
         ):
-            return d, v.right
+            return d, v.right if isinstance(v.op, gast.Add) else gast.UnaryOp(op=gast.USub(), operand=v.right)
     return None
 
 
@@ -221,3 +222,69 @@ def _removable(s: gast.stmt, live: set[str], pure: Callable[[gast.Call], bool]) 
     if getattr(s, "srcdiff_inplace", False) or _writes(s) & live:
         return False
     return all(isinstance(n, _SAFE_NODES) and (not isinstance(n, gast.Call) or pure(n)) for n in gast.walk(s.value))
+
+
+def propagate_copies(stmts: list[gast.stmt]) -> int:
+    """After ``a = b`` (two names), read ``b`` where the code reads ``a``, until either is written
+    again; return how many reads changed.  The copy itself is then usually dead (see
+    :func:`drop_dead_stores`), so ``d_t1 = dz`` then ``dw = X.T @ d_t1`` becomes ``dw = X.T @ dz``.
+
+    >>> from srcdiff.emit import to_source
+    >>> body = gast.parse("a = b\\nc = a * 2\\nb = c\\nd = a").body
+    >>> propagate_copies(body)
+    1
+    >>> print(to_source(gast.Module(body=body, type_ignores=[])), end="")
+    a = b
+    c = b * 2
+    b = c
+    d = a
+    """
+    changed = 0
+    for i, s in enumerate(stmts):
+        for block in _blocks(s):
+            changed += propagate_copies(block)
+        copied = _copy(s)
+        if copied is None:
+            continue
+        a, b = copied
+        for t in stmts[i + 1 :]:
+            if getattr(t, "srcdiff_inplace", False) or isinstance(t, gast.AugAssign):
+                break
+            written = _writes(t) & {a, b}
+            if isinstance(t, (gast.If, gast.For, gast.While)):
+                if written:
+                    break
+                changed += _rename_loads(t, a, b)
+                continue
+            changed += _rename_loads(t.value if isinstance(t, gast.Assign) else t, a, b)
+            if written:
+                break
+    return changed
+
+
+def _copy(s: gast.stmt) -> tuple[str, str] | None:
+    if (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and isinstance(s.value, gast.Name)
+        and s.targets[0].id != s.value.id
+        and not getattr(s, "srcdiff_inplace", False)
+    ):
+        return s.targets[0].id, s.value.id
+    return None
+
+
+def _blocks(s: gast.stmt) -> list[list[gast.stmt]]:
+    if isinstance(s, (gast.If, gast.For, gast.While)):
+        return [s.body, s.orelse]
+    return []
+
+
+def _rename_loads(node: gast.AST, old: str, new: str) -> int:
+    count = 0
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
+            n.id = new
+            count += 1
+    return count

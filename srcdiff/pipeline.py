@@ -30,7 +30,7 @@ from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
 from .emit import compile_function, to_source
 from .normalize import NormalizedFunction, normalize
-from .optimize import drop_dead_stores, lazy_adjoints
+from .optimize import drop_dead_stores, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS
 from .syntax import assign, call, const, load, stored_names
 
@@ -380,13 +380,13 @@ def _origin(norm: NormalizedFunction) -> tuple[str, int]:
 
 
 def _accumulations(stmts: list[gast.stmt]) -> int:
-    """How many ``d = d + e`` statements (at any depth)."""
+    """How many ``d = d + e`` / ``d = d - e`` statements (at any depth)."""
     return sum(
         1
         for s in gast.walk(gast.Module(body=stmts, type_ignores=[]))
         if isinstance(s, gast.Assign)
         and isinstance(s.value, gast.BinOp)
-        and isinstance(s.value.op, gast.Add)
+        and isinstance(s.value.op, (gast.Add, gast.Sub))
         and isinstance(s.value.left, gast.Name)
         and isinstance(s.targets[0], gast.Name)
         and s.value.left.id == s.targets[0].id
@@ -529,6 +529,8 @@ def _build_gradient(
         before = _accumulations(backward), len(backward)
         backward = lazy_adjoints(backward) if optimizing() else backward
         optimized = _accumulations(backward), len(backward)
+        pure = functools.partial(env.pure_call, local=set(norm.params) | stored_names(body + backward))
+        removed, propagated = _dead_and_copies(backward, pure) if optimizing() else (0, 0)
         body += backward
         report = {
             "stack pushes per loop iteration": _pushes_per_iteration(placed.primal, norm),
@@ -536,12 +538,10 @@ def _build_gradient(
             "adjoint accumulations made assignments (lazy adjoints)": before[0] - optimized[0],
             "zero initializations removed (lazy adjoints)": before[1] - optimized[1],
             "adjoint statements of values nothing reads, left out": sweeps.skipped,
+            "reads of copies replaced by the original (copy propagation)": propagated,
         }
         if optimizing():
-            local = set(norm.params) | stored_names(body)
-            report["dead statements removed (primal and adjoint)"] = drop_dead_stores(
-                body, lambda node: env.pure_call(node, local)
-            )
+            report["dead statements removed (primal and adjoint)"] = removed + drop_dead_stores(body, pure)
         prefix = "value_and_grad" if with_value else "grad"
         tree = _function(env.norm.namer.prefer(f"{prefix}_{norm.name}"), _signature(norm.args), body)
         cells = {**norm.captured.cells, **env.cells}
@@ -556,6 +556,14 @@ def _build_gradient(
         )
         source = compiled.__srcdiff_source__  # type: ignore[attr-defined]
         return Generated(compiled, source, env.deps, all_guards(env.guards, env.deps), stats=report)
+
+
+def _dead_and_copies(backward: list[gast.stmt], pure: Callable[[gast.Call], bool]) -> tuple[int, int]:
+    """Dead resets go first, so that copies made by lazy adjoints (``d_t1 = dz``) can be
+    propagated past them; the copies are dead then.  Returns (statements removed, reads changed)."""
+    removed = drop_dead_stores(backward, pure)
+    propagated = propagate_copies(backward)
+    return removed + drop_dead_stores(backward, pure), propagated
 
 
 def split_function(
@@ -629,7 +637,10 @@ def _build_split(
     backward = _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints})
     backward += placed.adjoint
     backward.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
-    bwd_body += lazy_adjoints(backward) if optimizing() else backward
+    if optimizing():
+        backward = lazy_adjoints(backward)
+        _dead_and_copies(backward, functools.partial(env.pure_call, local=stored_names(backward) | {seed}))
+    bwd_body += backward
 
     if optimizing():
         for part in (fwd_body, bwd_body):

@@ -63,9 +63,12 @@ def test_unread_zero_store_goes():
     assert lazy("dx = 0.0\nreturn g") == "return g\n"
 
 
+def test_a_subtraction_from_zero_becomes_a_negation():
+    assert lazy("dx = 0.0\ndx = dx - a\nreturn dx") == "dx = -a\nreturn dx\n"
+
+
 @pytest.mark.parametrize("text", [
     "dx = 0\ndx = dx + a\nreturn dx",  # an int zero is not an adjoint initialization
-    "dx = 0.0\ndx = dx - a\nreturn dx",  # only `+` accumulations
     "dx = 0.0\ndx = dx + dx * a\nreturn dx",  # the contribution reads the adjoint itself
     "dx = 0.0\ndx = a + dx\nreturn dx",  # not in accumulation form
     "dx = 0.0\ndx += a\nreturn dx",  # augmented assignment is not an accumulation here
