@@ -30,7 +30,7 @@ from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
 from .emit import compile_function, to_source
 from .normalize import NormalizedFunction, normalize
-from .optimize import drop_dead_stores, lazy_adjoints, propagate_copies
+from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS
 from .syntax import assign, call, const, load, stored_names
 
@@ -186,6 +186,7 @@ class _Env(forward_.ForwardEnvironment):
         self.deps: list[SplitEntry] = []
         self._callees: dict[int, Callee] = {}
         self.guards: list[Guard] = []  # what the resolved names meant when the code was generated
+        self.hoisted = 0  # statements moved out of loops (hoist_loop_invariants)
         for name, helper in norm.helpers.items():  # runtime helpers the normalized code calls
             self.values[name] = helper
             self.cells[name] = types.CellType(helper)
@@ -299,6 +300,8 @@ def _analyze(
 ) -> tuple[NormalizedFunction, _Env, kinds_.Kinds, reverse.Sweeps, record.Placed]:
     norm = normalize(capture(fn))
     env = _Env(norm)
+    if optimizing():
+        env.hoisted = hoist_loop_invariants(norm.body, norm.params)
     if own is not None:  # a recursive call refers to the functions being built under their own names
         env._bind_cell(f"{norm.name}_fwd", own.fwd)
         env._bind_cell(f"{norm.name}_bwd", own.bwd)
@@ -539,6 +542,7 @@ def _build_gradient(
             "zero initializations removed (lazy adjoints)": before[1] - optimized[1],
             "adjoint statements of values nothing reads, left out": sweeps.skipped,
             "reads of copies replaced by the original (copy propagation)": propagated,
+            "loop-invariant statements moved out of loops": env.hoisted,
         }
         if optimizing():
             report["dead statements removed (primal and adjoint)"] = removed + drop_dead_stores(body, pure)
@@ -687,6 +691,8 @@ def _build_forward(
 ) -> None:
     norm = normalize(capture(fn))
     env = _Env(norm)
+    if optimizing():
+        hoist_loop_invariants(norm.body, norm.params)
     env.guards.append(("attribute", fn, "__code__", fn.__code__))
     name = env._bind_cell(f"{norm.name}_jvp", entry.fwd)
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)

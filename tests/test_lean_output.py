@@ -236,3 +236,58 @@ def test_a_rule_that_returns_an_input_does_not_hand_it_out():
     da, db = srcdiff.grad(uses_passthrough, wrt=(0, 1))(a, b)
     assert da is not b and db is not a
     assert da[0] == 3.0 and db[0] == 2.0
+
+
+# ------------------------------------------------------------- loop-invariant statements
+
+
+def hoisted(text, params=("k", "r", "s", "dt")):
+    from srcdiff.optimize import hoist_loop_invariants
+
+    body = gast.parse(textwrap.dedent(text)).body
+    moved = hoist_loop_invariants(body, list(params))
+    return to_source(gast.Module(body=body, type_ignores=[])), moved
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "for i in r:\n    t = k * i\n    s = s + t",  # reads the loop index
+        "for i in r:\n    s = s + t\n    t = -k",  # read before it is assigned: last iteration's value
+        "for i in r:\n    t = -k\n    s = s + t\nt = 2.0",  # assigned twice in the function
+        "for i in r:\n    t = 1.0 / dt\n    s = s + t",  # may raise: would raise even with no iteration
+        "for i in r:\n    k = k * 2.0\n    t = -k\n    s = s + t",  # k changes in the loop
+        "for i in r:\n    if s:\n        t = -k\n        s = s + t",  # not at the top of the body
+    ],
+)
+def test_what_is_not_hoisted(text):
+    assert hoisted(text)[1] == 0
+
+
+def test_chains_of_invariants_are_hoisted_in_order():
+    text, moved = hoisted("for i in r:\n    h = 0.5 * dt\n    t = h * k\n    s = s + t * i")
+    assert moved == 2
+    assert text.startswith("h = 0.5 * dt\nt = h * k\nfor i in r:\n")
+
+
+def rk2(k, c, x0, v0, dt, n):
+    x = x0
+    v = v0
+    for _ in range(n):
+        a1 = -k * x - c * v
+        xm = x + 0.5 * dt * v
+        vm = v + 0.5 * dt * a1
+        a2 = -k * xm - c * vm
+        x = x + dt * vm
+        v = v + dt * a2
+    return x * x + 0.5 * v * v
+
+
+def test_an_integrator_pushes_only_its_state_and_midpoints():
+    """-k and 0.5 * dt leave the loop: 4 pushes per step (x, v, xm, vm), not 8."""
+    df = srcdiff.grad(rk2, wrt=(0, 1))
+    args = (2.0, 0.3, 1.0, 0.0, 0.01, 20)
+    got = df(*args)
+    assert got == pytest.approx(srcdiff.grad(rk2, wrt=(0, 1), optimize=False)(*args), rel=1e-13)
+    loop = srcdiff.source(df).split("for _ in range(n):")[1].split("d_")[0]
+    assert loop.count("_stack.append") == 4
