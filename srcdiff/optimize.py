@@ -294,8 +294,8 @@ def _rename_loads(node: gast.AST, old: str, new: str) -> int:
 
 # Values a hoisted statement may compute: no call, nothing that can raise (a division by zero
 # before a loop that would not have run must not appear).
-_HOISTABLE = (gast.Name, gast.Constant, gast.expr_context, gast.BinOp, gast.Add, gast.Sub, gast.Mult)
-_HOISTABLE += (gast.UnaryOp, gast.USub, gast.UAdd)
+_HOISTABLE: tuple[type, ...] = (gast.Name, gast.Constant, gast.expr_context, gast.BinOp, gast.Add, gast.Sub)
+_HOISTABLE += (gast.Mult, gast.UnaryOp, gast.USub, gast.UAdd)
 
 
 def hoist_loop_invariants(body: list[gast.stmt], params: list[str]) -> int:
