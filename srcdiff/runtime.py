@@ -24,6 +24,11 @@ _SCALARS = (float, int, bool, np.number, np.bool_)
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """Sum ``g`` over the axes along which ``like`` was broadcast to ``g``'s shape."""
+    if type(g) is np.ndarray:  # the common cases first: this runs once per broadcast operand
+        if type(like) is np.ndarray and g.shape == like.shape:
+            return g
+        if type(like) is float:
+            return g.sum()
     if isinstance(like, (list, tuple)) or isinstance(g, list):
         from .errors import UnsupportedSyntaxError
 

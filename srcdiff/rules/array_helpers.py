@@ -8,6 +8,7 @@ array([[1., 1., 1.],
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
 def expand(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Broadcast the adjoint of a reduction of ``a`` over ``axis`` back to ``a``'s shape."""
     shape = np.shape(a)
+    if axis is None and np.ndim(g) == 0 and math.prod(shape) <= _SMALL:
+        return np.full(shape, g)  # (a fresh small array costs less than numpy's broadcast_to)
     g = np.asarray(g)
     axes = _axes(axis, len(shape))
     if not keepdims and axis is not None and g.ndim == len(shape) - len(axes):  # (else a zero: a number)
@@ -33,10 +36,18 @@ def expand(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.broadcast_to(g, shape)
 
 
+_SMALL = 1 << 14
+
+
 def count(a: Any, axis: Any = None) -> int:
     """How many elements a reduction over ``axis`` combines."""
     shape = np.shape(a)
-    return int(np.prod([shape[i] for i in _axes(axis, len(shape))])) if shape else 1
+    return math.prod(shape[i] for i in _axes(axis, len(shape)))
+
+
+def mean_adjoint(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The adjoint of ``np.mean(a, axis)``: ``g`` over the count, spread back over ``a``'s shape."""
+    return expand(g / count(a, axis), a, axis, keepdims)
 
 
 def extreme_adjoint(g: Any, a: Any, out: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -39,6 +39,12 @@ _helper(rt.drop_last, "adj", linear=True, adj="append_zero(g)")
 _helper(rt.sequence_adjoint, "v, seq", linear=True, v="g")
 _helper(ah.expand, "v, a, axis=None, keepdims=False", linear=True, v="reduce_like(g, v, a, axis, keepdims)")
 _helper(
+    ah.mean_adjoint,
+    "v, a, axis=None, keepdims=False",
+    linear=True,
+    v="reduce_like(g, v, a, axis, keepdims) / count(a, axis)",
+)
+_helper(
     ah.extreme_adjoint,
     "v, a, result, axis=None, keepdims=False",
     linear=True,
