@@ -442,7 +442,8 @@ class _Reverse(Transform):
             return []
         g: gast.expr = load(self.adj(target))
         if not self.all_scalar(target, [e]) and not self.same_shape(e, target):
-            g = call(load(self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])), g, e)
+            like = shape_stand_in(e, self.kinds.shape_of(e), self.env)
+            g = call(load(self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])), g, like)
         d = self.adj(e.id)
         return [assign(d, binop(load(d), type(value.op)(), g), at)]
 
@@ -538,7 +539,7 @@ class _Reverse(Transform):
                     and not self.same_shape(arg, target)
                 ):
                     helper = self.env.global_name("unbroadcast", rules.TEMPLATE_GLOBALS["unbroadcast"])
-                    expr = call(load(helper), expr, arg)
+                    expr = call(load(helper), expr, shape_stand_in(arg, self.kinds.shape_of(arg), self.env))
                 out.append(self.accumulate(arg, expr, at))
         return out
 
@@ -648,6 +649,8 @@ class _Instantiate(gast.NodeTransformer):
         if isinstance(node.func, gast.Name) and node.func.id == "ndim":
             shape = self.shape_of(self.mapping[node.args[0].id])
             return const(-1 if shape is None else len(shape))
+        if isinstance(node.func, gast.Name) and node.func.id == "only_shape":
+            return shape_stand_in(self.mapping[node.args[0].id], self.shape_of(self.mapping[node.args[0].id]), self.env)
         self.generic_visit(node)
         return node
 
@@ -718,6 +721,15 @@ class _Instantiate(gast.NodeTransformer):
 
 
 _UNDECIDED = object()
+
+
+def shape_stand_in(node: gast.expr, shape: tuple[int, ...] | None, env: Environment) -> gast.expr:
+    """``node`` for a helper that reads only its shape: ``Shaped((3, 2))`` when the shape is known
+    (so the value need not be kept), else a copy of ``node``."""
+    if shape is None:
+        return copy.deepcopy(node)
+    size = gast.Tuple(elts=[const(n) for n in shape], ctx=gast.Load())
+    return call(load(env.global_name("Shaped", rules.TEMPLATE_GLOBALS["Shaped"])), size)
 
 
 def _constant_value(node: gast.expr) -> Any:

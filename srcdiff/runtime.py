@@ -22,13 +22,39 @@ import numpy as np
 _SCALARS = (float, int, bool, np.number, np.bool_)
 
 
+class Shaped:
+    """Stands for an array of a shape known when the code was generated, where a helper needs
+    only the shape (``np.shape`` and ``np.ndim`` read it): the array itself then need not be
+    kept, or even computed.
+
+    >>> np.shape(Shaped((3, 2))), np.ndim(Shaped((3, 2)))
+    ((3, 2), 2)
+    """
+
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        self.ndim = len(shape)
+
+    def __repr__(self) -> str:
+        return f"Shaped({self.shape})"
+
+
 def unbroadcast(g: Any, like: Any) -> Any:
     """Sum ``g`` over the axes along which ``like`` was broadcast to ``g``'s shape."""
     if type(g) is np.ndarray:  # the common cases first: this runs once per broadcast operand
-        if type(like) is np.ndarray and g.shape == like.shape:
-            return g
-        if type(like) is float:
+        if type(like) is np.ndarray or type(like) is Shaped:
+            shape = like.shape
+            if g.shape == shape:
+                return g
+            lead = g.ndim - len(shape)
+            if lead > 0 and g.shape[lead:] == shape:  # a bias added to a batch
+                return g.sum(axis=tuple(range(lead)))
+        elif type(like) is float:
             return g.sum()
+    if type(like) is Shaped and not like.shape:
+        return np.sum(g)
     if isinstance(like, (list, tuple)) or isinstance(g, list):
         from .errors import UnsupportedSyntaxError
 
@@ -540,6 +566,7 @@ def _reverse_segment(start: int, end: int, free: int) -> Any:
 #: Helpers templates may call by name.
 TEMPLATE_HELPERS: dict[str, Any] = {
     "unbroadcast": unbroadcast,
+    "Shaped": Shaped,
     "add_at": add_at,
     "accumulate_at": accumulate_at,
     "unpack_adjoint": unpack_adjoint,

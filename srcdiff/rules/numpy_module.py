@@ -103,7 +103,7 @@ NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_
 # (``out=`` is not supported: a call passing it finds no rule and is refused)
 _REDUCE = "a, axis=None, dtype=None, *, keepdims=False"
 NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims)"))
-NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="mean_adjoint(g, a, axis, keepdims)"))
+NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="mean_adjoint(g, only_shape(a), axis, keepdims)"))
 # forward mode through a reduction: the adjoint of 1 gives d(out)/d(a); sum it against the tangent
 _REDUCE_TANGENT = "np.sum({} * t, axis=axis, keepdims=keepdims)"
 NUMPY.define(

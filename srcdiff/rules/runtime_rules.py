@@ -73,7 +73,7 @@ RUNTIME.define(
     ),
 )
 RUNTIME.define(rt.log_or_zero, rule("a", a="g * reciprocal_or_zero(a)"))
-RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.reciprocal_or_zero)
+RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.reciprocal_or_zero, rt.Shaped)
 
 
 def broadcast_like(g, v):  # type: ignore[no-untyped-def]
