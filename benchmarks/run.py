@@ -368,7 +368,7 @@ def run(quick=False, out=None, plot=None):
     transforms = [(wl, transform_time(wl)) for wl in wls]
 
     print("  memory ...", file=sys.stderr, flush=True)
-    mem_rows = []
+    mem_rows, ck_rows = [], []
     lengths = [1000, 10_000] if quick else [1000, 10_000, 100_000]
     ag = dict(peer_list).get("autograd")
     for n in lengths:
@@ -376,18 +376,24 @@ def run(quick=False, out=None, plot=None):
         wl = Workload("ODE RK2", f"{n} steps", W.ode_rk2, W.ode_rk2_grad, (0, 1), args)
         df = srcdiff.grad(W.ode_rk2, wrt=(0, 1))
         df(*args)
+        dck = srcdiff.grad(W.ode_rk2_checkpointed, wrt=(0, 1))
+        dck(*args)
         row = {"steps": n,
                "function": peak_memory(W.ode_rk2, *args),
                "hand (forward tangents)": peak_memory(W.ode_rk2_grad, *args),
                "hand (reverse, stores trajectory)": peak_memory(W.ode_rk2_grad_reverse, *args),
-               "srcdiff": peak_memory(df, *args)}
+               "srcdiff": peak_memory(df, *args),
+               "srcdiff, checkpointed (20 snapshots)": peak_memory(dck, *args)}
         if ag is not None and n <= 10_000:   # autograd needs ~20 kB per step: 2 GB at 100k
             g = ag(wl)
             row["autograd"] = peak_memory(g, *args)
         mem_rows.append(row)
+        times = time_round_robin({"srcdiff": lambda df=df, args=args: df(*args),
+                                  "checkpointed": lambda dck=dck, args=args: dck(*args)}, 3, target)
+        ck_rows.append((n, times["srcdiff"], times["checkpointed"], srcdiff.runtime.repetitions(n, 20)))
 
     peer_names = [name for name, _ in peer_list]
-    text = report(rows, transforms, compiles, mem_rows, peer_names, notes, quick, repeats)
+    text = report(rows, transforms, compiles, mem_rows, ck_rows, peer_names, notes, quick, repeats)
     print(text)
     if out:
         with open(out, "w") as fh:
@@ -397,7 +403,7 @@ def run(quick=False, out=None, plot=None):
     return rows
 
 
-def report(rows, transforms, compiles, mem_rows, peer_names, notes, quick, repeats):
+def report(rows, transforms, compiles, mem_rows, ck_rows, peer_names, notes, quick, repeats):
     lines = [f"# srcdiff benchmarks{' (--quick)' if quick else ''}", "",
              f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
              f"- machine: {machine()}",
@@ -444,6 +450,13 @@ def report(rows, transforms, compiles, mem_rows, peer_names, notes, quick, repea
     for r in mem_rows:
         lines.append("| " + " | ".join([f"{r['steps']:,}"] + [fmt_bytes(r[c]) if c in r else "not run"
                                                                for c in cols[1:]]) + " |")
+    lines += ["", "## Checkpointed loop: time", "",
+              "The same ODE gradient with the loop written `for _ in srcdiff.checkpointed(range(n), "
+              "snapshots=20)`: it runs steps again instead of keeping them (binomial schedule; at most "
+              "`r` extra forward runs, `r` the smallest with comb(20 + r, 20) >= n).", "",
+              "| steps | srcdiff | srcdiff, checkpointed | ratio | r |", "|---|---|---|---|---|"]
+    for n, plain, ck, r in ck_rows:
+        lines.append(f"| {n:,} | {fmt_time(plain)} | {fmt_time(ck)} | {ck / plain:.2f} | {r} |")
     lines += ["", "## Notes", ""]
     lines += [f"- {n}" for n in notes]
     lines += ["- GMM: the ADBench objective including the Wishart prior (gamma = 1, m = 0), random data.",

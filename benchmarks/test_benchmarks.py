@@ -72,3 +72,9 @@ def test_run_lists_jax_and_torch_if_installed():
             assert not set(expected) & set(names)
         else:
             assert set(expected) <= set(names)
+
+
+def test_checkpointed_ode_gives_the_plain_gradient():
+    args = (2.0, 0.3, 1.0, 0.0, 0.01, 250)
+    plain = srcdiff.grad(run.W.ode_rk2, wrt=(0, 1))(*args)
+    assert srcdiff.grad(run.W.ode_rk2_checkpointed, wrt=(0, 1))(*args) == plain

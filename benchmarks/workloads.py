@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+import srcdiff
+
 
 # ---------------------------------------------------------------------------
 # 1. Scalar loop with math calls
@@ -79,6 +81,21 @@ def ode_rk2(k, c, x0, v0, dt, n):
     x = x0
     v = v0
     for _ in range(n):
+        a1 = -k * x - c * v
+        xm = x + 0.5 * dt * v
+        vm = v + 0.5 * dt * a1
+        a2 = -k * xm - c * vm
+        x = x + dt * vm
+        v = v + dt * a2
+    return x * x + 0.5 * v * v
+
+
+def ode_rk2_checkpointed(k, c, x0, v0, dt, n):
+    """``ode_rk2`` with its loop checkpointed: srcdiff's gradient keeps 20 snapshots of (x, v)
+    instead of what every step overwrites, and runs steps again from them."""
+    x = x0
+    v = v0
+    for _ in srcdiff.checkpointed(range(n), snapshots=20):
         a1 = -k * x - c * v
         xm = x + 0.5 * dt * v
         vm = v + 0.5 * dt * a1

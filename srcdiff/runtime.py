@@ -545,22 +545,23 @@ def checkpoint_schedule(steps: int, snapshots: int) -> Any:
     ('drop', 1, 1)
     ('step', 0, 0)
     """
-    yield from _reverse_segment(0, steps, snapshots)
-
-
-def _reverse_segment(start: int, end: int, free: int) -> Any:
-    # The last snapshot holds the state before iteration `start`.  Split so that the right
-    # part fits `free - 1` snapshots and the left part, whose iterations have run once
-    # more, fits `free` snapshots with one repetition less (binomial recurrence).
-    while end - start > 1 and free > 0:
-        r = repetitions(end - start, free)
-        middle = start + min(end - start - 1, math.comb(free + r - 1, free))
-        yield ("advance", start, middle)
-        yield from _reverse_segment(middle, end, free - 1)
-        yield ("drop", middle, middle)
-        end = middle
-    for i in range(end - 1, start - 1, -1):  # no snapshot left: run again from `start` each time
-        yield ("step", start, i)
+    # One generator with an explicit stack of pending work (a recursion of generators would pass
+    # every action up through each level).  A segment (start, end, free): the last snapshot holds
+    # the state before `start`.  Split so that the right part fits `free - 1` snapshots and the
+    # left part, whose iterations have run once more, fits `free` with one repetition less.
+    pending: list[tuple[int, int, int]] = [(0, steps, snapshots)]  # free == -1: a drop
+    while pending:
+        start, end, free = pending.pop()
+        if free < 0:
+            yield ("drop", start, start)
+        elif end - start > 1 and free > 0:
+            r = repetitions(end - start, free)
+            middle = start + min(end - start - 1, math.comb(free + r - 1, free))
+            yield ("advance", start, middle)
+            pending += [(start, middle, free), (middle, middle, -1), (middle, end, free - 1)]
+        else:
+            for i in range(end - 1, start - 1, -1):  # no snapshot left: run again from `start`
+                yield ("step", start, i)
 
 
 #: Helpers templates may call by name.
