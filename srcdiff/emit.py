@@ -75,8 +75,10 @@ def to_source(node: gast.AST) -> str:
     return _source_and_tree(node)[0]
 
 
-def _source_and_tree(node: gast.AST) -> tuple[str, gast.AST]:
-    tree = _Parenthesize().visit(_Tidy().visit(copy.deepcopy(node)))
+def _source_and_tree(node: gast.AST, consume: bool = False) -> tuple[str, gast.AST]:
+    """Source and the tidied tree it was printed from (``consume``: tidy ``node`` itself, not a
+    copy -- a tree built only to be compiled need not be copied)."""
+    tree = _Parenthesize().visit(_Tidy().visit(node if consume else copy.deepcopy(node)))
     return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(tree))), tree
 
 
@@ -111,10 +113,14 @@ def compile_function(
     defaults: tuple[Any, ...] | None = None,
     kwdefaults: dict[str, Any] | None = None,
     origin: tuple[str, int] | None = None,
+    consume: bool = False,
 ) -> types.FunctionType:
     """Compile ``tree`` into a function whose free names ``cells`` provides.  ``origin`` is the
-    user's file and the line its tree's line 1 stands for: generated lines map back to it."""
-    source, tidy = _source_and_tree(tree)
+    user's file and the line its tree's line 1 stands for: generated lines map back to it.
+    ``consume``: ``tree`` is not used again, so it is tidied in place (no copy).  The function's
+    ``__srcdiff_source__`` is its source with line comments, ``__srcdiff_plain__`` without."""
+    source, tidy = _source_and_tree(tree, consume)
+    plain = source
     name = tree.name
     filename = f"<srcdiff {label} #{next(_counter)}>"
     free = sorted(cells)
@@ -143,6 +149,7 @@ def compile_function(
         LINE_MAPS[filename] = (origin[0], {line + shift: user for line, user in mapping.items()})
     weakref.finalize(fn, _forget, filename)  # the pseudo-file's lines go when the function does
     fn.__srcdiff_source__ = source  # type: ignore[attr-defined]
+    fn.__srcdiff_plain__ = plain  # type: ignore[attr-defined]
     fn.__srcdiff_lines__ = [(line, origin[0], user) for line, user in sorted(mapping.items())] if origin else []  # type: ignore[attr-defined]
     return fn
 

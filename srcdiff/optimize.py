@@ -30,14 +30,44 @@ from .aliasing import live_at_entry
 
 
 def _reads(node: gast.AST) -> set[str]:
-    found = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-    # `d += e` reads d too
-    found |= {n.target.id for n in gast.walk(node) if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+    found = set()
+    for n in _walk(node):
+        if type(n) is gast.Name:
+            if type(n.ctx) is gast.Load:
+                found.add(n.id)
+        elif type(n) is gast.AugAssign and type(n.target) is gast.Name:
+            found.add(n.target.id)  # `d += e` reads d too
     return found
 
 
+def _walk(node: gast.AST) -> list[gast.AST]:
+    """Every node under ``node`` (a list: faster than ast.walk's generator for these passes)."""
+    out = [node]
+    i = 0
+    while i < len(out):
+        for field in out[i]._fields:
+            value = getattr(out[i], field, None)
+            if isinstance(value, list):
+                out.extend(v for v in value if isinstance(v, gast.AST))
+            elif isinstance(value, gast.AST):
+                out.append(value)
+        i += 1
+    return out
+
+
 def _writes(node: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in _walk(node) if type(n) is gast.Name and type(n.ctx) is gast.Store}
+
+
+def _target_names(s: gast.Assign) -> set[str]:
+    """The names an assignment to names (or tuples of them) binds: its targets alone."""
+    found = set()
+    for t in s.targets:
+        if isinstance(t, gast.Name):
+            found.add(t.id)
+        else:
+            found |= _writes(t)
+    return found
 
 
 def _zero_store(s: gast.stmt) -> str | None:
@@ -185,7 +215,7 @@ def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -
                 s.body = [gast.Pass()]
             return loop
         if isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets):
-            return (live - _writes(s)) | _reads(s.value)
+            return (live - _target_names(s)) | _reads(s.value)
         return live | _reads(s)
 
     block(body, set(), True)
@@ -221,7 +251,7 @@ _SAFE_NODES = (
 def _removable(s: gast.stmt, live: set[str], pure: Callable[[gast.Call], bool]) -> bool:
     if not (isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets)):
         return False
-    if getattr(s, "srcdiff_inplace", False) or _writes(s) & live:
+    if getattr(s, "srcdiff_inplace", False) or _target_names(s) & live:
         return False
     return all(isinstance(n, _SAFE_NODES) and (not isinstance(n, gast.Call) or pure(n)) for n in gast.walk(s.value))
 

@@ -28,7 +28,7 @@ from . import forward as forward_
 from . import kinds as kinds_
 from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
-from .emit import compile_function, to_source
+from .emit import compile_function
 from .normalize import NormalizedFunction, normalize
 from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS
@@ -557,6 +557,7 @@ def _build_gradient(
             fn.__defaults__,
             fn.__kwdefaults__,
             _origin(norm),
+            consume=True,
         )
         source = compiled.__srcdiff_source__  # type: ignore[attr-defined]
         return Generated(compiled, source, env.deps, all_guards(env.guards, env.deps), stats=report)
@@ -564,10 +565,9 @@ def _build_gradient(
 
 def _dead_and_copies(backward: list[gast.stmt], pure: Callable[[gast.Call], bool]) -> tuple[int, int]:
     """Dead resets go first, so that copies made by lazy adjoints (``d_t1 = dz``) can be
-    propagated past them; the copies are dead then.  Returns (statements removed, reads changed)."""
-    removed = drop_dead_stores(backward, pure)
-    propagated = propagate_copies(backward)
-    return removed + drop_dead_stores(backward, pure), propagated
+    propagated past them; the copies are dead then (the caller's next dead-store pass removes
+    them).  Returns (statements removed, reads changed)."""
+    return drop_dead_stores(backward, pure), propagate_copies(backward)
 
 
 def split_function(
@@ -653,11 +653,12 @@ def _build_split(
     fwd_tree = _function(fwd_name, fwd_args, fwd_body)
     bwd_tree = _function(bwd_name, bwd_args, bwd_body)
     g = norm.captured.globals
-    entry.fwd.cell_contents = compile_function(
-        fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__, fn.__kwdefaults__, _origin(norm)
+    fwd = compile_function(
+        fwd_tree, g, cells, f"{norm.name}_fwd", fn.__defaults__, fn.__kwdefaults__, _origin(norm), consume=True
     )
-    entry.bwd.cell_contents = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd", origin=_origin(norm))
-    entry.source = to_source(fwd_tree) + "\n\n" + to_source(bwd_tree)
+    bwd = compile_function(bwd_tree, g, cells, f"{norm.name}_bwd", origin=_origin(norm), consume=True)
+    entry.fwd.cell_contents, entry.bwd.cell_contents = fwd, bwd
+    entry.source = fwd.__srcdiff_plain__ + "\n\n" + bwd.__srcdiff_plain__  # type: ignore[attr-defined]
     entry.deps = env.deps
     entry.guards = env.guards
 
@@ -717,8 +718,15 @@ def _build_forward(
     tree = _function(name, args, body)
     cells = {**norm.captured.cells, **env.cells}
     entry.fwd.cell_contents = compile_function(
-        tree, norm.captured.globals, cells, f"{norm.name}_jvp", fn.__defaults__, fn.__kwdefaults__, _origin(norm)
+        tree,
+        norm.captured.globals,
+        cells,
+        f"{norm.name}_jvp",
+        fn.__defaults__,
+        fn.__kwdefaults__,
+        _origin(norm),
+        consume=True,
     )
-    entry.source = to_source(tree)
+    entry.source = entry.fwd.cell_contents.__srcdiff_plain__
     entry.deps = env.deps
     entry.guards = env.guards
