@@ -32,21 +32,35 @@ import gast
 _counter = itertools.count(1)
 
 
-class _Tidy(gast.NodeTransformer):
-    """``if c: pass else: B`` reads better as ``if not c: B``."""
+def _tidy(tree: gast.AST) -> gast.AST:
+    """Fix, in place, what reads badly or prints wrongly:
 
-    def visit_If(self, node: gast.If) -> gast.AST:
-        self.generic_visit(node)
-        if not node.body and node.orelse:
-            test = node.test
-            if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
-                node.test = test.operand
-            else:
-                node.test = gast.UnaryOp(op=gast.Not(), operand=test)
-            node.body, node.orelse = node.orelse, []
-        if not node.body:
-            node.body = [gast.Pass()]
-        return node
+    * ``if c: pass else: B`` reads better as ``if not c: B`` (and an empty body gets ``pass``);
+    * ``(-0.75) ** 2``: astor would print a negative constant base as ``-0.75 ** 2``, which is
+      ``-(0.75 ** 2)``.  Written as a negation, it gets its parentheses.
+    """
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, gast.If):
+            if not node.body and node.orelse:
+                test = node.test
+                if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+                    node.test = test.operand
+                else:
+                    node.test = gast.UnaryOp(op=gast.Not(), operand=test)
+                node.body, node.orelse = node.orelse, []
+            if not node.body:
+                node.body = [gast.Pass()]
+        elif isinstance(node, gast.BinOp) and _negative_base(node):
+            node.left = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-node.left.value, kind=None))
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                pending.extend(v for v in value if isinstance(v, gast.AST))
+            elif isinstance(value, gast.AST):
+                pending.append(value)
+    return tree
 
 
 def _negative_base(node: gast.BinOp) -> bool:
@@ -59,17 +73,6 @@ def _negative_base(node: gast.BinOp) -> bool:
     )
 
 
-class _Parenthesize(gast.NodeTransformer):
-    """``(-0.75) ** 2``: astor would print a negative constant base as ``-0.75 ** 2``, which is
-    ``-(0.75 ** 2)``.  Written as a negation, it gets its parentheses."""
-
-    def visit_BinOp(self, node: gast.BinOp) -> gast.AST:
-        self.generic_visit(node)
-        if _negative_base(node):
-            node.left = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-node.left.value, kind=None))
-        return node
-
-
 def to_source(node: gast.AST) -> str:
     """Readable Python source for a gast tree."""
     return _source_and_tree(node)[0]
@@ -78,7 +81,7 @@ def to_source(node: gast.AST) -> str:
 def _source_and_tree(node: gast.AST, consume: bool = False) -> tuple[str, gast.AST]:
     """Source and the tidied tree it was printed from (``consume``: tidy ``node`` itself, not a
     copy -- a tree built only to be compiled need not be copied)."""
-    tree = _Parenthesize().visit(_Tidy().visit(node if consume else copy.deepcopy(node)))
+    tree = _tidy(node if consume else copy.deepcopy(node))
     return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(tree))), tree
 
 
