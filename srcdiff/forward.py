@@ -288,9 +288,11 @@ class _Forward(Transform):
                 return term
             return call(self.helper("broadcast_tangent"), term, load(target))
 
-        if rule.linear and not rule.multilinear:
-            # jointly linear (add_at(adj, v), sum(seq, start)): one call on all the tangents at once
-            joint = [(bound[p], self.tangent_of(bound[p])) for p in rule.linear if isinstance(bound.get(p), gast.AST)]
+        # jointly linear (add_at(adj, v), sum(seq, start)): one call on all the tangents at once,
+        # unless the rule says otherwise (np.pad with constants is affine: its padding has no tangent)
+        joint_params = [p for p in rule.linear if p not in rule.tangents] if not rule.multilinear else []
+        if joint_params:
+            joint = [(bound[p], self.tangent_of(bound[p])) for p in joint_params if isinstance(bound.get(p), gast.AST)]
             if any(self.is_active(arg) for arg, _ in joint):
                 node = value
                 for arg, tangent in joint:
@@ -298,7 +300,7 @@ class _Forward(Transform):
                 node = copy.deepcopy(node)
                 terms.append(node if all(self.same_shape(a, target) for a, _ in joint) else spread(value, node))
         for param in rule.params:
-            if rule.linear and not rule.multilinear and param in rule.linear:
+            if param in joint_params:
                 continue
             argument: Any = bound.get(param)
             starred = isinstance(argument, tuple)

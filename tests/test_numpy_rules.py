@@ -571,3 +571,22 @@ def test_spread_method_arguments_compile_without_warnings():
         warnings.simplefilter("error", SyntaxWarning)
         g = srcdiff.grad(transpose_spread)(np.ones((2, 3)))
     np.testing.assert_array_equal(g, np.arange(6.0).reshape(3, 2).T)
+
+
+@pytest.mark.parametrize("index", _params())
+def test_rule_second_derivatives_match_finite_differences(case_functions, index):
+    """Forward mode (first order), then forward mode over the generated gradient (what hessian
+    and hvp run), against finite differences: every helper an adjoint calls must have a correct
+    rule too -- or be refused.  (Found: np.pad's forward mode padded tangents with the constant.)"""
+    _, body, specs, _ = CASES[index]
+    rng = np.random.default_rng(1000 + index)
+    args = [spec(rng) for spec in specs]
+    value = getattr(case_functions, f"raw_{index}")(*args)
+    w = rng.normal(size=np.shape(value))
+    w = float(w) if np.ndim(w) == 0 else w
+    f = getattr(case_functions, f"case_{index}")
+    srcdiff.check_grads(f, args + [w], order=1, rtol=1e-4, atol=1e-5)
+    try:
+        srcdiff.check_grads(srcdiff.grad(f, wrt=tuple(range(len(args)))), args + [w], order=1, rtol=1e-4, atol=1e-5)
+    except srcdiff.SrcDiffError:
+        pass  # second order through some array helpers (comprehensions, in-place writes) is refused, never wrong

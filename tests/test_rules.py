@@ -106,6 +106,15 @@ def test_rule_matches_finite_differences(rule_functions, index, fn):
             assert math.isclose(g, w, rel_tol=1e-6, abs_tol=1e-7), f"{expr} at {args}: {got} vs {want}"
 
 
+@pytest.mark.parametrize("index,fn", list(enumerate(DOMAINS)), ids=[getattr(f, "__name__", str(f)) for f in DOMAINS])
+def test_rule_second_derivatives_match_finite_differences(rule_functions, index, fn):
+    """Hessians differentiate the generated gradient, so the helpers a rule's adjoint calls need
+    rules of their own (math.hypot's reciprocal_or_zero once had none: a wrong Hessian)."""
+    f = getattr(rule_functions, f"rule_{index}")
+    for args in DOMAINS[fn][1]:
+        srcdiff.check_grads(f, args, order=2, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("fn", sorted(rules.MATH.nondifferentiable, key=lambda f: f.__name__)[:4])
 def test_constant_functions_have_no_rule(fn):
     assert rules.lookup(fn) is None and rules.is_constant(fn)

@@ -297,6 +297,8 @@ NUMPY.define(
         elementwise=False,
         array="unpad(g, array, pad_width)",
         refuse="constant_values",
+        # affine, not linear, when it pads with constants: the padding's tangent is zero
+        jvp={"array": "np.pad(t, pad_width, mode)"},
     ),
 )
 NUMPY.define(

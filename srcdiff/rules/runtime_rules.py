@@ -73,7 +73,10 @@ RUNTIME.define(
     ),
 )
 RUNTIME.define(rt.log_or_zero, rule("a", a="g * reciprocal_or_zero(a)"))
-RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.reciprocal_or_zero, rt.Shaped)
+# (1/a)' = -1/a**2 where a > 0, and 0 where the helper is 0: math.hypot's adjoint uses it, so a
+# Hessian through hypot differentiates it
+RUNTIME.define(rt.reciprocal_or_zero, rule("a", a="-g * reciprocal_or_zero(a) ** 2"))
+RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.Shaped)
 
 
 def broadcast_like(g, v):  # type: ignore[no-untyped-def]
