@@ -17,7 +17,6 @@ is ever written into the user's namespace.  The source is registered in
 from __future__ import annotations
 
 import ast
-import copy
 import itertools
 import linecache
 import os
@@ -29,6 +28,8 @@ from typing import Any
 import astor
 import gast
 
+from .syntax import clone
+
 _counter = itertools.count(1)
 
 
@@ -39,9 +40,20 @@ def _tidy(tree: gast.AST) -> gast.AST:
     * ``(-0.75) ** 2``: astor would print a negative constant base as ``-0.75 ** 2``, which is
       ``-(0.75 ** 2)``.  Written as a negation, it gets its parentheses.
     """
-    pending = [tree]
+    # (it also gives each node without a location its parent's, as ast.fix_missing_locations does)
+    pending: list[tuple[gast.AST, tuple[int, int, int, int]]] = [(tree, (1, 0, 1, 0))]
     while pending:
-        node = pending.pop()
+        node, where = pending.pop()
+        if "lineno" in node._attributes:
+            if getattr(node, "lineno", None) is None:
+                node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = where
+            else:
+                where = (
+                    node.lineno,
+                    getattr(node, "col_offset", None) or 0,
+                    getattr(node, "end_lineno", None) or node.lineno,
+                    getattr(node, "end_col_offset", None) or 0,
+                )
         if isinstance(node, gast.If):
             if not node.body and node.orelse:
                 test = node.test
@@ -57,9 +69,9 @@ def _tidy(tree: gast.AST) -> gast.AST:
         for field in node._fields:
             value = getattr(node, field, None)
             if isinstance(value, list):
-                pending.extend(v for v in value if isinstance(v, gast.AST))
+                pending.extend((v, where) for v in value if isinstance(v, gast.AST))
             elif isinstance(value, gast.AST):
-                pending.append(value)
+                pending.append((value, where))
     return tree
 
 
@@ -81,8 +93,8 @@ def to_source(node: gast.AST) -> str:
 def _source_and_tree(node: gast.AST, consume: bool = False) -> tuple[str, gast.AST]:
     """Source and the tidied tree it was printed from (``consume``: tidy ``node`` itself, not a
     copy -- a tree built only to be compiled need not be copied)."""
-    tree = _tidy(node if consume else copy.deepcopy(node))
-    return astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(tree))), tree
+    tree = _tidy(node if consume else clone(node))
+    return astor.to_source(gast.gast_to_ast(tree)), tree
 
 
 def _statements(node: Any) -> Any:

@@ -11,7 +11,6 @@ forward version, ``f_jvp(args..., tangents...) -> (value, tangent)``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -25,7 +24,7 @@ from .errors import NoDerivativeError
 from .kinds import Kinds
 from .normalize import NormalizedFunction, is_pop
 from .reverse import Environment, Transform, _Instantiate
-from .syntax import assign, binop, call, const, expr_stmt, load, located
+from .syntax import assign, binop, call, clone, const, expr_stmt, load, located
 
 Stmts = list[gast.stmt]
 
@@ -49,7 +48,7 @@ class _Forward(Transform):
             return load(self.tan(node.id))
         if isinstance(node, gast.Constant) or self.kinds.is_scalar(node):
             return const(0.0)
-        return call(self.helper("zeros_for"), copy.deepcopy(node))
+        return call(self.helper("zeros_for"), clone(node))
 
     # -- statements ---------------------------------------------------------------------
     def block(self, stmts: Stmts) -> Stmts:
@@ -184,11 +183,7 @@ class _Forward(Transform):
             if not self.is_active(value.value):
                 return []
             return (
-                [
-                    gast.Subscript(
-                        value=load(self.tan(value.value.id)), slice=copy.deepcopy(value.slice), ctx=gast.Load()
-                    )
-                ]
+                [gast.Subscript(value=load(self.tan(value.value.id)), slice=clone(value.slice), ctx=gast.Load())]
                 if self.is_array_like(value.value)
                 else [call(self.helper("item_adjoint"), load(self.tan(value.value.id)), _index(value.slice))]
             )
@@ -297,7 +292,7 @@ class _Forward(Transform):
                 node = value
                 for arg, tangent in joint:
                     node = _replace_argument(node, arg, tangent)
-                node = copy.deepcopy(node)
+                node = clone(node)
                 terms.append(node if all(self.same_shape(a, target) for a, _ in joint) else spread(value, node))
         for param in rule.params:
             if param in joint_params:
@@ -309,7 +304,7 @@ class _Forward(Transform):
                     continue
                 template = rule.tangent_template(param)
                 if template is None and param in rule.linear:
-                    terms.append(copy.deepcopy(_replace_argument(value, arg, load(self.tan(arg.id)))))
+                    terms.append(clone(_replace_argument(value, arg, load(self.tan(arg.id)))))
                     continue  # (the other arguments are in the call: it has the result's shape)
                 if template is None:
                     if param not in rule.adjoints:
@@ -324,7 +319,7 @@ class _Forward(Transform):
                     v = bound.get(p, rule.signature.parameters[p].default)
                     if isinstance(v, tuple):
                         v = gast.Tuple(elts=list(v), ctx=gast.Load())
-                    mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
+                    mapping[p] = clone(v) if isinstance(v, gast.AST) else const(v)
                 if starred:
                     mapping["i"] = const(i)
                 uses = {n.id for n in gast.walk(template) if isinstance(n, gast.Name)}

@@ -52,7 +52,6 @@ def f(x):
 from __future__ import annotations
 
 import builtins
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +61,7 @@ from .capture import CapturedFunction
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, names_in
 from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from .syntax import assign, call, const, expr_stmt, if_, is_atom, load, loaded_names, located, stored_names
+from .syntax import assign, call, clone, const, expr_stmt, if_, is_atom, load, loaded_names, located, stored_names
 
 #: Attribute of a normalized ``for`` loop marked by :func:`srcdiff.checkpointed`: the atom
 #: holding its number of snapshots.
@@ -282,7 +281,7 @@ class _Normalizer:
                 # a[i] += v reads a[i] once, then writes it: index evaluated once
                 index = self.index(s.target.slice, out, s)
                 old = self.atomize(gast.Subscript(value=load(s.target.value.id), slice=index, ctx=gast.Load()), out, s)
-                target = gast.Subscript(value=load(s.target.value.id), slice=copy.deepcopy(index), ctx=gast.Store())
+                target = gast.Subscript(value=load(s.target.value.id), slice=clone(index), ctx=gast.Store())
                 self.assign_target(target, gast.BinOp(left=old, op=s.op, right=s.value), out, s)
             elif not isinstance(s.target, gast.Name):
                 raise self.refuse(

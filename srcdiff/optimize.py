@@ -27,11 +27,12 @@ from collections.abc import Callable
 import gast
 
 from .aliasing import live_at_entry
+from .syntax import nodes_in
 
 
 def _reads(node: gast.AST) -> set[str]:
     found = set()
-    for n in _walk(node):
+    for n in nodes_in(node):
         if type(n) is gast.Name:
             if type(n.ctx) is gast.Load:
                 found.add(n.id)
@@ -40,23 +41,8 @@ def _reads(node: gast.AST) -> set[str]:
     return found
 
 
-def _walk(node: gast.AST) -> list[gast.AST]:
-    """Every node under ``node`` (a list: faster than ast.walk's generator for these passes)."""
-    out = [node]
-    i = 0
-    while i < len(out):
-        for field in out[i]._fields:
-            value = getattr(out[i], field, None)
-            if isinstance(value, list):
-                out.extend(v for v in value if isinstance(v, gast.AST))
-            elif isinstance(value, gast.AST):
-                out.append(value)
-        i += 1
-    return out
-
-
 def _writes(node: gast.AST) -> set[str]:
-    return {n.id for n in _walk(node) if type(n) is gast.Name and type(n.ctx) is gast.Store}
+    return {n.id for n in nodes_in(node) if type(n) is gast.Name and type(n.ctx) is gast.Store}
 
 
 def _target_names(s: gast.Assign) -> set[str]:
@@ -174,6 +160,13 @@ def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -
     """
     removed = [0]
     loops: list[set[str]] = []  # live at the head of each enclosing loop (where `continue` goes)
+    memo: dict[int, set[str]] = {}  # loops are analysed several times: read sets once per node
+
+    def reads(node: gast.AST) -> set[str]:
+        found = memo.get(id(node))
+        if found is None:
+            found = memo[id(node)] = _reads(node)
+        return found
 
     def block(stmts: list[gast.stmt], live: set[str], rewrite: bool) -> set[str]:
         kept: list[gast.stmt] = []
@@ -198,9 +191,9 @@ def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -
             after_else = block(s.orelse, set(live), rewrite)
             if rewrite and not s.body:
                 s.body = [gast.Pass()]
-            return after_body | after_else | _reads(s.test)
+            return after_body | after_else | reads(s.test)
         if isinstance(s, (gast.For, gast.While)):
-            head = _reads(s.iter) if isinstance(s, gast.For) else _reads(s.test)
+            head = reads(s.iter) if isinstance(s, gast.For) else reads(s.test)
             after_else = block(s.orelse, set(live), rewrite)
             loop = live | after_else | head
             loops.append(loop)
@@ -215,8 +208,8 @@ def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -
                 s.body = [gast.Pass()]
             return loop
         if isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets):
-            return (live - _target_names(s)) | _reads(s.value)
-        return live | _reads(s)
+            return (live - _target_names(s)) | reads(s.value)
+        return live | reads(s)
 
     block(body, set(), True)
     return removed[0]
@@ -272,6 +265,13 @@ def propagate_copies(stmts: list[gast.stmt]) -> int:
     d = a
     """
     changed = 0
+    # per statement, computed once: the names it writes and the names it mentions at all
+    writes: list[set[str]] = []
+    mentions: list[set[str]] = []
+    for s in stmts:
+        nodes = nodes_in(s)
+        writes.append({n.id for n in nodes if type(n) is gast.Name and type(n.ctx) is gast.Store})
+        mentions.append({n.id for n in nodes if type(n) is gast.Name})
     for i, s in enumerate(stmts):
         for block in _blocks(s):
             changed += propagate_copies(block)
@@ -279,16 +279,19 @@ def propagate_copies(stmts: list[gast.stmt]) -> int:
         if copied is None:
             continue
         a, b = copied
-        for t in stmts[i + 1 :]:
+        for j in range(i + 1, len(stmts)):
+            t = stmts[j]
             if getattr(t, "srcdiff_inplace", False) or isinstance(t, gast.AugAssign):
                 break
-            written = _writes(t) & {a, b}
-            if isinstance(t, (gast.If, gast.For, gast.While)):
-                if written:
-                    break
-                changed += _rename_loads(t, a, b)
-                continue
-            changed += _rename_loads(t.value if isinstance(t, gast.Assign) else t, a, b)
+            written = writes[j] & {a, b}
+            compound = isinstance(t, (gast.If, gast.For, gast.While))
+            if compound and written:
+                break
+            if a in mentions[j]:
+                renamed = _rename_loads(t if compound else t.value if isinstance(t, gast.Assign) else t, a, b)
+                if renamed:
+                    changed += renamed
+                    mentions[j].add(b)
             if written:
                 break
     return changed

@@ -9,7 +9,6 @@ recursion and shared helpers are transformed once.
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 import threading
@@ -32,7 +31,7 @@ from .emit import compile_function
 from .normalize import NormalizedFunction, normalize
 from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS
-from .syntax import assign, call, const, load, stored_names
+from .syntax import assign, call, clone, const, load, nodes_in, stored_names
 
 _lock = threading.RLock()
 _options = threading.local()  # .optimize: False keeps the unoptimized code (for comparison)
@@ -386,7 +385,7 @@ def _accumulations(stmts: list[gast.stmt]) -> int:
     """How many ``d = d + e`` / ``d = d - e`` statements (at any depth)."""
     return sum(
         1
-        for s in gast.walk(gast.Module(body=stmts, type_ignores=[]))
+        for s in nodes_in(gast.Module(body=stmts, type_ignores=[]))
         if isinstance(s, gast.Assign)
         and isinstance(s.value, gast.BinOp)
         and isinstance(s.value.op, (gast.Add, gast.Sub))
@@ -423,7 +422,7 @@ def _signature(args: gast.arguments, first: str | None = None) -> gast.arguments
     """The original parameters (plus a leading ``first``), positional-only ones made plain:
     the generated function is only called positionally or by srcdiff, and astor misplaces
     defaults after a ``/``."""
-    args = copy.deepcopy(args)
+    args = clone(args)
     args.args = args.posonlyargs + args.args
     args.posonlyargs = []
     if first is not None:
@@ -488,9 +487,7 @@ def _build_gradient(
         if norm.may_return_none or not known_number or _may_be_truth_value(norm, result):
             body.append(
                 gast.Expr(
-                    value=call(
-                        load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])), copy.deepcopy(result)
-                    )
+                    value=call(load(env.global_name("check_scalar", TEMPLATE_GLOBALS["check_scalar"])), clone(result))
                 )
             )
         grads = []
@@ -523,10 +520,10 @@ def _build_gradient(
             out = call(load(env.global_name("owned_results", TEMPLATE_GLOBALS["owned_results"])), out, inputs)
         if with_value:
             # the value as the primal sweep left it: the adjoint sweep restores overwritten names
-            value: gast.expr = copy.deepcopy(result)
+            value: gast.expr = clone(result)
             if isinstance(result, gast.Name):
                 value = load(norm.namer.fresh("value"))
-                body.append(assign(value.id, copy.deepcopy(result)))
+                body.append(assign(value.id, clone(result)))
             out = gast.Tuple(elts=[value, out], ctx=gast.Load())
         backward.append(gast.Return(value=out))
         before = _accumulations(backward), len(backward)
@@ -612,7 +609,7 @@ def _build_split(
     if final:
         saved = load(final[0]) if len(final) == 1 else gast.Tuple(elts=[load(n) for n in final], ctx=gast.Load())
         fwd_body.append(gast.Expr(value=call(gast.Attribute(value=stack, attr="append", ctx=gast.Load()), saved)))
-    fwd_body.append(gast.Return(value=copy.deepcopy(norm.result)))
+    fwd_body.append(gast.Return(value=clone(norm.result)))
 
     seed = sweeps.seeded or norm.namer.fresh("g")
     bwd_args = gast.arguments(
@@ -713,8 +710,8 @@ def _build_forward(
     elif kinds.is_scalar(result) or isinstance(result, gast.Constant):
         tangent = const(0.0)
     else:
-        tangent = call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), copy.deepcopy(result))
-    body.append(gast.Return(value=gast.Tuple(elts=[copy.deepcopy(result), tangent], ctx=gast.Load())))
+        tangent = call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), clone(result))
+    body.append(gast.Return(value=gast.Tuple(elts=[clone(result), tangent], ctx=gast.Load())))
     tree = _function(name, args, body)
     cells = {**norm.captured.cells, **env.cells}
     entry.fwd.cell_contents = compile_function(

@@ -16,12 +16,11 @@ adjoint sweep actually reads, and disappear for all others.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import gast
 
-from .syntax import assign, call, const, expr_stmt, load, located
+from .syntax import assign, call, clone, const, expr_stmt, load, located, nodes_in
 
 _SAVE = "srcdiff_save"
 _RESTORE = "srcdiff_restore"
@@ -53,7 +52,7 @@ class Placed:
 
 def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
     """Names loaded anywhere in ``stmts``."""
-    return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for s in stmts for n in nodes_in(s) if type(n) is gast.Name and type(n.ctx) is gast.Load}
 
 
 def place(
@@ -77,9 +76,7 @@ def place(
                 if name in read or keep_all:
                     value: gast.expr = load(name)
                     if item is not None:
-                        value = call(
-                            copy_helper, gast.Subscript(value=load(name), slice=copy.deepcopy(item), ctx=gast.Load())
-                        )
+                        value = call(copy_helper, gast.Subscript(value=load(name), slice=clone(item), ctx=gast.Load()))
                     out.append(
                         expr_stmt(call(gast.Attribute(value=load(stack), attr="append", ctx=gast.Load()), value), s)
                     )
@@ -95,7 +92,7 @@ def place(
                     if item is None:
                         out.append(assign(name, pop, s))
                     else:
-                        target = gast.Subscript(value=load(name), slice=copy.deepcopy(item), ctx=gast.Store())
+                        target = gast.Subscript(value=load(name), slice=clone(item), ctx=gast.Store())
                         out.append(located(gast.Assign(targets=[target], value=pop, type_comment=None), s))
                 continue
             if isinstance(s, (gast.If, gast.While, gast.For)):

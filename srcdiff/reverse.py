@@ -18,7 +18,6 @@ had just after that statement ran in the primal sweep.
 from __future__ import annotations
 
 import ast
-import copy
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
 from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
-from .syntax import assign, binop, call, const, expr_stmt, if_, load, located, stored_names
+from .syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, stored_names
 
 Stmts = list[gast.stmt]
 
@@ -223,7 +222,7 @@ class _Reverse(Transform):
             self.defines(count)
         body_p, body_a = self.loop_body(s.body, index)
         adjoint: Stmts = []
-        backwards = copy.deepcopy(iterable)
+        backwards = clone(iterable)
         if breaks:
             body_p.insert(0, assign(count, binop(load(count), gast.Add(), const(1)), s))
             backwards = gast.Subscript(
@@ -257,7 +256,7 @@ class _Reverse(Transform):
         iteration at a time just before its adjoint runs."""
         index = s.target.id
         self.refuse_mutation_in(s)
-        plain = copy.deepcopy(s.body)  # the body as the user wrote it, before it is transformed
+        plain = clone(s.body)  # the body as the user wrote it, before it is transformed
         # The state: what iterations read from earlier ones, and what code outside the loop sees.
         inside = Counter(n.id for n in gast.walk(s) if isinstance(n, gast.Name))
         everywhere = Counter(
@@ -289,7 +288,7 @@ class _Reverse(Transform):
         run = [
             located(gast.Assign(targets=[_tuple(state, gast.Store())], value=last, type_comment=None), s),
             located(
-                gast.For(target=_store(index), iter=replay, body=copy.deepcopy(plain), orelse=[], type_comment=None),
+                gast.For(target=_store(index), iter=replay, body=clone(plain), orelse=[], type_comment=None),
                 s,
             ),
             if_(_is(op, "advance"), [expr_stmt(push, s)], [assign(index, current, s)] + body_p + body_a, s),
@@ -367,7 +366,7 @@ class _Reverse(Transform):
                 if not self.kinds.is_scalar(value) or True:
                     part = call(self.helper("unbroadcast"), part, value)
                 adjoint.append(self.accumulate(value, part, s))
-            adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container), copy.deepcopy(where)), s))
+            adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container), clone(where)), s))
         return primal, adjoint + [restore_marker(container, s, index)]
 
     def append(self, s: gast.stmt, container: str, value: gast.expr) -> tuple[Stmts, Stmts]:
@@ -556,7 +555,7 @@ class _Reverse(Transform):
             v = bound.get(p, rule.signature.parameters[p].default)
             if isinstance(v, tuple):
                 v = gast.Tuple(elts=list(v), ctx=gast.Load())
-            mapping[p] = copy.deepcopy(v) if isinstance(v, gast.AST) else const(v)
+            mapping[p] = clone(v) if isinstance(v, gast.AST) else const(v)
         mapping.update(extra or {})
         return _Instantiate(mapping, self.env, self.kinds.shape_of).visit(rule.template(param))
 
@@ -656,7 +655,7 @@ class _Instantiate(gast.NodeTransformer):
 
     def visit_Name(self, node: gast.Name) -> gast.expr:
         if node.id in self.mapping:
-            return copy.deepcopy(self.mapping[node.id])
+            return clone(self.mapping[node.id])
         if node.id in rules.TEMPLATE_GLOBALS:
             return load(self.env.global_name(node.id, rules.TEMPLATE_GLOBALS[node.id]))
         raise KeyError(f"template uses unknown name {node.id!r}")
@@ -727,7 +726,7 @@ def shape_stand_in(node: gast.expr, shape: tuple[int, ...] | None, env: Environm
     """``node`` for a helper that reads only its shape: ``Shaped((3, 2))`` when the shape is known
     (so the value need not be kept), else a copy of ``node``."""
     if shape is None:
-        return copy.deepcopy(node)
+        return clone(node)
     size = gast.Tuple(elts=[const(n) for n in shape], ctx=gast.Load())
     return call(load(env.global_name("Shaped", rules.TEMPLATE_GLOBALS["Shaped"])), size)
 
@@ -751,7 +750,7 @@ def _constant_value(node: gast.expr) -> Any:
         for n in gast.walk(node)
     ):
         return _UNDECIDED
-    expression = gast.gast_to_ast(gast.Expression(body=copy.deepcopy(node)))
+    expression = gast.gast_to_ast(gast.Expression(body=clone(node)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)  # `2.0 is None` is exactly the question asked
         return eval(compile(ast.fix_missing_locations(expression), "<template test>", "eval"), {})
@@ -775,7 +774,7 @@ def _index_value(index: gast.expr) -> gast.expr:
         return call("slice", *[p if p is not None else const(None) for p in (index.lower, index.upper, index.step)])
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
-    return copy.deepcopy(index)
+    return clone(index)
 
 
 def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> Sweeps:

@@ -145,9 +145,9 @@ def _parsed(text: str) -> gast.expr:
 
 
 def _parse(text: str) -> gast.expr:
-    import copy
+    from ..syntax import clone
 
-    return copy.deepcopy(_parsed(text))
+    return clone(_parsed(text))
 
 
 @dataclass
