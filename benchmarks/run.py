@@ -411,7 +411,7 @@ TARGETS = [
      "its adjoint reads (logaddexp's result), then one exp per logaddexp in the adjoint. Closing it needs "
      "simplification across rules (recognizing the sigmoid), which srcdiff does not do"),
     ("MLP", "srcdiff/hand", 1.15,
-     "BLAS-bound: both run the same three large matmuls; srcdiff also runs the loss (softmax, log) and
+     "BLAS-bound: both run the same three large matmuls; srcdiff also runs the loss (softmax, log) and "
      "keeps its adjoints in a dict: a few percent, within this machine's noise"),
     ("RNN", "srcdiff/hand", 1.5, ""),
     ("GMM", "srcdiff/hand", 1.5, ""),
