@@ -18,12 +18,14 @@ had just after that statement ran in the primal sweep.
 from __future__ import annotations
 
 import ast
+import random
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy as np
 
 from . import aliasing, calls, registry, rules
 from .activity import Activity, append_call, item_write
@@ -313,8 +315,15 @@ class _Reverse(Transform):
         return primal, adjoint
 
     def refuse_mutation_in(self, loop: gast.For) -> None:
-        """A snapshot holds references: a checkpointed loop must not change objects in place."""
+        """A snapshot holds references: a checkpointed loop must not change objects in place.
+        And iterations run again: they must not draw random numbers (the replay would differ)."""
         for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+            if isinstance(node, gast.Call) and self.draws_random(node):
+                raise self.refuse(
+                    node,
+                    "a checkpointed loop cannot draw random numbers (iterations run again, and would draw others)",
+                    "draw them before the loop, e.g. `noise = rng.normal(size=(n, ...))`, and index them",
+                )
             if not isinstance(node, gast.stmt):
                 continue
             changes = item_write(node) or append_call(node)
@@ -327,6 +336,21 @@ class _Reverse(Transform):
                     "a checkpointed loop cannot change arrays or lists in place (snapshots would see the change)",
                     "assign a new value instead, e.g. `a = a + b` rather than `a += b` or `a[i] = v`",
                 )
+
+    def draws_random(self, node: gast.Call) -> bool:
+        """Does this call draw from a random generator (numpy's or Python's), here or in a helper
+        (a helper mentioning `random` at all is taken to)?"""
+        callee = self.env.callee(node)
+        obj = callee.obj if callee is not None else None
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, (np.random.Generator, np.random.RandomState, random.Random)):
+            return True
+        if (getattr(obj, "__module__", None) or "").startswith(("numpy.random", "random")):
+            return True
+        if callee is not None and callee.kind == calls.USER:
+            return "random" in getattr(getattr(obj, "__code__", None), "co_names", ())
+        # a method of a generator passed in: known only by its name
+        return isinstance(node.func, gast.Attribute) and node.func.attr in _DRAWS
 
     def loop_body(self, body: Stmts, index: str | None = None) -> tuple[Stmts, Stmts]:
         self.in_loop += 1
@@ -754,6 +778,12 @@ def _constant_value(node: gast.expr) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)  # `2.0 is None` is exactly the question asked
         return eval(compile(ast.fix_missing_locations(expression), "<template test>", "eval"), {})
+
+
+_DRAWS = {
+    "random", "normal", "uniform", "integers", "choice", "standard_normal", "rand", "randn", "randint",
+    "shuffle", "permutation", "binomial", "poisson", "exponential", "gauss", "random_sample", "beta", "gamma",
+}  # fmt: skip
 
 
 def _tuple(names: list[str], ctx: gast.expr_context) -> gast.Tuple:

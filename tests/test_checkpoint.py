@@ -318,3 +318,41 @@ def test_refusals_name_the_line(tmp_path, name, message):
         srcdiff.grad(getattr(module, name))(arg, 4)
     assert message in str(info.value)
     assert "refused_checkpoints.py:" in str(info.value)
+
+
+RANDOM = '''
+import random
+import numpy as np
+import srcdiff
+
+
+def noisy(x, n):
+    for i in srcdiff.checkpointed(range(n)):
+        x = x * 0.9 + np.random.normal()
+    return x
+
+
+def noisy_generator(x, n, rng):
+    for i in srcdiff.checkpointed(range(n)):
+        x = x * 0.9 + rng.normal()
+    return x
+
+
+def jitter(x):
+    return x + random.random()
+
+
+def noisy_helper(x, n):
+    for i in srcdiff.checkpointed(range(n)):
+        x = jitter(x) * 0.9
+    return x
+'''
+
+
+@pytest.mark.parametrize("name", ["noisy", "noisy_generator", "noisy_helper"])
+def test_random_draws_in_a_checkpointed_loop_are_refused(tmp_path, name):
+    """Iterations run again from snapshots: a draw would give other numbers the second time."""
+    module = load_module(tmp_path, "random_checkpoints", RANDOM)
+    args = (1.5, 4, np.random.default_rng(0)) if name == "noisy_generator" else (1.5, 4)
+    with pytest.raises(srcdiff.SrcDiffError, match="cannot draw random numbers"):
+        srcdiff.grad(getattr(module, name))(*args)
