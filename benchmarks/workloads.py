@@ -492,3 +492,55 @@ def make_logreg(n, d, seed=0):
     X = rng.normal(size=(n, d))
     y = (X @ rng.normal(size=d) + 0.5 * rng.normal(size=n) > 0).astype(float)
     return rng.normal(scale=0.1, size=d), 0.1, X, y
+
+
+# ---------------------------------------------------------------------------
+# A 50-line scalar function (loops, branches, lists, helpers' worth of math): transform time only
+# ---------------------------------------------------------------------------
+
+def fifty_lines(x, y, w, n):
+    total = 0.0
+    a = x * y + math.sin(x)
+    b = math.exp(-a * a) + y
+    for i in range(n):
+        t = a * i + b
+        if t > 1.0:
+            total = total + math.log(t) * w
+        else:
+            total = total - t * t * w
+        a = a * 0.99 + 0.01 * math.cos(t)
+    k = 0
+    while k < 3:
+        b = b * 0.5 + math.tanh(total)
+        k += 1
+    c = math.hypot(a, b)
+    d = c ** 2 + a * b
+    e = math.sqrt(d + 1.0)
+    f = e / (1.0 + c)
+    g = f * f - e
+    h = g + math.atan2(a, b + 2.0)
+    values = [a, b, c, d]
+    s = 0.0
+    for j, v in enumerate(values):
+        s = s + v * (j + 1)
+    for v, u in zip(values, values[1:]):
+        s = s + v * u
+    m = max(a, b)
+    q = min(c, d)
+    r = abs(m - q)
+    z = r * s + h
+    z = z + (x if x > y else y)
+    z = z * w
+    acc = z
+    for i in range(4):
+        acc = acc * 0.9 + math.sin(acc + i)
+    out = acc + total
+    out = out + e * f
+    out = out - g * h
+    p = out * out
+    p = p / (1.0 + p)
+    p = p + math.log1p(p)
+    p = p * (1.0 + x)
+    p = p + s
+    p = p - r
+    return p + z
