@@ -250,7 +250,14 @@ def einsum_adjoint(g: Any, subscripts: str, operands: Any, i: int) -> Any:
     others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
     available = set(out) | {c for s, _ in others for c in s}
     kept = "".join(c for c in mine if c in available)
-    partial = np.einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, g, *[op for _, op in others])
+    sizes_all: dict[str, int] = {}
+    for letters, operand in [(out, g)] + others:
+        sizes_all.update(zip(letters, np.shape(operand)))
+    # numpy's einsum runs its own C loop unless asked to plan a contraction (BLAS): worth the
+    # planning's ~10 us once the loop is big (the GMM's 'nki,kij->nkj': 20x faster)
+    big = math.prod(sizes_all.values()) > _SMALL
+    expression = ",".join([out] + [s for s, _ in others]) + "->" + kept
+    partial = np.einsum(expression, g, *[op for _, op in others], optimize=big)
     shape = np.shape(operands[i])
     if kept == mine:
         return partial
