@@ -306,7 +306,7 @@ def _analyze(
         env._bind_cell(f"{norm.name}_bwd", own.bwd)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env._lookup)
     act = activity_.analyze(norm, wrt, env.callee, aliasing.dead_assignments(norm))
-    sweeps = reverse.transform(norm, act, kinds, env)
+    sweeps = reverse.transform(norm, act, kinds, env, recompute=optimizing())
     placed = record.place(
         sweeps.primal,
         sweeps.adjoint,

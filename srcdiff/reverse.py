@@ -34,7 +34,7 @@ from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
 from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
-from .syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, stored_names
+from .syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, nodes_in, stored_names
 
 Stmts = list[gast.stmt]
 
@@ -125,8 +125,11 @@ class Transform:
 
 
 class _Reverse(Transform):
-    def __init__(self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> None:
+    def __init__(
+        self, fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment, recompute: bool = True
+    ) -> None:
         super().__init__(fn, activity, kinds, env)
+        self.recompute = recompute  # cheap values in loops: computed again in the adjoint, not saved
         self.defined = set(fn.params)  # names assigned by some statement already walked
         self.surely_defined = set(fn.params)  # ... by a statement that certainly ran
         self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
@@ -154,11 +157,73 @@ class _Reverse(Transform):
     def block(self, stmts: Stmts) -> tuple[Stmts, Stmts]:
         primal: Stmts = []
         adjoint: Stmts = []
-        for stmt in stmts:
-            p, a = self.statement(stmt)
+        parts = [(stmt, *self.statement(stmt)) for stmt in stmts]
+        if self.recompute and self.in_loop:
+            self.rematerialize(parts)
+        for _, p, a in parts:
             primal += p
             adjoint[:0] = a
         return primal, adjoint
+
+    # -- recomputing instead of saving --------------------------------------------------
+    def rematerialize(self, parts: list[tuple[gast.stmt, Stmts, Stmts]]) -> None:
+        """In a loop body, a value an adjoint reads is saved once per iteration.  Where it is a
+        little arithmetic on values that still hold what they held when it was computed (the
+        midpoint ``xm = x + 0.5 * dt * v`` of an integrator step), compute it again in the
+        adjoint instead: ``xm_again = x + _t4 * v`` -- the adjoint of a statement sees every
+        value as it was just after that statement, so the operands are the same."""
+        for j, (s, _, adjoint) in enumerate(parts):
+            if not adjoint or not isinstance(s, gast.Assign):
+                continue
+            reads = sorted(
+                {n.id for a in adjoint for n in nodes_in(a) if type(n) is gast.Name and type(n.ctx) is gast.Load}
+            )
+            again: Stmts = []
+            for name in reads:
+                expr = self.recomputed(name, j, j, parts, [_RECOMPUTE_BUDGET])
+                if expr is None or isinstance(expr, gast.Name):
+                    continue
+                fresh = self.namer.prefer(f"{name.lstrip('_')}_again")
+                again.append(assign(fresh, expr, s))
+                adjoint[:] = [clone(a) for a in adjoint]  # (it may share nodes with the primal sweep)
+                for a in adjoint:
+                    for n in nodes_in(a):
+                        if type(n) is gast.Name and n.id == name and type(n.ctx) is gast.Load:
+                            n.id = fresh
+            adjoint[:0] = again
+
+    def recomputed(
+        self, name: str, before: int, at: int, parts: list[tuple[gast.stmt, Stmts, Stmts]], budget: list[int]
+    ) -> gast.expr | None:
+        """An expression for the value ``name`` had when statement ``before`` ran, valid at the
+        adjoint of statement ``at`` (where every name holds its value from just after ``at``):
+        its last assignment in the block, recomputed from such values; ``name`` itself if the
+        block does not assign it before ``before`` and nothing up to ``at`` changes it.  None: it
+        cannot be (it must be saved)."""
+        k = next((k for k in range(before - 1, -1, -1) if name in stored_names([parts[k][0]])), None)
+        if k is None:  # from before the block (x in x = x + ...): fine if still unchanged at `at`
+            return None if name in stored_names([p[0] for p in parts[before : at + 1]]) else load(name)
+        if name in stored_names([p[0] for p in parts[k + 1 : at + 1]]):
+            return None
+        d = parts[k][0]
+        if not (
+            isinstance(d, gast.Assign)
+            and isinstance(d.targets[0], gast.Name)
+            and not getattr(d, "srcdiff_inplace", False)
+            and all(isinstance(n, _RECOMPUTABLE) for n in nodes_in(d.value))
+        ):
+            return None
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
+        expr = clone(d.value)
+        for n in [n for n in nodes_in(expr) if type(n) is gast.Name]:
+            inner = self.recomputed(n.id, k, at, parts, budget)
+            if inner is None:
+                return None
+            if not isinstance(inner, gast.Name):
+                _replace_node(expr, n, inner)
+        return expr
 
     def statement(self, s: gast.stmt) -> tuple[Stmts, Stmts]:
         if item_write(s) is not None:
@@ -780,6 +845,25 @@ def _constant_value(node: gast.expr) -> Any:
         return eval(compile(ast.fix_missing_locations(expression), "<template test>", "eval"), {})
 
 
+# What a recomputed value may be made of: arithmetic on names and numbers (it ran once already,
+# on the same values: it cannot raise now), at most this many assignments deep.
+_RECOMPUTABLE = (gast.Name, gast.Constant, gast.expr_context, gast.BinOp, gast.UnaryOp, gast.operator, gast.unaryop)
+_RECOMPUTE_BUDGET = 6
+
+
+def _replace_node(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
+    """Put ``new`` where ``old`` is, in ``tree`` (``old`` is not ``tree`` itself)."""
+    for node in nodes_in(tree):
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value is old:
+                setattr(node, name, new)
+                return
+            if isinstance(value, list) and any(v is old for v in value):
+                value[[i for i, v in enumerate(value) if v is old][0]] = new
+                return
+
+
 _DRAWS = {
     "random", "normal", "uniform", "integers", "choice", "standard_normal", "rand", "randn", "randint",
     "shuffle", "permutation", "binomial", "poisson", "exponential", "gauss", "random_sample", "beta", "gamma",
@@ -807,9 +891,12 @@ def _index_value(index: gast.expr) -> gast.expr:
     return clone(index)
 
 
-def transform(fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment) -> Sweeps:
-    """The primal and adjoint sweeps of ``fn`` (stack operations still as markers)."""
-    r = _Reverse(fn, activity, kinds, env)
+def transform(
+    fn: NormalizedFunction, activity: Activity, kinds: Kinds, env: Environment, recompute: bool = True
+) -> Sweeps:
+    """The primal and adjoint sweeps of ``fn`` (stack operations still as markers; ``recompute``:
+    cheap values in loops are computed again in the adjoint instead of saved)."""
+    r = _Reverse(fn, activity, kinds, env, recompute)
     for problem in aliasing.problems(fn, env.callee, kinds.numbers(), kinds.number_params):
         hint = (
             f"copy it first, e.g. `{problem.alias} = {problem.container}[...].copy()`"
