@@ -470,15 +470,20 @@ def _params():
     return out
 
 
-@pytest.mark.parametrize("index", _params())
-def test_rule_matches_finite_differences(case_functions, index):
-    _, body, specs, _ = CASES[index]
+def _case(case_functions, index):
+    """Case ``index``'s weighted-sum function, its array arguments and the weights."""
+    specs = CASES[index][2]
     rng = np.random.default_rng(1000 + index)
     args = [spec(rng) for spec in specs]
     value = getattr(case_functions, f"raw_{index}")(*args)
     w = rng.normal(size=np.shape(value))
     w = float(w) if np.ndim(w) == 0 else w
-    f = getattr(case_functions, f"case_{index}")
+    return getattr(case_functions, f"case_{index}"), args, w
+
+
+@pytest.mark.parametrize("index", _params())
+def test_rule_matches_finite_differences(case_functions, index):
+    f, args, w = _case(case_functions, index)
     assert_array_grad(f, args + [w], wrt=tuple(range(len(args))))
 
 
@@ -578,13 +583,7 @@ def test_rule_second_derivatives_match_finite_differences(case_functions, index)
     """Forward mode (first order), then forward mode over the generated gradient (what hessian
     and hvp run), against finite differences: every helper an adjoint calls must have a correct
     rule too -- or be refused.  (Found: np.pad's forward mode padded tangents with the constant.)"""
-    _, body, specs, _ = CASES[index]
-    rng = np.random.default_rng(1000 + index)
-    args = [spec(rng) for spec in specs]
-    value = getattr(case_functions, f"raw_{index}")(*args)
-    w = rng.normal(size=np.shape(value))
-    w = float(w) if np.ndim(w) == 0 else w
-    f = getattr(case_functions, f"case_{index}")
+    f, args, w = _case(case_functions, index)
     srcdiff.check_grads(f, args + [w], order=1, rtol=1e-4, atol=1e-5)
     try:
         srcdiff.check_grads(srcdiff.grad(f, wrt=tuple(range(len(args)))), args + [w], order=1, rtol=1e-4, atol=1e-5)
