@@ -783,6 +783,13 @@ class _Instantiate(gast.NodeTransformer):
             and isinstance(node.op, gast.Mult)
         ):
             return right
+        if (
+            isinstance(right, gast.Constant)
+            and type(right.value) in numbers
+            and right.value == 0
+            and isinstance(node.op, (gast.Add, gast.Sub))
+        ):
+            return left  # logaddexp(0.0, z): logistic(z - 0.0) is logistic(z)
         return node
 
     def visit_IfExp(self, node: gast.IfExp) -> gast.expr:

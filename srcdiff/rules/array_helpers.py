@@ -39,6 +39,17 @@ def expand(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 _SMALL = 1 << 14
 
 
+def logistic(d: Any) -> Any:
+    """``1 / (1 + exp(-d))``, with no overflow warning for very negative ``d`` (it is 0 there):
+    the partial of ``np.logaddexp(x1, x2)`` in ``x1`` at ``d = x1 - x2``, without its result.
+
+    >>> float(logistic(0.0)), float(logistic(-1000.0))
+    (0.5, 0.0)
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-d))
+
+
 def count(a: Any, axis: Any = None) -> int:
     """How many elements a reduction over ``axis`` combines."""
     shape = np.shape(a)

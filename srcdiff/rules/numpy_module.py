@@ -78,7 +78,8 @@ _BINARY: dict[Any, tuple[str, str | None]] = {
     np.power: ("power_base_adjoint(g, x1, x2)", "g * out * log_or_zero(x1)"),
     np.arctan2: ("g * x2 / (x1 * x1 + x2 * x2)", "-g * x1 / (x1 * x1 + x2 * x2)"),
     np.hypot: ("g * x1 / out", "g * x2 / out"),
-    np.logaddexp: ("g * np.exp(x1 - out)", "g * np.exp(x2 - out)"),
+    # (not exp(x1 - out): without reading the result, a gradient need not compute it)
+    np.logaddexp: ("g * logistic(x1 - x2)", "g * logistic(x2 - x1)"),
     np.logaddexp2: ("g * np.exp2(x1 - out)", "g * np.exp2(x2 - out)"),
     # ties go to the first argument, as with the builtin max/min
     np.maximum: ("g * (x1 >= x2)", "g * (x1 < x2)"),

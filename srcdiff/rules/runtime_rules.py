@@ -73,6 +73,7 @@ RUNTIME.define(
     ),
 )
 RUNTIME.define(rt.log_or_zero, rule("a", a="g * reciprocal_or_zero(a)"))
+RUNTIME.define(ah.logistic, rule("d", d="g * out * (1.0 - out)"))
 # (1/a)' = -1/a**2 where a > 0, and 0 where the helper is 0: math.hypot's adjoint uses it, so a
 # Hessian through hypot differentiates it
 RUNTIME.define(rt.reciprocal_or_zero, rule("a", a="-g * reciprocal_or_zero(a) ** 2"))
