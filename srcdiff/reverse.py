@@ -130,6 +130,7 @@ class _Reverse(Transform):
     ) -> None:
         super().__init__(fn, activity, kinds, env)
         self.recompute = recompute  # cheap values in loops: computed again in the adjoint, not saved
+        self.pinned: set[str] = set()  # (rematerialize) values of the block saved whatever happens
         self.defined = set(fn.params)  # names assigned by some statement already walked
         self.surely_defined = set(fn.params)  # ... by a statement that certainly ran
         self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
@@ -172,14 +173,23 @@ class _Reverse(Transform):
         midpoint ``xm = x + 0.5 * dt * v`` of an integrator step), compute it again in the
         adjoint instead: ``xm_again = x + _t4 * v`` -- the adjoint of a statement sees every
         value as it was just after that statement, so the operands are the same."""
+        reads = [
+            sorted({n.id for a in adjoint for n in nodes_in(a) if type(n) is gast.Name and type(n.ctx) is gast.Load})
+            for _, _, adjoint in parts
+        ]
+        # values some adjoint reads that cannot be recomputed (math.cos(E)): saved anyway, so a
+        # recomputed value may read them too
+        self.pinned = {
+            name
+            for j, names in enumerate(reads)
+            for name in names
+            if (k := _last_assignment(name, j, parts)) is not None and not _recomputable(parts[k][0])
+        }
         for j, (s, _, adjoint) in enumerate(parts):
             if not adjoint or not isinstance(s, gast.Assign):
                 continue
-            reads = sorted(
-                {n.id for a in adjoint for n in nodes_in(a) if type(n) is gast.Name and type(n.ctx) is gast.Load}
-            )
             again: Stmts = []
-            for name in reads:
+            for name in reads[j]:
                 expr = self.recomputed(name, j, j, parts, [_RECOMPUTE_BUDGET])
                 if expr is None or isinstance(expr, gast.Name):
                     continue
@@ -200,22 +210,15 @@ class _Reverse(Transform):
         its last assignment in the block, recomputed from such values; ``name`` itself if the
         block does not assign it before ``before`` and nothing up to ``at`` changes it.  None: it
         cannot be (it must be saved)."""
-        k = next((k for k in range(before - 1, -1, -1) if name in stored_names([parts[k][0]])), None)
+        k = _last_assignment(name, before, parts)
         if k is None:  # from before the block (x in x = x + ...): fine if still unchanged at `at`
             return None if name in stored_names([p[0] for p in parts[before : at + 1]]) else load(name)
         if name in stored_names([p[0] for p in parts[k + 1 : at + 1]]):
             return None
         d = parts[k][0]
-        if not (
-            isinstance(d, gast.Assign)
-            and isinstance(d.targets[0], gast.Name)
-            and not getattr(d, "srcdiff_inplace", False)
-            and all(isinstance(n, _RECOMPUTABLE) for n in nodes_in(d.value))
-        ):
-            return None
+        if not _recomputable(d) or budget[0] <= 0:
+            return load(name) if before != at and name in self.pinned else None
         budget[0] -= 1
-        if budget[0] < 0:
-            return None
         expr = clone(d.value)
         for n in [n for n in nodes_in(expr) if type(n) is gast.Name]:
             inner = self.recomputed(n.id, k, at, parts, budget)
@@ -856,6 +859,20 @@ def _constant_value(node: gast.expr) -> Any:
 # on the same values: it cannot raise now), at most this many assignments deep.
 _RECOMPUTABLE = (gast.Name, gast.Constant, gast.expr_context, gast.BinOp, gast.UnaryOp, gast.operator, gast.unaryop)
 _RECOMPUTE_BUDGET = 6
+
+
+def _last_assignment(name: str, before: int, parts: list[tuple[gast.stmt, Stmts, Stmts]]) -> int | None:
+    """The index of the last statement before ``before`` that assigns ``name``."""
+    return next((k for k in range(before - 1, -1, -1) if name in stored_names([parts[k][0]])), None)
+
+
+def _recomputable(s: gast.stmt) -> bool:
+    return (
+        isinstance(s, gast.Assign)
+        and isinstance(s.targets[0], gast.Name)
+        and not getattr(s, "srcdiff_inplace", False)
+        and all(isinstance(n, _RECOMPUTABLE) for n in nodes_in(s.value))
+    )
 
 
 def _replace_node(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
