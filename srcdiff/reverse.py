@@ -500,13 +500,17 @@ class _Reverse(Transform):
             return primal + [s], self.accumulation(target, value, s) + restore + self.reshape_adjoint(target, s)
         if is_pop(value):
             return primal + [s], self.pop(target, value.func.value.id, s, overwrites) + restore
-        if self.is_active(s.targets[0]):
+        if self.is_active(s.targets[0]) and id(s) in self.dead:
+            # a value nothing reads contributes nothing (and its adjoint is 0.0): the plain
+            # statement runs (a helper's recording version would leave its tape on the stack)
+            primal.append(s)
+            self.skipped += 1
+            if overwrites:
+                adjoint.append(assign(self.adj(target), const(0.0), s))
+        elif self.is_active(s.targets[0]):
             new_value, contributions = self.contributions(target, value, s)
             primal.append(assign(target, new_value, s) if new_value is not value else s)
-            if id(s) not in self.dead:  # a value nothing reads contributes nothing (and its adjoint is 0.0)
-                adjoint += contributions
-            else:
-                self.skipped += len(contributions)
+            adjoint += contributions
             if overwrites:
                 adjoint.append(assign(self.adj(target), const(0.0), s))
         else:

@@ -378,3 +378,25 @@ def test_forward_mode_pops_tangents_when_the_value_is_unused():
     found through a Hessian of a checkpointed loop, whose gradient code pops snapshots."""
     assert srcdiff.jvp(pop_for_its_effect, (1.3,), (1.0,))[1] == pytest.approx(10.27)
     srcdiff.check_grads(pop_for_its_effect, (1.3,))
+
+
+def log1p_square(p):
+    return math.log1p(float(p) ** 2)
+
+
+def dead_helper_call(x):
+    t0 = math.atan2(math.sqrt(1.0 + x * x), 1.5 + x * x)
+    if t0 + x <= 1.0:
+        x = x - t0  # saved on the stack, popped again in the reverse sweep
+    t0 = log1p_square(x)  # nothing reads this value
+    return math.sinh(2.0 * math.tanh(x)) ** 2
+
+
+def test_a_helper_whose_value_nothing_reads_leaves_the_stack_balanced():
+    """The recording version of a helper ran for a dead value, but its adjoint (and pop) was left
+    out: the stack was off by one, so x popped the helper's tape (a TypeError, or with other
+    types a wrong gradient). Found by the fuzzer (seed 81)."""
+    expected = srcdiff.grad(dead_helper_call, optimize=False)(0.3)
+    assert srcdiff.grad(dead_helper_call)(0.3) == pytest.approx(expected, rel=1e-12)
+    srcdiff.check_grads(dead_helper_call, (0.3,))
+    srcdiff.check_grads(dead_helper_call, (-0.27,))
