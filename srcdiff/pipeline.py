@@ -372,9 +372,15 @@ def _prologue(
     return out
 
 
-def _zero_adjoints(sweeps: reverse.Sweeps, placed: record.Placed, keep: set[str]) -> list[gast.stmt]:
+def _zero_adjoints(
+    sweeps: reverse.Sweeps, placed: record.Placed, keep: set[str], kinds: kinds_.Kinds, env: _Env
+) -> list[gast.stmt]:
     reads = record.adjoint_reads(placed.adjoint) | keep
-    return [assign(d, const(0.0)) for d in sweeps.adjoints.values() if d in reads and d != sweeps.seeded]
+    return [
+        reverse.zero_store(d, kinds.shape_of(load(x)), env)
+        for x, d in sweeps.adjoints.items()
+        if d in reads and d != sweeps.seeded
+    ]
 
 
 def _origin(norm: NormalizedFunction) -> tuple[str, int]:
@@ -512,7 +518,9 @@ def _build_gradient(
         backward: list[gast.stmt] = []
         if sweeps.seeded is not None:
             backward.append(assign(sweeps.seeded, const(1.0)))
-        backward += _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in wrt if p in sweeps.adjoints})
+        backward += _zero_adjoints(
+            sweeps, placed, {sweeps.adjoints[p] for p in wrt if p in sweeps.adjoints}, kinds, env
+        )
         backward += placed.adjoint
         out: gast.expr = gast.Tuple(elts=grads, ctx=gast.Load()) if as_tuple else grads[0]
         if any(isinstance(g, gast.Call) for g in grads):  # arrays returned uncopied: none twice, none an input
@@ -635,7 +643,7 @@ def _build_split(
         pop = call(gast.Attribute(value=load(sweeps.stack), attr="pop", ctx=gast.Load()))
         bwd_body.append(gast.Assign(targets=[target], value=pop, type_comment=None))
     grads = [load(sweeps.adjoints[p]) if p in sweeps.adjoints else const(0.0) for p in active]
-    backward = _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints})
+    backward = _zero_adjoints(sweeps, placed, {sweeps.adjoints[p] for p in active if p in sweeps.adjoints}, kinds, env)
     backward += placed.adjoint
     backward.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
     if optimizing():

@@ -150,6 +150,11 @@ class _Reverse(Transform):
             return self.in_loop > 0
         return name in self.defined
 
+    def zero_adjoint(self, name: str, at: gast.AST | None = None) -> gast.stmt:
+        """``dx = 0.0`` -- or, for an array of known shape, an array of zeros: adjoint templates
+        inline ``a.T @ g`` for such arrays, which a plain 0.0 would break."""
+        return zero_store(self.adj(name), self.kinds.shape_of(load(name)), self.env, at)
+
     def accumulate(self, target: gast.expr, contribution: gast.expr, at: gast.AST) -> gast.stmt:
         name = self.adj(target.id)
         return assign(name, binop(load(name), gast.Add(), contribution), at)
@@ -485,7 +490,7 @@ class _Reverse(Transform):
         )
         adjoint.append(expr_stmt(undo, s))
         if overwrites and self.is_active(load(target)):
-            adjoint.append(assign(self.adj(target), const(0.0), s))
+            adjoint.append(self.zero_adjoint(target, s))
         return adjoint
 
     def assignment(self, s: gast.Assign) -> tuple[Stmts, Stmts]:
@@ -506,13 +511,13 @@ class _Reverse(Transform):
             primal.append(s)
             self.skipped += 1
             if overwrites:
-                adjoint.append(assign(self.adj(target), const(0.0), s))
+                adjoint.append(self.zero_adjoint(target, s))
         elif self.is_active(s.targets[0]):
             new_value, contributions = self.contributions(target, value, s)
             primal.append(assign(target, new_value, s) if new_value is not value else s)
             adjoint += contributions
             if overwrites:
-                adjoint.append(assign(self.adj(target), const(0.0), s))
+                adjoint.append(self.zero_adjoint(target, s))
         else:
             primal.append(s)
         return primal, adjoint + restore
@@ -823,6 +828,27 @@ class _Instantiate(gast.NodeTransformer):
 
 
 _UNDECIDED = object()
+
+
+#: Mark of an assignment that makes an adjoint zero (``0.0`` or ``np.zeros(shape)``), for the
+#: lazy-adjoints pass.
+ZERO = "srcdiff_zero"
+
+
+def zero_store(adjoint: str, shape: tuple[int, ...] | None, env: Environment, at: gast.AST | None = None) -> gast.stmt:
+    """``adjoint = 0.0``, or ``adjoint = np.zeros(shape)`` for a known array shape."""
+    value: gast.expr = const(0.0)
+    if shape:
+        size = gast.Tuple(elts=[const(n) for n in shape], ctx=gast.Load())
+        value = call(
+            gast.Attribute(
+                value=load(env.global_name("np", rules.TEMPLATE_GLOBALS["np"])), attr="zeros", ctx=gast.Load()
+            ),
+            size,
+        )
+    node = assign(adjoint, value, at)
+    setattr(node, ZERO, True)
+    return node
 
 
 def shape_stand_in(node: gast.expr, shape: tuple[int, ...] | None, env: Environment) -> gast.expr:

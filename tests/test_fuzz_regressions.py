@@ -400,3 +400,28 @@ def test_a_helper_whose_value_nothing_reads_leaves_the_stack_balanced():
     assert srcdiff.grad(dead_helper_call)(0.3) == pytest.approx(expected, rel=1e-12)
     srcdiff.check_grads(dead_helper_call, (0.3,))
     srcdiff.check_grads(dead_helper_call, (-0.27,))
+
+
+def early_return_skips_a_product(a, b, s):
+    t1 = np.outer(b, b) @ (np.outer(b, a).T @ a)
+    if s < 1.5:
+        return s + s
+    return np.sum(b * t1)
+
+
+def product_only_in_a_branch(a, b, s):
+    t2 = np.outer(b, np.linspace(0.0, 1.0, 3)).T @ a
+    t3 = np.concatenate((t2[1:], t2[:1]))
+    if s > 10.0:
+        s = s * np.sum(np.outer(t3, b))
+    return s * 2.0 + np.sum(b * b)
+
+
+def test_a_product_whose_adjoint_stays_zero_on_the_path_taken():
+    """The adjoint of a matrix product nothing on the executed path read was the plain 0.0:
+    inlined `a.T @ g` raised (0-d operand), matmul_adjoint reshaped it wrongly.  Array adjoints
+    of known shape now start as arrays of zeros. Found by the fuzzer (seed 91)."""
+    a, b = np.array([-2.25, 1.4, -0.15]), np.array([0.12, 0.99, -0.04])
+    for s in (-1.37, 2.0):
+        srcdiff.check_grads(early_return_skips_a_product, (a, b, s), order=1)
+        srcdiff.check_grads(product_only_in_a_branch, (a, b, s), order=1)

@@ -156,6 +156,8 @@ def matmul_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
     """Adjoint of ``a @ b`` with respect to one operand (1-D operands and batches included)."""
     a = np.asarray(a)
     b = np.asarray(b)
+    if _is_zero(g):  # the product's adjoint is still the plain 0.0 (nothing on this path read it)
+        return np.zeros(a.shape if wrt_a else b.shape)
     if a.ndim == 1 and b.ndim == 1:  # an inner product: g is a number
         return np.asarray(g) * (b if wrt_a else a)
     a2, b2 = _promote(a, True), _promote(b, False)
