@@ -131,6 +131,7 @@ class _Reverse(Transform):
         super().__init__(fn, activity, kinds, env)
         self.recompute = recompute  # cheap values in loops: computed again in the adjoint, not saved
         self.pinned: set[str] = set()  # (rematerialize) values of the block saved whatever happens
+        self.stores: list[set[str]] = []  # (rematerialize) names each statement of the block assigns
         self.defined = set(fn.params)  # names assigned by some statement already walked
         self.surely_defined = set(fn.params)  # ... by a statement that certainly ran
         self.maybe_undefined: set[str] = set()  # saved where they may not exist yet
@@ -182,13 +183,14 @@ class _Reverse(Transform):
             sorted({n.id for a in adjoint for n in nodes_in(a) if type(n) is gast.Name and type(n.ctx) is gast.Load})
             for _, _, adjoint in parts
         ]
+        self.stores = [stored_names([p[0]]) for p in parts]  # what each statement of the block assigns
         # values some adjoint reads that cannot be recomputed (math.cos(E)): saved anyway, so a
         # recomputed value may read them too
         self.pinned = {
             name
             for j, names in enumerate(reads)
             for name in names
-            if (k := _last_assignment(name, j, parts)) is not None and not _recomputable(parts[k][0])
+            if (k := self.last_assignment(name, j)) is not None and not _recomputable(parts[k][0])
         }
         for j, (s, _, adjoint) in enumerate(parts):
             if not adjoint or not isinstance(s, gast.Assign):
@@ -207,6 +209,14 @@ class _Reverse(Transform):
                             n.id = fresh
             adjoint[:0] = again
 
+    def last_assignment(self, name: str, before: int) -> int | None:
+        """The index of the block's last statement before ``before`` that assigns ``name``."""
+        return next((k for k in range(before - 1, -1, -1) if name in self.stores[k]), None)
+
+    def assigned(self, name: str, first: int, last: int) -> bool:
+        """Does a statement of the block from ``first`` to ``last`` (included) assign ``name``?"""
+        return any(name in self.stores[k] for k in range(first, last + 1))
+
     def recomputed(
         self, name: str, before: int, at: int, parts: list[tuple[gast.stmt, Stmts, Stmts]], budget: list[int]
     ) -> gast.expr | None:
@@ -215,10 +225,10 @@ class _Reverse(Transform):
         its last assignment in the block, recomputed from such values; ``name`` itself if the
         block does not assign it before ``before`` and nothing up to ``at`` changes it.  None: it
         cannot be (it must be saved)."""
-        k = _last_assignment(name, before, parts)
+        k = self.last_assignment(name, before)
         if k is None:  # from before the block (x in x = x + ...): fine if still unchanged at `at`
-            return None if name in stored_names([p[0] for p in parts[before : at + 1]]) else load(name)
-        if name in stored_names([p[0] for p in parts[k + 1 : at + 1]]):
+            return None if self.assigned(name, before, at) else load(name)
+        if self.assigned(name, k + 1, at):
             return None
         d = parts[k][0]
         if not _recomputable(d) or budget[0] <= 0:
@@ -889,11 +899,6 @@ def _constant_value(node: gast.expr) -> Any:
 # on the same values: it cannot raise now), at most this many assignments deep.
 _RECOMPUTABLE = (gast.Name, gast.Constant, gast.expr_context, gast.BinOp, gast.UnaryOp, gast.operator, gast.unaryop)
 _RECOMPUTE_BUDGET = 6
-
-
-def _last_assignment(name: str, before: int, parts: list[tuple[gast.stmt, Stmts, Stmts]]) -> int | None:
-    """The index of the last statement before ``before`` that assigns ``name``."""
-    return next((k for k in range(before - 1, -1, -1) if name in stored_names([parts[k][0]])), None)
 
 
 def _recomputable(s: gast.stmt) -> bool:
