@@ -103,6 +103,9 @@ elsewhere) -- fixed; 27 aliasing refusals.  Seed 91 (800 per test): two crashes,
 -- a matrix product whose adjoint stayed the plain ``0.0`` on the path taken (inlined
 ``a.T @ g`` on a 0-d zero, matmul_adjoint reshaping it) -- fixed; 7 aliasing refusals.
 After those fixes, seed 101 (800 per test, 4,000 programs): 15 aliasing refusals, nothing else.
+Then the generator learned to checkpoint ``for`` loops over ranges (a third of those without
+early exits or in-place changes; ~6% of scalar programs): seed 111 (500 per test, 2,500
+programs) logged no failure at all.
 
 The generator avoids what the README lists as refused, and also integer arrays
 (in-place float writes into them fail in numpy itself).  Points where a gradient
@@ -148,6 +151,10 @@ F, I, V, L = "f", "i", "v", "l"  # kinds of variables: float, int (read only), a
 
 CONSTS = ["0.5", "1.5", "2.0", "-0.75", "3.0", "1.25", "2", "0.1"]
 
+
+
+# What a checkpointed loop refuses (early exits, in-place changes): such loops stay plain.
+_NOT_CHECKPOINTED = ("break", "return", "] =", "+=", "-=", "*=", "/=", ".append(", ".pop(")
 
 class Scope:
     """What a generated statement may use: variables by kind, arrays it may write in place."""
@@ -525,6 +532,9 @@ class Gen:
         inner = scope.child(loop=True, readonly=[i])
         inner.vars[i] = I
         body = self.block(inner, self.num(1, 3))
+        text = "\n".join(body)
+        if self.num(0, 2) == 0 and not any(w in text for w in _NOT_CHECKPOINTED):
+            rng = f"srcdiff.checkpointed({rng}, snapshots={self.num(0, 2)})"  # replayed from snapshots
         return [f"for {i} in {rng}:"] + ["    " + s for s in body]
 
     def while_stmt(self, scope):
@@ -613,7 +623,7 @@ class Gen:
         return [f"def {name}({sig}):"] + ["    " + s for s in body] + [f"    return {result}"]
 
     def module(self, params):
-        lines = ["import math", "import numpy as np", ""]
+        lines = ["import math", "import numpy as np", "import srcdiff", ""]
         if self.flip():
             self.globals.append("SCALE")
             lines += [f"SCALE = {self.pick(['1.25', '-0.5', '2'])}", ""]
