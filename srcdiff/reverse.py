@@ -369,14 +369,45 @@ class _Reverse(Transform):
         last = gast.Subscript(value=load(snaps), slice=const(-1), ctx=gast.Load())
         pop = call(gast.Attribute(value=load(snaps), attr="pop", ctx=gast.Load()))
         push = call(gast.Attribute(value=load(snaps), attr="append", ctx=gast.Load()), _tuple(state, gast.Load()))
-        current = gast.Subscript(value=load(rng), slice=load(stop), ctx=gast.Load())
+        first, end = (self.namer.prefer(n) for n in ("_first", "_end"))
+        recorded = gast.Subscript(
+            value=load(rng), slice=gast.Slice(lower=load(first), upper=load(end), step=None), ctx=gast.Load()
+        )
         run = [
             located(gast.Assign(targets=[_tuple(state, gast.Store())], value=last, type_comment=None), s),
-            located(
-                gast.For(target=_store(index), iter=replay, body=clone(plain), orelse=[], type_comment=None),
+            if_(
+                _is(op, "tape"),
+                [assign(first, load(start), s), assign(end, load(stop), s)],
+                [
+                    located(
+                        gast.For(target=_store(index), iter=replay, body=clone(plain), orelse=[], type_comment=None),
+                        s,
+                    ),
+                    assign(first, load(stop), s),
+                    assign(end, binop(load(stop), gast.Add(), const(1)), s),
+                ],
                 s,
             ),
-            if_(_is(op, "advance"), [expr_stmt(push, s)], [assign(index, current, s)] + body_p + body_a, s),
+            if_(
+                _is(op, "advance"),
+                [expr_stmt(push, s)],
+                [
+                    located(
+                        gast.For(target=_store(index), iter=recorded, body=body_p, orelse=[], type_comment=None), s
+                    ),
+                    located(
+                        gast.For(
+                            target=_store(index),
+                            iter=call("reversed", clone(recorded)),
+                            body=body_a,
+                            orelse=[],
+                            type_comment=None,
+                        ),
+                        s,
+                    ),
+                ],
+                s,
+            ),
         ]
         schedule = call(self.helper("checkpoint_schedule"), call("len", load(rng)), load(count))
         adjoint: Stmts = [

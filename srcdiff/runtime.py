@@ -495,10 +495,10 @@ def checkpointed(iterable: Any, snapshots: int = 20) -> Any:
     Reverse mode normally saves what every iteration overwrites, so memory grows with
     the trip count.  In ``for t in srcdiff.checkpointed(range(n), snapshots=k):`` the
     gradient keeps at most ``k`` snapshots of the loop's state and runs iterations
-    again from the nearest one (Griewank's binomial schedule, "revolve"): memory stays
-    flat as ``n`` grows, at the cost of about ``r`` extra forward sweeps, ``r`` the
-    smallest number with ``comb(k + r, k) >= n`` (``k=20``: ``r=2`` up to 231 steps,
-    ``r=4`` up to 10,626, ``r=6`` up to 230,230).  Outside srcdiff it does nothing:
+    again from the nearest one (Griewank's binomial schedule, "revolve", recording
+    :data:`TAPE` iterations at a time at its leaves): memory stays flat as ``n`` grows,
+    at the cost of about ``r`` extra forward sweeps, ``r`` the smallest number with
+    ``comb(k + r, k) >= n / 8``.  Outside srcdiff it does nothing:
 
     >>> list(checkpointed(range(3), snapshots=2))
     [0, 1, 2]
@@ -521,47 +521,61 @@ def repetitions(steps: int, snapshots: int) -> int:
     return r
 
 
+#: Iterations recorded at once at the leaves of a checkpointing schedule (memory: this many
+#: iterations' saved values, besides the snapshots).
+TAPE = 8
+
+
 def checkpoint_schedule(steps: int, snapshots: int) -> Any:
     """The actions that reverse a loop of ``steps`` iterations from at most ``snapshots``
     snapshots besides the loop's entry state, as ``(action, a, b)``:
 
     * ``("advance", a, b)``: from the last snapshot (the state before iteration ``a``),
       run iterations ``a .. b-1`` and push a snapshot of the state before ``b``;
+    * ``("tape", a, b)``: from the last snapshot, run iterations ``a .. b-1`` recording them
+      (at most :data:`TAPE` of them), then their adjoints, last first;
     * ``("step", a, b)``: from the last snapshot, run iterations ``a .. b-1``, then
-      iteration ``b`` recording it, and its adjoint;
+      iteration ``b`` recording it, and its adjoint (when no snapshot is left);
     * ``("drop", a, a)``: pop the last snapshot (the one before iteration ``a``).
 
-    Adjoint steps come in reverse order, each exactly once:
+    Adjoints come in reverse order, each exactly once:
 
-    >>> [b for action, a, b in checkpoint_schedule(6, 2) if action == "step"]
-    [5, 4, 3, 2, 1, 0]
-    >>> for action in checkpoint_schedule(3, 1):
+    >>> for action in checkpoint_schedule(20, 1):
     ...     print(action)
-    ('advance', 0, 2)
-    ('step', 2, 2)
-    ('drop', 2, 2)
-    ('advance', 0, 1)
-    ('step', 1, 1)
-    ('drop', 1, 1)
-    ('step', 0, 0)
+    ('advance', 0, 16)
+    ('tape', 16, 20)
+    ('drop', 16, 16)
+    ('advance', 0, 8)
+    ('tape', 8, 16)
+    ('drop', 8, 8)
+    ('tape', 0, 8)
+    >>> list(checkpoint_schedule(10, 0))
+    [('step', 0, 9), ('step', 0, 8), ('tape', 0, 8)]
     """
     # One generator with an explicit stack of pending work (a recursion of generators would pass
     # every action up through each level).  A segment (start, end, free): the last snapshot holds
     # the state before `start`.  Split so that the right part fits `free - 1` snapshots and the
-    # left part, whose iterations have run once more, fits `free` with one repetition less.
+    # left part, whose iterations have run once more, fits `free` with one repetition less
+    # (counted in tapes: a leaf records up to TAPE iterations at once).
     pending: list[tuple[int, int, int]] = [(0, steps, snapshots)]  # free == -1: a drop
     while pending:
         start, end, free = pending.pop()
         if free < 0:
             yield ("drop", start, start)
-        elif end - start > 1 and free > 0:
-            r = repetitions(end - start, free)
-            middle = start + min(end - start - 1, math.comb(free + r - 1, free))
+        elif end - start <= TAPE:
+            if end > start:
+                yield ("tape", start, end)
+        elif free > 0:
+            tapes = -(-(end - start) // TAPE)
+            r = repetitions(tapes, free)
+            middle = start + TAPE * min(tapes - 1, math.comb(free + r - 1, free))
             yield ("advance", start, middle)
             pending += [(start, middle, free), (middle, middle, -1), (middle, end, free - 1)]
         else:
-            for i in range(end - 1, start - 1, -1):  # no snapshot left: run again from `start`
+            last = start + (end - start - 1) // TAPE * TAPE  # no snapshot left: the last tape from a
+            for i in range(end - 1, last - 1, -1):  # replay of the segment, then earlier ones
                 yield ("step", start, i)
+            pending.append((start, last, 0))
 
 
 #: Helpers templates may call by name.

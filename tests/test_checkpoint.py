@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import srcdiff
-from srcdiff.runtime import checkpoint_schedule, repetitions
+from srcdiff.runtime import TAPE, checkpoint_schedule, repetitions
 from tests.helpers import load_module
 
 # ---------------------------------------------------------------------------
@@ -38,6 +38,9 @@ def replay(steps, snapshots):
             assert a < b
             stack.append(b)
             peak = max(peak, len(stack) - 1)
+        elif action == "tape":
+            assert 0 < b - a <= TAPE
+            order += range(b - 1, a - 1, -1)
         else:
             order.append(b)
     assert stack == [0]
@@ -53,8 +56,8 @@ def test_schedule_reverses_every_iteration_once_within_its_snapshots(steps, snap
     assert order == list(range(steps - 1, -1, -1))
     assert peak <= snapshots
     if snapshots:
-        # binomial bound: each iteration runs again at most r times
-        assert reruns <= repetitions(steps, snapshots) * steps
+        # binomial bound, counted in tapes: each iteration runs again at most r times, plus once recorded
+        assert reruns <= (repetitions(-(-steps // TAPE), snapshots) + 1) * steps
 
 
 def test_repetitions_follow_the_binomial_bound():
