@@ -17,7 +17,7 @@ from typing import Any
 import gast
 import numpy
 
-from . import aliasing, calls, registry, rules
+from . import aliasing, calls, rules
 from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError
@@ -240,16 +240,7 @@ class _Forward(Transform):
             call_node = calls.as_function_call(value, callee, self.env.global_name)
             return self.apply_rule(callee.rule, callee.bound, target, call_node, at)
         if callee.kind == calls.REGISTERED:
-            entry = registry.lookup(callee.obj)
-            assert entry is not None
-            if entry.jvp is None:
-                raise self.refuse(
-                    at,
-                    f"`{callee.description}` has a registered reverse (vjp) rule but no forward (jvp) rule",
-                    "register one with @srcdiff.register_jvp",
-                    NoDerivativeError,
-                )
-            rule_name = self.env.global_name(getattr(entry.jvp, "__name__", "jvp_rule"), entry.jvp)
+            rule_name = self.registered_rule(callee, "jvp", at)
             tangents = gast.Tuple(
                 elts=[load(self.tan(a.id)) if self.is_active(a) else const(None) for a in value.args], ctx=gast.Load()
             )

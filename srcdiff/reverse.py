@@ -111,6 +111,22 @@ class Transform:
         captured = self.fn.captured
         return cls(captured.name, captured.filename, captured.line(at), problem, hint)
 
+    def registered_rule(self, callee: Callee, mode: str, at: gast.AST) -> str:
+        """The name generated code calls the rule registered for ``callee`` by (``mode``: "vjp" or
+        "jvp"); refused if only the other mode's rule is registered."""
+        entry = registry.lookup(callee.obj)
+        assert entry is not None
+        rule = entry.vjp if mode == "vjp" else entry.jvp
+        if rule is None:
+            have, want = ("forward (jvp)", "reverse (vjp)") if mode == "vjp" else ("reverse (vjp)", "forward (jvp)")
+            raise self.refuse(
+                at,
+                f"`{callee.description}` has a registered {have} rule but no {want} rule",
+                f"register one with @srcdiff.register_{mode}",
+                NoDerivativeError,
+            )
+        return self.env.global_name(getattr(rule, "__name__", f"{mode}_rule"), rule)
+
     def operator_rule(self, op: gast.AST, bound: dict[str, gast.expr], at: gast.AST) -> rules.Rule | None:
         """The rule of an operator; refused if it has none but differentiated operands."""
         rule = rules.lookup(type(op))
@@ -722,16 +738,7 @@ class _Reverse(Transform):
 
     def registered_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:
         """``rule(g, ans, *args, **kwargs)`` gives one cotangent per positional argument."""
-        entry = registry.lookup(callee.obj)
-        assert entry is not None
-        if entry.vjp is None:
-            raise self.refuse(
-                at,
-                f"`{callee.description}` has a registered forward (jvp) rule but no reverse (vjp) rule",
-                "register one with @srcdiff.register_vjp",
-                NoDerivativeError,
-            )
-        rule_name = self.env.global_name(getattr(entry.vjp, "__name__", "vjp_rule"), entry.vjp)
+        rule_name = self.registered_rule(callee, "vjp", at)
         parts = self.namer.fresh("g")
         back = gast.Call(
             func=load(rule_name),
