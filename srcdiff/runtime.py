@@ -55,6 +55,8 @@ def unbroadcast(g: Any, like: Any) -> Any:
             return g.sum()
     if type(like) is Shaped and not like.shape:
         return np.sum(g)
+    if isinstance(like, (list, tuple)) and isinstance(g, np.ndarray) and _numpy_operand(g, like):
+        return unbroadcast(g, Shaped(np.shape(like)))
     if isinstance(like, (list, tuple)) or isinstance(g, list):
         from .errors import UnsupportedSyntaxError
 
@@ -80,14 +82,26 @@ def unbroadcast(g: Any, like: Any) -> Any:
     return np.reshape(g, shape) if np.shape(g) != shape and np.size(g) == np.prod(shape) else g
 
 
+def _numpy_operand(g: np.ndarray, like: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether the list ``like`` can be an operand of a numpy operation whose adjoint is ``g``:
+    numpy read it as an array of its shape, broadcast along leading axes at most.  (Python's
+    own ``+`` and ``*`` on lists concatenate and repeat, which gives other shapes.)"""
+    try:
+        shape = np.shape(like)
+    except ValueError:  # ragged: not an array to numpy
+        return False
+    lead = g.ndim - len(shape)
+    return lead >= 0 and g.shape[lead:] == shape
+
+
 class SeqAdjoint(list):
     """The adjoint of a list or tuple: one adjoint per element, added elementwise."""
 
     def __add__(self, other: Any) -> SeqAdjoint:  # type: ignore[override]
-        if isinstance(other, list):
-            return SeqAdjoint(a + b for a, b in zip(self, other))
         if _is_zero(other):
             return SeqAdjoint(self)
+        if isinstance(other, (list, np.ndarray)):
+            return SeqAdjoint(a + b for a, b in zip(self, seq_items(other, self)))
         return NotImplemented
 
     def __radd__(self, other: Any) -> SeqAdjoint:
@@ -121,6 +135,24 @@ class DictAdjoint(dict):
 
 def _is_zero(x: Any) -> bool:
     return isinstance(x, _SCALARS) and x == 0
+
+
+def seq_items(adj: Any, value: Any) -> list[Any]:
+    """The per-element adjoints of the list or tuple ``value``, whatever form ``adj`` took: a
+    :class:`SeqAdjoint`, zero, or an array (numpy treats a list as an array, so a numpy
+    function's adjoint of a list argument is an array of its shape).
+
+    >>> seq_items(np.array([1.0, 2.0]), [5.0, 6.0])
+    [np.float64(1.0), np.float64(2.0)]
+    """
+    if isinstance(adj, (list, tuple)):
+        return list(adj)
+    if _is_zero(adj):
+        return [0.0] * len(value)
+    adj = np.asarray(adj)
+    if adj.ndim == 0 or adj.shape[0] != len(value):
+        adj = np.broadcast_to(adj, (len(value),) + adj.shape[1:])
+    return list(adj)
 
 
 def broadcast_tangent(t: Any, out: Any) -> Any:
@@ -209,7 +241,7 @@ def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
         if in_place and type(adj) is SeqAdjoint:
             out = adj
         else:
-            out = SeqAdjoint(adj) if isinstance(adj, list) else zeros_for(list(value))
+            out = SeqAdjoint(seq_items(adj, value)) if not _is_zero(adj) else zeros_for(list(value))
         if isinstance(index, slice):
             for i, gi in zip(range(*index.indices(len(value))), g):
                 out[i] = out[i] + gi
@@ -260,8 +292,8 @@ def zero_item(adj: Any, value: Any, index: Any) -> Any:
     if _is_zero(adj):
         return adj
     out: Any
-    if isinstance(adj, list):
-        out = SeqAdjoint(adj)
+    if isinstance(value, (list, tuple)):
+        out = SeqAdjoint(seq_items(adj, value))
         if isinstance(index, slice):
             for i in range(*index.indices(len(out))):
                 out[i] = 0.0
@@ -301,18 +333,19 @@ def push_adjoint(adj: Any, element: Any, value: Any) -> Any:
     (``value`` is ``xs`` without it)."""
     if _is_zero(element) and _is_zero(adj):
         return adj
-    entries = list(adj) if isinstance(adj, list) else [0.0] * len(value)
-    return SeqAdjoint(entries + [element])
+    return SeqAdjoint(seq_items(adj, value) + [element])
 
 
 def last_adjoint(adj: Any) -> Any:
     """The adjoint of the element ``xs.append(v)`` added (the last one)."""
-    return adj[-1] if isinstance(adj, list) and adj else 0.0
+    if _is_zero(adj):
+        return 0.0
+    return adj[-1] if len(adj) else 0.0
 
 
 def drop_last(adj: Any) -> Any:
     """The adjoint of ``xs`` before ``xs.append(v)``."""
-    return SeqAdjoint(adj[:-1]) if isinstance(adj, list) else adj
+    return adj if _is_zero(adj) else SeqAdjoint(list(adj)[:-1])
 
 
 def unpack_adjoint(g: Any, n: int) -> list[Any]:
@@ -394,8 +427,7 @@ def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
     if isinstance(value, (int, float)):
         return float(adj) if isinstance(adj, _SCALARS) else adj
     if isinstance(value, (list, tuple)):
-        items = adj if isinstance(adj, (list, tuple)) else [0.0] * len(value)
-        return type(value)(grad_like(a, v, fresh) for a, v in zip(items, value))
+        return type(value)(grad_like(a, v, fresh) for a, v in zip(seq_items(adj, value), value))
     if isinstance(value, dict):
         entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}
         return type(value)((k, grad_like(entries.get(k, 0.0), v, fresh)) for k, v in value.items())

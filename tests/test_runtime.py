@@ -84,9 +84,15 @@ def test_unbroadcast_is_the_adjoint_of_broadcasting():
         assert np.shape(unbroadcast(g, a)) == np.shape(a)
 
 
-def test_list_operand_is_refused():
+def test_list_operand_of_a_numpy_operation_is_an_array():
+    assert np.array_equal(unbroadcast(np.ones((3, 2)), [1.0, 2.0]), [3.0, 3.0])
+
+
+def test_list_concatenation_or_repetition_is_refused():
     with pytest.raises(srcdiff.SrcDiffError):
-        unbroadcast(np.ones(2), [1.0, 2.0])
+        unbroadcast(np.ones(3), [1.0, 2.0])  # the adjoint of [a, b] + [c]: not numpy's broadcasting
+    with pytest.raises(srcdiff.SrcDiffError):
+        unbroadcast(np.ones(2), [1.0])  # [x] * 2
 
 
 @pytest.mark.parametrize("shape", [(3,), (1,), (2, 3)])

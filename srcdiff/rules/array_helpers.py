@@ -448,16 +448,6 @@ def cast_adjoint(g: Any, a: Any, dtype: Any) -> Any:
     return np.asarray(g).astype(np.result_type(np.asarray(a).dtype, np.float32), copy=False)
 
 
-def array_adjoint(g: Any, obj: Any) -> Any:
-    """Adjoint of ``np.array(obj)`` for a (nested) list or tuple of values: a matching SeqAdjoint."""
-    if isinstance(obj, (list, tuple)):
-        if _is_zero(g):
-            return 0.0
-        g = np.asarray(g)
-        return SeqAdjoint(array_adjoint(g[i], o) for i, o in enumerate(obj))
-    return g
-
-
 def _unsupported(what: str, hint: str) -> Exception:
     from ..errors import UnsupportedSyntaxError
 

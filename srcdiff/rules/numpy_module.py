@@ -317,7 +317,7 @@ NUMPY.define(
 )
 NUMPY.define(
     np.array,
-    linear_rule("object, dtype=None", elementwise=False, sequences="object", object="array_adjoint(g, object)"),
+    linear_rule("object, dtype=None", elementwise=False, sequences="object", object="g"),
 )
 NUMPY.define(np.asarray, NUMPY.rules[np.array])
 NUMPY.define(np.copy, linear_rule("a", elementwise=False, a="g"))

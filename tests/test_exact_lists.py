@@ -1,0 +1,84 @@
+"""Lists and tuples handed to numpy functions: numpy treats them as arrays, so their gradient is a
+list (tuple) of the same length -- never silently zero."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.exactness import check_exact
+
+
+def total(w):
+    return np.sum(w)
+
+
+def average(w):
+    return np.mean(w) * 3.0
+
+
+def largest(w):
+    return np.max(w) + np.min(w)
+
+
+def product(w):
+    return np.prod(w)
+
+
+def self_dot(w):
+    return np.dot(w, w)
+
+
+def length(w):
+    return np.linalg.norm(w)
+
+
+def softplus_total(w):
+    return np.sum(np.log1p(np.exp(w)))
+
+
+def first_times_sum(w):
+    return w[0] * np.sum(w) + w[1] ** 2
+
+
+def mixed_builtin_and_numpy(w):
+    return sum(w) * np.mean(w) + np.dot(w, w)
+
+
+def matrix_of_lists(rows):
+    return np.sum(np.array(rows) ** 2) + np.trace(rows)
+
+
+def appended_then_numpy(x):
+    terms = []
+    for k in range(3):
+        terms.append(x * k + 1.0)
+    return np.prod(terms) + np.sum(terms)
+
+
+def numpy_of_list_literal(x, y):
+    return np.linalg.norm([x, y, x * y])
+
+
+CASES = [total, average, largest, product, self_dot, length, softplus_total, first_times_sum, mixed_builtin_and_numpy]
+
+
+@pytest.mark.parametrize("f", CASES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("container", [list, tuple])
+def test_numpy_function_of_a_sequence(f, container):
+    w = container([0.3, -1.2, 2.5])
+    smooth = f not in (largest,)
+    check_exact(f, w, hessian=smooth)
+
+
+def test_nested_lists_as_a_matrix():
+    check_exact(matrix_of_lists, [[1.0, 2.0], [3.0, -4.0]])
+
+
+def test_list_built_by_append_handed_to_numpy():
+    check_exact(appended_then_numpy, 0.7)
+
+
+def test_list_literal_handed_to_numpy():
+    check_exact(numpy_of_list_literal, 0.7, 1.3)
+    check_exact(numpy_of_list_literal, 0.7, 1.3, wrt=1)
