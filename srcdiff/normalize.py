@@ -56,12 +56,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy as np
 
 from .capture import CapturedFunction
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, names_in
 from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from .syntax import assign, call, clone, const, expr_stmt, if_, is_atom, load, loaded_names, located, stored_names
+from .syntax import (
+    assign,
+    call,
+    clone,
+    const,
+    dotted_path,
+    expr_stmt,
+    if_,
+    is_atom,
+    load,
+    loaded_names,
+    located,
+    stored_names,
+)
 
 #: Attribute of a normalized ``for`` loop marked by :func:`srcdiff.checkpointed`: the atom
 #: holding its number of snapshots.
@@ -97,6 +111,28 @@ _REFUSED_EXPRESSIONS: dict[type, tuple[str, str]] = {
     gast.Dict: ("dict literals are not supported yet", "use separate variables"),
     gast.Set: ("set literals are not supported", "use a tuple or list"),
 }
+
+# Builtins that run code srcdiff never reads, or hand out the namespace as a dict (by id: all are
+# builtin functions, and a user's global may shadow the name with something else).
+_DYNAMIC_SCOPE = {
+    id(getattr(builtins, name)): name
+    for name in ("eval", "exec", "compile", "__import__", "locals", "globals", "vars", "dir")
+}
+
+
+def _dynamic_scope_message(name: str) -> tuple[str, str]:
+    if name in ("eval", "exec", "compile"):
+        return (
+            f"`{name}` runs code srcdiff cannot read, so no derivative flows through it",
+            "write the expression out as ordinary Python code in the function",
+        )
+    if name == "__import__":
+        return ("`__import__` inside the function is not supported", "import the module at module level")
+    return (
+        f"`{name}()` reads variables through a dict, so no derivative flows through what it returns",
+        "use the variables by name",
+    )
+
 
 _MUTATING_METHODS = {
     "append",
@@ -156,6 +192,9 @@ class _Loop:
     continue_flag: str | None = None
 
 
+_INDEX_CONCATENATORS = tuple(type(c).__mro__[1] for c in (np.r_, np.c_))  # numpy's AxisConcatenator
+
+
 class _Normalizer:
     def __init__(self, captured: CapturedFunction) -> None:
         self.captured = captured
@@ -183,6 +222,7 @@ class _Normalizer:
         if args.vararg is not None or args.kwarg is not None:
             raise self.refuse(tree, "`*args` / `**kwargs` parameters are not supported yet", "name each parameter")
         self._check_scope_declarations(tree)
+        self._check_dynamic_scope(tree)
         body = list(tree.body)
         tail_return = bool(body) and isinstance(body[-1], gast.Return)
         before_tail = body[:-1] if tail_return else body
@@ -227,6 +267,23 @@ class _Normalizer:
                         f"writing the {kind} variable {written[0]!r} is not supported",
                         "return the new value instead and assign it outside the function",
                     )
+
+    def _check_dynamic_scope(self, tree: gast.FunctionDef) -> None:
+        """Refuse code srcdiff cannot see (``eval``, ``exec``, ``__import__``) and reads of the
+        namespace as a dict (``locals()``, ``globals()``, ``vars()``, ``dir()``): the value they
+        give carries no derivative, so the gradient would be silently wrong.  Any reference is
+        refused, not only a call, since ``e = eval`` then ``e(...)`` is the same thing."""
+        for node in gast.walk(tree):
+            path = dotted_path(node) if isinstance(node, (gast.Name, gast.Attribute)) else None
+            if path is None or not isinstance(node.ctx, gast.Load) or path.split(".")[0] in self.locals:
+                continue
+            head, *attrs = path.split(".")  # `builtins.eval` is eval too
+            found, value = self.captured.resolve(head)
+            for attr in attrs:
+                value = getattr(value, attr, None)
+            name = _DYNAMIC_SCOPE.get(id(value)) if found else None
+            if name is not None:
+                raise self.refuse(node, *_dynamic_scope_message(name))
 
     def _return_value(self, node: gast.Return, out: list[gast.stmt]) -> gast.expr:
         if node.value is None:
@@ -361,12 +418,39 @@ class _Normalizer:
         return {self.returned_flag}
 
     def if_statement(self, s: gast.If, out: list[gast.stmt], loop: _Loop | None) -> set[str]:
-        cond = self.condition(s.test, out, s)
-        body, f1 = self.block(s.body, loop)
-        orelse, f2 = self.block(s.orelse, loop)
-        if body or orelse:
-            out.append(if_(load(cond), body, orelse, s))
-        return f1 | f2
+        """``if``, and an ``elif`` chain as one: every test of the chain is computed up front
+        (``_c2 = not _c1 and t2``: it runs only where it ran, before any branch), so each ``else``
+        holds just the next ``if`` and the code is printed as a flat ``elif`` chain, not nested
+        one level per branch (Python compiles at most 99 levels)."""
+        chain = [s]
+        while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], gast.If):
+            chain.append(chain[-1].orelse[0])
+        conds: list[str] = []
+        decided: str | None = None  # true once some earlier test of the chain held
+        for node in chain:
+            if decided is None:
+                conds.append(self.condition(node.test, out, node))
+                decided = conds[-1]
+                continue
+            guarded = gast.BoolOp(op=gast.And(), values=[gast.UnaryOp(op=gast.Not(), operand=load(decided)), node.test])
+            conds.append(self.condition(guarded, out, node))
+            if node is not chain[-1]:
+                either = gast.BoolOp(op=gast.Or(), values=[load(decided), load(conds[-1])])
+                decided = self.namer.fresh("c")
+                self.control.add(decided)
+                out.append(assign(decided, either, node))
+        flags: set[str] = set()
+        bodies = []
+        for node in chain:  # in source order, so temporaries are numbered as they read
+            body, found = self.block(node.body, loop)
+            bodies.append(body)
+            flags |= found
+        inner, found = self.block(chain[-1].orelse, loop)
+        flags |= found
+        for node, cond, body in zip(reversed(chain), reversed(conds), reversed(bodies)):
+            inner = [if_(load(cond), body, inner, node)] if body or inner else []
+        out.extend(inner)
+        return flags
 
     def _loop_body(self, body: list[gast.stmt], at: gast.AST) -> tuple[list[gast.stmt], _Loop, set[str]]:
         loop = _Loop()
@@ -660,6 +744,8 @@ class _Normalizer:
             return self.call(e, out, at)
         if isinstance(e, gast.Attribute):
             return gast.Attribute(value=self.atomize(e.value, out, at), attr=e.attr, ctx=gast.Load())
+        if isinstance(e, gast.Subscript) and self._is_index_concatenation(e.value):
+            return self.call(self._index_concatenation(e), out, at)
         if isinstance(e, gast.Subscript):
             return gast.Subscript(
                 value=self.atomize(e.value, out, at), slice=self.index(e.slice, out, at), ctx=gast.Load()
@@ -678,6 +764,31 @@ class _Normalizer:
             f"`{type(e).__name__}` expressions are not supported yet",
             "compute the value with plain arithmetic and calls",
         )
+
+    def _is_index_concatenation(self, e: gast.expr) -> bool:
+        """Whether ``e`` is ``np.r_`` / ``np.c_`` (or another of numpy's index-syntax concatenators)."""
+        if isinstance(e, gast.Name) and e.id not in self.locals:
+            found, value = self.captured.resolve(e.id)
+        elif isinstance(e, gast.Attribute) and isinstance(e.value, gast.Name) and e.value.id not in self.locals:
+            found, module = self.captured.resolve(e.value.id)
+            value = getattr(module, e.attr, None)
+        else:
+            return False
+        return bool(found) and isinstance(value, _INDEX_CONCATENATORS)
+
+    def _index_concatenation(self, e: gast.Subscript) -> gast.Call:
+        """``np.r_[a, 0:3, b]`` as the call ``index_concat(np.r_, (a, slice(0, 3, None), b))``: its
+        items are then arguments, differentiated like a concatenation's."""
+
+        def item(x: gast.expr) -> gast.expr:
+            if not isinstance(x, gast.Slice):
+                return x
+            parts = [const(None) if p is None else p for p in (x.lower, x.upper, x.step)]
+            return gast.Call(func=load("slice"), args=parts, keywords=[])
+
+        items = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+        key = gast.Tuple(elts=[item(x) for x in items], ctx=gast.Load())
+        return gast.Call(func=load(self.helper("index_concat")), args=[e.value, key], keywords=[])
 
     def index(self, s: gast.expr, out: list[gast.stmt], at: gast.AST) -> gast.expr:
         if isinstance(s, gast.Slice):

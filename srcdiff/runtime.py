@@ -486,6 +486,15 @@ def check_unpack(value: Any, n: int) -> None:
         raise ValueError(f"{many} values to unpack (expected {n}, got {size})")
 
 
+def index_concat(maker: Any, items: tuple[Any, ...]) -> Any:
+    """``np.r_[a, b]`` / ``np.c_[a, b]`` as a call (srcdiff differentiates calls).
+
+    >>> index_concat(np.r_, (np.array([1.0]), 2.0))
+    array([1., 2.])
+    """
+    return maker[items]
+
+
 def loop_items(value: Any) -> Any:
     """What a ``for`` loop over ``value`` visits, indexable: lists, tuples, ranges and arrays as
     they are; anything else (a dict, a set) as the list of its items."""
@@ -639,6 +648,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "drop_last": drop_last,
     "sequence_adjoint": sequence_adjoint,
     "loop_items": loop_items,
+    "index_concat": index_concat,
     "checkpoint_schedule": checkpoint_schedule,
     "checkpointed": checkpointed,
 }

@@ -203,6 +203,8 @@ def outer_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def inner_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # a scalar times an array
+        return dot_adjoint(g, a, b, wrt_a)
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim <= 1 and b.ndim <= 1:
         return np.asarray(g) * (b if wrt_a else a)
@@ -243,8 +245,31 @@ def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
     return np.transpose(d, np.argsort(order))
 
 
-def einsum_adjoint(g: Any, subscripts: str, operands: Any, i: int) -> Any:
+def _sublist_letters(sublist: Any) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if any(axis is Ellipsis for axis in sublist):
+        raise _unsupported("np.einsum with '...'", "write the axes out explicitly")
+    return "".join(letters[axis] for axis in sublist)
+
+
+def einsum_as_subscripts(subscripts: Any, operands: Any, i: int) -> tuple[str, list[Any], int]:
+    """``np.einsum``'s arguments in the subscripts-string form: (subscripts, operands, which).
+    The sublist form ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` interleaves operands with
+    their axes; its operand ``i`` (``-1``: the first argument) becomes operand ``which``."""
+    if isinstance(subscripts, str):
+        return subscripts, list(operands), i
+    pairs = (len(operands) - 1) // 2  # after the first sublist: (operand, sublist) pairs, then the output's
+    arrays = [subscripts] + list(operands[1 : 1 + 2 * pairs : 2])
+    sublists = [operands[0]] + list(operands[2 : 1 + 2 * pairs : 2])
+    spec = ",".join(_sublist_letters(sub) for sub in sublists)
+    if len(operands) % 2 == 0:
+        spec += "->" + _sublist_letters(operands[-1])
+    return spec, arrays, (i + 1) // 2
+
+
+def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to operand ``i``."""
+    subscripts, operands, i = einsum_as_subscripts(subscripts, operands, i)
     spec = subscripts.replace(" ", "")
     if "..." in spec:
         raise _unsupported("np.einsum with '...'", "write the axes out explicitly")
@@ -446,6 +471,58 @@ def cast_adjoint(g: Any, a: Any, dtype: Any) -> Any:
     if not np.issubdtype(np.dtype(dtype), np.inexact):
         return 0.0 * np.asarray(g, dtype=float)
     return np.asarray(g).astype(np.result_type(np.asarray(a).dtype, np.float32), copy=False)
+
+
+def _differentiable_item(x: Any) -> bool:
+    return not isinstance(x, (slice, str))
+
+
+def index_concat_adjoint(g: Any, maker: Any, items: Any) -> Any:
+    """Adjoint of ``np.r_[items]`` / ``np.c_[items]``: each array or number item gets the part of
+    ``g`` it was placed at (slices and directive strings make constants)."""
+    g = np.asarray(g)
+    parts: list[Any] = []
+    for k, x in enumerate(items):
+        if not _differentiable_item(x):
+            parts.append(0.0)
+            continue
+        where = _placed_positions(maker, items, k)
+        mine = np.zeros(np.size(x), dtype=np.result_type(g.dtype, np.float32))
+        hit = where > 0
+        np.add.at(mine, where[hit] - 1, np.broadcast_to(g, where.shape)[hit])
+        parts.append(mine.reshape(np.shape(x)) if np.ndim(x) else mine[0])
+    return SeqAdjoint(parts)
+
+
+def index_concat_tangent(t: Any, maker: Any, items: Any) -> Any:
+    """Forward mode of ``np.r_[items]``: the items' tangents placed where their values go."""
+    tangents = t if isinstance(t, (list, tuple)) else [0.0] * len(items)
+    out: Any = 0.0
+    for k, (x, tk) in enumerate(zip(items, tangents)):
+        if not _differentiable_item(x) or _is_zero(tk):
+            continue
+        where = _placed_positions(maker, items, k)
+        flat = np.concatenate([[0.0], np.ravel(np.broadcast_to(tk, np.shape(x)))])
+        out = out + flat[where]
+    return out if not _is_zero(out) else np.zeros(np.shape(maker[tuple(items)]))
+
+
+def _placed_positions(maker: Any, items: Any, k: int) -> Any:
+    """Where ``maker[items]`` puts the elements of item ``k``: 1 + each element's flat index in
+    the item, 0 elsewhere.  ``maker`` only places numbers, so marking item ``k`` with 1, 2, ...
+    and the others with zeros shows where its elements go (slices make the same numbers in both)."""
+
+    def marked(mark: bool) -> tuple[Any, ...]:
+        return tuple(
+            x
+            if not _differentiable_item(x)
+            else np.arange(1, np.size(x) + 1).reshape(np.shape(x))
+            if j == k and mark
+            else np.zeros(np.shape(x), dtype=int)
+            for j, x in enumerate(items)
+        )
+
+    return (np.asarray(maker[marked(True)]) - np.asarray(maker[marked(False)])).astype(int)
 
 
 def _unsupported(what: str, hint: str) -> Exception:

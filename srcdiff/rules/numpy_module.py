@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import runtime
 from . import array_helpers
 from .operators import MATMUL_A, MATMUL_B
 from .table import Rule, RuleTable, register_helpers, rule
@@ -313,13 +314,28 @@ NUMPY.define(
 # a template for a *-parameter applies to each of its arguments in turn, as operands[i]
 NUMPY.define(
     np.einsum,
-    multilinear_rule("subscripts, *operands", elementwise=False, operands="einsum_adjoint(g, subscripts, operands, i)"),
+    multilinear_rule(
+        "subscripts, *operands",
+        elementwise=False,
+        subscripts="einsum_adjoint(g, subscripts, operands, -1)",  # the sublist form's first operand
+        operands="einsum_adjoint(g, subscripts, operands, i)",
+    ),
 )
 NUMPY.define(
     np.array,
     linear_rule("object, dtype=None", elementwise=False, sequences="object", object="g"),
 )
 NUMPY.define(np.asarray, NUMPY.rules[np.array])
+NUMPY.define(
+    runtime.index_concat,  # np.r_[...] / np.c_[...], rewritten as a call
+    linear_rule(
+        "maker, items",
+        elementwise=False,
+        sequences="items",
+        items="index_concat_adjoint(g, maker, items)",
+        jvp={"items": "index_concat_tangent(t, maker, items)"},
+    ),
+)
 NUMPY.define(np.copy, linear_rule("a", elementwise=False, a="g"))
 
 # Values that carry no derivative: constructors, comparisons, indices, rounding, random draws.

@@ -61,6 +61,9 @@ _helper(
     },
 )
 _helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v")
+# np.r_ / np.c_: placing the items' adjoints and picking them out are each other's transposes
+_helper(ah.index_concat_adjoint, "v, maker, items", linear="v", v="index_concat_tangent(g, maker, items)")
+_helper(ah.index_concat_tangent, "v, maker, items", linear="v", v="index_concat_adjoint(g, maker, items)")
 _helper(ah.split_like, "v, arrays, axis=0", linear="v")
 _helper(ah.unstack_like, "v, arrays, axis=0", linear="v")
 RUNTIME.define(
