@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+import srcdiff.runtime
 from srcdiff import rules
 
 PARAMS = ["x", "y", "z", "u", "v"]
@@ -298,6 +299,12 @@ case(np.tensordot, "np.tensordot(x, y, axes=([0, 2], [2, 0]))", A(4, 2, 3), A(3,
 case(np.tensordot, "np.tensordot(x, y, axes=([2, 0], [0, 2]))", A(4, 2, 3), A(3, 5, 4))
 case(np.tensordot, "np.tensordot(x, y, axes=([0, 1], [1, 0]))", A(2, 2), A(2, 2))  # silent
 case(np.einsum, "np.einsum('ij,jk->ik', x, y)", A(3, 4), A(4, 2))
+case(np.einsum, "np.einsum(x, [0, 1], y, [1, 2], [0, 2])", A(3, 4), A(4, 2))
+case(np.einsum, "np.einsum(x, [0, 1], [1, 0])", A(3, 4))
+case(np.einsum, "np.einsum(x, [0, 1], y, [1, 2])", A(3, 4), A(4, 2))
+case(srcdiff.runtime.index_concat, "np.r_[x, 2.0 * y, 0:2]", A(3), A(2))
+case(srcdiff.runtime.index_concat, "np.r_['0,2', x, y]", A(3), A(3))
+case(srcdiff.runtime.index_concat, "np.c_[x, y]", A(3), A(3))
 case(np.einsum, "np.einsum('ij->i', x)", A(3, 4))
 case(np.einsum, "np.einsum('i,i->', x, y)", A(4), A(4))
 case(np.einsum, "np.einsum('bij,bjk->bik', x, y)", A(2, 3, 4), A(2, 4, 2))
