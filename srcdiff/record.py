@@ -28,15 +28,20 @@ _RESTORE = "srcdiff_restore"
 
 def save_marker(name: str, at: gast.AST | None, item: gast.expr | None = None) -> gast.stmt:
     """Before ``name`` (or its ``item``, for an in-place write) is overwritten."""
-    node = located(gast.Expr(value=const(None)), at)
-    setattr(node, _SAVE, (name, item))
-    return node
+    return _marker(_SAVE, name, at, item)
 
 
 def restore_marker(name: str, at: gast.AST | None, item: gast.expr | None = None) -> gast.stmt:
     """After the adjoint of the statement that overwrote ``name`` (or its ``item``)."""
-    node = located(gast.Expr(value=const(None)), at)
-    setattr(node, _RESTORE, (name, item))
+    return _marker(_RESTORE, name, at, item)
+
+
+def _marker(kind: str, name: str, at: gast.AST | None, item: gast.expr | None) -> gast.stmt:
+    # The item is the marker's own expression, so every walker sees the names it reads: they
+    # are read where the marker stands (a restore reads the write's bounds in the adjoint, and
+    # those must be saved or recomputed like any other value the adjoint reads).
+    node = located(gast.Expr(value=const(None) if item is None else item), at)
+    setattr(node, kind, (name, item is not None))
     return node
 
 
@@ -51,8 +56,14 @@ class Placed:
 
 
 def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
-    """Names loaded anywhere in ``stmts``."""
-    return {n.id for s in stmts for n in nodes_in(s) if type(n) is gast.Name and type(n.ctx) is gast.Load}
+    """Names loaded anywhere in ``stmts`` (a save marker's item is not read: it is its container)."""
+    return {
+        n.id
+        for s in stmts
+        if not hasattr(s, _SAVE)
+        for n in nodes_in(s)
+        if type(n) is gast.Name and type(n.ctx) is gast.Load
+    }
 
 
 def place(
@@ -70,7 +81,7 @@ def place(
         for s in stmts:
             marked = getattr(s, _SAVE, None)
             if marked is not None:
-                name, item = marked
+                name, item = marked[0], s.value if marked[1] else None
                 if not (name in read or keep_all):
                     dropped.append(1)
                 if name in read or keep_all:
@@ -86,7 +97,7 @@ def place(
                 continue
             marked = getattr(s, _RESTORE, None)
             if marked is not None:
-                name, item = marked
+                name, item = marked[0], s.value if marked[1] else None
                 if name in read or keep_all:
                     pop = call(gast.Attribute(value=load(stack), attr="pop", ctx=gast.Load()))
                     if item is None:

@@ -517,11 +517,19 @@ class _Reverse(Transform):
             where = _index_value(index)
             if self.is_active(value):
                 part: gast.expr = call(self.helper("item_adjoint"), load(d), where)
-                if not self.kinds.is_scalar(value) or True:
-                    part = call(self.helper("unbroadcast"), part, value)
+                if not self.basic_index(index):  # repeated indices: the last write wins
+                    part = call(self.helper("keep_last"), part, load(container), clone(where))
+                part = call(self.helper("unbroadcast"), part, value)
                 adjoint.append(self.accumulate(value, part, s))
             adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container), clone(where)), s))
         return primal, adjoint + [restore_marker(container, s, index)]
+
+    def basic_index(self, index: gast.expr) -> bool:
+        """Does ``index`` certainly select each element at most once (numbers and slices)?"""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        return all(
+            isinstance(p, gast.Slice) or self.kinds.is_scalar(p) or isinstance(p, gast.Constant) for p in parts
+        )
 
     def append(self, s: gast.stmt, container: str, value: gast.expr) -> tuple[Stmts, Stmts]:
         """``xs.append(v)``: backwards, ``v`` gets the last element's adjoint, and ``xs`` loses it again."""

@@ -286,6 +286,25 @@ def item_adjoint(adj: Any, index: Any) -> Any:
     return part.copy() if isinstance(part, np.ndarray) else part
 
 
+def keep_last(g: Any, value: Any, index: Any) -> Any:
+    """``g`` (shaped like ``value[index]``) with zeros where ``value[index] = ...`` wrote an
+    element that a later entry of the same index overwrote: numpy keeps the last of repeated
+    indices (``a[[0, 0]] += v`` adds ``v[1]`` once), so only that one gets an adjoint.
+
+    >>> keep_last(np.ones(3), np.zeros(2), np.array([0, 0, 1]))
+    array([0., 1., 1.])
+    """
+    if _is_zero(g) or _basic(index) or isinstance(value, (list, tuple, dict)):
+        return g
+    targets = np.arange(np.size(value)).reshape(np.shape(value))[index].ravel()
+    unique, first_from_end = np.unique(targets[::-1], return_index=True)
+    if unique.size == targets.size:
+        return g
+    last = np.zeros(targets.size, dtype=bool)
+    last[targets.size - 1 - first_from_end] = True
+    return np.where(last.reshape(np.shape(g)), g, 0.0)
+
+
 def zero_item(adj: Any, value: Any, index: Any) -> Any:
     """``adj`` with the part at ``index`` set to zero: what an in-place write overwrote
     gets no adjoint from what follows it.  Never changes ``adj`` itself (it may be shared)."""
@@ -648,6 +667,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "drop_last": drop_last,
     "sequence_adjoint": sequence_adjoint,
     "loop_items": loop_items,
+    "keep_last": keep_last,
     "index_concat": index_concat,
     "checkpoint_schedule": checkpoint_schedule,
     "checkpointed": checkpointed,
