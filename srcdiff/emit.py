@@ -28,6 +28,7 @@ from typing import Any
 import astor
 import gast
 
+from .errors import SrcDiffError, UnsupportedSyntaxError
 from .syntax import clone
 
 _counter = itertools.count(1)
@@ -36,7 +37,8 @@ _counter = itertools.count(1)
 def _tidy(tree: gast.AST) -> gast.AST:
     """Fix, in place, what reads badly or prints wrongly:
 
-    * ``if c: pass else: B`` reads better as ``if not c: B`` (and an empty body gets ``pass``);
+    * ``if c: pass else: B`` reads better as ``if not c: B`` (and an empty body gets ``pass``),
+      unless ``B`` is one ``if``: ``if c: pass elif d: ...`` keeps an ``elif`` chain flat;
     * ``(-0.75) ** 2``: astor would print a negative constant base as ``-0.75 ** 2``, which is
       ``-(0.75 ** 2)``.  Written as a negation, it gets its parentheses.
     """
@@ -55,7 +57,8 @@ def _tidy(tree: gast.AST) -> gast.AST:
                     getattr(node, "end_col_offset", None) or 0,
                 )
         if isinstance(node, gast.If):
-            if not node.body and node.orelse:
+            elif_chain = len(node.orelse) == 1 and isinstance(node.orelse[0], gast.If)
+            if not node.body and node.orelse and not elif_chain:  # (`if c: pass elif ...` stays flat)
                 test = node.test
                 if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
                     node.test = test.operand
@@ -117,6 +120,15 @@ def user_location(tb: Any) -> tuple[str, int] | None:
         if entry is not None and tb.tb_lineno in entry[1]:
             found = (entry[0], entry[1][tb.tb_lineno])
         tb = tb.tb_next
+    # Code generated from generated code (the forward mode of a gradient, for a Hessian) maps
+    # to the first generated file's lines: follow the maps on to the user's own line.
+    seen = set()
+    while found is not None and found[0] in LINE_MAPS and found not in seen:
+        seen.add(found)
+        filename, lines = LINE_MAPS[found[0]]
+        if found[1] not in lines:
+            break
+        found = (filename, lines[found[1]])
     return found
 
 
@@ -141,8 +153,12 @@ def compile_function(
     free = sorted(cells)
     shift = 1 + len(free)  # the factory's own lines come first (see below)
     mapping: dict[int, int] = {}  # line in the source -> user's line
+    try:
+        parsed_function = ast.parse(source).body[0]
+    except (IndentationError, RecursionError, MemoryError) as err:  # deeper than Python parses
+        raise _too_deep(source, label, origin) from err
     if origin is not None:
-        for made, parsed in zip(_statements(tidy), _statements(ast.parse(source).body[0])):
+        for made, parsed in zip(_statements(tidy), _statements(parsed_function)):
             if getattr(made, "lineno", None):
                 mapping[parsed.lineno] = origin[1] + made.lineno - 1
         source = _annotate(source, mapping, os.path.basename(origin[0]))
@@ -152,7 +168,7 @@ def compile_function(
     factory += "".join(f"    {n} = None\n" for n in free)
     factory += textwrap.indent(source, "    ")
     factory += f"    return {name}\n"
-    code = compile(factory, filename, "exec")
+    code = compile(_factory_tree(parsed_function, source, free, name), filename, "exec")
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
     closure = tuple(cells[n] for n in inner.co_freevars)
@@ -167,6 +183,39 @@ def compile_function(
     fn.__srcdiff_plain__ = plain  # type: ignore[attr-defined]
     fn.__srcdiff_lines__ = [(line, origin[0], user) for line, user in sorted(mapping.items())] if origin else []  # type: ignore[attr-defined]
     return fn
+
+
+#: Python's tokenizer refuses source indented more than this many levels (its MAXINDENT is 100).
+MAX_INDENT = 99
+
+
+def _factory_tree(inner: ast.stmt, source: str, free: list[str], name: str) -> ast.Module:
+    """The factory (see :func:`compile_function`) as a tree: the function, parsed on its own at
+    the left margin (``inner``, from ``source``), goes into the factory's body, so the factory
+    costs no level of indentation -- code nested as deeply as Python allows in the user's file
+    compiles.  Line numbers are those of the factory's text (linecache and tracebacks show it)."""
+    ast.increment_lineno(inner, 1 + len(free))
+    # the factory's own lines, with blank lines where the function stands (so they keep their numbers)
+    skeleton = "def __srcdiff_factory__():\n" + "".join(f"    {n} = None\n" for n in free)
+    skeleton += "\n" * source.count("\n") + f"    return {name}\n"
+    module = ast.parse(skeleton)
+    factory = module.body[0]
+    assert isinstance(factory, ast.FunctionDef)
+    factory.body.insert(len(free), inner)
+    return module
+
+
+def _too_deep(source: str, label: str, origin: tuple[str, int] | None) -> SrcDiffError:
+    """The generated code nests blocks deeper than Python compiles (the transform added levels
+    to code that was already close to the limit)."""
+    depth = max((len(line) - len(line.lstrip(" "))) // 4 for line in source.splitlines() if line.strip())
+    return UnsupportedSyntaxError(
+        label,
+        origin[0] if origin else None,
+        origin[1] if origin else None,
+        f"the generated code would nest {depth} levels of indentation, and Python compiles at most {MAX_INDENT}",
+        "nest fewer blocks (ifs and loops): move inner blocks into a helper function",
+    )
 
 
 def _forget(filename: str) -> None:

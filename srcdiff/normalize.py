@@ -10,7 +10,9 @@ The normal form (every later pass relies on it):
   expression (comparison, ``not``, boolean operators) whose value is never
   differentiated.  The target never appears in its own right-hand side, except
   in an accumulation ``x = x + e`` / ``x = x - e``.
-* ``if c:`` where ``c`` is a name assigned just before, never reassigned inside.
+* ``if c:`` where ``c`` is a name assigned just before, never reassigned inside; in an
+  ``elif`` chain (an ``else`` that holds just an ``if``) every test is assigned before the
+  chain's first ``if``.
 * ``while <test>:`` with the original test, and ``for i in <range>:`` where the
   range is a name or a ``range(...)`` of atoms; all other loops are lowered to
   index loops over ``range(len(seq))``.
@@ -425,20 +427,7 @@ class _Normalizer:
         chain = [s]
         while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], gast.If):
             chain.append(chain[-1].orelse[0])
-        conds: list[str] = []
-        decided: str | None = None  # true once some earlier test of the chain held
-        for node in chain:
-            if decided is None:
-                conds.append(self.condition(node.test, out, node))
-                decided = conds[-1]
-                continue
-            guarded = gast.BoolOp(op=gast.And(), values=[gast.UnaryOp(op=gast.Not(), operand=load(decided)), node.test])
-            conds.append(self.condition(guarded, out, node))
-            if node is not chain[-1]:
-                either = gast.BoolOp(op=gast.Or(), values=[load(decided), load(conds[-1])])
-                decided = self.namer.fresh("c")
-                self.control.add(decided)
-                out.append(assign(decided, either, node))
+        conds = self.chain_conditions([node.test for node in chain], [node for node in chain], out)
         flags: set[str] = set()
         bodies = []
         for node in chain:  # in source order, so temporaries are numbered as they read
@@ -451,6 +440,26 @@ class _Normalizer:
             inner = [if_(load(cond), body, inner, node)] if body or inner else []
         out.extend(inner)
         return flags
+
+    def chain_conditions(self, tests: list[gast.expr], where: list[gast.AST], out: list[gast.stmt]) -> list[str]:
+        """The conditions of an ``if``/``elif`` chain, computed up front: ``_c2 = not _c1 and t2``
+        evaluates ``t2`` exactly where the chain would (when no earlier test held), and ``_c3``
+        reads ``_c4 = _c1 or _c2`` (some earlier test held)."""
+        conds: list[str] = []
+        decided: str | None = None
+        for i, (test, at) in enumerate(zip(tests, where)):
+            if decided is None:
+                conds.append(self.condition(test, out, at))
+                decided = conds[-1]
+                continue
+            guarded = gast.BoolOp(op=gast.And(), values=[gast.UnaryOp(op=gast.Not(), operand=load(decided)), test])
+            conds.append(self.condition(guarded, out, at))
+            if i < len(tests) - 1:
+                either = gast.BoolOp(op=gast.Or(), values=[load(decided), load(conds[-1])])
+                decided = self.namer.fresh("c")
+                self.control.add(decided)
+                out.append(assign(decided, either, at))
+        return conds
 
     def _loop_body(self, body: list[gast.stmt], at: gast.AST) -> tuple[list[gast.stmt], _Loop, set[str]]:
         loop = _Loop()
@@ -842,29 +851,38 @@ class _Normalizer:
         return isinstance(node, gast.Name) and node.id not in self.locals
 
     def conditional(self, e: gast.IfExp, out: list[gast.stmt], at: gast.AST) -> str:
-        cond = self.condition(e.test, out, at)
+        """``a if c else b`` as an ``if`` statement; ``a if c else b if d else e`` as one ``elif``
+        chain (flat, however long: see :meth:`if_statement`)."""
+        chain = [e]
+        while isinstance(chain[-1].orelse, gast.IfExp):
+            chain.append(chain[-1].orelse)
+        conds = self.chain_conditions([node.test for node in chain], [at] * len(chain), out)
         result = self.namer.fresh("t")
-        body: list[gast.stmt] = []
-        orelse: list[gast.stmt] = []
-        body.append(assign(result, self.primitive(e.body, body, at), at))
-        orelse.append(assign(result, self.primitive(e.orelse, orelse, at), at))
-        out.append(if_(load(cond), body, orelse, at))
+        branches: list[list[gast.stmt]] = []
+        for value in [node.body for node in chain] + [chain[-1].orelse]:
+            branch: list[gast.stmt] = []
+            branch.append(assign(result, self.primitive(value, branch, at), at))
+            branches.append(branch)
+        inner = branches.pop()
+        for cond, branch in zip(reversed(conds), reversed(branches)):
+            inner = [if_(load(cond), branch, inner, at)]
+        out.extend(inner)
         return result
 
     def boolean_value(self, e: gast.BoolOp, out: list[gast.stmt], at: gast.AST) -> str:
-        """``a or b`` used as a value: the first operand that decides, evaluated lazily."""
+        """``a or b`` used as a value: the first operand that decides, evaluated lazily.  Each
+        test reads the result again where it stands (once decided it stays decided), so the
+        ``if``s follow one another instead of nesting one level per operand."""
         result = self.namer.fresh("t")
         out.append(assign(result, self.primitive(e.values[0], out, at), at))
-        block = out
         for operand in e.values[1:]:
-            cond = self.condition(load(result), block, at)
+            cond = self.condition(load(result), out, at)
             inner: list[gast.stmt] = []
             inner.append(assign(result, self.primitive(operand, inner, at), at))
             if isinstance(e.op, gast.And):
-                block.append(if_(load(cond), inner, [], at))
+                out.append(if_(load(cond), inner, [], at))
             else:
-                block.append(if_(load(cond), [], inner, at))
-            block = inner
+                out.append(if_(load(cond), [], inner, at))
         return result
 
 

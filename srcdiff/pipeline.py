@@ -31,7 +31,7 @@ from .emit import compile_function
 from .normalize import NormalizedFunction, normalize
 from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS
-from .syntax import assign, call, clone, const, load, nodes_in, stored_names
+from .syntax import assign, call, clone, const, load, nodes_in, room_for_deep_trees, stored_names
 
 _lock = threading.RLock()
 _options = threading.local()  # .optimize: False keeps the unoptimized code (for comparison)
@@ -107,8 +107,11 @@ class PerFunction:
         if store is None:
             return None
         if create and self.attribute not in store:
+            try:
+                self.owners.add(fn)
+            except TypeError:  # no weak references (a ufunc): not cached, nothing would clear it
+                return None
             store[self.attribute] = {}
-            self.owners.add(fn)
         return store.get(self.attribute)
 
     def get(self, key: tuple[Any, ...], default: Any = None) -> Any:
@@ -325,12 +328,14 @@ def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
         if key in _kind_cache:
             return _kind_cache[key]
         try:
-            norm = normalize(capture(fn))
+            with room_for_deep_trees():
+                norm = normalize(capture(fn))
         except Exception:
             return kinds_.UNKNOWN
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
         _kind_cache[key] = kinds_.SCALAR
-        kind = _infer_result(norm, param_kinds)
+        with room_for_deep_trees():
+            kind = _infer_result(norm, param_kinds)
         if kind != kinds_.SCALAR:
             if _recursive(norm):
                 kind = kinds_.UNKNOWN  # the assumption was used, and it was wrong: assume nothing
@@ -476,7 +481,8 @@ def build_gradient(
     previous = optimizing()
     _options.optimize = optimize
     try:
-        return _build_gradient(fn, wrt, param_kinds, with_value, as_tuple)
+        with room_for_deep_trees():
+            return _build_gradient(fn, wrt, param_kinds, with_value, as_tuple)
     finally:
         _options.optimize = previous
 
@@ -586,7 +592,8 @@ def split_function(
             return entry
         entry = _split_cache[key] = SplitEntry()
         try:
-            _build_split(fn, active, dict(param_kinds), entry)
+            with room_for_deep_trees():
+                _build_split(fn, active, dict(param_kinds), entry)
         except BaseException:
             del _split_cache[key]
             raise
@@ -685,7 +692,8 @@ def forward_function(
             return entry
         entry = _forward_cache[key] = SplitEntry()
         try:
-            _build_forward(fn, active, dict(param_kinds), entry)
+            with room_for_deep_trees():
+                _build_forward(fn, active, dict(param_kinds), entry)
         except BaseException:
             del _forward_cache[key]
             raise

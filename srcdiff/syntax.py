@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import sys
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import gast
@@ -139,3 +141,26 @@ def dotted_path(node: gast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+#: Frames the passes may need.  Python's parser accepts expressions nested up to about 3,000
+#: levels (a sum of 2,500 terms is a left-nested tree that deep), and gast's conversion and the
+#: recursive passes take several frames per level: 1,000 frames run out at about 240 terms.
+RECURSION_ROOM = 40_000
+
+
+@contextlib.contextmanager
+def room_for_deep_trees() -> Iterator[None]:
+    """Raise the recursion limit while a transform runs, and put it back after.  The trees are
+    bounded by what Python itself parsed, so the extra room is bounded too; Python frames do
+    not use the C stack (3.11+), so deep walks of them cannot overflow it."""
+    previous = sys.getrecursionlimit()
+    if previous >= RECURSION_ROOM:
+        yield
+        return
+    sys.setrecursionlimit(RECURSION_ROOM)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == RECURSION_ROOM:  # unless someone else changed it meanwhile
+            sys.setrecursionlimit(previous)

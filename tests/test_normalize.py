@@ -463,7 +463,9 @@ def check_normal_form(norm: NormalizedFunction) -> list[str]:
     def say(node, what):
         problems.append(f"line {getattr(node, 'lineno', '?')}: {what}: {to_source(node).strip()!r}")
 
-    def block(stmts, loop_body):
+    def block(stmts, loop_body, chain_tests=frozenset()):
+        # chain_tests: in an `elif` chain (an `else` holding just an `if`), the tests computed
+        # before the chain's first `if`
         for i, s in enumerate(stmts):
             if isinstance(s, gast.Assign):
                 if len(s.targets) != 1 or not isinstance(s.targets[0], gast.Name):
@@ -491,12 +493,16 @@ def check_normal_form(norm: NormalizedFunction) -> list[str]:
                         say(s, f"`if` test {c} reassigned inside the `if`")
                     if c not in norm.control_names:
                         say(s, f"`if` test {c} is not a control name")
-                    before = stmts[i - 1] if i else None
-                    if not (isinstance(before, gast.Assign) and isinstance(before.targets[0], gast.Name)
-                            and before.targets[0].id == c):
+                    tests = set(chain_tests) if len(stmts) == 1 else set()
+                    for earlier in reversed(stmts[:i]):  # the assignments just before the `if`
+                        if not (isinstance(earlier, gast.Assign) and isinstance(earlier.targets[0], gast.Name)):
+                            break
+                        tests.add(earlier.targets[0].id)
+                    if c not in tests:
                         say(s, f"`if` test {c} is not assigned just before the `if`")
                 block(s.body, False)
-                block(s.orelse, False)
+                elif_chain = len(s.orelse) == 1 and isinstance(s.orelse[0], gast.If)
+                block(s.orelse, False, frozenset(tests) if elif_chain and isinstance(s.test, gast.Name) else frozenset())
             elif isinstance(s, gast.While):
                 if s.orelse:
                     say(s, "`while` keeps an `else`")

@@ -1,0 +1,171 @@
+"""What the transform must refuse (naming the user's file and line), and extreme but legal code it
+must differentiate: dynamic code and namespaces, deep nesting, ``x ** y`` at 0, gradients inside
+differentiated functions, impure calls in checkpointed loops, exported code on other shapes."""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import os
+import sys
+
+import pytest
+from helpers import load_module
+
+import srcdiff
+
+# -- 1. eval, exec, locals(), globals(), vars(), dir(), __import__ -------------------------------
+
+
+def with_eval(x):
+    return eval("x * 2")
+
+
+def with_exec(x):
+    y = x
+    exec("y = 1")
+
+
+def with_locals(x):
+    return locals()["x"] * 2
+
+
+def with_globals(x):
+    return globals()["square"](x)
+
+
+def with_vars(x):
+    return vars()["x"] * 2
+
+
+def with_dir(x):
+    return x * len(dir())
+
+
+def with_import(x):
+    return __import__("math").sin(x)
+
+
+def with_builtins_eval(x):
+    return builtins.eval("x")
+
+
+def with_eval_alias(x):
+    run = eval
+
+
+def square(x):
+    return x * x
+
+
+def calls_a_helper_with_eval(x):
+    return with_eval(x) + 1.0
+
+
+DYNAMIC = [
+    (with_eval, "`eval`"),
+    (with_exec, "`exec`"),
+    (with_locals, "`locals()`"),
+    (with_globals, "`globals()`"),
+    (with_vars, "`vars()`"),
+    (with_dir, "`dir()`"),
+    (with_import, "`__import__`"),
+    (with_builtins_eval, "`eval`"),
+    (with_eval_alias, "`eval`"),
+]
+
+
+def _refused_line(fn):
+    """The line of ``fn``'s last statement (where each of these functions does what is refused)."""
+    return fn.__code__.co_firstlineno + len(inspect.getsourcelines(fn)[0]) - 1
+
+
+@pytest.mark.parametrize("fn, name", DYNAMIC, ids=[f.__name__ for f, _ in DYNAMIC])
+def test_dynamic_code_and_namespaces_are_refused_at_their_line(fn, name):
+    for make in (srcdiff.grad, lambda f: (lambda x: srcdiff.jvp(f, (x,), (1.0,)))):
+        with pytest.raises(srcdiff.UnsupportedSyntaxError) as err:
+            make(fn)(3.0)
+        assert name in err.value.problem
+        assert err.value.function == fn.__name__
+        assert os.path.basename(err.value.filename) == "test_transform_refusals.py"
+        assert err.value.lineno == _refused_line(fn)
+        assert err.value.hint
+
+
+def test_dynamic_code_in_a_helper_is_refused_at_the_helpers_line():
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as err:
+        srcdiff.grad(calls_a_helper_with_eval)(3.0)
+    assert err.value.function == "with_eval"
+    assert err.value.lineno == _refused_line(with_eval)
+
+
+# -- 2. deep nesting ----------------------------------------------------------------------------
+
+
+def _check_against_finite_differences(f, x, *rest):
+    """``grad`` and ``jvp`` of ``f`` in its first argument at ``(x, *rest)``, against central differences."""
+    h = 1e-6 * max(1.0, abs(x))
+    numeric = (f(x + h, *rest) - f(x - h, *rest)) / (2 * h)
+    reverse = srcdiff.grad(f)(x, *rest)
+    _, forward = srcdiff.jvp(f, (x, *rest), (1.0,) + (0.0,) * len(rest))
+    assert reverse == pytest.approx(numeric, rel=1e-6, abs=1e-6)
+    assert forward == pytest.approx(reverse, rel=1e-12, abs=1e-12)
+    return reverse
+
+
+def test_98_nested_ifs_the_deepest_python_compiles(tmp_path):
+    lines = ["def f(x):", "    y = x"]
+    for i in range(98):
+        lines.append("    " * (i + 1) + f"if x > {-i - 1}:")
+        lines.append("    " * (i + 2) + f"y = y * x + {i}")
+    lines.append("    return y")
+    f = load_module(tmp_path, "nested_98", "\n".join(lines) + "\n").f
+    _check_against_finite_differences(f, 0.5)
+    _check_against_finite_differences(f, -50.5)  # half the branches taken
+
+
+def test_an_elif_chain_of_300_branches_is_emitted_flat(tmp_path):
+    text = "def f(x):\n    if x > 1000:\n        y = x\n"
+    text += "".join(f"    elif x > {1000 - i}:\n        y = x * {i}\n" for i in range(1, 300))
+    text += "    else:\n        y = x * x\n    return y\n"
+    f = load_module(tmp_path, "elif_300", text).f
+    for x, want in [(1000.5, 1.0), (999.5, 1.0), (850.5, 150.0), (-5.0, -10.0)]:
+        assert _check_against_finite_differences(f, x) == pytest.approx(want)
+    source = srcdiff.source(srcdiff.grad(f))
+    assert max(len(line) - len(line.lstrip()) for line in source.splitlines()) <= 8  # no nesting per branch
+
+
+def test_a_sum_of_500_terms(tmp_path):
+    f = load_module(tmp_path, "sum_500", "def f(x):\n    return " + " + ".join(["x * x"] * 500) + "\n").f
+    assert _check_against_finite_differences(f, 1.5) == pytest.approx(500 * 3.0)
+    assert sys.getrecursionlimit() < 40_000  # the limit was raised only while transforming
+
+
+def test_300_nested_ternaries_and_long_boolean_values(tmp_path):
+    ternary = "def f(x):\n    return " + "".join(f"x * {i} if x < {i} else " for i in range(300)) + "x * x\n"
+    f = load_module(tmp_path, "ternary_300", ternary).f
+    assert _check_against_finite_differences(f, 150.5) == pytest.approx(151.0)
+    assert _check_against_finite_differences(f, 400.0) == pytest.approx(800.0)
+    values = "def f(x, y):\n    return " + " or ".join(f"(x * y * {i})" for i in range(1, 300)) + " or x * x\n"
+    g = load_module(tmp_path, "or_300", values).f
+    assert _check_against_finite_differences(g, 1.5, 0.0) == pytest.approx(3.0)  # all are 0.0
+    assert _check_against_finite_differences(g, 2.0, 1.0) == pytest.approx(1.0)  # the first decides
+    tests = "def f(x):\n    c = " + " and ".join(f"x > {-i}" for i in range(300)) + "\n    return x * 2 if c else x\n"
+    h = load_module(tmp_path, "and_300", tests).f
+    assert _check_against_finite_differences(h, 1.5) == pytest.approx(2.0)
+
+
+def test_nesting_deeper_than_python_compiles_is_refused_saying_how_deep(tmp_path):
+    # 97 ifs in a loop: the user's code is 99 levels deep; a checkpointed loop's generated
+    # code runs the body inside more blocks than that
+    lines = ["import srcdiff", "def f(x):", "    y = x", "    for k in srcdiff.checkpointed(range(3)):"]
+    for i in range(97):
+        lines.append("    " * (i + 2) + f"if x > {-i - 1}:")
+    lines.append("    " * 99 + "y = y * x")
+    lines.append("    return y")
+    f = load_module(tmp_path, "too_deep", "\n".join(lines) + "\n").f
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as err:
+        srcdiff.grad(f)(0.5)
+    assert "would nest 102 levels of indentation" in err.value.problem and "at most 99" in err.value.problem
+    assert err.value.lineno == 2 and err.value.hint
+    assert srcdiff.jvp(f, (0.5,), (1.0,)) == pytest.approx((0.5**4, 4 * 0.5**3))  # forward mode nests less
