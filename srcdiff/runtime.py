@@ -400,11 +400,24 @@ def log_or_zero(x: Any) -> Any:
 
 def power_base_adjoint(g: Any, a: Any, b: Any) -> Any:
     """``g * d(a ** b)/da`` for a variable exponent ``b``: zero where ``b == 0`` (even at ``a == 0``)."""
-    if isinstance(b, _SCALARS) and isinstance(a, _SCALARS):
-        return 0.0 * g if b == 0 else g * b * a ** (b - 1)
-    b = np.asarray(b)
+    return power_term(g, b, a, b - 1)
+
+
+def power_term(g: Any, c: Any, a: Any, e: Any) -> Any:
+    """``g * c * a ** e``, the terms derivatives of powers are made of, exact at ``a == 0``: zero
+    where ``c == 0`` (``d(a ** 1)/da`` at 0 is 1, and its derivative ``1 * 0 * a ** -1`` is 0, not
+    an error), and ``inf`` where ``a == 0`` and ``e < 0`` (the derivative of ``a ** 0.5`` at 0 is
+    infinite: Python's ``0.0 ** -0.5`` would raise)."""
+    if all(isinstance(v, _SCALARS) for v in (g, c, a, e)):
+        if c == 0 or g == 0:  # (no 0 * inf)
+            return 0.0 * g
+        if a == 0 and e < 0:
+            return g * c * math.inf
+        return g * c * a**e
+    c = np.asarray(c)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b == 0, 0.0, g * b * np.power(a, b - 1.0))
+        # floats: numpy refuses integers to negative integer powers
+        return np.where((c == 0) | (np.asarray(g) == 0), 0.0, g * c * np.power(np.asarray(a, dtype=float), e))
 
 
 def reciprocal_or_zero(x: Any) -> Any:
@@ -649,6 +662,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "one_hot_like": one_hot_like,
     "log_or_zero": log_or_zero,
     "power_base_adjoint": power_base_adjoint,
+    "power_term": power_term,
     "reciprocal_or_zero": reciprocal_or_zero,
     "grad_like": grad_like,
     "owned_results": owned_results,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import math
 import os
 import sys
 
@@ -169,3 +170,63 @@ def test_nesting_deeper_than_python_compiles_is_refused_saying_how_deep(tmp_path
     assert "would nest 102 levels of indentation" in err.value.problem and "at most 99" in err.value.problem
     assert err.value.lineno == 2 and err.value.hint
     assert srcdiff.jvp(f, (0.5,), (1.0,)) == pytest.approx((0.5**4, 4 * 0.5**3))  # forward mode nests less
+
+
+# -- 3. x ** y at x == 0, second order -----------------------------------------------------------
+
+
+def power(x, y):
+    return x ** y
+
+
+def square_by_power(x):
+    return x ** 2
+
+
+def cube_by_power(x):
+    return x ** 3
+
+
+def first_power(x):
+    return x ** 1.0
+
+
+def root_by_power(x):
+    return x ** 0.5
+
+
+@pytest.mark.parametrize(
+    "x, y, first, second",
+    [(0.0, 3.0, 0.0, 0.0), (0.0, 2.0, 0.0, 2.0), (0.0, 1.0, 1.0, 0.0), (0.0, 3, 0.0, 0.0), (0, 3, 0.0, 0.0),
+     (0, 2.0, 0.0, 2.0), (0, 1, 1.0, 0.0), (0.0, 0.0, 0.0, 0.0), (2.0, 3.0, 12.0, 12.0)],
+)
+def test_power_at_zero_is_exact_in_every_mode_and_order(x, y, first, second):
+    assert srcdiff.grad(power)(x, y) == first
+    assert srcdiff.jvp(power, (x, y), (1.0, 0.0))[1] == first
+    assert srcdiff.hessian(power)(x, y) == second
+    assert srcdiff.grad(srcdiff.grad(power))(x, y) == second
+    assert srcdiff.hessian(power, wrt=1)(x, y) == pytest.approx(float(x) ** y * math.log(x) ** 2 if x else 0.0)
+
+
+@pytest.mark.parametrize("x", [0.0, 0])
+def test_constant_powers_at_zero(x):
+    for f, first, second in [(square_by_power, 0.0, 2.0), (cube_by_power, 0.0, 0.0), (first_power, 1.0, 0.0)]:
+        assert srcdiff.grad(f)(x) == first and srcdiff.jvp(f, (x,), (1.0,))[1] == first
+        assert srcdiff.hessian(f)(x) == second
+    assert srcdiff.grad(srcdiff.grad(srcdiff.grad(cube_by_power)))(0.0) == 6.0
+
+
+def test_a_power_below_one_has_an_infinite_derivative_at_zero():
+    assert srcdiff.grad(root_by_power)(0.0) == math.inf  # no ZeroDivisionError from 0.0 ** -0.5
+    assert srcdiff.jvp(root_by_power, (0.0,), (1.0,))[1] == math.inf
+    assert srcdiff.grad(power)(0.0, 0.5) == math.inf
+    assert srcdiff.grad(root_by_power)(4.0) == 0.25
+
+
+def test_numpy_power_at_zero():
+    np = pytest.importorskip("numpy")
+
+    def sum_of_squares(x):
+        return np.sum(np.power(x, 2.0) + x ** 1.0)
+
+    np.testing.assert_array_equal(srcdiff.hessian(sum_of_squares)(np.zeros(3)), 2.0 * np.eye(3))

@@ -67,13 +67,24 @@ _helper(ah.index_concat_adjoint, "v, maker, items", linear="v", v="index_concat_
 _helper(ah.index_concat_tangent, "v, maker, items", linear="v", v="index_concat_adjoint(g, maker, items)")
 _helper(ah.split_like, "v, arrays, axis=0", linear="v")
 _helper(ah.unstack_like, "v, arrays, axis=0", linear="v")
+# (power_term keeps these exact at a == 0: b == 1 makes the first term 0, not 0 * 0.0 ** -1)
 RUNTIME.define(
     rt.power_base_adjoint,
     rule(
         "v, a, b",
         v="power_base_adjoint(g, a, b)",
-        a="g * v * b * (b - 1) * a ** (b - 2)",
-        b="g * v * a ** (b - 1) * (1.0 + b * log_or_zero(a))",
+        a="power_term(g * v, b * (b - 1), a, b - 2)",
+        b="power_term(g * v, 1.0 + b * log_or_zero(a), a, b - 1)",
+    ),
+)
+RUNTIME.define(
+    rt.power_term,
+    rule(
+        "w, c, base, e",
+        w="power_term(g, c, base, e)",
+        c="power_term(g * w, 1.0, base, e)",
+        base="power_term(g * w, c * e, base, e - 1)",
+        e="power_term(g * w * log_or_zero(base), c, base, e)",
     ),
 )
 RUNTIME.define(rt.log_or_zero, rule("a", a="g * reciprocal_or_zero(a)"))
