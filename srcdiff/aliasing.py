@@ -61,10 +61,16 @@ class Problem:
     reason: str
 
 
+# Array attributes that are new objects (numbers, tuples), never views of the array.
+_NOT_VIEWS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+
+
 def _is_view(value: gast.expr, callee_of: Callable[[gast.Call], calls.Callee | None]) -> list[str]:
     """Names whose memory ``value`` may share."""
     if isinstance(value, gast.Name):
         return [value.id]
+    if isinstance(value, gast.Attribute) and value.attr in _NOT_VIEWS:
+        return []
     if isinstance(value, (gast.Subscript, gast.Attribute)) and isinstance(value.value, gast.Name):
         return [value.value.id]
     if is_pop(value):
@@ -156,36 +162,45 @@ def problems(
     collect(fn.body)
     if not writes:
         return []
+    liveness = _Liveness({id(s) for s, _ in writes})
+    liveness.block(fn.body, _uses(fn.result))
     views: dict[str, set[str]] = {}  # name -> names whose memory it may share
     holds: dict[str, set[str]] = {}  # container -> names stored in it (a write into them shows through it)
-    fresh: dict[str, bool] = {p: True for p in number_params}
     lists = {container for s, container in writes if append_call(s) is not None}
     for a in assignments(fn.body):
         target = a.targets[0].id
-        if getattr(a, "srcdiff_inplace", False):
-            continue  # x += y keeps x's memory: neither a new view nor a new owner
+        if getattr(a, "srcdiff_inplace", False) or target in scalars:
+            continue  # x += y keeps x's memory; a number (an element read, a size) shares none
         if isinstance(a.value, gast.Subscript) and isinstance(a.value.value, gast.Name) and a.value.value.id in lists:
             continue  # an element read from a list is the element, not a view of the list
         for source in _is_view(a.value, callee_of):
             views.setdefault(target, set()).add(source)
-        fresh[target] = fresh.get(target, True) and (_is_fresh(a.value, callee_of) or isinstance(a.value, gast.Name))
-    # a copy `a = _t` owns memory only if `_t` does (and `_t` is then a view of... itself: see views)
-    changed = True
-    while changed:
-        changed = False
-        for a in assignments(fn.body):
-            target, value = a.targets[0].id, a.value
-            if isinstance(value, gast.Name) and fresh.get(target) and not fresh.get(value.id, False):
-                fresh[target] = False
-                changed = True
     for stmt, container in writes:  # xs.append(v) / a[i] = v: the element is now reachable through xs too
         appended = append_call(stmt)
         written = item_write(stmt)
         element = appended[1] if appended else written[2] if written else None
         if isinstance(element, gast.Name):
             holds.setdefault(container, set()).add(element.id)
-    liveness = _Liveness({id(s) for s, _ in writes})
-    liveness.block(fn.body, _uses(fn.result))
+    # Lists that hold the only reference to what they hold give back owned values; assume all
+    # do, and drop those whose appends show otherwise until none changes (a tape's lists stay).
+    indexed = {
+        a.value.value.id
+        for a in assignments(fn.body)
+        if isinstance(a.value, gast.Subscript) and isinstance(a.value.value, gast.Name)
+    }
+    handed_over = lists - set(fn.params) - indexed  # (an element read by index is shared with the list)
+    while True:
+        fresh = _owners(fn, callee_of, scalars, number_params, lists, handed_over)
+        kept = {
+            xs
+            for xs in _handed_over_lists(writes, views, fresh, liveness.after, callee_of) & handed_over
+            if fresh.get(xs, False)
+        }
+        if kept == handed_over:
+            break
+        handed_over = kept
+    for xs in handed_over:  # what it was given is not read again before rebound: no write shows through it
+        holds.pop(xs, None)
     rebound = _rebound_before(fn.body, {id(s) for s, _ in writes})
     found: list[Problem] = []
     for stmt, container in writes:
@@ -215,6 +230,66 @@ def problems(
                 )
                 break
     return found
+
+
+def _owners(
+    fn,  # type: ignore[no-untyped-def]
+    callee_of: Callable[[gast.Call], calls.Callee | None],
+    scalars: AbstractSet[str],
+    number_params: AbstractSet[str],
+    lists: set[str],
+    handed_over: set[str],
+) -> dict[str, bool]:
+    """Which names certainly own their memory (every value assigned to them is new memory, or a
+    value popped from a list in ``handed_over``)."""
+    fresh: dict[str, bool] = {p: True for p in number_params}
+    for a in assignments(fn.body):
+        target = a.targets[0].id
+        if getattr(a, "srcdiff_inplace", False) or target in scalars:
+            continue
+        value = a.value
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and value.value.id in lists:
+            continue
+        popped = is_pop(value) and value.func.value.id in handed_over
+        made = popped or _is_fresh(value, callee_of) or isinstance(value, gast.Name)
+        fresh[target] = fresh.get(target, True) and made
+    # a copy `a = _t` owns memory only if `_t` does (and `_t` is then a view of... itself: see views)
+    changed = True
+    while changed:
+        changed = False
+        for a in assignments(fn.body):
+            target, value = a.targets[0].id, a.value
+            if isinstance(value, gast.Name) and fresh.get(target) and not fresh.get(value.id, False):
+                fresh[target] = False
+                changed = True
+    return fresh
+
+
+def _handed_over_lists(
+    writes: list[tuple[gast.stmt, str]],
+    views: dict[str, set[str]],
+    fresh: dict[str, bool],
+    live_after: dict[int, set[str]],
+    callee_of: Callable[[gast.Call], calls.Callee | None],
+) -> set[str]:
+    """Lists that hold the only reference to each array appended to them: every ``xs.append(v)``
+    appends new memory, or a ``v`` that owns its memory and that nothing reads afterwards (it is
+    rebound next, like the values a gradient's tape saves).  A value popped from such a list is
+    owned again."""
+    out: set[str] = set()
+    refused: set[str] = set()
+    for stmt, container in writes:
+        appended = append_call(stmt)
+        if appended is None:
+            continue
+        element = appended[1]
+        live = live_after.get(id(stmt), set())
+        if isinstance(element, gast.Name):
+            given = fresh.get(element.id, False) and not ({element.id} | set(_aliases_of(element.id, views))) & live
+        else:
+            given = _is_fresh(element, callee_of)
+        (out if given else refused).add(container)
+    return out - refused
 
 
 def live_at_entry(stmts: list[gast.stmt]) -> set[str]:

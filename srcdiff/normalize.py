@@ -60,7 +60,9 @@ from typing import Any
 import gast
 import numpy as np
 
-from .capture import CapturedFunction
+from .capture import CapturedFunction, Guard
+from .inline import MUTATING_METHODS, inline_effects
+from .inline import base_name as _base_name
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, names_in
 from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
@@ -174,6 +176,7 @@ class NormalizedFunction:
     may_return_none: bool = False  # some path may end without a return statement
     helpers: dict[str, Any] = field(default_factory=dict)  # runtime helpers it calls, by name
     namer: Namer = field(default_factory=Namer)
+    guards: list[Guard] = field(default_factory=list)  # of the helpers inlined into it (srcdiff.inline)
 
     def as_function(self) -> gast.FunctionDef:
         body = self.body + [gast.Return(value=self.result)]
@@ -225,6 +228,7 @@ class _Normalizer:
             raise self.refuse(tree, "`*args` / `**kwargs` parameters are not supported yet", "name each parameter")
         self._check_scope_declarations(tree)
         self._check_dynamic_scope(tree)
+        self._check_hidden_mutation(tree)
         body = list(tree.body)
         tail_return = bool(body) and isinstance(body[-1], gast.Return)
         before_tail = body[:-1] if tail_return else body
@@ -287,6 +291,34 @@ class _Normalizer:
             if name is not None:
                 raise self.refuse(node, *_dynamic_scope_message(name))
 
+    def _check_hidden_mutation(self, tree: gast.FunctionDef) -> None:
+        """Refuse a method that changes its object taken as a value (``setter = y.__setitem__``,
+        ``[y.fill]``, ``getattr(y, "fill")``): called later, it changes ``y`` where no pass can
+        see it.  Called directly (``y.fill(0.0)``), the transforms see the call and refuse it."""
+        called = {id(n.func) for n in gast.walk(tree) if isinstance(n, gast.Call)}
+        for node in gast.walk(tree):
+            if (
+                isinstance(node, gast.Attribute)
+                and isinstance(node.ctx, gast.Load)
+                and node.attr in MUTATING_METHODS
+                and id(node) not in called
+                and _base_name(node) in self.locals
+            ):
+                raise self.refuse(
+                    node,
+                    f"`.{node.attr}` of `{_base_name(node)}` taken as a value changes it where srcdiff cannot see",
+                    f"call `{_base_name(node)}.{node.attr}(...)` directly, or build a new value instead",
+                )
+            if isinstance(node, gast.Call) and self._is_builtin_call(node, "getattr") and node.args:
+                name = node.args[1] if len(node.args) > 1 else None
+                constant = isinstance(name, gast.Constant) and isinstance(name.value, str)
+                if _base_name(node.args[0]) in self.locals and (not constant or name.value in MUTATING_METHODS):
+                    raise self.refuse(
+                        node,
+                        "`getattr` on a variable of the function may reach a method that changes it",
+                        "write the attribute out: `y.shape`, `y.fill(...)`",
+                    )
+
     def _return_value(self, node: gast.Return, out: list[gast.stmt]) -> gast.expr:
         if node.value is None:
             return const(None)
@@ -339,7 +371,12 @@ class _Normalizer:
             if isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name):
                 # a[i] += v reads a[i] once, then writes it: index evaluated once
                 index = self.index(s.target.slice, out, s)
-                old = self.atomize(gast.Subscript(value=load(s.target.value.id), slice=index, ctx=gast.Load()), out, s)
+                item: gast.expr = gast.Subscript(value=load(s.target.value.id), slice=index, ctx=gast.Load())
+                if not isinstance(s.op, (gast.Add, gast.Sub)):
+                    # the old item is read again (a *= v needs it backwards), after the write: a
+                    # row or block would be a view of what the write changes, so keep a copy
+                    item = gast.Call(func=load(self.helper("copy_of")), args=[item], keywords=[])
+                old = self.atomize(item, out, s)
                 target = gast.Subscript(value=load(s.target.value.id), slice=clone(index), ctx=gast.Store())
                 self.assign_target(target, gast.BinOp(left=old, op=s.op, right=s.value), out, s)
             elif not isinstance(s.target, gast.Name):
@@ -987,4 +1024,7 @@ def _drop_unread_flags(body: list[gast.stmt], control: set[str]) -> list[gast.st
 
 def normalize(captured: CapturedFunction) -> NormalizedFunction:
     """Rewrite ``captured`` into the normal form described in this module's docstring."""
-    return _Normalizer(captured).run()
+    captured, guards = inline_effects(captured)
+    norm = _Normalizer(captured).run()
+    norm.guards = guards
+    return norm

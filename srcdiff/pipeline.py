@@ -187,7 +187,7 @@ class _Env(forward_.ForwardEnvironment):
         self.values: dict[str, Any] = {}
         self.deps: list[SplitEntry] = []
         self._callees: dict[int, Callee] = {}
-        self.guards: list[Guard] = []  # what the resolved names meant when the code was generated
+        self.guards: list[Guard] = list(norm.guards)  # what the resolved names meant when the code was generated
         self.hoisted = 0  # statements moved out of loops (hoist_loop_invariants)
         for name, helper in norm.helpers.items():  # runtime helpers the normalized code calls
             self.values[name] = helper

@@ -30,6 +30,7 @@ from . import calls
 from .activity import assignments
 from .rules import ATTRIBUTES
 from .rules.numpy_module import BINARY, UNARY
+from .runtime import copy_of
 
 Shape = tuple[int, ...]
 _TOP = "unassigned"  # no assignment seen yet (optimistic start)
@@ -193,7 +194,7 @@ def _shape(
         bound = callee.bound
         fn = callee.obj
         args = [bound[p] for p in callee.rule.params if p in bound] if callee.rule else []
-        if (fn in UNARY or fn is abs) and args:
+        if (fn in UNARY or fn is abs or fn in _COPIES) and args:
             return of(args[0])
         spread = [a for arg in args for a in (arg if isinstance(arg, tuple) else [arg])]
         if fn in (max, min) and len(spread) > 1:
@@ -307,6 +308,9 @@ def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any],
     if fn is np.array:
         return _as_array(of(bound["object"])) if "object" in bound else None
     return _UNKNOWN
+
+
+_COPIES = (np.copy, copy_of)  # the same shape, new memory
 
 
 def _as_array(kind: Any) -> Any:

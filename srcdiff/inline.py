@@ -1,0 +1,294 @@
+"""Front end: inline the helpers that change what they are given.
+
+A helper that writes into an array it is passed (``fill(out, x)`` doing ``out[:] = 2 * x``), or
+appends to a list it is passed (``push(terms, v)``), has an effect its caller's derivative must
+see: the changed argument is one of its outputs.  Rather than teach every later pass about
+outputs through arguments, this pass writes such a call's body into the caller, before
+normalization, so the write happens to the caller's own variable (``out[:] = 2 * x``) and the
+caller's in-place machinery differentiates it -- or refuses it, where another name could see
+the change -- in both modes.
+
+Only calls that stand as statements (``fill(out, x)``, ``r = fill(out, x)``) are inlined; a
+call with effects inside a larger expression, a recursive one, or one of a helper from another
+module or with closure cells, is refused with the user's file:line.  Helpers without effects
+are left alone (they become derivative helpers of their own).
+
+>>> import gast
+>>> tree = gast.parse("def f(x):\\n    out = np.zeros(3)\\n    fill(out, x)\\n    return out").body[0]
+>>> sorted(mutated_parameters(gast.parse("def fill(a, v):\\n    a[:] = v").body[0]))
+['a']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from typing import Any
+
+import gast
+
+from .capture import CapturedFunction, Guard, capture
+from .errors import SrcDiffError, UnsupportedSyntaxError
+from .naming import Namer, names_in
+from .syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
+
+# Methods that change the object they are called on (arrays, lists, dicts, sets).
+MUTATING_METHODS = frozenset(
+    "append extend insert pop remove clear sort reverse fill put itemset resize setfield setflags "
+    "update setdefault popitem add discard __setitem__ __delitem__ __iadd__ __isub__ __imul__ "
+    "__itruediv__ __ipow__".split()
+)
+# numpy functions that write into their first argument.
+_MUTATING_FUNCTIONS = frozenset("copyto put place putmask fill_diagonal put_along_axis shuffle".split())
+_MAX_DEPTH = 8
+
+
+def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
+    """The parameters of ``helper`` it may change in place: item or attribute writes,
+    ``p += v`` (in place for arrays and lists), mutating methods, numpy's writing functions
+    (``np.copyto(p, v)``) and ``out=p``."""
+    params = {a.id for a in helper.args.posonlyargs + helper.args.args + helper.args.kwonlyargs}
+    changed: set[str] = set()
+    for node in nodes_in(helper):
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
+            changed |= {base_name(node)} & params
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            changed |= {node.target.id} & params
+        elif isinstance(node, gast.Call):
+            func = node.func
+            if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS:
+                changed |= {base_name(func.value)} & params
+            if isinstance(func, gast.Attribute) and func.attr in _MUTATING_FUNCTIONS and node.args:
+                changed |= {base_name(node.args[0])} & params
+            changed |= {base_name(k.value) for k in node.keywords if k.arg == "out"} & params
+    changed.discard("")
+    return changed
+
+
+def base_name(node: gast.AST) -> str:
+    """``a`` for ``a``, ``a[i]``, ``a.b[c]``; "" when the chain does not start at a name."""
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else ""
+
+
+def inline_effects(captured: CapturedFunction) -> tuple[CapturedFunction, list[Guard]]:
+    """``captured`` with every statement-level call of a helper that changes its arguments
+    replaced by the helper's body; also the guards that keep the result valid (the helpers'
+    names and code)."""
+    if captured.filename.startswith("<"):  # srcdiff's own generated code: its helpers record a tape
+        return captured, []
+    inliner = _Inliner(captured)
+    tree = clone(captured.tree)  # (the captured tree is shared: rewritten in a copy)
+    tree.body = inliner.block(tree.body, ())
+    if not inliner.guards:
+        return captured, []
+    return dataclasses.replace(captured, tree=tree), inliner.guards
+
+
+class _Inliner:
+    def __init__(self, captured: CapturedFunction) -> None:
+        self.captured = captured
+        tree = captured.tree
+        self.namer = Namer(names_in(tree))
+        self.caller_locals = stored_names([tree]) | {
+            a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
+        }
+        self.guards: list[Guard] = []
+
+    def refuse(self, node: gast.AST, problem: str, hint: str) -> UnsupportedSyntaxError:
+        return UnsupportedSyntaxError(
+            self.captured.name, self.captured.filename, self.captured.line(node), problem, hint
+        )
+
+    # -- walking the caller ---------------------------------------------------------------
+    def block(self, stmts: list[gast.stmt], inside: tuple[Any, ...]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for s in stmts:
+            out += self.statement(s, inside)
+        return out
+
+    def statement(self, s: gast.stmt, inside: tuple[Any, ...]) -> list[gast.stmt]:
+        for field in ("body", "orelse", "finalbody"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, self.block(getattr(s, field), inside))
+        call, target = _statement_call(s)
+        found = self.effectful(call) if call is not None else None
+        if found is not None:
+            return self.inline(s, call, target, *found, inside)  # type: ignore[arg-type]
+        for node in _own_expressions(s):
+            if isinstance(node, gast.Call) and self.effectful(node) is not None:
+                raise self.refuse(
+                    node,
+                    f"`{_name_of(node)}` changes an argument in place, inside a larger expression",
+                    "call it as a statement of its own, or assign its result to a variable first",
+                )
+        return [s]
+
+    def effectful(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
+        """The helper a call reaches, its syntax tree and the parameters it changes -- if it is a
+        plain Python function that changes some of its arguments."""
+        obj = self.resolve(call.func)
+        if not isinstance(obj, types.FunctionType):
+            return None
+        try:
+            helper = capture(obj)
+        except SrcDiffError:
+            return None  # the usual path says why it cannot be read
+        changed = mutated_parameters(helper.tree)
+        return (obj, helper, changed) if changed else None
+
+    def resolve(self, func: gast.expr) -> Any:
+        if isinstance(func, gast.Name) and func.id not in self.caller_locals:
+            found, value = self.captured.resolve(func.id)
+            return value if found else None
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            if func.value.id in self.caller_locals:
+                return None
+            found, owner = self.captured.resolve(func.value.id)
+            return getattr(owner, func.attr, None) if found and isinstance(owner, types.ModuleType) else None
+        return None
+
+    # -- one call -------------------------------------------------------------------------
+    def inline(
+        self,
+        s: gast.stmt,
+        call: gast.Call,
+        target: gast.expr | None,
+        obj: Any,
+        helper: CapturedFunction,
+        changed: set[str],
+        inside: tuple[Any, ...],
+    ) -> list[gast.stmt]:
+        name = _name_of(call)
+        self.check_inlinable(s, obj, helper, name, inside)
+        tree = helper.tree
+        body = [clone(b) for b in tree.body if not _is_docstring(b)]
+        tail = body.pop() if body and isinstance(body[-1], gast.Return) else None
+        if any(isinstance(n, gast.Return) for b in body for n in nodes_in(b)):
+            raise self.refuse(
+                s,
+                f"`{name}` changes an argument in place and returns before its end",
+                f"let `{name}` return only at its last line",
+            )
+        helper_locals = stored_names(body + ([tail] if tail else [])) | set(_parameters(tree))
+        free = {n.id for b in body for n in nodes_in(b) if isinstance(n, gast.Name)} - helper_locals
+        clash = sorted(free & self.caller_locals)
+        if clash:
+            raise self.refuse(
+                s,
+                f"`{name}` changes an argument in place and reads the global `{clash[0]}`, "
+                f"which is also a variable of {self.captured.name}",
+                "rename one of them",
+            )
+        bound = self.bind(s, call, obj, tree, name)
+        renames: dict[str, str] = {}
+        prologue: list[gast.stmt] = []
+        rebound = stored_names(body + ([tail] if tail else []))
+        for param, value in bound.items():
+            if isinstance(value, gast.Name) and value.id in self.caller_locals and param not in rebound:
+                renames[param] = value.id  # the caller's own variable: writes reach it
+            else:
+                renames[param] = self.namer.prefer(f"_{tree.name}_{param}")
+                prologue.append(located(assign(renames[param], value), s))
+        for local in sorted(helper_locals - set(renames)):
+            renames[local] = self.namer.prefer(f"_{tree.name}_{local}")
+        self.caller_locals |= set(renames.values())
+        shift = helper.first_line - self.captured.first_line
+        for b in body + ([tail] if tail else []):
+            _rename_and_shift(b, renames, shift)
+        inlined = self.block(body, inside + (obj,))
+        if target is not None:
+            value = tail.value if tail is not None and tail.value is not None else const(None)
+            inlined.append(located(gast.Assign(targets=[target], value=value, type_comment=None), tail or s))
+        elif tail is not None and tail.value is not None:
+            inlined.append(located(expr_stmt(tail.value), tail))  # evaluated, as the call would
+        self.guards.append(("attribute", obj, "__code__", obj.__code__))
+        head = call.func.id if isinstance(call.func, gast.Name) else call.func.value.id  # type: ignore[attr-defined]
+        guard = self.captured.guard(head)
+        if guard not in self.guards:
+            self.guards.append(guard)
+        return prologue + inlined
+
+    def check_inlinable(
+        self, s: gast.stmt, obj: Any, helper: CapturedFunction, name: str, inside: tuple[Any, ...]
+    ) -> None:
+        def refuse(problem: str, hint: str) -> UnsupportedSyntaxError:
+            return self.refuse(s, f"`{name}` changes an argument in place and {problem}", hint)
+
+        if obj in inside or obj is self.captured.fn or len(inside) >= _MAX_DEPTH:
+            raise refuse("calls itself", "write the recursion as a loop, or return new values instead")
+        if obj.__globals__ is not self.captured.globals or helper.filename != self.captured.filename:
+            raise refuse(
+                "is defined in another module",
+                f"define `{name}` in the same module, or let it return the new value instead",
+            )
+        if obj.__closure__ or helper.tree.args.vararg or helper.tree.args.kwarg:
+            raise refuse("has closure cells or *args / **kwargs", f"define `{name}` at module level with named parameters")
+
+    def bind(self, s: gast.stmt, call: gast.Call, obj: Any, tree: gast.FunctionDef, name: str) -> dict[str, gast.expr]:
+        """Each parameter's argument expression (defaults as constants), as Python binds them."""
+        params = _parameters(tree)
+        if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            raise self.refuse(s, f"`{name}` changes an argument in place and is called with * or **", "pass each argument")
+        bound: dict[str, gast.expr] = dict(zip(params, call.args))
+        bound.update({k.arg: k.value for k in call.keywords if k.arg is not None})
+        defaults = dict(zip(params[len(params) - len(obj.__defaults__ or ()) :], obj.__defaults__ or ()))
+        defaults.update(obj.__kwdefaults__ or {})
+        for param in params:
+            if param in bound:
+                continue
+            value = defaults.get(param, _MISSING)
+            if value is _MISSING or not isinstance(value, (int, float, bool, str, type(None))):
+                raise self.refuse(
+                    s,
+                    f"`{name}` changes an argument in place and its parameter `{param}` "
+                    + ("is not given" if value is _MISSING else "has a default srcdiff cannot write out"),
+                    f"pass `{param}` explicitly",
+                )
+            bound[param] = const(value)
+        return {p: bound[p] for p in params}
+
+
+_MISSING = object()
+
+
+def _parameters(tree: gast.FunctionDef) -> list[str]:
+    return [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+
+
+def _statement_call(s: gast.stmt) -> tuple[gast.Call | None, gast.expr | None]:
+    """``h(...)`` as a statement, or ``target = h(...)``: the call and the target."""
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+        return s.value, None
+    if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.value, gast.Call):
+        return s.value, s.targets[0]
+    return None, None
+
+
+def _own_expressions(s: gast.stmt) -> list[gast.AST]:
+    """The nodes of ``s`` outside the statement lists it holds (those are walked on their own)."""
+    nested = {id(n) for field in ("body", "orelse", "finalbody") for b in getattr(s, field, []) or [] for n in nodes_in(b)}
+    return [n for n in nodes_in(s) if id(n) not in nested]
+
+
+def _name_of(call: gast.Call) -> str:
+    func = call.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return func.id if isinstance(func, gast.Name) else "the helper"
+
+
+def _is_docstring(s: gast.stmt) -> bool:
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
+
+
+def _rename_and_shift(node: gast.AST, renames: dict[str, str], shift: int) -> None:
+    for n in nodes_in(node):
+        if isinstance(n, gast.Name) and n.id in renames:
+            n.id = renames[n.id]
+        for attr in ("lineno", "end_lineno"):
+            if getattr(n, attr, None) is not None:
+                setattr(n, attr, getattr(n, attr) + shift)
+
+

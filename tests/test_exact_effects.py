@@ -1,0 +1,211 @@
+"""Helpers that change what they are given: their effect is part of the derivative (both modes,
+and second order), or refused with the user's line -- never dropped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.inline import mutated_parameters
+from tests.exactness import check_exact
+
+
+def fill(out, x):
+    out[:] = 2.0 * x
+
+
+def filled_buffer(x):
+    out = np.zeros(3)
+    fill(out, x)
+    return np.sum(out * x)
+
+
+def apply_bc(u):
+    u[0] = 0.0
+
+
+def time_stepping_with_boundary(u0):
+    u = u0.copy()
+    for step in range(3):
+        u = u * 1.5 + 0.1 * np.roll(u, 1)
+        apply_bc(u)
+    return np.sum(u ** 2)
+
+
+def add_forces(F, x, k):
+    d = x[1:] - x[:-1]
+    F[:-1] += k * d
+    F[1:] -= k * d
+    return np.sum(d ** 2)
+
+
+def springs(x):
+    F = np.zeros_like(x)
+    energy = add_forces(F, x, 2.0)
+    return np.sum(F * x) + energy
+
+
+def push(terms, v):
+    terms.append(v)
+
+
+def pushed_terms(x):
+    terms = []
+    push(terms, x * 2.0)
+    push(terms, x * x)
+    return sum(terms)
+
+
+def scale_rows(m, s):
+    """Scales each row in place (a docstring is not code)."""
+    for i in range(m.shape[0]):
+        m[i] *= s[i]
+
+
+def nested_helpers(m, s):
+    scale_rows(m, s)
+    m[0, 0] = m[0, 0] * 2.0
+
+
+def helper_calling_helper(x):
+    m = np.outer(x, x)
+    nested_helpers(m, x)
+    return np.sum(np.sin(m))
+
+
+def accumulate(total, v, weight=0.5):
+    total[:] += weight * v
+
+
+def accumulate_rebinding(total, v):
+    total += v  # in place for an array, a rebinding for a number: srcdiff cannot tell which here
+
+
+def calls_accumulate_rebinding(x):
+    total = np.zeros(3)
+    accumulate_rebinding(total, x)
+    return np.sum(total ** 2)
+
+
+def default_argument_in_loop(x):
+    total = np.zeros(2)
+    for k in range(3):
+        accumulate(total, x * k)
+    return np.sum(total ** 2)
+
+
+X = np.array([0.4, -1.1, 2.3])
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (filled_buffer, X),
+        (time_stepping_with_boundary, X),
+        (springs, X),
+        (pushed_terms, 1.3),
+        (helper_calling_helper, X),
+        (default_argument_in_loop, X[:2]),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_helper_effects_are_differentiated(f, x):
+    check_exact(f, x)
+
+
+def changes_the_argument(x):
+    apply_bc(x)
+    return np.sum(x ** 2)
+
+
+def in_an_expression(x):
+    out = np.zeros(3)
+    return np.sum(add_forces(out, x, 1.0) * x)
+
+
+def recursive_fill(out, n):
+    if n > 0:
+        out[n - 1] = out[n - 1] * 2.0
+        recursive_fill(out, n - 1)
+
+
+def calls_recursive(x):
+    out = x * 1.0
+    recursive_fill(out, 3)
+    return np.sum(out)
+
+
+def early_return(out, x):
+    if x[0] > 0:
+        return
+    out[:] = x
+
+
+def calls_early_return(x):
+    out = np.zeros(3)
+    early_return(out, x)
+    return np.sum(out)
+
+
+def through_setter(x):
+    y = x * 2.0
+    setter = y.__setitem__
+    setter(0, 5.0)
+    return np.sum(y * x)
+
+
+def through_getattr(x):
+    y = x * 2.0
+    getattr(y, "fill")(1.0)
+    return np.sum(y * x)
+
+
+def through_a_list_of_methods(x):
+    y = x * 2.0
+    methods = [y.fill]
+    methods[0](1.0)
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize(
+    "f, words",
+    [
+        (changes_the_argument, "changes an argument"),
+        (in_an_expression, "inside a larger expression"),
+        (calls_recursive, "calls itself"),
+        (calls_early_return, "returns before its end"),
+        (through_setter, "taken as a value"),
+        (through_getattr, "getattr"),
+        (through_a_list_of_methods, "taken as a value"),
+        (calls_accumulate_rebinding, "also changes `total`"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_effects_srcdiff_cannot_follow_are_refused(f, words, mode):
+    with pytest.raises(srcdiff.SrcDiffError, match=words) as info:
+        if mode == "reverse":
+            srcdiff.grad(f)(X.copy())
+        else:
+            srcdiff.jvp(f, (X.copy(),), (np.ones(3),))
+    assert "test_exact_effects.py:" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "source, changed",
+    [
+        ("def h(a, b):\n    a[0] = b", {"a"}),
+        ("def h(a, b):\n    a += b", {"a"}),
+        ("def h(a, b):\n    a.append(b)", {"a"}),
+        ("def h(a, b):\n    np.copyto(a, b)", {"a"}),
+        ("def h(a, b):\n    np.multiply(b, 2, out=a)", {"a"}),
+        ("def h(a, b):\n    a.attr.x = b", {"a"}),
+        ("def h(a, b):\n    return np.sum(a * b)", set()),
+        ("def h(a, b):\n    c = a.copy()\n    c[0] = b\n    return c", set()),
+    ],
+)
+def test_mutated_parameters(source, changed):
+    import gast
+
+    assert mutated_parameters(gast.parse(source).body[0]) == changed
