@@ -73,3 +73,7 @@ class WrtError(SrcDiffError, ValueError):
 
 class OutputError(SrcDiffError, TypeError):
     """``grad`` was asked for the gradient of a non-scalar or non-numeric output."""
+
+
+class CheckpointError(SrcDiffError, ValueError):
+    """``srcdiff.checkpointed`` was given a ``snapshots`` that is not an int ``>= 0``."""

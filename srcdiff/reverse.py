@@ -18,16 +18,14 @@ had just after that statement ran in the primal sweep.
 from __future__ import annotations
 
 import ast
-import random
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import gast
-import numpy as np
 
-from . import aliasing, calls, registry, rules
+from . import aliasing, calls, purity, registry, rules
 from .activity import Activity, append_call, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
@@ -448,11 +446,19 @@ class _Reverse(Transform):
         """A snapshot holds references: a checkpointed loop must not change objects in place.
         And iterations run again: they must not draw random numbers (the replay would differ)."""
         for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
-            if isinstance(node, gast.Call) and self.draws_random(node):
+            what = self.impure_call_in(node) if isinstance(node, gast.stmt) else None
+            if what == "draws random numbers":
                 raise self.refuse(
                     node,
                     "a checkpointed loop cannot draw random numbers (iterations run again, and would draw others)",
                     "draw them before the loop, e.g. `noise = rng.normal(size=(n, ...))`, and index them",
+                )
+            if what is not None:
+                raise self.refuse(
+                    node,
+                    f"a checkpointed loop cannot make a call that {what} (iterations run again, and would "
+                    "get other values)",
+                    "make the call before the loop, collect its values in a list, and index the list in the loop",
                 )
             if not isinstance(node, gast.stmt):
                 continue
@@ -467,20 +473,24 @@ class _Reverse(Transform):
                     "assign a new value instead, e.g. `a = a + b` rather than `a += b` or `a[i] = v`",
                 )
 
-    def draws_random(self, node: gast.Call) -> bool:
-        """Does this call draw from a random generator (numpy's or Python's), here or in a helper
-        (a helper mentioning `random` at all is taken to)?"""
+    def impure_call_in(self, s: gast.stmt) -> str | None:
+        """What makes a call of statement ``s`` itself impure (not of the blocks it holds; the
+        statement, not the call, has the user's line)."""
+        for where in ("value", "test", "iter"):
+            part = getattr(s, where, None)
+            for node in nodes_in(part) if isinstance(part, gast.AST) else []:
+                what = self.impure_call(node) if isinstance(node, gast.Call) else None
+                if what is not None:
+                    return what
+        return None
+
+    def impure_call(self, node: gast.Call) -> str | None:
+        """What makes this call impure (a random draw, the clock, an iterator...: see
+        :mod:`srcdiff.purity`), here or in a helper; None for a pure call."""
         callee = self.env.callee(node)
         obj = callee.obj if callee is not None else None
-        owner = getattr(obj, "__self__", None)
-        if isinstance(owner, (np.random.Generator, np.random.RandomState, random.Random)):
-            return True
-        if (getattr(obj, "__module__", None) or "").startswith(("numpy.random", "random")):
-            return True
-        if callee is not None and callee.kind == calls.USER:
-            return "random" in getattr(getattr(obj, "__code__", None), "co_names", ())
-        # a method of a generator passed in: known only by its name
-        return isinstance(node.func, gast.Attribute) and node.func.attr in _DRAWS
+        method = node.func.attr if isinstance(node.func, gast.Attribute) else None
+        return purity.effect(obj, method, user=callee is not None and callee.kind == calls.USER)
 
     def loop_body(self, body: Stmts, index: str | None = None) -> tuple[Stmts, Stmts]:
         self.in_loop += 1
@@ -967,12 +977,6 @@ def _replace_node(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
             if isinstance(value, list) and any(v is old for v in value):
                 value[[i for i, v in enumerate(value) if v is old][0]] = new
                 return
-
-
-_DRAWS = {
-    "random", "normal", "uniform", "integers", "choice", "standard_normal", "rand", "randn", "randint",
-    "shuffle", "permutation", "binomial", "poisson", "exponential", "gauss", "random_sample", "beta", "gamma",
-}  # fmt: skip
 
 
 def _tuple(names: list[str], ctx: gast.expr_context) -> gast.Tuple:

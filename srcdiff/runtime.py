@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import CheckpointError
+
 _SCALARS = (float, int, bool, np.number, np.bool_)
 
 
@@ -576,9 +578,20 @@ def checkpointed(iterable: Any, snapshots: int = 20) -> Any:
     >>> list(checkpointed(range(3), snapshots=2))
     [0, 1, 2]
     """
-    if isinstance(snapshots, bool) or not isinstance(snapshots, int) or snapshots < 0:
-        raise ValueError(f"snapshots must be an int >= 0, not {snapshots!r}")
+    snapshot_count(snapshots)
     return iterable
+
+
+def snapshot_count(snapshots: Any) -> int:
+    """``snapshots`` as an int, or a :class:`~srcdiff.errors.CheckpointError` (a ``ValueError``)
+    if it is not an int ``>= 0``: checked when the loop runs and again when the gradient's
+    schedule is made, since a negative count would otherwise reverse no iteration at all."""
+    if isinstance(snapshots, (bool, np.bool_)) or not isinstance(snapshots, (int, np.integer)) or snapshots < 0:
+        raise CheckpointError(
+            problem=f"`snapshots` of `srcdiff.checkpointed` must be an int >= 0, not {snapshots!r}",
+            hint="pass how many snapshots the gradient may keep, e.g. `snapshots=10`",
+        )
+    return int(snapshots)
 
 
 def repetitions(steps: int, snapshots: int) -> int:
@@ -625,6 +638,7 @@ def checkpoint_schedule(steps: int, snapshots: int) -> Any:
     >>> list(checkpoint_schedule(10, 0))
     [('step', 0, 9), ('step', 0, 8), ('tape', 0, 8)]
     """
+    snapshots = snapshot_count(snapshots)
     # One generator with an explicit stack of pending work (a recursion of generators would pass
     # every action up through each level).  A segment (start, end, free): the last snapshot holds
     # the state before `start`.  Split so that the right part fits `free - 1` snapshots and the

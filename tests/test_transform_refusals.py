@@ -9,6 +9,7 @@ import inspect
 import math
 import os
 import sys
+import time
 
 import pytest
 from helpers import load_module
@@ -230,3 +231,97 @@ def test_numpy_power_at_zero():
         return np.sum(np.power(x, 2.0) + x ** 1.0)
 
     np.testing.assert_array_equal(srcdiff.hessian(sum_of_squares)(np.zeros(3)), 2.0 * np.eye(3))
+
+
+# -- 5. checkpointed loops: impure calls, and the number of snapshots ---------------------------
+
+_outside = iter([1.0] * 100)
+
+
+def _generator():
+    while True:
+        yield 1.5
+
+
+_running = _generator()
+
+
+def with_next_in_checkpointed_loop(x):
+    y = x
+    for _ in srcdiff.checkpointed(range(4), snapshots=2):
+        y = y * next(_outside)
+    return y
+
+
+def with_clock_in_checkpointed_loop(x):
+    y = x
+    for _ in srcdiff.checkpointed(range(4), snapshots=2):
+        y = y + time.perf_counter() * 0.0
+    return y
+
+
+def with_input_in_checkpointed_loop(x):
+    y = x
+    for _ in srcdiff.checkpointed(range(4), snapshots=2):
+        if x > 1e9:
+            y = y * float(input())
+    return y
+
+
+def with_send_in_checkpointed_loop(x):
+    y = x
+    for _ in srcdiff.checkpointed(range(4), snapshots=2):
+        y = y * _running.send(None)
+    return y
+
+
+def reads_the_clock():
+    return time.perf_counter()
+
+
+def with_impure_helper_in_checkpointed_loop(x):
+    y = x
+    for _ in srcdiff.checkpointed(range(4), snapshots=2):
+        y = y + reads_the_clock() * 0.0 * x
+    return y
+
+
+@pytest.mark.parametrize(
+    "fn, what",
+    [
+        (with_next_in_checkpointed_loop, "advances an iterator"),
+        (with_clock_in_checkpointed_loop, "reads the clock"),
+        (with_input_in_checkpointed_loop, "reads the console"),
+        (with_send_in_checkpointed_loop, "resumes a generator"),
+        (with_impure_helper_in_checkpointed_loop, "calls `perf_counter`"),
+    ],
+)
+def test_impure_calls_in_a_checkpointed_loop_are_refused(fn, what):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as err:
+        srcdiff.grad(fn)(1.0)
+    assert what in err.value.problem and "checkpointed loop" in err.value.problem
+    assert err.value.function == fn.__name__ and err.value.lineno == _refused_line(fn) - 1
+    assert err.value.hint
+
+
+def checkpointed_with(x, k):
+    y = x
+    for _ in srcdiff.checkpointed(range(5), snapshots=k):
+        y = y * 1.1 + x
+    return y
+
+
+@pytest.mark.parametrize("k", [True, False, 2.5, -1, "3", None])
+def test_snapshots_must_be_an_int_at_least_zero(k):
+    with pytest.raises(srcdiff.SrcDiffError, match="must be an int >= 0") as err:
+        srcdiff.grad(checkpointed_with)(1.0, k)
+    assert isinstance(err.value, ValueError)
+    with pytest.raises(ValueError, match="must be an int >= 0"):
+        srcdiff.checkpointed(range(3), snapshots=k)
+
+
+def test_valid_snapshots_give_the_plain_gradient():
+    np = pytest.importorskip("numpy")
+    plain = srcdiff.grad(checkpointed_with)(1.0, 20)
+    for k in (0, 1, 3, np.int64(2)):
+        assert srcdiff.grad(checkpointed_with)(1.0, k) == pytest.approx(plain, rel=1e-12)
