@@ -410,6 +410,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
                     module_name,
                     f"Gradient of {target.function} from {target.location}",
                     " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "",
+                    example,
                 )
             elif args.stats:
                 generated = derivative.current()

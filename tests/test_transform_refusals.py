@@ -325,3 +325,43 @@ def test_valid_snapshots_give_the_plain_gradient():
     plain = srcdiff.grad(checkpointed_with)(1.0, 20)
     for k in (0, 1, 3, np.int64(2)):
         assert srcdiff.grad(checkpointed_with)(1.0, k) == pytest.approx(plain, rel=1e-12)
+
+
+# -- 6. standalone export: specialized to the example's shapes, and says so ---------------------
+
+EXPORT_MODEL = '''
+import numpy as np
+
+
+def loss(w, scale):
+    total = 0.0
+    for i in range(w.shape[0]):
+        total = total + scale * w[i] ** 2
+    return total + np.sum(np.tanh(w))
+
+
+def example():
+    return np.array([0.5, -1.0, 2.0]), 3.0
+'''
+
+
+def test_the_standalone_export_refuses_other_shapes_than_the_examples(tmp_path, monkeypatch):
+    np = pytest.importorskip("numpy")
+    from srcdiff.cli import main
+
+    (tmp_path / "export_model.py").write_text(EXPORT_MODEL)
+    out = tmp_path / "exported_grads.py"
+    assert main(["dump", f"{tmp_path / 'export_model.py'}:loss", "--example", "example", "--standalone",
+                 "-o", str(out)]) == 0
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = load_module(tmp_path, "export_model", EXPORT_MODEL)
+    exported = load_module(tmp_path, "exported_grads", out.read_text())
+    w, scale = model.example()
+    np.testing.assert_array_equal(exported.grad_loss(w, scale), srcdiff.grad(model.loss)(w, scale))
+    for other in (np.ones(4), np.ones((3, 2)), [0.5, -1.0, 2.0]):
+        with pytest.raises(ValueError, match="exported for argument `w`.*export it again"):
+            exported.grad_loss(other, scale)
+    with pytest.raises(ValueError, match="argument `scale`"):
+        exported.grad_loss(w, np.ones(3))
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        exported.grad_loss(w)
