@@ -89,6 +89,14 @@ class Transform:
         return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
 
     def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
+        if type(callee.obj).__module__ == "srcdiff.api":  # a srcdiff gradient (GradFunction) called here
+            return self.refuse(
+                at,
+                f"`{callee.description}` is a srcdiff gradient, and a gradient called inside a "
+                "differentiated function is not differentiated yet",
+                "for second derivatives use srcdiff.hessian(f) or srcdiff.hvp(f) on the original function",
+                NoDerivativeError,
+            )
         return self.refuse(
             at,
             f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",

@@ -8,6 +8,7 @@ import builtins
 import inspect
 import math
 import os
+import re
 import sys
 import time
 
@@ -365,3 +366,28 @@ def test_the_standalone_export_refuses_other_shapes_than_the_examples(tmp_path, 
         exported.grad_loss(w, np.ones(3))
     with pytest.raises(TypeError, match="takes 2 arguments"):
         exported.grad_loss(w)
+
+
+# -- 4. a srcdiff gradient called inside a differentiated function ------------------------------
+
+
+def _sum_of_squares(x):
+    return x * x * 3.0
+
+
+gradient_inside = srcdiff.grad(_sum_of_squares)
+
+
+def calls_a_gradient(x):
+    return gradient_inside(x) * 2.0
+
+
+def test_a_gradient_called_inside_is_refused_naming_it_and_pointing_to_hessian():
+    for make in (srcdiff.grad, lambda f: (lambda x: srcdiff.jvp(f, (x,), (1.0,)))):
+        with pytest.raises(srcdiff.NoDerivativeError) as err:
+            make(calls_a_gradient)(1.5)
+        assert "`gradient_inside` is a srcdiff gradient" in err.value.problem
+        assert "srcdiff.hessian" in err.value.hint
+        assert err.value.lineno == _refused_line(calls_a_gradient)
+        assert not re.search(r"\b_[tc]\d", str(err.value))  # no temporaries of the normal form
+    assert srcdiff.hessian(_sum_of_squares)(1.5) == 6.0
