@@ -202,6 +202,9 @@ def problems(
     for xs in handed_over:  # what it was given is not read again before rebound: no write shows through it
         holds.pop(xs, None)
     rebound = _rebound_before(fn.body, {id(s) for s, _ in writes})
+    flow = _Sharing({id(s) for s, _ in writes}, callee_of, scalars, lists)
+    flow.block(fn.body, {})
+    sharing_at = flow.at
     found: list[Problem] = []
     for stmt, container in writes:
         number = container in number_params and getattr(stmt, "srcdiff_inplace", False)
@@ -217,7 +220,8 @@ def problems(
                 )
             )
             continue
-        for alias in _aliases_of(container, views, holds):
+        sharing = sharing_at.get(id(stmt), {})
+        for alias in _aliases_of(container, {n: set(m) for n, m in sharing.items()}, holds):
             if alias in liveness.after.get(id(stmt), set()):
                 found.append(
                     Problem(
@@ -290,6 +294,70 @@ def _handed_over_lists(
             given = _is_fresh(element, callee_of)
         (out if given else refused).add(container)
     return out - refused
+
+
+_State = dict[str, frozenset[str]]
+
+
+class _Sharing:
+    """Which names may share memory at each watched statement (forward over the structured body,
+    flow-sensitive: ``b = w`` then ``b = a * 2.0`` leaves ``b`` sharing nothing with ``w``)."""
+
+    def __init__(
+        self,
+        watched: set[int],
+        callee_of: Callable[[gast.Call], calls.Callee | None],
+        scalars: AbstractSet[str],
+        lists: set[str],
+    ) -> None:
+        self.watched, self.callee_of, self.scalars, self.lists = watched, callee_of, scalars, lists
+        self.at: dict[int, _State] = {}
+
+    def block(self, stmts: list[gast.stmt], state: _State) -> _State:
+        for s in stmts:
+            state = self.statement(s, state)
+        return state
+
+    def statement(self, s: gast.stmt, state: _State) -> _State:
+        if id(s) in self.watched:
+            self.at[id(s)] = _join(self.at.get(id(s), {}), state)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            return self.assign(s.targets[0].id, s.value, state, getattr(s, "srcdiff_inplace", False))
+        if isinstance(s, gast.If):
+            return _join(self.block(s.body, state), self.block(s.orelse, state))
+        if isinstance(s, (gast.While, gast.For)):
+            if isinstance(s, gast.For):  # the loop variable is rebound each iteration
+                state = self.assign(s.target.id, gast.Constant(value=None, kind=None), state, False)
+            entry = state
+            while True:
+                grown = _join(entry, self.block(s.body, entry))
+                if grown == entry:
+                    return entry
+                entry = grown
+        return state
+
+    def assign(self, target: str, value: gast.expr, state: _State, in_place: bool) -> _State:
+        if in_place:
+            return state  # x += y keeps x's memory
+        sources: set[str] = set()
+        element = isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and value.value.id in self.lists
+        if target not in self.scalars and not element:
+            for name in _is_view(value, self.callee_of):
+                if name != target:
+                    sources |= {name} | state.get(name, frozenset())
+                else:
+                    sources |= state.get(name, frozenset())
+        out = {n: m - {target} for n, m in state.items() if n != target}
+        sources.discard(target)
+        if sources:
+            out[target] = frozenset(sources)
+            for n in sources:
+                out[n] = out.get(n, frozenset()) | {target}
+        return out
+
+
+def _join(a: _State, b: _State) -> _State:
+    return {n: a.get(n, frozenset()) | b.get(n, frozenset()) for n in set(a) | set(b)}
 
 
 def live_at_entry(stmts: list[gast.stmt]) -> set[str]:

@@ -170,7 +170,7 @@ def test_overwritten_max_over_axis():
     np.testing.assert_allclose(db, 0.0)
 
 
-# -- 6. an in-place write refused because of an alias made after it -------------------------
+# -- 6. an in-place write before an alias is made (the alias analysis is flow-sensitive) ----
 
 
 def write_then_alias(a, b):
@@ -181,14 +181,6 @@ def write_then_alias(a, b):
     return np.sum(c) + np.sum(b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "aliasing.problems collects views flow-insensitively: `b = w` (after the write) puts b among w's "
-        "views everywhere, and b (the argument) is live after `w[0] = ...`, so the write is refused with "
-        "'writing into `w` in place also changes `b`'; at the write, no other name shares w's memory"
-    ),
-)
 def test_write_before_the_alias_exists():
     a = np.array([1.3, 1.07, 2.0])
     b = np.array([-0.75, 2.43, -1.06])
