@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy as np
 
 from . import aliasing, calls, purity, registry, rules
-from .activity import Activity, append_call, item_write
+from .activity import Activity, append_call, assignments, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, UnsupportedSyntaxError
 from .kinds import Kinds
@@ -164,6 +165,27 @@ class _Reverse(Transform):
         self.skipped = 0
         self.stack = self.namer.prefer("_stack")
         self.calls_helpers = False
+        self.masked = self.masked_by_where(fn)
+
+    def masked_by_where(self, fn: NormalizedFunction) -> set[str]:
+        """Values that reach a branch of ``np.where`` (``np.where(d > 0, n / d, 0.0)``), and what
+        they are computed from: where the mask drops an entry its adjoint is exactly zero, and
+        their contributions keep it zero (``0 * inf`` would be NaN, although the function is
+        locally constant there)."""
+        defs = {a.targets[0].id: a.value for a in assignments(fn.body)}
+        masked: set[str] = set()
+        for value in defs.values():
+            callee = self.env.callee(value) if isinstance(value, gast.Call) else None
+            if callee is not None and callee.obj is np.where:
+                masked |= {a.id for a in value.args[1:3] if isinstance(a, gast.Name)}
+        todo = list(masked)
+        while todo:
+            value = defs.get(todo.pop())
+            for n in nodes_in(value) if value is not None else []:
+                if type(n) is gast.Name and n.id in defs and n.id not in masked:
+                    masked.add(n.id)
+                    todo.append(n.id)
+        return masked
 
     # -- helpers --------------------------------------------------------------------------
     def overwrites(self, name: str, fresh: bool = False) -> bool:
@@ -715,6 +737,8 @@ class _Reverse(Transform):
                 expr = self.instantiate(rule, param, bound, target, extra)
                 if isinstance(expr, gast.Constant) and expr.value == 0:
                     continue
+                if target in self.masked and rule.elementwise:
+                    expr = call(self.helper("zero_where_zero"), expr, load(self.adj(target)))
                 if (
                     rule.elementwise
                     and param not in rule.sequence_args

@@ -307,6 +307,22 @@ def keep_last(g: Any, value: Any, index: Any) -> Any:
     return np.where(last.reshape(np.shape(g)), g, 0.0)
 
 
+def zero_where_zero(term: Any, g: Any) -> Any:
+    """``term`` (a contribution ``g * partial``) with exact zeros where ``g`` is zero: where
+    ``np.where`` masked an entry out, its partial may be infinite (``n / d`` at ``d == 0``) and
+    ``0 * inf`` would make the gradient NaN.
+
+    >>> with np.errstate(divide="ignore", invalid="ignore"):
+    ...     zero_where_zero(np.array([0.0, 2.0]) / np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+    array([0., 2.])
+    """
+    if _is_zero(g):
+        return 0.0
+    if np.ndim(g) == 0 and np.ndim(term) == 0:
+        return term if g != 0 else 0.0 * g
+    return np.where(np.asarray(g) == 0, 0.0, term)
+
+
 def zero_item(adj: Any, value: Any, index: Any) -> Any:
     """``adj`` with the part at ``index`` set to zero: what an in-place write overwrote
     gets no adjoint from what follows it.  Never changes ``adj`` itself (it may be shared)."""
@@ -696,6 +712,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "sequence_adjoint": sequence_adjoint,
     "loop_items": loop_items,
     "keep_last": keep_last,
+    "zero_where_zero": zero_where_zero,
     "index_concat": index_concat,
     "checkpoint_schedule": checkpoint_schedule,
     "checkpointed": checkpointed,

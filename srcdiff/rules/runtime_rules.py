@@ -25,6 +25,8 @@ _helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, res
 _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
 _helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g)")
 _helper(rt.item_adjoint, "adj, index", linear=True, adj="add_at(0.0, adj, index, g)")
+# a mask that does not depend on `term` (g's zeros stay zeros to first order)
+_helper(rt.zero_where_zero, "term, mask", linear="term", term="zero_where_zero(g, mask)")
 _helper(rt.keep_last, "v, value, index", linear=True, v="keep_last(g, value, index)")  # a 0/1 mask: symmetric
 _helper(rt.zero_item, "adj, value, index", linear=True, adj="zero_item(g, value, index)")
 _helper(
