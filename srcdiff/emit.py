@@ -120,16 +120,31 @@ def user_location(tb: Any) -> tuple[str, int] | None:
         if entry is not None and tb.tb_lineno in entry[1]:
             found = (entry[0], entry[1][tb.tb_lineno])
         tb = tb.tb_next
-    # Code generated from generated code (the forward mode of a gradient, for a Hessian) maps
-    # to the first generated file's lines: follow the maps on to the user's own line.
+    return found if found is None else user_line(*found)
+
+
+def user_line(filename: str, line: int) -> tuple[str, int]:
+    """The user's file and line that line ``line`` of generated ``filename`` comes from (itself
+    for a file srcdiff did not generate).  Code generated from generated code (the forward mode
+    of a gradient, for a Hessian) maps to the first generated file's lines: the maps are
+    followed on to the user's own line."""
+    found = (filename, line)
     seen = set()
-    while found is not None and found[0] in LINE_MAPS and found not in seen:
+    while found[0] in LINE_MAPS and found not in seen:
         seen.add(found)
-        filename, lines = LINE_MAPS[found[0]]
+        mapped, lines = LINE_MAPS[found[0]]
         if found[1] not in lines:
             break
-        found = (filename, lines[found[1]])
+        found = (mapped, lines[found[1]])
     return found
+
+
+def in_user_terms(err: SrcDiffError) -> SrcDiffError:
+    """``err`` naming the user's file and line, where a transform of generated code raised it."""
+    if err.filename is None or err.filename not in LINE_MAPS or err.lineno is None:
+        return err
+    filename, line = user_line(err.filename, err.lineno)
+    return type(err)(err.function, filename, line, err.problem, err.hint)
 
 
 def compile_function(

@@ -322,7 +322,7 @@ class _Forward(Transform):
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:
         active = [p for p, a in callee.bound.items() if self.is_active(a)]
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
-        name, tangent_params = self.env.forward(callee, active, kinds)
+        name, tangent_params = self.through_callee(lambda: self.env.forward(callee, active, kinds), callee, at)
         tangents = [gast.keyword(arg=tangent_params[p], value=load(self.tan(callee.bound[p].id))) for p in active]
         forward_call = gast.Call(func=load(name), args=list(value.args), keywords=list(value.keywords) + tangents)
         both = gast.Tuple(elts=[_store(target), _store(self.tan(target))], ctx=gast.Store())

@@ -27,7 +27,8 @@ from . import forward as forward_
 from . import kinds as kinds_
 from .calls import USER, Callee, resolve
 from .capture import Guard, capture, guard_holds
-from .emit import compile_function
+from .emit import compile_function, in_user_terms
+from .errors import SrcDiffError
 from .normalize import NormalizedFunction, normalize
 from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS
@@ -483,6 +484,8 @@ def build_gradient(
     try:
         with room_for_deep_trees():
             return _build_gradient(fn, wrt, param_kinds, with_value, as_tuple)
+    except SrcDiffError as err:
+        raise in_user_terms(err) from None
     finally:
         _options.optimize = previous
 
@@ -594,8 +597,10 @@ def split_function(
         try:
             with room_for_deep_trees():
                 _build_split(fn, active, dict(param_kinds), entry)
-        except BaseException:
+        except BaseException as err:
             del _split_cache[key]
+            if isinstance(err, SrcDiffError):
+                raise in_user_terms(err) from None
             raise
         return entry
 
@@ -694,8 +699,10 @@ def forward_function(
         try:
             with room_for_deep_trees():
                 _build_forward(fn, active, dict(param_kinds), entry)
-        except BaseException:
+        except BaseException as err:
             del _forward_cache[key]
+            if isinstance(err, SrcDiffError):
+                raise in_user_terms(err) from None
             raise
         return entry
 

@@ -18,6 +18,7 @@ had just after that statement ran in the primal sweep.
 from __future__ import annotations
 
 import ast
+import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import numpy as np
 from . import aliasing, calls, purity, registry, rules
 from .activity import Activity, append_call, assignments, item_write
 from .calls import Callee
-from .errors import NoDerivativeError, UnsupportedSyntaxError
+from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
 from .kinds import Kinds
 from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
@@ -66,6 +67,9 @@ class Environment:
     def split(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, str]:
         """Names of the recording (forward) and adjoint (backward) versions of a user function."""
         raise NotImplementedError
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep  # srcdiff's own files
 
 
 class Transform:
@@ -113,6 +117,23 @@ class Transform:
 
     def all_scalar(self, target: str, operands: list[gast.expr]) -> bool:
         return self.kinds.is_scalar(load(target)) and all(self.kinds.is_scalar(v) for v in operands)
+
+    def through_callee(self, build: Any, callee: Callee, at: gast.AST) -> Any:
+        """``build()`` (a callee's derivative); a refusal inside srcdiff's own helpers (the
+        adjoints of rules, differentiated again for a second order) is told at this call."""
+        try:
+            return build()
+        except SrcDiffError as err:
+            if err.filename is None or not os.path.abspath(err.filename).startswith(_PACKAGE):
+                raise
+            name = getattr(callee.obj, "__name__", "a helper")
+            raise self.refuse(
+                at,
+                f"a second derivative through this call needs srcdiff's `{name}` (a rule's adjoint) "
+                f"differentiated again, which is not supported yet ({err.problem})",
+                "take first derivatives only here, or write the operation with other numpy functions",
+                type(err),
+            ) from None
 
     def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:
         captured = self.fn.captured
@@ -805,7 +826,7 @@ class _Reverse(Transform):
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> tuple[gast.expr, Stmts]:
         active = [p for p, a in callee.bound.items() if self.is_active(a)]
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
-        fwd, bwd = self.env.split(callee, active, kinds)
+        fwd, bwd = self.through_callee(lambda: self.env.split(callee, active, kinds), callee, at)
         stack = load(self.stack)
         self.calls_helpers = True
         primal = gast.Call(func=load(fwd), args=[stack] + list(value.args), keywords=list(value.keywords))

@@ -1,0 +1,32 @@
+"""Refusals met while differentiating generated code (a Hessian is forward mode over the
+generated gradient) name the user's file and line, never srcdiff's own files or its
+generated pseudo-files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcdiff
+
+
+def contraction(a, b):
+    c = np.einsum("ij,jk->ik", a, b)
+    return np.sum(c ** 2)
+
+
+def view_read_again(x):
+    u = x.copy()
+    v = u[0:2]
+    u[0] = 3.0
+    return np.sum(v * u[1:])
+
+
+@pytest.mark.parametrize("f, line", [(contraction, 14), (view_read_again, 21)], ids=lambda v: getattr(v, "__name__", ""))
+def test_second_order_refusals_name_the_users_line(f, line):
+    args = (np.ones((2, 2)), np.ones((2, 2))) if f is contraction else (np.ones(3),)
+    with pytest.raises(srcdiff.SrcDiffError) as info:
+        srcdiff.hessian(f)(*args)
+    assert info.value.filename == __file__
+    assert info.value.lineno == line
+    assert "srcdiff/" not in str(info.value).split("):")[0] and "<srcdiff" not in str(info.value)
