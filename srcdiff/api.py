@@ -18,34 +18,138 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline
+from . import pipeline, registry
+from .arguments import SCALAR_TYPES, differentiable, kind, unsupported
 from .capture import guard_holds
 from .emit import user_location
-from .errors import OutputError, SrcDiffError, WrtError
-from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
-from .runtime import OutputNotScalar
+from .errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
+from .kinds import SCALAR, UNKNOWN
+from .runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
 
 Wrt = int | str | Sequence[int | str]
 
-_SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
+_SCALAR_TYPES = SCALAR_TYPES
+_kind = kind  # (the name other modules import)
 _cache = pipeline.PerFunction("__srcdiff_grads__")  # kept on each function: gone with it
 _cache_lock = threading.Lock()
+_NOT_PASSED = object()
 
 
-def _kind(value: Any) -> Any:
-    """What generated code is specialized on: number, sequence of numbers, array shape, container."""
-    kind = type(value)
-    if kind in _SCALAR_TYPES:
-        return SCALAR
-    if (kind is list or kind is tuple) and all(type(v) in _SCALAR_TYPES for v in value):
-        return SCALAR_SEQ
-    if kind is np.ndarray:
-        return value.shape  # code is specialized to array shapes (like a JIT)
-    if kind is dict and all(type(k) is str for k in value):
-        return ("dict", tuple(sorted((k, _kind(v)) for k, v in value.items())))
-    if kind is list or kind is tuple:
-        return ("seq", tuple(_kind(v) for v in value))
-    return UNKNOWN
+def _name(fn: Any) -> str:
+    return str(getattr(fn, "__name__", None) or type(fn).__name__)
+
+
+def where(fn: Any) -> tuple[str, str | None, int | None]:
+    """The function's name, file and first line (no file for callables without Python code)."""
+    code = getattr(_original(fn), "__code__", None)
+    if code is None:
+        return _name(fn), None, None
+    return _name(fn), code.co_filename, code.co_firstlineno
+
+
+def check_arguments(fn: Any, params: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> None:
+    """Refuse arguments no derivative of ``fn`` can take (complex numbers, ndarray subclasses,
+    other libraries' arrays), naming the argument.  Runs on every call: cached code is
+    specialized on shapes, not on dtypes or array types."""
+    for i, value in enumerate(args):
+        if type(value) is float or (type(value) is np.ndarray and value.dtype.kind in "fiub"):
+            continue  # the common cases, without a call
+        found = unsupported(value)
+        if found is not None:
+            _refuse_argument(fn, params[i] if i < len(params) else f"#{i}", found)
+    for key, value in kwargs.items():
+        found = unsupported(value)
+        if found is not None:
+            _refuse_argument(fn, key, found)
+
+
+def _refuse_argument(fn: Any, param: str, found: tuple[str, str]) -> None:
+    name, filename, line = where(fn)
+    raise SrcDiffError(name, filename, line, f"argument `{param}`: {found[0]}", found[1])
+
+
+def refuse_nondifferentiable(fn: Any, param: str, value: Any, what: str = "wrt names") -> None:
+    """``wrt`` (or a tangent) for an argument that is no point of a vector space: a str, None..."""
+    if not differentiable(value):
+        name, filename, line = where(fn)
+        raise WrtError(
+            name,
+            filename,
+            line,
+            f"{what} `{param}`, which is {_describe(value)}: it carries no derivative",
+            "differentiate with respect to float, int or float-array arguments (or containers of them)",
+        )
+
+
+def _describe(value: Any) -> str:
+    from .arguments import describe
+
+    return describe(value)
+
+
+def from_generated(err: Exception, fn: Any) -> SrcDiffError | None:
+    """An error raised while generated code for ``fn`` ran: a SrcDiffError without a line gets the
+    user's line it comes from (returned, to raise instead); any other error -- the user's own,
+    or a math error -- gets a note naming that line (``None``: re-raise it as it is)."""
+    location = user_location(err.__traceback__)
+    if isinstance(err, SrcDiffError):
+        if err.lineno is not None:
+            return None
+        name, filename, line = where(fn)
+        filename, line = location if location else (filename, line)
+        return type(err)(name, filename, line, err.problem, err.hint)
+    if location is not None and hasattr(err, "add_note"):
+        err.add_note(f"(raised in the derivative srcdiff generated, for {location[0]}:{location[1]})")
+    return None
+
+
+def check_signature(fn: Any) -> None:
+    """Refuse ``*args`` / ``**kwargs`` parameters up front, where the parameter positions and
+    names ``wrt`` refers to are decided (a functools.wraps wrapper is the common case)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return
+    name = _name(fn)
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is not None:
+        inner = getattr(wrapped, "__code__", None)
+        at = f" ({inner.co_filename}:{inner.co_firstlineno})" if inner is not None else ""
+        raise UnsupportedSyntaxError(
+            name,
+            code.co_filename,
+            code.co_firstlineno,
+            f"`{name}` is a decorator's wrapper around the function `{_name(wrapped)}`{at}, and the "
+            "wrapper takes *args / **kwargs, so srcdiff cannot tell which parameter is which "
+            "(and the wrapper may do more than pass its arguments on)",
+            f"apply srcdiff to the undecorated function, e.g. srcdiff.grad({name}.__wrapped__)",
+        )
+    raise UnsupportedSyntaxError(
+        name,
+        code.co_filename,
+        code.co_firstlineno,
+        "`*args` / `**kwargs` parameters are not supported yet",
+        "name each parameter",
+    )
+
+
+def own_rule(fn: Any) -> registry.Registered | None:
+    """The rules the user registered for ``fn`` itself (differentiated directly), if any."""
+    if isinstance(fn, GradFunction):
+        return None
+    return registry.lookup(fn)
+
+
+def missing_rule(fn: Any, mode: str) -> NoDerivativeError:
+    """``fn`` has a registered rule, but not for ``mode`` ("vjp": reverse, "jvp": forward)."""
+    have, want = ("forward (jvp)", "reverse (vjp)") if mode == "vjp" else ("reverse (vjp)", "forward (jvp)")
+    name, filename, line = where(fn)
+    return NoDerivativeError(
+        name,
+        filename,
+        line,
+        f"`{name}` has a registered {have} rule but no {want} rule",
+        f"register one with @srcdiff.register_{mode}",
+    )
 
 
 class GradFunction:
@@ -62,17 +166,17 @@ class GradFunction:
         self.wrt = wrt
         self.as_tuple = as_tuple
         self.with_value = with_value
-        self._params = _positional_params(_original(fn))
+        self._params = _positional_params(_original(fn)) or _numbered(wrt)
         self._compiled: dict[Any, pipeline.Generated] = {}
         self._last: pipeline.Generated | None = None
         self._last_args: tuple[Any, ...] = ()
         self._lock = threading.Lock()
         functools.update_wrapper(self, fn, updated=())  # (not __dict__: fn may be a GradFunction too)
         prefix = "value_and_grad" if with_value else "grad"
-        self.__name__ = f"{prefix}_{fn.__name__}"
+        self.__name__ = f"{prefix}_{_name(fn)}"
         self.__qualname__ = self.__name__
         what = ", ".join(wrt)
-        self.__doc__ = f"{'Value and gradient' if with_value else 'Gradient'} of {fn.__name__} with respect to {what}."
+        self.__doc__ = f"{'Value and gradient' if with_value else 'Gradient'} of {_name(fn)} with respect to {what}."
 
     def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> pipeline.Generated:
         """The generated code for arguments of these kinds (transformed on first use)."""
@@ -86,42 +190,90 @@ class GradFunction:
         return generated
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_call(args, kwargs)
+        rules = own_rule(self.fn)
+        if rules is not None:
+            return self._by_rule(rules, args, kwargs)
         generated = self.compiled_for(args, kwargs)
         try:
             return generated.fn(*args, **kwargs)
         except OutputNotScalar as err:
             raise self._output_error(err.args[0]) from None
-        except SrcDiffError as err:
-            if err.lineno is None:  # raised by a helper at run time: point at the user's line
-                raise self._located(err) from None
-            raise
-        except Exception as err:  # the user's own error, or a math error: say where it comes from
-            where = user_location(err.__traceback__)
-            if where is not None and hasattr(err, "add_note"):
-                err.add_note(f"(raised in the derivative srcdiff generated, for {where[0]}:{where[1]})")
-            raise
+        except Exception as err:
+            located = from_generated(err, self.fn)
+            if located is None:
+                raise
+            raise located from None
+
+    def _check_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        check_arguments(self.fn, self._params, args, kwargs)
+        for name in self.wrt:
+            value = self._value_of(name, args, kwargs)
+            if value is not _NOT_PASSED:
+                refuse_nondifferentiable(self.fn, name, value)
+
+    def _value_of(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The value parameter ``name`` gets in this call (its default if not passed)."""
+        position = self._params.index(name)
+        if position < len(args):
+            return args[position]
+        if name in kwargs:
+            return kwargs[name]
+        fn = _original(self.fn)
+        kwdefaults = getattr(fn, "__kwdefaults__", None) or {}
+        if name in kwdefaults:
+            return kwdefaults[name]
+        defaults = getattr(fn, "__defaults__", None) or ()
+        code = getattr(fn, "__code__", None)
+        n_positional = code.co_posonlyargcount + code.co_argcount if code is not None else 0
+        first_default = n_positional - len(defaults)
+        if first_default <= position < n_positional:
+            return defaults[position - first_default]
+        return _NOT_PASSED  # a missing argument: the call itself raises the TypeError
+
+    def _by_rule(self, rules: registry.Registered, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The gradient of a function the user registered a vjp rule for: the rule, seeded with 1."""
+        if rules.vjp is None:
+            raise missing_rule(self.fn, "vjp")
+        positions = [self._params.index(p) for p in self.wrt]
+        for p, i in zip(self.wrt, positions):
+            if i >= len(args):
+                name, filename, line = where(self.fn)
+                raise WrtError(
+                    name,
+                    filename,
+                    line,
+                    f"`{p}` was not passed positionally, and the rule registered for {name} gives "
+                    "cotangents of positional arguments only",
+                    f"pass `{p}` by position",
+                )
+        value = self.fn(*args, **kwargs)
+        try:
+            check_scalar(value)
+        except OutputNotScalar:
+            raise self._output_error(value) from None
+        cotangents = rules.vjp(1.0, value, *args, **kwargs)
+        grads = [grad_like(zeros_for(args[i]) if cotangents[i] is None else cotangents[i], args[i]) for i in positions]
+        out = tuple(grads) if self.as_tuple else grads[0]
+        return (value, out) if self.with_value else out
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
         self._last_args = args
-        for value in list(args) + list(kwargs.values()):
-            if (
-                isinstance(value, (complex, np.complexfloating))
-                or isinstance(value, np.ndarray)
-                and np.iscomplexobj(value)
-            ):
-                code = _original(self.fn).__code__
-                raise SrcDiffError(
-                    self.fn.__name__,
-                    code.co_filename,
-                    code.co_firstlineno,
-                    "complex inputs are not supported yet",
-                    "pass the real and imaginary parts as separate real arguments",
-                )
         kinds = {p: _kind(a) for p, a in zip(self._params, args)}
         kinds.update({k: _kind(v) for k, v in kwargs.items()})
         return self._generate(key, kinds)
 
     def _generate(self, key: Any, kinds: dict[str, Any]) -> pipeline.Generated:
+        if own_rule(self.fn) is not None:  # asked for the code (forward over it, source()): there is none
+            name, filename, line = where(self.fn)
+            raise NoDerivativeError(
+                name,
+                filename,
+                line,
+                f"the gradient of `{name}` comes from its registered rule, so srcdiff generated no code "
+                "for it: it has no source, and no second derivatives (hessian, hvp, grad of grad)",
+                "differentiate a function without a registered rule for second derivatives",
+            )
         with self._lock:
             generated = self._compiled.get(key)
             if generated is not None and generated.epoch != pipeline.epoch[0]:
@@ -152,20 +304,14 @@ class GradFunction:
                 self._compiled[key] = generated
             return generated
 
-    def _located(self, err: SrcDiffError) -> SrcDiffError:
-        where = user_location(err.__traceback__)
-        code = _original(self.fn).__code__
-        filename, lineno = where if where else (code.co_filename, code.co_firstlineno)
-        return type(err)(self.fn.__name__, filename, lineno, err.problem, err.hint)
-
     def _output_error(self, value: Any) -> OutputError:
-        code = _original(self.fn).__code__
+        name, filename, line = where(self.fn)
         shape = f" of shape {np.shape(value)}" if isinstance(value, np.ndarray) else ""
         return OutputError(
-            self.fn.__name__,
-            code.co_filename,
-            code.co_firstlineno,
-            f"grad needs a scalar numeric output, but {self.fn.__name__} returned a {type(value).__name__}{shape}",
+            name,
+            filename,
+            line,
+            f"grad needs a scalar numeric output, but {name} returned a {type(value).__name__}{shape}",
             "return a single number (for example the sum or mean of an array)",
         )
 
@@ -200,54 +346,81 @@ def _positional_params(fn: Callable[..., Any]) -> list[str]:
     return list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount + code.co_kwonlyargcount])
 
 
+def _numbered(names: Sequence[str]) -> list[str]:
+    """Parameter names for a callable without Python code (a C function with a registered rule):
+    ``arg0``, ``arg1``... up to the highest one ``names`` refers to."""
+    count = max((int(n[3:]) + 1 for n in names if n.startswith("arg") and n[3:].isdigit()), default=0)
+    return [f"arg{i}" for i in range(count)]
+
+
 def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
+    check_signature(fn)
+    name, filename, line = where(fn)
     params = _positional_params(fn)
-    code = fn.__code__
-    n_positional = code.co_posonlyargcount + code.co_argcount
+    code = getattr(fn, "__code__", None)
+    # a callable without code (only reached with a registered rule): positions only
+    n_positional = code.co_posonlyargcount + code.co_argcount if code is not None else None
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]  # type: ignore[arg-type]
     names = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise WrtError(
-                fn.__name__,
-                code.co_filename,
-                code.co_firstlineno,
+                name,
+                filename,
+                line,
                 f"wrt must be a parameter position or name, not {item!r}",
                 "pass e.g. wrt=0 or wrt='x'",
             )
-        if isinstance(item, int):
+        if n_positional is None:
+            if not isinstance(item, int) or item < 0:
+                raise WrtError(
+                    name,
+                    filename,
+                    line,
+                    f"wrt={item!r}: {name} is not a Python function, so srcdiff does not know its parameters",
+                    "give wrt as a position from 0",
+                )
+            names.append(f"arg{item}")
+        elif isinstance(item, int):
             if not -n_positional <= item < n_positional:
                 raise WrtError(
-                    fn.__name__,
-                    code.co_filename,
-                    code.co_firstlineno,
-                    f"wrt={item} is out of range: {fn.__name__} has {n_positional} positional parameter(s)",
+                    name,
+                    filename,
+                    line,
+                    f"wrt={item} is out of range: {name} has {n_positional} positional parameter(s)",
                     f"use a position from 0 to {n_positional - 1} or a parameter name",
                 )
             names.append(params[item])
         else:
             if item not in params:
                 raise WrtError(
-                    fn.__name__,
-                    code.co_filename,
-                    code.co_firstlineno,
-                    f"wrt={item!r} names no parameter of {fn.__name__}{inspect.signature(fn)}",
+                    name,
+                    filename,
+                    line,
+                    f"wrt={item!r} names no parameter of {name}{inspect.signature(fn)}",
                     "use one of its parameter names or positions",
                 )
             names.append(item)
     if not names:
-        raise WrtError(
-            fn.__name__, code.co_filename, code.co_firstlineno, "wrt is empty", "name at least one parameter"
-        )
+        raise WrtError(name, filename, line, "wrt is empty", "name at least one parameter")
     return names, as_tuple
 
 
-def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
+def transformable(fn: Any) -> None:
+    """Refuse, with the right SrcDiffError, what srcdiff cannot read: builtins, C functions and
+    other callables (unless they have a registered rule), and ``*args`` signatures."""
     from .capture import capture
 
-    if not inspect.isfunction(fn) and not isinstance(fn, GradFunction):
+    if isinstance(fn, GradFunction):
+        return
+    if not inspect.isfunction(fn) and registry.lookup(fn) is None:
         capture(fn)  # raises the right SrcDiffError for builtins and other callables
+    check_signature(fn)
+
+
+def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
+    transformable(fn)
     names, as_tuple = _resolve_wrt(_original(fn), wrt)
     key = (fn, tuple(names), as_tuple, with_value, optimize)
     with _cache_lock:

@@ -12,12 +12,19 @@ closure cells (shared, not copied, so a later rebinding is seen too).
 """
 
 from __future__ import annotations
+import __future__
 
 import builtins
+import importlib.machinery
 import inspect
 import linecache
+import os
+import symtable
+import sys
 import textwrap
 import types
+import weakref
+import zipimport
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,10 +55,10 @@ class CapturedFunction:
         found, value = self.resolve(name)
         cell = self.cells.get(name)
         if cell is not None:
-            return ("cell", cell, name, value)
+            return _IdentityGuard(("cell", cell, name, value))
         if name in self.globals:
-            return ("global", self.globals, name, value)
-        return ("builtin", self.globals, name, value if found else _MISSING)
+            return _IdentityGuard(("global", self.globals, name, value))
+        return _IdentityGuard(("builtin", self.globals, name, value if found else _MISSING))
 
     def resolve(self, name: str) -> tuple[bool, Any]:
         """Look a free name up the way Python would: closure, globals, builtins."""
@@ -70,6 +77,28 @@ class CapturedFunction:
 
 _MISSING = object()
 Guard = tuple[str, Any, str, Any]
+
+
+class _IdentityGuard(tuple[str, Any, str, Any]):
+    """A guard that compares its container and value by identity, as :func:`guard_holds` does.
+
+    Plain tuple equality would compare the values with ``==``, which for a closure or global
+    bound to an array is elementwise (an error, or a wrong answer); the caches only ever need
+    to know whether two guards watch the same binding of the same object.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, tuple) or len(other) != 4:
+            return False
+        return all(a is b or (type(a) is str and a == b) for a, b in zip(self, other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash((self[0], id(self[1]), self[2], id(self[3])))
 
 
 def guard_holds(guard: Guard) -> bool:
@@ -140,6 +169,15 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
             f"its source cannot be read: Python keeps no source for a function that {where}",
             "define the function in a .py file (or a notebook cell) and import it from there",
         ) from None
+    if _checkable(fn, filename) and not _matches_code(code, lines):
+        raise SourceUnavailableError(
+            name,
+            filename,
+            first_line,
+            f"the source of `{name}` in {os.path.basename(filename)} is not the code that runs: the file "
+            "changed since it was imported (or the function was compiled from other text under this name)",
+            "reload the module (importlib.reload) or restart Python, so the running code matches the file",
+        )
     source = textwrap.dedent("".join(lines))
     try:
         module = gast.parse(source)
@@ -166,3 +204,120 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
     # Keep linecache warm so later error messages can quote the user's line.
     linecache.getlines(filename)
     return CapturedFunction(fn, name, tree, filename, first_line, fn.__globals__, cells)
+
+
+# code object -> (the source text it was checked against, whether that text compiles to it)
+_checked_sources: weakref.WeakKeyDictionary[types.CodeType, tuple[str, bool]] = weakref.WeakKeyDictionary()
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _checkable(fn: types.FunctionType, filename: str) -> bool:
+    """Can the source of ``fn`` go stale, and would compiling it reproduce the running code?
+    Not for pseudo-files (``<doctest ...>``, srcdiff's own) or text kept only in memory
+    (notebook cells); not for modules an import hook rewrote (pytest rewrites ``assert``)."""
+    entry = linecache.cache.get(filename)
+    if filename.startswith("<") or entry is None or len(entry) < 4 or entry[1] is None:
+        return False
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    loader = getattr(module, "__loader__", None) if getattr(module, "__file__", None) == filename else None
+    return loader is None or isinstance(loader, (importlib.machinery.SourceFileLoader, zipimport.zipimporter))
+
+
+def _matches_code(code: types.CodeType, lines: list[str]) -> bool:
+    """Does the source text srcdiff read (``lines``, from the file as it is now) compile to the
+    code that runs?  Not when the file was edited after the import (or the code was compiled from
+    other text under the file's name): srcdiff would differentiate text that does not run.
+    The answer is cached per code object and text; a text it cannot check counts as a match."""
+    text = "".join(lines)
+    cached = _checked_sources.get(code)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    compiled = _compile_like(code, lines)
+    found = True if compiled is None else _same_code(compiled, code)
+    _checked_sources[code] = (text, found)
+    return found
+
+
+def _compile_like(code: types.CodeType, lines: list[str]) -> types.CodeType | None:
+    """Compile ``lines`` in place (same indentation, so string constants stay the same) inside a
+    scope like the function's own: an enclosing function defining its free variables (they load
+    as closure cells, not globals) and the class it was defined in (private names are mangled)."""
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    imported = _module_imports(code.co_filename)
+    if imported is None:  # the file does not parse: it is not the text that was imported
+        return _NO_SUCH_CODE
+    # (from 3.11 an attribute of a module-level import is loaded differently: imports matter)
+    wrapper: list[str] = [f"import {name}\n" for name in sorted(imported)]
+    if indent:
+        wrapper.append("def __srcdiff_scope__():\n")
+        wrapper += [f" {v} = None\n" for v in code.co_freevars]
+        parts = getattr(code, "co_qualname", code.co_name).split(".")[:-1]
+        classes = [p for i, p in enumerate(parts) if p != "<locals>" and parts[i + 1 : i + 2] != ["<locals>"]]
+        if classes:
+            if indent < 2:
+                return None  # no room for the class line: cannot check
+            wrapper.append(f" class {classes[-1]}:\n")
+        if not code.co_freevars and not wrapper[-1].startswith(" class"):
+            wrapper.append(" pass\n")
+    try:
+        module = compile("".join(wrapper + lines), code.co_filename, "exec", code.co_flags & _FUTURE_FLAGS, True)
+    except (SyntaxError, ValueError):  # not a statement of its own (a lambda): nothing to compare
+        return None
+    found = _find_code(module, code.co_name)
+    return found if found is not None else _NO_SUCH_CODE
+
+
+_NO_SUCH_CODE = compile("", "<none>", "exec")  # what the text compiles to when it has no such function
+_imports: dict[str, tuple[list[str], frozenset[str] | None]] = {}
+
+
+def _module_imports(filename: str) -> frozenset[str] | None:
+    """Names bound by an import at the top level of ``filename`` as it is now (``None`` if it does
+    not parse); cached per file and text."""
+    lines = linecache.getlines(filename)
+    cached = _imports.get(filename)
+    if cached is not None and cached[0] is lines:
+        return cached[1]
+    try:
+        table = symtable.symtable("".join(lines), filename, "exec")
+        found: frozenset[str] | None = frozenset(s.get_name() for s in table.get_symbols() if s.is_imported())
+    except (SyntaxError, ValueError):
+        found = None
+    _imports[filename] = (lines, found)
+    return found
+
+
+def _find_code(code: types.CodeType, name: str) -> types.CodeType | None:
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            if const.co_name == name:
+                return const
+            found = _find_code(const, name)
+            if found is not None:
+                return found
+    return None
+
+
+def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
+    """Same instructions, names and constants (nested code compared alike); line numbers and
+    columns may differ (the text may have moved)."""
+    if (a.co_code, a.co_names, a.co_varnames, a.co_freevars, a.co_cellvars, a.co_argcount) != (
+        b.co_code,
+        b.co_names,
+        b.co_varnames,
+        b.co_freevars,
+        b.co_cellvars,
+        b.co_argcount,
+    ):
+        return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True

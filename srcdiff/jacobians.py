@@ -17,8 +17,23 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline, registry
-from .api import GradFunction, Wrt, _kind, _positional_params, _resolve_wrt
+from . import pipeline
+from .api import (
+    GradFunction,
+    Wrt,
+    _kind,
+    _numbered,
+    _positional_params,
+    _resolve_wrt,
+    check_arguments,
+    from_generated,
+    missing_rule,
+    own_rule,
+    refuse_nondifferentiable,
+    transformable,
+    where,
+)
+from .arguments import differentiable, mismatch, unsupported
 from .capture import guard_holds
 from .errors import SrcDiffError
 from .runtime import grad_like, zeros_for
@@ -27,6 +42,7 @@ from .runtime import grad_like, zeros_for
 def _target(f: Callable[..., Any], args: Sequence[Any]) -> Callable[..., Any]:
     """The Python function to transform: ``f`` itself, or the generated code behind a gradient."""
     if isinstance(f, GradFunction):
+        f._check_call(tuple(args), {})  # what the gradient refuses, forward mode over it refuses too
         return f.compiled_for(args).fn
     return f
 
@@ -48,18 +64,37 @@ def _kinds(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[tuple[str, Any]
     return tuple((p, _kind(a)) for p, a in zip(_positional_params(fn), args))
 
 
-def _differentiable(value: Any) -> bool:
-    if isinstance(value, (bool, str, bytes)) or value is None:
-        return False
-    if isinstance(value, (int, float, np.number)):
-        return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "fiu"
-    if isinstance(value, (list, tuple)):
-        return any(_differentiable(v) for v in value)
-    if isinstance(value, dict):
-        return any(_differentiable(v) for v in value.values())
-    return False
+_differentiable = differentiable  # (the name other modules import)
+
+
+def _params(f: Any, count: int) -> list[str]:
+    """Names of ``f``'s first ``count`` positional parameters (``arg0``... without Python code)."""
+    params = _positional_params(f.fn if isinstance(f, GradFunction) else f)
+    return params if params else _numbered([f"arg{count - 1}"])
+
+
+def _run(f: Any, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call generated code for ``f``; errors name the user's line (see :func:`api.from_generated`)."""
+    try:
+        return call(*args, **kwargs)
+    except Exception as err:
+        located = from_generated(err, f)
+        if located is None:
+            raise
+        raise located from None
+
+
+def _check_direction(f: Any, what: str, of: str, value: Any, like: Any) -> None:
+    """A tangent (or cotangent) must be real and shaped like the value it belongs to (``of``)."""
+    name, filename, line = where(f)
+    found = unsupported(value)
+    if found is not None:
+        raise SrcDiffError(name, filename, line, f"the {what} of {of}: {found[0]}", found[1])
+    problem = mismatch(value, like)
+    if problem is not None:
+        raise SrcDiffError(
+            name, filename, line, f"the {what} of {of} {problem}", f"pass a {what} with the same structure and shape"
+        )
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -78,17 +113,27 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
+        name, filename, line = where(f)
         raise SrcDiffError(
-            getattr(f, "__name__", None),
-            None,
-            None,
+            name,
+            filename,
+            line,
             f"jvp got {len(primals)} primals but {len(tangents)} tangents",
             "pass one tangent per argument (None for an argument that is not varied)",
         )
-    own = registry.lookup(f)
-    if own is not None and own.jvp is not None:  # the user's rule for f itself
+    names = _params(f, len(primals))
+    check_arguments(f, names, primals, {})
+    for p, t, x in zip(names, tangents, primals):
+        if t is not None:
+            refuse_nondifferentiable(f, p, x, "jvp got a tangent for")
+            _check_direction(f, "tangent", f"`{p}`", t, x)
+    own = own_rule(f)
+    if own is not None:  # the user's rule for f itself
+        if own.jvp is None:
+            raise missing_rule(f, "jvp")
         value = f(*primals)
         return value, own.jvp(tangents, value, *primals)
+    transformable(f)
     fn = _target(f, primals)
     params = _positional_params(fn)
     active = tuple(p for p, t in zip(params, tangents) if t is not None)
@@ -96,7 +141,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     kwargs = {
         entry.tangent_params[p]: _tangent_like(t, x) for p, t, x in zip(params, tangents, primals) if t is not None
     }
-    value, tangent = entry.fwd.cell_contents(*primals, **kwargs)
+    value, tangent = _run(f, entry.fwd.cell_contents, *primals, **kwargs)
     return value, grad_like(tangent, value)
 
 
@@ -117,25 +162,36 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         >>> pullback(np.array([1.0, 10.0]))
         (array([ 2., 20.]),)
     """
-    own = registry.lookup(f)
-    if own is not None and own.vjp is not None:  # the user's rule for f itself
+    check_arguments(f, _params(f, len(args)), args, {})
+    own = own_rule(f)
+    if own is not None:  # the user's rule for f itself
+        rule = own.vjp
+        if rule is None:
+            raise missing_rule(f, "vjp")
         value = f(*args)
-        return value, lambda g: tuple(own.vjp(g, value, *args))  # type: ignore[misc]
+
+        def pullback_by_rule(cotangent: Any) -> tuple[Any, ...]:
+            _check_direction(f, "cotangent", "the output", cotangent, value)
+            return tuple(rule(cotangent, value, *args))
+
+        return value, pullback_by_rule
+    transformable(f)
     fn = _target(f, args)
     params = _positional_params(fn)[: len(args)]
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))
     entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
     stack: list[Any] = []
-    value = entry.fwd.cell_contents(stack, *args)
+    value = _run(f, entry.fwd.cell_contents, stack, *args)
     first = [True]
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
+        _check_direction(f, "cotangent", "the output", cotangent, value)
         tape = stack
         if not first[0]:  # the adjoint consumes its tape (and restores in-place writes): record again
             tape = []
-            entry.fwd.cell_contents(tape, *args)
+            _run(f, entry.fwd.cell_contents, tape, *args)
         first[0] = False
-        grads = dict(zip(active, entry.bwd.cell_contents(tape, cotangent)))
+        grads = dict(zip(active, _run(f, entry.bwd.cell_contents, tape, cotangent)))
         return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args))
 
     return value, pullback
@@ -172,11 +228,27 @@ class JacobianFunction:
         self._last_args: tuple[Any, ...] | None = None
 
     def __call__(self, *args: Any) -> Any:
+        names = _params(self.fn, len(args))
+        check_arguments(self.fn, names, args, {})
+        if self.wrt >= len(args):
+            name, filename, line = where(self.fn)
+            raise SrcDiffError(
+                name,
+                filename,
+                line,
+                f"the Jacobian is taken with respect to argument {self.wrt}, "
+                f"but it was called with {len(args)} argument(s)",
+                "pass every positional argument",
+            )
         x = args[self.wrt]
+        refuse_nondifferentiable(self.fn, names[self.wrt], x, "the Jacobian is taken with respect to")
         self._last_args = args
         mode = self.mode
+        own = own_rule(self.fn)
+        if mode == "auto" and own is not None and (own.vjp is None) != (own.jvp is None):
+            mode = "forward" if own.jvp is not None else "reverse"  # the mode the user gave a rule for
         if mode == "auto":  # forward costs one pass per input, reverse one per output
-            out = _target(self.fn, args)(*args)
+            out = self.fn(*args)
             mode = "forward" if _size(x) <= _size(out) else "reverse"
         self._last_mode = mode
         return self._forward(args) if mode == "forward" else self._reverse(args)
@@ -238,11 +310,13 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
         array([[2., 0.],
                [0., 6.]])
     """
+    transformable(f)
     return JacobianFunction(f, _position(f, wrt), mode)
 
 
 def _position(f: Callable[..., Any], wrt: Wrt) -> int:
     fn = f.fn if isinstance(f, GradFunction) else f
+    transformable(fn)
     names, as_tuple = _resolve_wrt(fn, wrt)
     if as_tuple:
         raise SrcDiffError(
@@ -252,7 +326,8 @@ def _position(f: Callable[..., Any], wrt: Wrt) -> int:
             "jacobian takes one wrt argument",
             "build one Jacobian per argument",
         )
-    return _positional_params(fn).index(names[0])
+    params = _positional_params(fn)
+    return params.index(names[0]) if params else int(names[0][3:])  # (``arg<i>`` without code)
 
 
 def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
@@ -313,6 +388,7 @@ def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | No
     """
     from .kinds import SCALAR, UNKNOWN
 
+    transformable(f)
     names, _ = _resolve_wrt(f, wrt)
     params = _positional_params(f)
     if args is not None:

@@ -18,6 +18,8 @@ functions with no Python source (C extensions, scipy).
 
 from __future__ import annotations
 
+import keyword
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ _lock = threading.Lock()
 
 @dataclass
 class Registered:
-    """The rules the user gave for one function."""
+    """The rules the user gave for one function (each wrapped by :func:`_checked`)."""
 
     fn: Any
     vjp: Callable[..., Any] | None = None
@@ -46,11 +48,140 @@ def lookup(fn: Any) -> Registered | None:
         return None
 
 
+def _identifier(text: str) -> str:
+    name = re.sub(r"\W", "_", text).strip("_") or "rule"
+    return f"_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
+
+
+def _rule_name(fn: Any, kind: str, rule: Callable[..., Any]) -> str:
+    """A name generated code can call the rule by: its own, or ``f_vjp`` for a lambda."""
+    own = getattr(rule, "__name__", "")
+    if own.isidentifier() and not keyword.iskeyword(own):
+        return str(own)
+    return _identifier(f"{getattr(fn, '__name__', 'fn')}_{kind}")
+
+
+def _refuse(rule: Callable[..., Any], name: str, fn: Any, problem: str, hint: str) -> Exception:
+    from .errors import SrcDiffError
+
+    code = getattr(rule, "__code__", None)
+    return SrcDiffError(
+        name,
+        code.co_filename if code else None,
+        code.co_firstlineno if code else None,
+        f"the {problem} (a rule registered for `{getattr(fn, '__name__', fn)}`)",
+        hint,
+    )
+
+
+def _check_vjp_result(rule: Callable[..., Any], name: str, fn: Any, out: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    from .arguments import describe, mismatch
+
+    if not isinstance(out, (tuple, list)) or len(out) != len(args):
+        got = f"{len(out)} entries" if isinstance(out, (tuple, list)) else describe(out)
+        raise _refuse(
+            rule,
+            name,
+            fn,
+            f"vjp rule `{name}` returned {got}, not a tuple of one cotangent per positional argument "
+            f"({len(args)} in this call)",
+            "return a tuple, e.g. `return (g * dfdx,)`, with None for an argument without a gradient",
+        )
+    for i, (cotangent, arg) in enumerate(zip(out, args)):
+        problem = mismatch(cotangent, arg)
+        if problem is not None:
+            raise _refuse(
+                rule,
+                name,
+                fn,
+                f"vjp rule `{name}` returned a cotangent for argument {i} that {problem}",
+                "return cotangents shaped like the arguments they belong to",
+            )
+    return tuple(out)
+
+
+def _check_jvp_result(rule: Callable[..., Any], name: str, fn: Any, out: Any, ans: Any) -> Any:
+    from .arguments import mismatch
+
+    problem = "returned None" if out is None else None
+    if out is not None and isinstance(out, (tuple, list)) and not isinstance(ans, (tuple, list)):
+        problem = f"returned a {type(out).__name__}, but the output of `{getattr(fn, '__name__', fn)}` is not one"
+    if problem is None:
+        found = mismatch(out, ans)
+        problem = None if found is None else f"returned a tangent that {found}"
+    if problem is not None:
+        raise _refuse(
+            rule,
+            name,
+            fn,
+            f"jvp rule `{name}` {problem}",
+            "return the tangent of the output itself (shaped like it), e.g. `return dfdx * tangents[0]`",
+        )
+    return out
+
+
+def _checked(fn: Any, kind: str, rule: Callable[..., Any]) -> Callable[..., Any]:
+    """The rule as generated code calls it: under a valid name (a lambda's is ``<lambda>``),
+    with its result checked (a bare value for a tuple would fail later, or broadcast silently).
+
+    The wrapper has rules of its own -- those of the user's rule, by srcdiff -- so that second
+    derivatives (a Hessian: forward mode over a gradient that calls it) still see through it."""
+    name = _rule_name(fn, kind, rule)
+
+    def checked_vjp(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return _check_vjp_result(rule, name, fn, rule(g, ans, *args, **kwargs), args)
+
+    def checked_jvp(tangents: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return _check_jvp_result(rule, name, fn, rule(tangents, ans, *args, **kwargs), ans)
+
+    checked: Callable[..., Any] = checked_vjp if kind == "vjp" else checked_jvp
+    checked.__name__ = checked.__qualname__ = name
+    checked.__wrapped__ = rule  # type: ignore[attr-defined]
+    _RULES[checked] = Registered(checked, _vjp_of(rule, name), _jvp_of(rule, name))
+    return checked
+
+
+def _no_keywords(rule: Callable[..., Any], name: str, kwargs: dict[str, Any]) -> None:
+    if kwargs:
+        raise _refuse(
+            rule,
+            name,
+            rule,
+            f"derivative of rule `{name}` called with keyword arguments is not supported yet "
+            "(second derivatives through it)",
+            "pass the arguments of the registered function positionally",
+        )
+
+
+def _jvp_of(rule: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Forward mode through the user's rule (itself differentiated from its source)."""
+
+    def rule_jvp(tangents: Any, out: Any, *args: Any, **kwargs: Any) -> Any:
+        from .jacobians import jvp
+
+        _no_keywords(rule, name, kwargs)
+        return jvp(rule, args, tangents)[1]
+
+    return rule_jvp
+
+
+def _vjp_of(rule: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Reverse mode through the user's rule (itself differentiated from its source)."""
+
+    def rule_vjp(g: Any, out: Any, *args: Any, **kwargs: Any) -> Any:
+        from .jacobians import vjp
+
+        _no_keywords(rule, name, kwargs)
+        return vjp(rule, *args)[1](g)
+
+    return rule_vjp
+
+
 def _register(fn: Any, kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(rule_fn: Callable[..., Any]) -> Callable[..., Any]:
         with _lock:
             entry = _RULES.setdefault(fn, Registered(fn))
-            setattr(entry, kind, rule_fn)
+            setattr(entry, kind, _checked(fn, kind, rule_fn))
         from . import pipeline
 
         pipeline.clear()  # generated code resolved calls to fn before: transform again

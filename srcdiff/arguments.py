@@ -1,0 +1,136 @@
+"""Argument kinds: what generated code is specialized on, and which arguments srcdiff accepts.
+
+Every entry point (``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian``, ``hessian``)
+classifies its arguments here, so they all accept and refuse the same things:
+
+>>> import numpy as np
+>>> kind(1.5), kind([1.0, 2.0]), kind(np.zeros((2, 3)))
+('scalar', 'scalar sequence', (2, 3))
+>>> unsupported(np.matrix([[1.0]]))[0]
+'np.matrix is not supported (its `*` is a matrix product, not elementwise)'
+>>> differentiable("ab"), differentiable(3), differentiable(np.ones(2))
+(False, True, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
+
+SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
+# the dtypes of arrays srcdiff differentiates or passes through as constants without a check
+_PLAIN_DTYPES = frozenset("fiub")
+
+
+def kind(value: Any) -> Any:
+    """What generated code is specialized on: number, sequence of numbers, array shape, container."""
+    cls = type(value)
+    if cls in SCALAR_TYPES:
+        return SCALAR
+    if (cls is list or cls is tuple) and all(type(v) in SCALAR_TYPES for v in value):
+        return SCALAR_SEQ
+    if cls is np.ndarray:
+        return value.shape  # code is specialized to array shapes (like a JIT)
+    if cls is dict and all(type(k) is str for k in value):
+        return ("dict", tuple(sorted((k, kind(v)) for k, v in value.items())))
+    if cls is list or cls is tuple:
+        return ("seq", tuple(kind(v) for v in value))
+    return UNKNOWN
+
+
+def differentiable(value: Any) -> bool:
+    """Does ``value`` live in a vector space srcdiff differentiates in (numbers, number arrays,
+    containers holding some)?  Strings, ``None``, bools and other objects do not."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return False
+    if isinstance(value, (int, float, np.number)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fiu"
+    if isinstance(value, (list, tuple)):  # (an empty one too: its gradient is empty)
+        return not value or any(differentiable(v) for v in value)
+    if isinstance(value, dict):
+        return not value or any(differentiable(v) for v in value.values())
+    return False
+
+
+def describe(value: Any) -> str:
+    """A short name of ``value``'s type for messages: ``a str``, ``None``, ``an ndarray of shape (3,)``."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+def unsupported(value: Any) -> tuple[str, str] | None:
+    """Why ``value`` cannot be an argument (problem, hint), or ``None`` if it can.
+
+    Refused: complex numbers (rules are written for reals), ndarray subclasses (``np.matrix``
+    redefines ``*``, masked arrays carry a mask the rules ignore) and array objects of other
+    libraries (torch, cupy, jax...: numpy's rules would silently apply to them, or not at all).
+    """
+    cls = type(value)
+    if cls is float or cls is int:  # the common cases, first and fast: this runs on every call
+        return None
+    if cls is np.ndarray:
+        return _complex() if value.dtype.kind == "c" else None
+    if isinstance(value, (complex, np.complexfloating)):
+        return _complex()
+    if isinstance(value, np.generic) or cls in SCALAR_TYPES:
+        return None
+    if isinstance(value, np.ndarray):
+        return _subclass(value)
+    if isinstance(value, (list, tuple)):
+        return next((p for p in map(unsupported, value) if p is not None), None)
+    if isinstance(value, dict):
+        return next((p for p in map(unsupported, value.values()) if p is not None), None)
+    if any(hasattr(cls, a) for a in ("__array__", "__array_namespace__", "__array_interface__")):
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        return (
+            f"arguments of type {where} are not supported: srcdiff differentiates NumPy arrays only",
+            "convert it to a NumPy array first (np.asarray(x); for a torch tensor x.detach().cpu().numpy())",
+        )
+    return None
+
+
+def _complex() -> tuple[str, str]:
+    return "complex inputs are not supported yet", "pass the real and imaginary parts as separate real arguments"
+
+
+def _subclass(value: np.ndarray) -> tuple[str, str]:
+    if isinstance(value, np.matrix):
+        problem = "np.matrix is not supported (its `*` is a matrix product, not elementwise)"
+    elif isinstance(value, np.ma.MaskedArray):
+        problem = "masked arrays are not supported (the derivative rules ignore the mask)"
+    else:
+        problem = f"ndarray subclasses such as {type(value).__name__} are not supported"
+    return problem, "pass a plain array: np.asarray(x) (for a masked array, x.filled(value) or x.compressed())"
+
+
+def mismatch(value: Any, like: Any) -> str | None:
+    """How a tangent or cotangent ``value`` differs in structure or shape from ``like`` (the
+    primal or output it belongs to), or ``None`` if it fits.  A number fits any array (it is
+    broadcast, as a zero or a constant direction)."""
+    if isinstance(like, dict):
+        if not isinstance(value, dict) or set(value) != set(like):
+            return f"is {describe(value)}, but it should be a dict with keys {sorted(like, key=str)}"
+        return next((f"[{k!r}] {m}" for k in like if (m := mismatch(value[k], like[k])) is not None), None)
+    if isinstance(like, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(like):
+            return f"is {describe(value)}, but it should be a {type(like).__name__} of {len(like)} entries"
+        return next((f"[{i}] {m}" for i, (v, w) in enumerate(zip(value, like)) if (m := mismatch(v, w))), None)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, dict)) and not isinstance(like, np.ndarray):
+        return f"is {describe(value)}, but it should be a number like its value"
+    if not isinstance(value, (int, float, np.number, np.ndarray, list, tuple)):
+        return f"is {describe(value)}, not a number or an array"
+    shape, want = np.shape(value), np.shape(like)
+    if shape != want and shape != ():
+        return f"has shape {shape}, but the value it belongs to has shape {want}"
+    return None
