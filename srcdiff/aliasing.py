@@ -340,7 +340,9 @@ class _Sharing:
         if in_place:
             return state  # x += y keeps x's memory
         sources: set[str] = set()
-        element = isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and value.value.id in self.lists
+        element = (
+            isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and value.value.id in self.lists
+        )
         if target not in self.scalars and not element:
             for name in _is_view(value, self.callee_of):
                 if name != target:

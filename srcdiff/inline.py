@@ -224,13 +224,17 @@ class _Inliner:
                 f"define `{name}` in the same module, or let it return the new value instead",
             )
         if obj.__closure__ or helper.tree.args.vararg or helper.tree.args.kwarg:
-            raise refuse("has closure cells or *args / **kwargs", f"define `{name}` at module level with named parameters")
+            raise refuse(
+                "has closure cells or *args / **kwargs", f"define `{name}` at module level with named parameters"
+            )
 
     def bind(self, s: gast.stmt, call: gast.Call, obj: Any, tree: gast.FunctionDef, name: str) -> dict[str, gast.expr]:
         """Each parameter's argument expression (defaults as constants), as Python binds them."""
         params = _parameters(tree)
         if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-            raise self.refuse(s, f"`{name}` changes an argument in place and is called with * or **", "pass each argument")
+            raise self.refuse(
+                s, f"`{name}` changes an argument in place and is called with * or **", "pass each argument"
+            )
         bound: dict[str, gast.expr] = dict(zip(params, call.args))
         bound.update({k.arg: k.value for k in call.keywords if k.arg is not None})
         defaults = dict(zip(params[len(params) - len(obj.__defaults__ or ()) :], obj.__defaults__ or ()))
@@ -268,7 +272,9 @@ def _statement_call(s: gast.stmt) -> tuple[gast.Call | None, gast.expr | None]:
 
 def _own_expressions(s: gast.stmt) -> list[gast.AST]:
     """The nodes of ``s`` outside the statement lists it holds (those are walked on their own)."""
-    nested = {id(n) for field in ("body", "orelse", "finalbody") for b in getattr(s, field, []) or [] for n in nodes_in(b)}
+    nested = {
+        id(n) for field in ("body", "orelse", "finalbody") for b in getattr(s, field, []) or [] for n in nodes_in(b)
+    }
     return [n for n in nodes_in(s) if id(n) not in nested]
 
 
@@ -290,5 +296,3 @@ def _rename_and_shift(node: gast.AST, renames: dict[str, str], shift: int) -> No
         for attr in ("lineno", "end_lineno"):
             if getattr(n, attr, None) is not None:
                 setattr(n, attr, getattr(n, attr) + shift)
-
-

@@ -61,9 +61,9 @@ import gast
 import numpy as np
 
 from .capture import CapturedFunction, Guard
+from .errors import UnsupportedSyntaxError
 from .inline import MUTATING_METHODS, inline_effects
 from .inline import base_name as _base_name
-from .errors import UnsupportedSyntaxError
 from .naming import Namer, names_in
 from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
 from .syntax import (
@@ -311,8 +311,8 @@ class _Normalizer:
                 )
             if isinstance(node, gast.Call) and self._is_builtin_call(node, "getattr") and node.args:
                 name = node.args[1] if len(node.args) > 1 else None
-                constant = isinstance(name, gast.Constant) and isinstance(name.value, str)
-                if _base_name(node.args[0]) in self.locals and (not constant or name.value in MUTATING_METHODS):
+                attr = name.value if isinstance(name, gast.Constant) and isinstance(name.value, str) else None
+                if _base_name(node.args[0]) in self.locals and (attr is None or attr in MUTATING_METHODS):
                     raise self.refuse(
                         node,
                         "`getattr` on a variable of the function may reach a method that changes it",

@@ -588,9 +588,7 @@ class _Reverse(Transform):
     def basic_index(self, index: gast.expr) -> bool:
         """Does ``index`` certainly select each element at most once (numbers and slices)?"""
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        return all(
-            isinstance(p, gast.Slice) or self.kinds.is_scalar(p) or isinstance(p, gast.Constant) for p in parts
-        )
+        return all(isinstance(p, gast.Slice) or self.kinds.is_scalar(p) or isinstance(p, gast.Constant) for p in parts)
 
     def append(self, s: gast.stmt, container: str, value: gast.expr) -> tuple[Stmts, Stmts]:
         """``xs.append(v)``: backwards, ``v`` gets the last element's adjoint, and ``xs`` loses it again."""
