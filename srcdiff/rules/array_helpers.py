@@ -70,6 +70,8 @@ def extreme_adjoint(g: Any, a: Any, out: Any, axis: Any = None, keepdims: bool =
 
 def prod_adjoint(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Adjoint of prod: the product of all *other* elements (exact with zeros too)."""
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a, dtype=float) if not np.issubdtype(np.asarray(a).dtype, np.inexact) else np.asarray(a)
     axes = _axes(axis, a.ndim)
     moved = np.moveaxis(a, axes, range(a.ndim - len(axes), a.ndim))
@@ -83,12 +85,16 @@ def prod_adjoint(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> An
 
 
 def var_adjoint(g: Any, a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a)
     centered = a - np.mean(a, axis=None if axis is None else _axes(axis, a.ndim), keepdims=True)
     return expand(g, a, axis, keepdims) * 2.0 * centered / (count(a, axis) - ddof)
 
 
 def std_adjoint(g: Any, a: Any, out: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     safe = np.where(np.asarray(out) == 0, 1.0, out)
     return var_adjoint(np.asarray(g) / (2.0 * safe), a, axis, ddof, keepdims)
 
@@ -101,6 +107,8 @@ def _scan_shaped(g: Any, a: Any, axis: Any) -> Any:
 
 
 def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     g = _scan_shaped(g, a, axis)
     if axis is None:
         return np.reshape(np.flip(np.cumsum(np.flip(g.ravel()))), np.shape(a))
@@ -108,6 +116,8 @@ def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
 
 
 def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a)
     g = _scan_shaped(g, a, axis)
     flat = axis is None
@@ -196,6 +206,8 @@ def dot_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def outer_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     g = np.asarray(g)
     if wrt_a:
         return (g @ np.ravel(b)).reshape(np.shape(a))
@@ -203,6 +215,8 @@ def outer_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def inner_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     if np.ndim(a) == 0 or np.ndim(b) == 0:  # a scalar times an array
         return dot_adjoint(g, a, b, wrt_a)
     a, b = np.asarray(a), np.asarray(b)
@@ -221,6 +235,8 @@ def _inner_nd(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
     if isinstance(axes, int):
         a_axes = list(range(a.ndim - axes, a.ndim))
@@ -269,6 +285,8 @@ def einsum_as_subscripts(subscripts: Any, operands: Any, i: int) -> tuple[str, l
 
 def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to operand ``i``."""
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     subscripts, operands, i = einsum_as_subscripts(subscripts, operands, i)
     spec = subscripts.replace(" ", "")
     if "..." in spec:
@@ -306,6 +324,8 @@ def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
 
 
 def solve_adjoint(g: Any, a: Any, out: Any, wrt_a: bool) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a)
     g = np.asarray(g)
     vector = np.ndim(out) == a.ndim - 1
@@ -318,6 +338,8 @@ def solve_adjoint(g: Any, a: Any, out: Any, wrt_a: bool) -> Any:
 
 def cholesky_adjoint(g: Any, out: Any) -> Any:
     """Adjoint of the Cholesky factor ``L`` of a symmetric ``a`` (symmetrized)."""
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     L = np.asarray(out)
     P = np.swapaxes(L, -1, -2) @ np.asarray(g)
     P = np.tril(P) - 0.5 * np.eye(L.shape[-1]) * P
@@ -337,6 +359,8 @@ def cholesky_tangent(L: Any, t: Any) -> Any:
 
 
 def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
         raise _unsupported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")
     x = np.asarray(x)
@@ -346,6 +370,8 @@ def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, ke
 
 def trace_adjoint(g: Any, a: Any, offset: int = 0) -> Any:
     """np.trace sums the diagonals of axes 0 and 1; the adjoint spreads ``g`` (over the other axes) onto them."""
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a)
     eye = np.eye(a.shape[0], a.shape[1], k=offset).reshape(a.shape[:2] + (1,) * (a.ndim - 2))
     return eye * np.asarray(g)[None, None]
@@ -397,6 +423,8 @@ def concat_pieces(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0, une
 
 
 def tile_adjoint(g: Any, a: Any, reps: Any) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a)
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
     ndim = max(a.ndim, len(reps))
@@ -407,6 +435,8 @@ def tile_adjoint(g: Any, a: Any, reps: Any) -> Any:
 
 
 def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     a = np.asarray(a)
     g = np.asarray(g)
     if axis is None:
@@ -422,12 +452,16 @@ def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
 
 
 def diag_adjoint(g: Any, v: Any, k: int = 0) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     if np.ndim(v) == 1:  # diag built a matrix from v: v gets that diagonal back
         return np.diagonal(np.asarray(g), k).copy()
     return diagonal_adjoint(g, v, k)  # diag read a diagonal of the matrix v
 
 
 def diagonal_adjoint(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     out = np.zeros(np.shape(a), dtype=np.result_type(np.asarray(g).dtype, float))
     view = np.diagonal(out, offset, axis1, axis2)
     view.setflags(write=True)
@@ -436,6 +470,8 @@ def diagonal_adjoint(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int
 
 
 def unpad(g: Any, array: Any, pad_width: Any) -> Any:
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     widths = np.broadcast_to(np.asarray(pad_width), (np.ndim(array), 2))
     index = tuple(slice(int(lo), np.shape(g)[i] - int(hi)) for i, (lo, hi) in enumerate(widths))
     return np.asarray(g)[index]
@@ -452,6 +488,8 @@ def clip_adjoint(g: Any, a: Any, a_min: Any, a_max: Any) -> Any:
 
 def window_adjoint(g: Any, x: Any, window_shape: Any, axis: Any = None) -> Any:
     """Adjoint of ``sliding_window_view``: every window's adjoint added back where it came from."""
+    if _is_zero(g):  # nothing reached the result's adjoint on this path
+        return 0.0
     x = np.asarray(x)
     g = np.asarray(g)
     window = (window_shape,) if np.ndim(window_shape) == 0 else tuple(window_shape)
