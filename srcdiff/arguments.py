@@ -112,6 +112,14 @@ def _subclass(value: np.ndarray) -> tuple[str, str]:
     return problem, "pass a plain array: np.asarray(x) (for a masked array, x.filled(value) or x.compressed())"
 
 
+def _shape(value: Any) -> tuple[int, ...] | None:
+    """``np.shape`` of a number, an array or a rectangular nest of lists (else ``None``)."""
+    try:
+        return tuple(np.shape(value))
+    except ValueError:  # ragged
+        return None
+
+
 def mismatch(value: Any, like: Any) -> str | None:
     """How a tangent or cotangent ``value`` differs in structure or shape from ``like`` (the
     primal or output it belongs to), or ``None`` if it fits.  A number fits any array (it is
@@ -121,6 +129,8 @@ def mismatch(value: Any, like: Any) -> str | None:
             return f"is {describe(value)}, but it should be a dict with keys {sorted(like, key=str)}"
         return next((f"[{k!r}] {m}" for k in like if (m := mismatch(value[k], like[k])) is not None), None)
     if isinstance(like, (list, tuple)):
+        if isinstance(value, np.ndarray) and _shape(value) == _shape(like):
+            return None  # an array standing for a list of numbers (a Jacobian's basis vector)
         if not isinstance(value, (list, tuple)) or len(value) != len(like):
             return f"is {describe(value)}, but it should be a {type(like).__name__} of {len(like)} entries"
         return next((f"[{i}] {m}" for i, (v, w) in enumerate(zip(value, like)) if (m := mismatch(v, w))), None)
