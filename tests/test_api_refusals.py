@@ -528,3 +528,46 @@ def test_user_errors_are_noted_only_once_and_signatures_are_unchanged():
         srcdiff.hessian(raises_when_big)(np.array([20.0, 1.0]))
     assert len(getattr(info.value, "__notes__", [])) == 1
     assert list(inspect.signature(srcdiff.grad(raises_when_big)).parameters) == ["x"]
+
+
+def dict_model(p):
+    return p["a"] * p["b"]
+
+
+@pytest.mark.parametrize(
+    "tangent, words",
+    [
+        ({"a": 1.0}, "keys"),
+        ({"a": 1.0, "b": "x"}, "not a number"),
+        ({"a": [1.0], "b": 1.0}, "should be a number"),
+        ([1.0, 1.0], "dict"),
+    ],
+)
+def test_a_tangent_of_another_structure_is_refused(tangent, words):
+    with pytest.raises(srcdiff.SrcDiffError, match=words):
+        srcdiff.jvp(dict_model, ({"a": 1.0, "b": 2.0},), (tangent,))
+    got = srcdiff.jvp(dict_model, ({"a": 1.0, "b": 2.0},), ({"a": 1.0, "b": 0.0},))[1]
+    assert got == pytest.approx(2.0)
+
+
+def keyword_target(x, scale=1.0):
+    return scale * x * x
+
+
+def uses_keyword_target(x):
+    return keyword_target(x, scale=2.0) + x
+
+
+def test_second_derivatives_through_a_rule_called_with_keywords_are_refused():
+    @srcdiff.register_vjp(keyword_target)
+    def keyword_vjp(g, ans, x, scale=1.0):
+        return (2.0 * scale * x * g,)
+
+    @srcdiff.register_jvp(keyword_target)
+    def keyword_jvp(tangents, ans, x, scale=1.0):
+        return 2.0 * scale * x * tangents[0]
+
+    assert srcdiff.grad(uses_keyword_target)(1.5) == pytest.approx(7.0)
+    with pytest.raises(srcdiff.SrcDiffError, match="keyword arguments") as info:
+        srcdiff.hessian(uses_keyword_target)(1.5)
+    assert "keyword_vjp" in str(info.value)
