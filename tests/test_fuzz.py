@@ -109,6 +109,41 @@ programs) logged no failure at all.  In-place writes refused by the flow-insensi
 analysis are now a KNOWN_BUGS entry (an event, not a failure): CI drew one, a parameter rebound
 by tuple unpacking, in a full-suite run but not when the test ran alone.
 
+Effect shapes (tests/fuzz_gen.py; the tests ``test_effect_*_programs``): helpers that write
+into the array or append to the list they are given (also through bound methods), row/block
+writes with computed bounds in loops, fancy-index writes with repeated indices, lists, tuples
+and list arguments passed to numpy functions, values kept across later in-place writes, and
+closures made by a module-level factory.  Their arguments may be lists and tuples of 3 floats
+too (kinds ``la``/``ta``).  A refusal (a ``SrcDiffError`` naming file:line) is an event there,
+not a failure: only wrong numbers, internal exceptions and refusals without a location fail.
+They run 12 derandomized examples each by default, without shrinking; a seeded long run::
+
+    SRCDIFF_FUZZ_EXAMPLES=600 SRCDIFF_FUZZ_LOG=/tmp/effects.log python3 -m pytest -q \\
+        -p no:cacheprovider tests/test_fuzz.py -k "test_effect_ and _programs" --hypothesis-seed=1
+
+First runs, 2026-12-01 (hypothesis 6.155.2, numpy 2.4.6; srcdiff snapshots taken with
+``git archive``): seeds 1 and 2 (600 and 500 per test, 5,500 programs) at 0c79323, seed 3 (300
+per test) at 8e03fd7.  At 0c79323 a third to two thirds of the programs of every family but the
+kept values failed.  Classes found (each kept as a user-style reproducer by the session that ran
+them; none is a KNOWN_BUGS entry):
+    - WRONG gradients: helpers writing into the caller's array (``fill(o, a)``, ``add_forces``,
+      ``apply_bc`` in a loop) or appending to its list (``push(terms, v)``), a bound
+      ``terms.append`` handed to a helper (also a wrong jvp), block writes with bounds
+      computed from the loop counter (``u[2*k:2*k+2] = ... / np.linalg.norm(...)``,
+      ``*= s``), repeated fancy indices (``y[np.array([0, 0, 1])] += a``), ``y[:] = y``;
+      a helper effect with a constant argument skipped by jvp (wrong value);
+    - crashes: overlapping windows on a copy (``u[k:k+2] = ...``, ValueError), 2-D block
+      assembly (``K[e:e+2, e:e+2] += ...``, ValueError), ``np.dot`` of lists (TypeError),
+      closures over an array (ValueError in pipeline._lookup), ``xs[2] + np.sum(xs)`` on a
+      list argument and a helper's appends read as ``terms[-1] + np.sum(terms)``
+      (AttributeError), jvp of ``np.square`` of a tuple (TypeError);
+    - a tuple argument's gradient is a SeqAdjoint (a list), not a tuple; a false refusal of a
+      write after ``v = y[1]`` (a numpy scalar, not a view).
+8e03fd7 fixed the helper writes and appends, the block and fancy-index writes and the false
+refusal; seed 3 there found ``fill(o, o)`` (a helper writing an array into itself) giving a
+zero gradient.  The five tests are ``xfail(strict=False)`` in CI's derandomized mode until the
+rest is fixed.
+
 The generator avoids what the README lists as refused, and also integer arrays
 (in-place float writes into them fail in numpy itself).  Points where a gradient
 is not finite (an intermediate overflowed, then ``0 * inf``) are skipped.
@@ -131,7 +166,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, note, settings
+from fuzz_gen import DEFAULT_PARAMS, LA, PARAMS, SHAPES, TA, EffectShapes
+from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 import srcdiff
@@ -668,6 +704,20 @@ def programs(draw, numpy_mode=False, helpers=(0, 0), max_stmts=6):
     return source, list(params.items())
 
 
+class EffectGen(EffectShapes, Gen):
+    """Gen's expressions and statements, and the shapes with effects of tests/fuzz_gen.py."""
+
+    scope_class = Scope
+
+
+@st.composite
+def effect_programs(draw, family):
+    """A module whose ``f`` (a closure, for family "closures") is made of ``SHAPES[family]``."""
+    params = PARAMS.get(family, DEFAULT_PARAMS)
+    source = EffectGen(draw, numpy_mode=True).effect_module(family, params)
+    return source, list(params.items())
+
+
 def points(kinds):
     def value(i):
         # a grid in [-2.5, 2.5] with an irrational offset: no exact zeros or ties between arguments
@@ -675,8 +725,9 @@ def points(kinds):
 
     parts = []
     for i, kind in enumerate(kinds):
-        if kind == V:
-            parts.append(st.tuples(value(3 * i), value(3 * i + 1), value(3 * i + 2)).map(np.array))
+        if kind in (V, LA, TA):
+            three = st.tuples(value(3 * i), value(3 * i + 1), value(3 * i + 2))
+            parts.append(three.map({V: np.array, LA: list, TA: tuple}[kind]))
         else:
             parts.append(value(i))
     return st.tuples(*parts)
@@ -703,6 +754,20 @@ def load(source):
     return module
 
 
+def size(kind):
+    """How many numbers an argument of this kind holds (each gets a finite difference)."""
+    return 3 if kind in (V, LA, TA) else 1
+
+
+def copied(args):
+    """Fresh copies of the arguments (arrays and lists), so that no call sees another's writes."""
+    return [a.copy() if isinstance(a, np.ndarray) else list(a) if isinstance(a, list) else a for a in args]
+
+
+def component(arg, j):
+    return float(arg[j]) if isinstance(arg, (np.ndarray, list, tuple)) else float(arg)
+
+
 class Rejected(Exception):
     """The original function fails or is not smooth at this point: not a test of srcdiff."""
 
@@ -713,7 +778,7 @@ ORIGINAL_ERRORS = (ArithmeticError, ValueError, OverflowError, RecursionError)
 def call_original(f, args):
     try:
         with np.errstate(all="raise"):
-            value = f(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+            value = f(*copied(args))
     except (*ORIGINAL_ERRORS, FloatingPointError) as err:
         raise Rejected(type(err).__name__) from None
     value = float(value)
@@ -723,20 +788,21 @@ def call_original(f, args):
 
 
 def perturbed(args, p, j, delta):
-    new = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    if isinstance(new[p], np.ndarray):
+    new = copied(args)
+    if isinstance(new[p], (np.ndarray, list)):
         new[p][j] += delta
+    elif isinstance(new[p], tuple):
+        new[p] = tuple(x + delta if k == j else x for k, x in enumerate(new[p]))
     else:
         new[p] = new[p] + delta
     return new
 
 
 def finite_difference(f, args, p, j, rel):
-    x = float(args[p][j] if isinstance(args[p], np.ndarray) else args[p])
+    x = component(args[p], j)
     h = rel * max(1.0, abs(x))
     up, down = perturbed(args, p, j, h), perturbed(args, p, j, -h)
-    xu = float(up[p][j] if isinstance(up[p], np.ndarray) else up[p])
-    xd = float(down[p][j] if isinstance(down[p], np.ndarray) else down[p])
+    xu, xd = component(up[p], j), component(down[p], j)
     return (call_original(f, up) - call_original(f, down)) / (xu - xd)
 
 
@@ -747,7 +813,7 @@ def flat(g):
 _count = itertools.count(1)
 
 
-def check_program(source, kinds, args, tangent_seed):
+def check_program(source, kinds, args, tangent_seed, refusals_ok=False):
     n = next(_count)
     if LOG and n % 100 == 0:
         with open(LOG + ".progress", "a") as fh:
@@ -757,11 +823,25 @@ def check_program(source, kinds, args, tangent_seed):
     module = load(source)
     f = module.f
     try:
-        run_oracles(f, source, kinds, args, tangent_seed)
+        warm = getattr(module, "f_warm", None)  # another closure of the same factory, first
+        if warm is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    srcdiff.grad(warm, wrt=tuple(range(len(kinds))))(*copied(args))
+            except Exception:  # noqa: BLE001 - only there to fill srcdiff's caches
+                pass
+        run_oracles(f, source, kinds, args, tangent_seed, refusals_ok)
     except KnownBug as bug:
         event(f"known bug: {bug}")
+    except Refused:
+        pass
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+class Refused(Exception):
+    """srcdiff refused the program with a SrcDiffError naming file:line (allowed for effect shapes)."""
 
 
 class KnownBug(Exception):
@@ -797,7 +877,7 @@ def fail(what, source, args, detail=""):
     return AssertionError(message)
 
 
-def run_oracles(f, source, kinds, args, tangent_seed):
+def run_oracles(f, source, kinds, args, tangent_seed, refusals_ok=False):
     try:
         value = call_original(f, args)
     except Rejected as why:
@@ -807,7 +887,7 @@ def run_oracles(f, source, kinds, args, tangent_seed):
     fd = []
     try:
         for p, (_, kind) in enumerate(kinds):
-            for j in range(3 if kind == V else 1):
+            for j in range(size(kind)):
                 d1 = finite_difference(f, args, p, j, 1e-6)
                 d2 = finite_difference(f, args, p, j, 1e-5)
                 if abs(d1 - d2) > 1e-5 * (abs(d1) + abs(d2)) + 1e-7 * (1.0 + abs(value)):
@@ -818,19 +898,25 @@ def run_oracles(f, source, kinds, args, tangent_seed):
         return
     event("checked")
     wrt = tuple(range(len(kinds)))
-    snapshot = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    snapshot = copied(args)
 
     def run(what, thunk):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return thunk()
+        except srcdiff.SrcDiffError as err:
+            # A refusal keeps the promise if it names file:line (the effect shapes: an event)
+            if refusals_ok and err.filename and err.lineno:
+                event(f"refused: {type(err).__name__}: {re.sub(r'[0-9]+', '', err.problem)[:70]}")
+                raise Refused() from err
+            raise fail(f"{what} raised {type(err).__name__}: {err}", source, args) from err
         except Exception as err:  # noqa: BLE001 - every exception from srcdiff is a finding
             raise fail(f"{what} raised {type(err).__name__}: {err}", source, args) from err
 
     # (c) the primal sweep returns exactly what f returns
     v_and_g = run("value_and_grad", lambda: srcdiff.value_and_grad(f, wrt=wrt)(*args))
-    original = f(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    original = f(*copied(args))
     got_value, grads = v_and_g
     if not (got_value == original and type(got_value) is type(original)):
         what = "value_and_grad value differs from f" if got_value != original else \
@@ -839,7 +925,7 @@ def run_oracles(f, source, kinds, args, tangent_seed):
                    f"f -> {original!r} ({type(original).__name__}), value_and_grad -> {got_value!r} "
                    f"({type(got_value).__name__})")
     for a, b in zip(args, snapshot):
-        if isinstance(a, np.ndarray) and not np.array_equal(a, b):
+        if isinstance(a, np.ndarray) and not np.array_equal(a, b) or isinstance(a, list) and a != b:
             raise fail("srcdiff changed an argument", source, args, f"{b!r} -> {a!r}")
 
     # (a) reverse mode against finite differences
@@ -848,6 +934,9 @@ def run_oracles(f, source, kinds, args, tangent_seed):
         if kind == V:
             if not (isinstance(g[p], np.ndarray) and g[p].shape == (3,)):
                 raise fail(f"gradient for array {name} is not an array of shape (3,)", source, args, repr(g[p]))
+        elif kind in (LA, TA):
+            if not (len(g[p]) == 3 and all(isinstance(x, float) for x in g[p])):
+                raise fail(f"gradient for {type(args[p]).__name__} {name} is not 3 floats", source, args, repr(g[p]))
         elif not isinstance(g[p], float):
             raise fail(f"gradient for float {name} is a {type(g[p]).__name__}", source, args, repr(g[p]))
     flat_g = np.concatenate([flat(x) for x in g])
@@ -867,7 +956,9 @@ def run_oracles(f, source, kinds, args, tangent_seed):
 
     # (b) forward against reverse
     rng = np.random.default_rng(tangent_seed)
-    tangents = tuple(rng.normal(size=3) if kind == V else float(rng.normal()) for _, kind in kinds)
+    tangents = tuple(rng.normal(size=3) if kind == V else [float(x) for x in rng.normal(size=3)] if kind == LA
+                     else tuple(float(x) for x in rng.normal(size=3)) if kind == TA else float(rng.normal())
+                     for _, kind in kinds)
     fwd_value, tangent = run("jvp", lambda: srcdiff.jvp(f, args, tangents))
     if not fwd_value == original:
         raise fail("jvp value differs from f", source, args, f"{fwd_value!r} vs {original!r}")
@@ -877,6 +968,12 @@ def run_oracles(f, source, kinds, args, tangent_seed):
     if not abs(float(tangent) - expected) <= 1e-9 * scale + 1e-12 * (1.0 + abs(value)):
         raise fail("jvp disagrees with <grad, v>", source, args,
                    f"jvp {float(tangent)!r}, <grad, v> {expected!r}, tangents {tangents!r}")
+
+    # last, once the numbers are right: a list's gradient is a list, a tuple's a tuple (README)
+    for p, (name, kind) in enumerate(kinds):
+        if kind in (LA, TA) and not isinstance(g[p], type(args[p])):
+            raise fail(f"gradient for {type(args[p]).__name__} {name} is a {type(g[p]).__name__}", source, args,
+                       repr(g[p]))
 
 
 # ----------------------------------------------------------------------------------------
@@ -918,6 +1015,61 @@ def test_numpy_programs(case):
     check_program(*case)
 
 
+# The effect shapes (tests/fuzz_gen.py): helpers that write into their arguments, block and
+# fancy-index writes in loops, lists to numpy functions, values kept across in-place writes,
+# closures.  A refusal naming file:line is an event here, not a failure ("exact or refused");
+# a wrong number, an internal exception or a refusal without a location is a failure.  Fewer
+# derandomized examples than above, and no shrinking then, to keep CI's run short.
+EFFECTS = settings(FUZZ, max_examples=N_EXAMPLES or 12,
+                   phases=list(Phase) if N_EXAMPLES else [Phase.explicit, Phase.reuse, Phase.generate])
+
+
+# The shapes drew wrong answers and crashes that are being fixed (see the module docstring): in
+# CI's derandomized mode the tests may fail, so they are xfail there, not strict.  A long run
+# (SRCDIFF_FUZZ_EXAMPLES set) reports their failures as usual.  Remove the marker once they pass.
+EFFECTS_XFAIL = pytest.mark.xfail(not N_EXAMPLES, strict=False,
+                                  reason="effect shapes: wrong gradients/crashes being fixed in srcdiff/")
+
+
+def _check_effects(case):
+    check_program(*case, refusals_ok=True)
+
+
+@EFFECTS_XFAIL
+@EFFECTS
+@given(_fuzz(effect_programs("helpers")))
+def test_effect_helper_programs(case):
+    _check_effects(case)
+
+
+@EFFECTS_XFAIL
+@EFFECTS
+@given(_fuzz(effect_programs("blocks")))
+def test_effect_block_write_programs(case):
+    _check_effects(case)
+
+
+@EFFECTS_XFAIL
+@EFFECTS
+@given(_fuzz(effect_programs("lists")))
+def test_effect_list_programs(case):
+    _check_effects(case)
+
+
+@EFFECTS_XFAIL
+@EFFECTS
+@given(_fuzz(effect_programs("kept")))
+def test_effect_kept_value_programs(case):
+    _check_effects(case)
+
+
+@EFFECTS_XFAIL
+@EFFECTS
+@given(_fuzz(effect_programs("closures")))
+def test_effect_closure_programs(case):
+    _check_effects(case)
+
+
 def test_generator_writes_valid_python():
     """A sanity check of the generator itself: the programs it draws compile."""
     @settings(max_examples=30, deadline=None, derandomize=True, database=None,
@@ -928,3 +1080,27 @@ def test_generator_writes_valid_python():
         compile(b[0], "<fuzz>", "exec")
 
     compiles()
+
+
+@pytest.mark.parametrize("family", sorted(SHAPES))
+def test_effect_generator_runs_under_numpy(family):
+    """The effect programs are valid Python and ``f`` runs under plain numpy (at most a few points
+    fail in numpy itself, such as an overflow)."""
+    outcomes = []
+
+    @settings(max_examples=12, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(_fuzz(effect_programs(family)))
+    def runs(case):
+        source, kinds, args, _ = case
+        module = load(source)
+        try:
+            call_original(module.f, args)
+            outcomes.append(True)
+        except Rejected:
+            outcomes.append(False)
+        finally:
+            sys.modules.pop(module.__name__, None)
+
+    runs()
+    assert sum(outcomes) >= 0.8 * len(outcomes)

@@ -1,0 +1,431 @@
+"""Statement shapes with effects, for the random-program fuzzer (tests/test_fuzz.py).
+
+``Gen`` in test_fuzz.py writes programs from constructs srcdiff is known to support.  Outside
+code found silent wrong answers in shapes it never drew; this module draws those shapes.  Each
+``shape_*`` method writes one self-contained snippet of a function body and returns
+
+    (helper lines, body lines, term)
+
+where the helper lines are module-level ``def``s the snippet calls, the body lines go into the
+function, and ``term`` is a float expression that reads what the snippet computed (the function
+returns the sum of the terms, so every snippet reaches the output).  The expressions inside the
+snippets come from ``Gen``'s grammar (``fexpr``/``vexpr`` over the variables in scope), so the
+shapes meet loops, branches and arithmetic of every kind.
+
+The families (each a test in test_fuzz.py, see ``FAMILIES``):
+
+- ``helpers``: helpers that write into the array they are given (``out[:] = 2 * x``, a boundary
+  condition ``u[0] = 0.0`` applied inside a time loop, ``F[:-1] += k * d`` spring forces),
+  helpers that append to the list they are given (``push(terms, v)``), and the same effects
+  through bound methods (``app = terms.append; app(v)``, ``y.__setitem__(i, v)``);
+- ``blocks``: writes into rows and blocks with bounds computed from the loop counter, on local
+  arrays and on copies of arguments (``u[2*k:2*k+2] = u[2*k:2*k+2] / np.linalg.norm(...)``,
+  ``K[e:e+2, e:e+2] += k[e] * ke``, ``p[i] += c; p[i+1] -= c`` in nested loops), and fancy-index
+  writes with repeated indices (``y[np.array([0, 0, 1])] += v``: numpy applies one update per
+  distinct index, the last one wins);
+- ``lists``: list and tuple literals and list/tuple *arguments* passed to numpy functions
+  (``np.sum``, ``np.mean``, ``np.max``, ``np.min``, ``np.prod``, ``np.dot``, ``np.linalg.norm``,
+  ``np.array``, ``np.concatenate``, ``np.stack``);
+- ``kept``: values kept across a later in-place write (``v = y[1:3]``, ``v = y``,
+  ``v = y.copy()``, ``v = y[1]`` ... then ``y[1] += ...``, then ``v`` is read);
+- ``closures``: all of the above inside ``def loss(a, b, s)`` made by a module-level factory
+  ``make(X, c)`` over an array and a number (``f = make(X0, 1.5)``; another closure of the same
+  factory, ``f_warm``, is differentiated first, so caches keyed on the code are exercised).
+
+Every program is valid Python that runs under plain numpy (the arrays are all float arrays of
+fixed length: parameters of length 3, locals of length 3, 4 or 6, matrices 3x3 or 4x4).
+"""
+
+from __future__ import annotations
+
+F, I, V, L = "f", "i", "v", "l"  # noqa: E741 - the kinds of test_fuzz.Gen
+LA, TA = "la", "ta"  # list / tuple arguments of 3 floats
+OTHER = "other"  # arrays of another length than 3: Gen's expressions never pick them
+
+SHAPES = {
+    "helpers": ["fill", "boundary_loop", "forces", "push", "bound_append", "setitem"],
+    "blocks": ["block_rows", "assembly", "pair_loop", "fancy_repeated"],
+    "lists": ["list_literal", "list_arguments", "list_literal", "numpy_of_lists"],
+    "kept": ["kept_value"],
+}
+SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for s in SHAPES[family]
+                      if s != "list_arguments"]
+
+PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}}
+DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
+
+
+def indent(lines, n=1):
+    return ["    " * n + line for line in lines]
+
+
+class EffectShapes:
+    """A mixin for test_fuzz.Gen: ``effect_module`` writes a module from ``SHAPES[family]``."""
+
+    scope_class = None  # test_fuzz.Scope, set by the subclass
+
+    # -- small pieces ------------------------------------------------------------------------
+    def owned_array(self, scope, allow_args=True):
+        """A fresh length-3 array the function may write into: a copy, never a view."""
+        if allow_args and self.flip():
+            arg = self.pick([n for n in ("a", "b") if n in scope.vars] or ["np.ones(3)"])
+            return self.pick([f"{arg}.copy()", f"np.copy({arg})", f"np.array({arg})", f"{arg} * 1.0"])
+        return self.pick(["np.zeros(3)", "np.ones(3)", f"({self.vexpr(scope, 1)}) * 1.0",
+                          f"np.zeros(3) + {self.fexpr(scope, 1)}"])
+
+    def reader(self, name, scope):
+        """A float that reads every element of the length-3 array ``name``."""
+        return self.pick([f"np.sum({name} * {self.vexpr(scope, 1)})", f"np.sum({name} ** 2)",
+                          f"np.sum(np.sin({name}))", f"({name} @ {self.vexpr(scope, 1)})",
+                          f"({name}[0] - 2.0 * {name}[1] + 3.0 * {name}[2])"])
+
+    def loop_scope(self, scope, *names):
+        inner = scope.child(loop=True, readonly=names)
+        for n in names:
+            inner.vars[n] = I
+        return inner
+
+    def element(self, scope, index):
+        """A float from an element of an argument (``a[i]``) mixed with a Gen expression."""
+        arg = self.pick([n for n in ("a", "b", "X") if n in scope.vars] or ["a"])
+        return self.pick([f"{arg}[{index}] * {self.fexpr(scope, 1)}",
+                          f"math.sin({arg}[{index}] + {self.fexpr(scope, 1)})",
+                          f"({arg}[{index}] - {self.fexpr(scope, 1)}) ** 2"])
+
+    # -- family "helpers" --------------------------------------------------------------------
+    def shape_fill(self, scope):
+        h, o = self.fresh("fill"), self.fresh("o")
+        x_op = self.pick(["2.0 * x", "np.sin(x) * x", "x * x + 0.5", "np.tanh(x)", "x"])
+        body = self.pick([[f"out[:] = {x_op}"],
+                          [f"out[1:] = ({x_op})[:-1]", "out[0] = x[2] * x[1]"],
+                          [f"out += {x_op}"],
+                          [f"out *= 1.0 + ({x_op}) ** 2"],
+                          ["for j in range(3):", f"    out[j] = ({x_op})[j] * (j + 1)"]])
+        returns = self.num(0, 2) == 0
+        helper = [f"def {h}(out, x):"] + indent(body) + (["    return np.sum(x)"] if returns else []) + [""]
+        lines = [f"{o} = {self.owned_array(scope)}"]
+        arg = self.pick([self.vexpr(scope, 2), self.vexpr(scope, 2), o])  # sometimes fill(o, o)
+        call = f"{h}({o}, {arg})"
+        term = ""
+        if returns and self.flip():
+            r = self.fresh("r")
+            lines.append(f"{r} = {call}")
+            term = f" + {r}"
+        elif self.flip():
+            i = self.fresh("i")
+            lines += [f"for {i} in range({self.num(1, 3)}):", f"    {call}"]
+        else:
+            lines.append(call)
+        scope.vars[o] = V
+        scope.readonly.add(o)
+        return helper, lines, self.reader(o, scope) + term
+
+    def shape_boundary_loop(self, scope):
+        h, u, i = self.fresh("apply_bc"), self.fresh("u"), self.fresh("i")
+        bc = self.pick([["u[0] = 0.0"], ["u[-1] = u[-2]"], ["u[0] = 0.5 * u[1]"], ["u[0] = 0.0", "u[-1] = 0.0"],
+                        ["u[1:] *= 0.9"], ["u[:] = u - np.mean(u)"]])
+        helper = [f"def {h}(u):"] + indent(bc) + [""]
+        lines = [f"{u} = {self.owned_array(scope)}"]
+        scope.vars[u] = V
+        inner = self.loop_scope(scope, i)
+        step = self.pick([
+            lambda: [f"{u} = {u} + 0.1 * {self.vexpr(inner, 2)}"],
+            lambda: [f"{u} = {u} + 0.1 * (np.roll({u}, 1) - 2.0 * {u} + np.roll({u}, -1))"],
+            lambda: [f"{u}[1:] += 0.1 * ({self.vexpr(inner, 1)})[:-1]"],
+            lambda: [f"{u}[1:-1] = {u}[1:-1] + 0.2 * ({u}[2:] - 2.0 * {u}[1:-1] + {u}[:-2])"],
+        ])()
+        order = [*step, f"{h}({u})"] if self.flip() else [f"{h}({u})", *step]
+        lines += [f"for {i} in range({self.num(1, 4)}):"] + indent(order)
+        scope.readonly.add(u)
+        return helper, lines, self.reader(u, scope)
+
+    def shape_forces(self, scope):
+        h, fv = self.fresh("add_forces"), self.fresh("Fv")
+        d = self.pick(["x[1:] - x[:-1]", "np.sin(x[1:] - x[:-1])", "(x[1:] - x[:-1]) ** 3"])
+        body = [f"d = {d}", "F[:-1] += k * d", "F[1:] -= k * d"]
+        returns = self.flip()
+        energy = ["    return 0.5 * k * np.sum(d * d)"] if returns else []
+        helper = [f"def {h}(F, x, k):"] + indent(body) + energy + [""]
+        lines = [f"{fv} = {self.pick(['np.zeros(3)', self.owned_array(scope)])}"]
+        call = f"{h}({fv}, {self.vexpr(scope, 2)}, {self.fexpr(scope, 2)})"
+        term = ""
+        if returns and self.flip():
+            en = self.fresh("en")
+            lines.append(f"{en} = {call}")
+            term = f" + {en}"
+        elif self.flip():
+            i = self.fresh("i")
+            lines += [f"for {i} in range(2):", f"    {call}"]
+        else:
+            lines.append(call)
+        scope.vars[fv] = V
+        scope.readonly.add(fv)
+        return helper, lines, self.reader(fv, scope) + term
+
+    def _list_reader(self, name):
+        return self.pick([f"sum({name})", f"{name}[-1]", f"max({name})", f"({name}[0] * len({name}))",
+                          f"np.sum({name})", f"float(np.mean({name}))"])
+
+    def shape_push(self, scope):
+        h, tl, i = self.fresh("push"), self.fresh("terms"), self.fresh("i")
+        body = self.pick([["terms.append(v)"], ["terms.append(v * v)"], ["terms.append(v)", "terms.append(-0.5 * v)"],
+                          ["if v > 0.0:", "    terms.append(v)", "else:", "    terms.append(2.0 * v)"]])
+        helper = [f"def {h}(terms, v):"] + indent(body) + [""]
+        lines = [f"{tl} = {self.pick(['[]', f'[{self.fexpr(scope, 1)}]'])}"]
+        if self.flip():
+            inner = self.loop_scope(scope, i)
+            lines += [f"for {i} in range(3):", f"    {h}({tl}, {self.element(inner, i)})"]
+        else:
+            lines += [f"{h}({tl}, {self.fexpr(scope, 2)})" for _ in range(self.num(1, 3))]
+        scope.vars[tl] = L
+        scope.readonly.add(tl)
+        return helper, lines, self._list_reader(tl)
+
+    def shape_bound_append(self, scope):
+        tl, app, i = self.fresh("terms"), self.fresh("app"), self.fresh("i")
+        lines = [f"{tl} = []", f"{app} = {tl}.append"]
+        if self.flip():
+            inner = self.loop_scope(scope, i)
+            lines += [f"for {i} in range({self.num(1, 3)}):", f"    {app}({self.element(inner, i)})"]
+        else:
+            lines += [f"{app}({self.fexpr(scope, 2)})" for _ in range(self.num(1, 3))]
+        helper = []
+        if self.flip():  # a helper handed the bound method
+            h = self.fresh("emit")
+            helper = [f"def {h}(put, v):", "    put(v * v)", ""]
+            lines.append(f"{h}({app}, {self.fexpr(scope, 1)})")
+        scope.vars[tl] = L
+        scope.readonly.add(tl)
+        return helper, lines, self._list_reader(tl)
+
+    def shape_setitem(self, scope):
+        y, i = self.fresh("y"), self.fresh("i")
+        lines = [f"{y} = {self.owned_array(scope)}"]
+        k = self.num(0, 3)
+        if k == 0:
+            lines.append(f"{y}.__setitem__({self.pick(['0', '1', '-1'])}, {self.fexpr(scope, 2)})")
+        elif k == 1:
+            inner = self.loop_scope(scope, i)
+            lines += [f"for {i} in range(3):", f"    {y}.__setitem__({i}, {self.element(inner, i)})"]
+        elif k == 2:
+            st_ = self.fresh("put")
+            lines += [f"{st_} = {y}.__setitem__", f"{st_}(1, {self.fexpr(scope, 2)})"]
+        else:
+            lines.append(f"{y}.__setitem__(slice(0, 2), ({self.vexpr(scope, 2)})[:2])")
+        scope.vars[y] = V
+        scope.readonly.add(y)
+        return [], lines, self.reader(y, scope)
+
+    # -- family "blocks" ---------------------------------------------------------------------
+    def shape_block_rows(self, scope):
+        u, k = self.fresh("u"), self.fresh("k")
+        if self.flip():  # a length-6 local array, blocks of 2 or 3
+            n, bs = 6, self.pick([2, 3])
+            init = f"np.concatenate(({self.vexpr(scope, 1)}, {self.vexpr(scope, 1)}))"
+            blocks = range(n // bs)
+            lo, hi = f"{bs}*{k}", f"{bs}*{k}+{bs}"
+            scope.vars[u] = OTHER
+            other = f"np.concatenate(({self.vexpr(scope, 1)}, {self.vexpr(scope, 1)}))"
+            term = self.pick([f"np.sum({u} * {other})", f"np.sum(np.sin({u}))", f"({u}[0] * {u}[-1] + {u}[2])"])
+        else:  # a copy of an argument, overlapping windows of 2
+            n, bs = 3, 2
+            init = self.owned_array(scope)
+            blocks = range(2)
+            lo, hi = k, f"{k}+2"
+            scope.vars[u] = V
+            term = None
+        blk = f"{u}[{lo}:{hi}]"
+        inner = self.loop_scope(scope, k)
+        op = self.pick([
+            f"{blk} = {blk} / np.linalg.norm({blk})",
+            f"{blk} = {blk} / (1.0 + np.sum({blk} ** 2))",
+            f"{blk} /= np.sqrt(1.0 + np.sum({blk} * {blk}))",
+            f"{blk} *= {self.fexpr(inner, 1)}",
+            f"{blk} += s * {blk}[::-1]",
+            f"{u}[{lo} + 1] += s * {u}[{lo}]",
+        ])
+        rng = f"range({len(blocks)})" if self.flip() else f"range({len(blocks) - 1}, -1, -1)"
+        lines = [f"{u} = {init}", f"for {k} in {rng}:", f"    {op}"]
+        scope.readonly.add(u)
+        return [], lines, term or self.reader(u, scope)
+
+    def shape_assembly(self, scope):
+        K, kk, e, x = self.fresh("K"), self.fresh("kk"), self.fresh("e"), self.fresh("x")
+        if self.flip():
+            n = 4
+            init = "np.zeros((4, 4))"
+            xval = f"np.concatenate(({self.vexpr(scope, 1)}, a[:1]))"
+        else:  # a 3x3 matrix made from the arguments
+            n = 3
+            init = self.pick(["np.outer(a, b)", "np.outer(a, b) * 1.0", "np.eye(3) * s"])
+            xval = self.vexpr(scope, 1)
+        ke = self.pick(["np.array([[1.0, -1.0], [-1.0, 1.0]])", "np.ones((2, 2))",
+                        "np.array([[2.0, 0.5], [0.5, 1.0]])"])
+        stiff = self.pick([f"np.exp(np.tanh({self.vexpr(scope, 1)}))", self.vexpr(scope, 2), "a"])
+        blk = f"{K}[{e}:{e}+2, {e}:{e}+2]"
+        op = self.pick([[f"{blk} += {kk}[{e}] * ke"], [f"{blk} = {blk} + {kk}[{e}] * ke"],
+                        [f"{K}[{e}, {e}] += {kk}[{e}]", f"{K}[{e} + 1, {e}] -= {kk}[{e}]"],
+                        [f"{K}[{e}:{e}+2, {e}] += {kk}[{e}] * ke[:, 0]"]])
+        lines = [f"{K} = {init}", f"ke = {ke}", f"{kk} = {stiff}", f"for {e} in range({n - 1}):"] + indent(op)
+        lines.append(f"{x} = {xval}")
+        scope.vars.update({K: OTHER, x: OTHER, kk: V, "ke": OTHER})
+        scope.readonly |= {K, x, kk}
+        term = self.pick([f"({x} @ {K} @ {x})", f"np.sum({K} * np.outer({x}, {x}))",
+                          f"float(np.sum(({K} @ {x}) ** 2))"])
+        return [], lines, term
+
+    def shape_pair_loop(self, scope):
+        p, i, j, c = self.fresh("p"), self.fresh("i"), self.fresh("j"), self.fresh("c")
+        lines = [f"{p} = {self.owned_array(scope)}"]
+        scope.vars[p] = V
+        inner = self.loop_scope(self.loop_scope(scope, i), j)
+        value = self.pick([self.element(inner, i), self.element(inner, j),
+                           f"s * ({p}[{i} + 1] - {p}[{i}])", f"0.5 * ({p}[{j}] - {p}[{i}]) * {self.fexpr(inner, 1)}"])
+        jr = self.pick(["range(2)", f"range({i}, 2)", "range(3)"])
+        body = [f"{c} = {value}", f"{p}[{i}] += {c}", f"{p}[{i} + 1] -= {c}"]
+        lines += [f"for {i} in range(2):", f"    for {j} in {jr}:"] + indent(body, 2)
+        scope.readonly.add(p)
+        return [], lines, self.reader(p, scope)
+
+    def shape_fancy_repeated(self, scope):
+        y = self.fresh("y")
+        idx = self.pick(["np.array([0, 0, 1])", "[2, 2, 0]", "np.array([1, 2, 1])", "np.array([0, 1, 0])"])
+        lines = [f"{y} = {self.owned_array(scope)}"]
+        k = self.num(0, 4)
+        if k <= 2:
+            op = self.pick(["+=", "=", "-=", "*="])
+            value = self.vexpr(scope, 2)
+            if op == "*=":
+                value = f"(1.0 + ({value}) ** 2)"
+            lines.append(f"{y}[{idx}] {op} {value}")
+        elif k == 3:
+            lines.append(f"{y}[np.array([1, 1])] += {self.fexpr(scope, 2)}")
+        else:
+            ix = self.fresh("ix")
+            lines += [f"{ix} = {idx}", f"{y}[{ix}] = {y}[{ix}] + {self.vexpr(scope, 2)}"]
+        scope.vars[y] = V
+        scope.readonly.add(y)
+        return [], lines, self.reader(y, scope)
+
+    # -- family "lists" ----------------------------------------------------------------------
+    def _items(self, scope, n):
+        lists = sorted(n for n, k in scope.vars.items() if k in (LA, TA))
+        items = []
+        for _ in range(n):
+            item = self.fexpr(scope, self.num(1, 2))
+            if lists and self.flip():  # an element of a list/tuple argument
+                item = self.pick([f"{self.pick(lists)}[{self.num(0, 2)}]",
+                                  f"{self.pick(lists)}[{self.num(0, 2)}] * {item}"])
+            items.append(item)
+        return ", ".join(items)
+
+    def _numpy_of(self, seq, scope):
+        """A float from a numpy function applied to the list/tuple expression ``seq`` of 3 floats."""
+        return self.pick([f"np.sum({seq})", f"np.mean({seq})", f"np.max({seq})", f"np.min({seq})",
+                          f"np.prod({seq})", f"np.linalg.norm({seq})", f"np.dot({seq}, {self.vexpr(scope, 1)})",
+                          f"np.sum(np.array({seq}) * {self.vexpr(scope, 1)})", f"float(np.sum(np.square({seq})))",
+                          f"np.sum(np.asarray({seq}) ** 2)"])
+
+    def shape_list_literal(self, scope):
+        seq = f"[{self._items(scope, 3)}]" if self.num(0, 2) else f"({self._items(scope, 3)})"
+        if self.flip():
+            name = self.fresh("lst")
+            scope.vars[name] = OTHER
+            return [], [f"{name} = {seq}"], self._numpy_of(name, scope)
+        n = self.num(2, 3)
+        two = f"[{self._items(scope, n)}]"
+        return [], [], self.pick([self._numpy_of(seq, scope), f"np.dot({two}, [{self._items(scope, n)}])",
+                                  f"np.linalg.norm({two})", f"np.max({two})", f"np.prod({two})", f"np.mean({two})"])
+
+    def shape_list_arguments(self, scope):
+        lists = [n for n, k in scope.vars.items() if k in (LA, TA)]
+        if not lists:
+            return self.shape_list_literal(scope)
+        xs = self.pick(lists)
+        other = self.pick(lists)
+        term = self.pick([self._numpy_of(xs, scope), f"np.dot({xs}, {other})", f"sum({xs})", f"{xs}[0] * {other}[2]",
+                          f"np.sum(np.array({xs}) * a)", f"(np.array({other}) @ a)", f"max({xs})",
+                          f"np.sum(np.concatenate(({xs}, {other})) ** 2)", f"np.sum(np.stack([{xs}, {other}])[1])"])
+        helper = []
+        if self.num(0, 2) == 0:  # a helper that takes the list argument
+            h = self.fresh("total")
+            value = self.pick(["np.sum(v) * v[0]", "np.linalg.norm(v)", "np.mean(v) + v[-1]"])
+            helper = [f"def {h}(v):", f"    return {value}", ""]
+            term = f"{term} + {h}({xs})"
+        return helper, [], term
+
+    def shape_numpy_of_lists(self, scope):
+        m = self.fresh("m")
+        arrays = [n for n in ("a", "b") if n in scope.vars] or ["np.ones(3)"]
+        value = self.pick([f"np.stack([{self.vexpr(scope, 1)}, {self.vexpr(scope, 1)}])",
+                           f"np.array([{self.pick(arrays)}, {self.vexpr(scope, 1)}])",
+                           f"np.concatenate([{self.vexpr(scope, 1)}, [{self._items(scope, 2)}]])",
+                           f"np.array([[{self._items(scope, 2)}], [{self._items(scope, 2)}]])"])
+        scope.vars[m] = OTHER
+        term = self.pick([f"np.sum({m} ** 2)", f"np.sum(np.sin({m}))", f"float(np.max({m}))", f"np.linalg.norm({m})"])
+        return [], [f"{m} = {value}"], term
+
+    # -- family "kept" -----------------------------------------------------------------------
+    def shape_kept_value(self, scope):
+        y, v = self.fresh("y"), self.fresh("v")
+        lines = [f"{y} = {self.owned_array(scope)}"]
+        keep = self.pick([f"{y}[1:3]", f"{y}", f"{y}.copy()", f"{y}[::-1]", f"{y}[1]", f"np.copy({y})", f"{y}[:]",
+                          f"{y}[:2] * 1.0", f"{y}[0:2]"])
+        lines.append(f"{v} = {keep}")
+        scope.vars[y] = V
+        write = self.pick([f"{y}[1] += {self.fexpr(scope, 2)}", f"{y}[0:2] *= {self.fexpr(scope, 1)}",
+                           f"{y} += {self.vexpr(scope, 2)}", f"{y}[:] = {self.vexpr(scope, 2)}",
+                           f"{y}[2] = {self.fexpr(scope, 2)}", f"{y}[1:] -= s * {y}[:-1]"])
+        if self.num(0, 2) == 0:
+            i = self.fresh("i")
+            lines += [f"for {i} in range(2):", f"    {write}"]
+        else:
+            lines.append(write)
+        scope.readonly.add(y)
+        full = keep in (y, f"{y}.copy()", f"np.copy({y})", f"{y}[:]", f"{y}[::-1]")
+        extra = self.pick([f"np.sum({v})", f"np.sum({y} * {v})" if full else f"np.sum({y})", "0.0"])
+        return [], lines, f"(np.sum({v} ** 2) + {extra})"
+
+    # -- modules -----------------------------------------------------------------------------
+    def shape_snippets(self, scope, family, n):
+        helpers, body, terms = [], [], []
+        if self.flip():
+            body += self.block(scope, self.num(1, 2))  # Gen's statements first
+        for _ in range(n):
+            h, lines, term = getattr(self, "shape_" + self.pick(SHAPES[family]))(scope)
+            helpers += h
+            body += lines
+            terms.append(term)
+        if self.num(0, 2) == 0:
+            body += self.block(scope, 1)
+        result = " + ".join([self.fexpr(scope, 1), *terms])
+        return helpers, body, result
+
+    def effect_module(self, family, params):
+        lines = ["import math", "import numpy as np", "import srcdiff", ""]
+        n = self.num(1, 2)
+        if family != "closures":
+            scope = self.scope_class(params)
+            helpers, body, result = self.shape_snippets(scope, family, n)
+            return "\n".join(lines + helpers + ["", f"def f({', '.join(params)}):"] + indent(body)
+                             + [f"    return {result}"]) + "\n"
+        # closures: def make(X, c): [locals]; def loss(a, b, s): ...; return loss
+        scope = self.scope_class({**params, "X": V, "c": F}, readonly=["X", "c"])
+        factory = []
+        if self.flip():
+            w0 = self.fresh("w")
+            factory.append(f"{w0} = {self.pick(['c * X', 'np.tanh(X)', 'X[::-1] + c'])}")
+            scope.vars[w0] = V
+            scope.readonly.add(w0)
+        if self.flip():
+            c0 = self.fresh("c")
+            factory.append(f"{c0} = {self.pick(['c * c', '2.0 * c + 1.0', 'float(np.sum(X))'])}")
+            scope.vars[c0] = F
+            scope.readonly.add(c0)
+        helpers, body, result = self.shape_snippets(scope, family, n)
+        inner = [f"def loss({', '.join(params)}):"] + indent(body) + [f"    return {result}"]
+        numbers = ["0.5", "-1.25", "2.0", "0.75", "-0.3"]
+        consts = [f"[{', '.join(self.pick(numbers) for _ in range(3))}]" for _ in range(2)]
+        return "\n".join(lines + helpers + ["", "def make(X, c):"] + indent(factory + inner + ["return loss"]) + [
+            "", "", f"f_warm = make(np.array({consts[0]}), {self.pick(['0.5', '-2.0'])})",
+            f"f = make(np.array({consts[1]}), {self.pick(['1.5', '-0.75', '3.0'])})"]) + "\n"
