@@ -305,7 +305,10 @@ class _Forward(Transform):
                         f"forward mode has no rule for argument `{param}` of this call yet",
                         "use reverse mode (grad, vjp) here",
                     )
-                mapping: dict[str, gast.expr] = {"t": load(self.tan(arg.id)), "out": load(target)}
+                tangent: gast.expr = load(self.tan(arg.id))
+                if param not in rule.sequence_args and (self.kinds.is_sequence(arg) or arg.id in self.kinds.literals):
+                    tangent = call(self.helper("sequence_tangent"), tangent)  # numpy reads a list as an array
+                mapping: dict[str, gast.expr] = {"t": tangent, "out": load(target)}
                 for p in rule.params:
                     v = bound.get(p, rule.signature.parameters[p].default)
                     if isinstance(v, tuple):

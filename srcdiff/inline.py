@@ -44,16 +44,15 @@ _MAX_DEPTH = 8
 
 
 def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
-    """The parameters of ``helper`` it may change in place: item or attribute writes,
-    ``p += v`` (in place for arrays and lists), mutating methods, numpy's writing functions
-    (``np.copyto(p, v)``) and ``out=p``."""
+    """The parameters of ``helper`` it may change in place: item or attribute writes, mutating
+    methods, numpy's writing functions (``np.copyto(p, v)``) and ``out=p``.  (``p += v`` is
+    not among them: for a number it rebinds ``p`` only; for an array, the helper's own
+    derivative refuses the write into its argument.)"""
     params = {a.id for a in helper.args.posonlyargs + helper.args.args + helper.args.kwonlyargs}
     changed: set[str] = set()
     for node in nodes_in(helper):
         if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
             changed |= {base_name(node)} & params
-        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            changed |= {node.target.id} & params
         elif isinstance(node, gast.Call):
             func = node.func
             if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS:
@@ -63,6 +62,39 @@ def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
             changed |= {base_name(k.value) for k in node.keywords if k.arg == "out"} & params
     changed.discard("")
     return changed
+
+
+def changed_parameters(helper: CapturedFunction, depth: int = 0) -> set[str]:
+    """:func:`mutated_parameters`, and the parameters ``helper`` hands to helpers of its own that
+    change them (``def outer(a): inner(a)`` with ``inner`` writing into its argument)."""
+    changed = mutated_parameters(helper.tree)
+    if depth >= _MAX_DEPTH:
+        return changed
+    params = set(_parameters(helper.tree))
+    for node in nodes_in(helper.tree):
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
+            continue
+        found, obj = helper.resolve(node.func.id)
+        if not found or not isinstance(obj, types.FunctionType) or obj is helper.fn:
+            continue
+        try:
+            inner = capture(obj)
+        except SrcDiffError:
+            continue
+        inner_changed = changed_parameters(inner, depth + 1) | updated_parameters(inner.tree)
+        inner_params = _parameters(inner.tree)
+        passed = list(zip(inner_params, node.args)) + [(k.arg, k.value) for k in node.keywords]
+        changed |= {a.id for p, a in passed if p in inner_changed and isinstance(a, gast.Name) and a.id in params}
+    return changed
+
+
+def updated_parameters(helper: gast.FunctionDef) -> set[str]:
+    """The parameters of ``helper`` updated by ``p += v``: in place for an array or a list, a
+    rebinding of ``p`` alone for a number."""
+    params = {a.id for a in helper.args.posonlyargs + helper.args.args + helper.args.kwonlyargs}
+    return {
+        n.target.id for n in nodes_in(helper) if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)
+    } & params
 
 
 def base_name(node: gast.AST) -> str:
@@ -113,7 +145,7 @@ class _Inliner:
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, self.block(getattr(s, field), inside))
         call, target = _statement_call(s)
-        found = self.effectful(call) if call is not None else None
+        found = self.effectful(call, statement=True) if call is not None else None
         if found is not None:
             return self.inline(s, call, target, *found, inside)  # type: ignore[arg-type]
         for node in _own_expressions(s):
@@ -125,9 +157,11 @@ class _Inliner:
                 )
         return [s]
 
-    def effectful(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
+    def effectful(self, call: gast.Call, statement: bool = False) -> tuple[Any, CapturedFunction, set[str]] | None:
         """The helper a call reaches, its syntax tree and the parameters it changes -- if it is a
-        plain Python function that changes some of its arguments."""
+        plain Python function that changes some of its arguments.  A call that is a statement
+        of its own also counts ``p += v`` on a parameter (in place for an array): its value is
+        not read, so nothing else would differentiate the helper at all."""
         obj = self.resolve(call.func)
         if not isinstance(obj, types.FunctionType):
             return None
@@ -135,7 +169,7 @@ class _Inliner:
             helper = capture(obj)
         except SrcDiffError:
             return None  # the usual path says why it cannot be read
-        changed = mutated_parameters(helper.tree)
+        changed = changed_parameters(helper) | (updated_parameters(helper.tree) if statement else set())
         return (obj, helper, changed) if changed else None
 
     def resolve(self, func: gast.expr) -> Any:

@@ -517,7 +517,8 @@ def _build_gradient(
                 grads.append(
                     const(0.0)
                     if kinds.is_scalar(load(p))
-                    else call(load(env.global_name("zeros_for", TEMPLATE_GLOBALS["zeros_for"])), load(p))
+                    # shaped like the argument: a tuple for a tuple, not srcdiff's own adjoint type
+                    else call(load(env.global_name("grad_like", TEMPLATE_GLOBALS["grad_like"])), const(0.0), load(p))
                 )
             elif kinds.is_scalar(load(p)) and not complex_values:
                 grads.append(load(d))

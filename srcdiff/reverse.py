@@ -581,8 +581,15 @@ class _Reverse(Transform):
                 if not self.basic_index(index):  # repeated indices: the last write wins
                     part = call(self.helper("keep_last"), part, load(container), clone(where))
                 part = call(self.helper("unbroadcast"), part, value)
-                adjoint.append(self.accumulate(value, part, s))
+                if isinstance(value, gast.Name) and value.id == container:  # a[:] = a: zeroed, then added back
+                    parts = self.namer.fresh("g")
+                    adjoint.append(assign(parts, part, s))
+                    part = load(parts)
+                else:
+                    adjoint.append(self.accumulate(value, part, s))
             adjoint.append(assign(d, call(self.helper("zero_item"), load(d), load(container), clone(where)), s))
+            if isinstance(value, gast.Name) and value.id == container and self.is_active(value):
+                adjoint.append(self.accumulate(value, part, s))
         return primal, adjoint + [restore_marker(container, s, index)]
 
     def basic_index(self, index: gast.expr) -> bool:

@@ -217,6 +217,7 @@ def accumulate_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
         and (type(index) is int or type(index) is slice)
         and adj.base is None
         and sys.getrefcount(adj) <= _UNSHARED
+        and type(value) is np.ndarray
         and adj.shape == value.shape
     ):
         adj[index] += g  # the common case, kept short: x[i] read in a loop
@@ -305,6 +306,16 @@ def keep_last(g: Any, value: Any, index: Any) -> Any:
     last = np.zeros(targets.size, dtype=bool)
     last[targets.size - 1 - first_from_end] = True
     return np.where(last.reshape(np.shape(g)), g, 0.0)
+
+
+def sequence_tangent(t: Any) -> Any:
+    """Forward mode: the tangent of a list or tuple handed to a numpy function, as the array
+    numpy reads the list as (a tangent list would repeat under ``*``, not scale).
+
+    >>> sequence_tangent([1.0, 2.0]) * 2.0
+    array([2., 4.])
+    """
+    return np.asarray(t) if isinstance(t, (list, tuple)) else t
 
 
 def zero_where_zero(term: Any, g: Any) -> Any:
@@ -712,6 +723,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "sequence_adjoint": sequence_adjoint,
     "loop_items": loop_items,
     "keep_last": keep_last,
+    "sequence_tangent": sequence_tangent,
     "zero_where_zero": zero_where_zero,
     "index_concat": index_concat,
     "checkpoint_schedule": checkpoint_schedule,

@@ -131,7 +131,7 @@ def _broadcast(*shapes: Any) -> Any:
 def _matmul(a: Any, b: Any) -> Any:
     if a == _TOP or b == _TOP:
         return _TOP
-    if a is None or b is None or not a or not b:
+    if not (is_shape(a) and is_shape(b)) or not a or not b:  # (a list's kind is not a shape)
         return None
     try:
         return np.matmul(np.broadcast_to(0.0, a), np.broadcast_to(0.0, b)).shape

@@ -15,6 +15,22 @@ def fill(out, x):
     out[:] = 2.0 * x
 
 
+def fill_from(out, x):
+    out[:] = x
+
+
+def filled_with_itself(x):
+    o = x * 1.0
+    fill_from(o, o)
+    return np.sum(o ** 2)
+
+
+def self_assignment(x):
+    y = x * 1.0
+    y[:] = y
+    return np.sum(y * x)
+
+
 def filled_buffer(x):
     out = np.zeros(3)
     fill(out, x)
@@ -102,6 +118,8 @@ X = np.array([0.4, -1.1, 2.3])
     "f, x",
     [
         (filled_buffer, X),
+        (filled_with_itself, X),
+        (self_assignment, X),
         (time_stepping_with_boundary, X),
         (springs, X),
         (pushed_terms, 1.3),
@@ -196,7 +214,7 @@ def test_effects_srcdiff_cannot_follow_are_refused(f, words, mode):
     "source, changed",
     [
         ("def h(a, b):\n    a[0] = b", {"a"}),
-        ("def h(a, b):\n    a += b", {"a"}),
+        ("def h(a, b):\n    a += b", set()),  # a rebinding for a number (an array: refused in the helper)
         ("def h(a, b):\n    a.append(b)", {"a"}),
         ("def h(a, b):\n    np.copyto(a, b)", {"a"}),
         ("def h(a, b):\n    np.multiply(b, 2, out=a)", {"a"}),
@@ -209,3 +227,21 @@ def test_mutated_parameters(source, changed):
     import gast
 
     assert mutated_parameters(gast.parse(source).body[0]) == changed
+
+
+def reset_first(u):
+    u[0] = 0.0
+
+
+def reset_through_another_helper(u):
+    reset_first(u)
+
+
+def helper_of_a_helper_changes_it(x):
+    u = x * 2.0
+    reset_through_another_helper(u)
+    return np.sum(u * x)
+
+
+def test_a_change_made_by_a_helper_of_a_helper_is_differentiated():
+    check_exact(helper_of_a_helper_changes_it, X)

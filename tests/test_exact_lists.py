@@ -82,3 +82,37 @@ def test_list_built_by_append_handed_to_numpy():
 def test_list_literal_handed_to_numpy():
     check_exact(numpy_of_list_literal, 0.7, 1.3)
     check_exact(numpy_of_list_literal, 0.7, 1.3, wrt=1)
+
+
+def element_then_reduction(xs):
+    return xs[2] * 3.0 + np.sum(xs)
+
+
+def dot_of_list_literals(x, y):
+    return np.dot([x, y], [y, 2.0])
+
+
+def square_of_a_tuple_literal(s):
+    return float(np.sum(np.square((s, s * s))))
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_element_read_and_numpy_reduction_of_one_list(container):
+    check_exact(element_then_reduction, container([0.3, -1.2, 2.5]))
+
+
+def test_numpy_products_and_elementwise_functions_of_literals():
+    check_exact(dot_of_list_literals, 0.7, -1.3)
+    check_exact(dot_of_list_literals, 0.7, -1.3, wrt=1)
+    check_exact(square_of_a_tuple_literal, 0.3)
+
+
+def ignores_its_tuple(a, tp, s):
+    return s * np.sum(a)
+
+
+def test_gradient_of_an_unused_tuple_is_a_tuple():
+    import srcdiff
+
+    _, g, _ = srcdiff.grad(ignores_its_tuple, wrt=(0, 1, 2))(np.ones(3), (0.5, -1.0), 1.5)
+    assert type(g) is tuple and g == (0.0, 0.0)

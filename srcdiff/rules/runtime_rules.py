@@ -27,6 +27,7 @@ _helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g)")
 _helper(rt.item_adjoint, "adj, index", linear=True, adj="add_at(0.0, adj, index, g)")
 # a mask that does not depend on `term` (g's zeros stay zeros to first order)
 _helper(rt.zero_where_zero, "term, mask", linear="term", term="zero_where_zero(g, mask)")
+_helper(rt.sequence_tangent, "v", linear=True, v="g")
 _helper(rt.keep_last, "v, value, index", linear=True, v="keep_last(g, value, index)")  # a 0/1 mask: symmetric
 _helper(rt.zero_item, "adj, value, index", linear=True, adj="zero_item(g, value, index)")
 _helper(
