@@ -141,8 +141,7 @@ them; none is a KNOWN_BUGS entry):
       write after ``v = y[1]`` (a numpy scalar, not a view).
 8e03fd7 fixed the helper writes and appends, the block and fancy-index writes and the false
 refusal; seed 3 there found ``fill(o, o)`` (a helper writing an array into itself) giving a
-zero gradient.  The five tests are ``xfail(strict=False)`` in CI's derandomized mode until the
-rest is fixed.
+zero gradient.  All of these are fixed since (regression tests in tests/test_exact_*.py).
 
 The generator avoids what the README lists as refused, and also integer arrays
 (in-place float writes into them fail in numpy itself).  Points where a gradient
@@ -851,14 +850,8 @@ class KnownBug(Exception):
 # Failures already diagnosed (each has an xfail test in test_fuzz_regressions.py): the fuzzer counts
 # them (hypothesis ``event``) and goes on, so that a long run finds the *other* bugs.
 # (name, predicate on (what failed, program source, detail))
-KNOWN_BUGS = [
-    ("flow-insensitive aliasing: a write refused because of an alias made only after it (`b = w` later)",
-     lambda what, source, detail: "in place also changes" in what and "\ndef f(a, b, s)" in source),
-    # The alias analysis is flow-insensitive: it refuses some in-place writes it cannot prove
-    # unseen (a parameter rebound by tuple unpacking, `s += 1` after `_ret = s`...).  Safe, not
-    # wrong, and the main finding of every long run so far: counted as an event, not a failure.
-    ("flow-insensitive aliasing: an in-place write refused that no other name could see",
-     lambda what, source, detail: "raised UnsupportedSyntaxError" in what and " in place " in what),
+KNOWN_BUGS: list = [
+    # (none: the flow-insensitive alias analysis's false refusals are gone with the flow-sensitive one)
 ]
 
 
@@ -1024,46 +1017,34 @@ EFFECTS = settings(FUZZ, max_examples=N_EXAMPLES or 12,
                    phases=list(Phase) if N_EXAMPLES else [Phase.explicit, Phase.reuse, Phase.generate])
 
 
-# The shapes drew wrong answers and crashes that are being fixed (see the module docstring): in
-# CI's derandomized mode the tests may fail, so they are xfail there, not strict.  A long run
-# (SRCDIFF_FUZZ_EXAMPLES set) reports their failures as usual.  Remove the marker once they pass.
-EFFECTS_XFAIL = pytest.mark.xfail(not N_EXAMPLES, strict=False,
-                                  reason="effect shapes: wrong gradients/crashes being fixed in srcdiff/")
-
-
 def _check_effects(case):
     check_program(*case, refusals_ok=True)
 
 
-@EFFECTS_XFAIL
 @EFFECTS
 @given(_fuzz(effect_programs("helpers")))
 def test_effect_helper_programs(case):
     _check_effects(case)
 
 
-@EFFECTS_XFAIL
 @EFFECTS
 @given(_fuzz(effect_programs("blocks")))
 def test_effect_block_write_programs(case):
     _check_effects(case)
 
 
-@EFFECTS_XFAIL
 @EFFECTS
 @given(_fuzz(effect_programs("lists")))
 def test_effect_list_programs(case):
     _check_effects(case)
 
 
-@EFFECTS_XFAIL
 @EFFECTS
 @given(_fuzz(effect_programs("kept")))
 def test_effect_kept_value_programs(case):
     _check_effects(case)
 
 
-@EFFECTS_XFAIL
 @EFFECTS
 @given(_fuzz(effect_programs("closures")))
 def test_effect_closure_programs(case):
