@@ -25,7 +25,7 @@ import gast
 import numpy
 from numpy.lib import stride_tricks
 
-from . import normalize
+from . import normalize, runtime
 from .rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
 from .rules.builtin_functions import BUILTINS
 from .rules.math_module import MATH
@@ -204,7 +204,8 @@ _OPERATOR_SYMBOLS: dict[type, str] = {
 
 #: Notes the tables cannot tell: what the code refuses or decides for particular arguments.
 _NOTES: dict[Any, str] = {
-    numpy.einsum: "subscripts with `...` are refused",
+    numpy.einsum: "subscripts with `...` are refused; the sublist form (`np.einsum(a, [0, 1], b, [1, 2])`) is supported",
+    runtime.index_concat: "what `np.r_[a, 0:3, b]` and `np.c_[a, b]` are read as; slices and directives are constants",
     numpy.linalg.norm: "an `ord` other than None, 2 or 'fro' is refused",
     min: "ties: the first argument gets the derivative",
     max: "ties: the first argument gets the derivative",
@@ -276,6 +277,8 @@ def _numpy_names(fn: Any) -> list[str]:
             primary = getattr(fn, "__name__", "")
             names = sorted(names, key=lambda n: (n != primary, n))
             return [f"{prefix}.{n}" for n in names]
+    if fn is runtime.index_concat:
+        return ["np.r_[...] / np.c_[...] as index_concat"]
     return [getattr(fn, "__qualname__", repr(fn))]  # pragma: no cover - every rule has a public name
 
 
