@@ -204,7 +204,7 @@ _OPERATOR_SYMBOLS: dict[type, str] = {
 
 #: Notes the tables cannot tell: what the code refuses or decides for particular arguments.
 _NOTES: dict[Any, str] = {
-    numpy.einsum: "subscripts with `...` are refused; the sublist form (`np.einsum(a, [0, 1], b, [1, 2])`) is supported",
+    numpy.einsum: "subscripts with `...` are refused; the sublist form (`np.einsum(a, [0, 1], [1, 0])`) works",
     runtime.index_concat: "what `np.r_[a, 0:3, b]` and `np.c_[a, b]` are read as; slices and directives are constants",
     numpy.linalg.norm: "an `ord` other than None, 2 or 'fro' is refused",
     min: "ties: the first argument gets the derivative",

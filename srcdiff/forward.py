@@ -305,10 +305,10 @@ class _Forward(Transform):
                         f"forward mode has no rule for argument `{param}` of this call yet",
                         "use reverse mode (grad, vjp) here",
                     )
-                tangent: gast.expr = load(self.tan(arg.id))
+                t_arg: gast.expr = load(self.tan(arg.id))
                 if param not in rule.sequence_args and (self.kinds.is_sequence(arg) or arg.id in self.kinds.literals):
-                    tangent = call(self.helper("sequence_tangent"), tangent)  # numpy reads a list as an array
-                mapping: dict[str, gast.expr] = {"t": tangent, "out": load(target)}
+                    t_arg = call(self.helper("sequence_tangent"), t_arg)  # numpy reads a list as an array
+                mapping: dict[str, gast.expr] = {"t": t_arg, "out": load(target)}
                 for p in rule.params:
                     v = bound.get(p, rule.signature.parameters[p].default)
                     if isinstance(v, tuple):

@@ -64,12 +64,29 @@ def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
     return changed
 
 
-def changed_parameters(helper: CapturedFunction, depth: int = 0) -> set[str]:
+def changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]] | None = None) -> set[str]:
     """:func:`mutated_parameters`, and the parameters ``helper`` hands to helpers of its own that
-    change them (``def outer(a): inner(a)`` with ``inner`` writing into its argument)."""
+    change them (``def outer(a): inner(a)`` with ``inner`` writing into its argument).
+    ``seen``: the answers for the functions asked about already (one transform asks about every
+    function it calls, and their helpers' helpers)."""
+    seen = {} if seen is None else seen
+    if helper.fn not in seen:
+        seen[helper.fn] = frozenset()  # (a recursive helper: what it changes is found at its first visit)
+        seen[helper.fn] = _changed_parameters(helper, seen)
+    return set(seen[helper.fn])
+
+
+def _captured(obj: types.FunctionType) -> CapturedFunction | None:
+    try:
+        return capture(obj)
+    except SrcDiffError:
+        return None  # the usual path says why it cannot be read
+
+
+def _changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]]) -> frozenset[str]:
     changed = mutated_parameters(helper.tree)
-    if depth >= _MAX_DEPTH:
-        return changed
+    if len(seen) > 256:  # a very large call graph: assume the worst (inlining a pure helper is harmless)
+        return frozenset(_parameters(helper.tree))
     params = set(_parameters(helper.tree))
     for node in nodes_in(helper.tree):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
@@ -77,15 +94,14 @@ def changed_parameters(helper: CapturedFunction, depth: int = 0) -> set[str]:
         found, obj = helper.resolve(node.func.id)
         if not found or not isinstance(obj, types.FunctionType) or obj is helper.fn:
             continue
-        try:
-            inner = capture(obj)
-        except SrcDiffError:
+        inner = _captured(obj)
+        if inner is None:
             continue
-        inner_changed = changed_parameters(inner, depth + 1) | updated_parameters(inner.tree)
+        inner_changed = changed_parameters(inner, seen) | updated_parameters(inner.tree)
         inner_params = _parameters(inner.tree)
         passed = list(zip(inner_params, node.args)) + [(k.arg, k.value) for k in node.keywords]
         changed |= {a.id for p, a in passed if p in inner_changed and isinstance(a, gast.Name) and a.id in params}
-    return changed
+    return frozenset(changed)
 
 
 def updated_parameters(helper: gast.FunctionDef) -> set[str]:
@@ -127,6 +143,7 @@ class _Inliner:
             a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
         }
         self.guards: list[Guard] = []
+        self.seen: dict[Any, frozenset[str]] = {}  # function -> the parameters it changes
 
     def refuse(self, node: gast.AST, problem: str, hint: str) -> UnsupportedSyntaxError:
         return UnsupportedSyntaxError(
@@ -165,11 +182,10 @@ class _Inliner:
         obj = self.resolve(call.func)
         if not isinstance(obj, types.FunctionType):
             return None
-        try:
-            helper = capture(obj)
-        except SrcDiffError:
-            return None  # the usual path says why it cannot be read
-        changed = changed_parameters(helper) | (updated_parameters(helper.tree) if statement else set())
+        helper = _captured(obj)
+        if helper is None:
+            return None
+        changed = changed_parameters(helper, self.seen) | (updated_parameters(helper.tree) if statement else set())
         return (obj, helper, changed) if changed else None
 
     def resolve(self, func: gast.expr) -> Any:
