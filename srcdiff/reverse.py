@@ -18,7 +18,9 @@ had just after that statement ran in the primal sweep.
 from __future__ import annotations
 
 import ast
+import linecache
 import os
+import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -102,9 +104,13 @@ class Transform:
                 "for second derivatives use srcdiff.hessian(f) or srcdiff.hvp(f) on the original function",
                 NoDerivativeError,
             )
+        what = f"`{callee.description}`"
+        if re.match(r"_t\d+\b", callee.description):  # a value the normal form named: show the user's code
+            line = linecache.getline(self.fn.captured.filename, self.fn.captured.line(at)).strip()
+            what = f"the function called in `{line}` (a value computed in the function)" if line else "a computed value"
         return self.refuse(
             at,
-            f"`{callee.description}` has no derivative rule and no Python source srcdiff can read",
+            f"{what} has no derivative rule and no Python source srcdiff can read",
             "register a derivative rule for it, or wrap the call in a Python function srcdiff can read",
             NoDerivativeError,
         )

@@ -30,3 +30,32 @@ def test_second_order_refusals_name_the_users_line(f, line):
     assert info.value.filename == __file__
     assert info.value.lineno == line
     assert "srcdiff/" not in str(info.value).split("):")[0] and "<srcdiff" not in str(info.value)
+
+
+def summed_sines(x):
+    return np.sum(np.sin(x), keepdims=True)
+
+
+def gradient_made_inside(x):
+    return np.sum(srcdiff.grad(summed_sines)(x))
+
+
+FUNCTIONS = [np.sin]
+
+
+def function_from_a_list(x):
+    return FUNCTIONS[0](x) * 2.0
+
+
+@pytest.mark.parametrize("f", [gradient_made_inside, function_from_a_list], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_refusals_quote_the_users_code_not_internal_names(f, mode):
+    import re
+
+    with pytest.raises(srcdiff.SrcDiffError) as info:
+        if mode == "reverse":
+            srcdiff.grad(f)(np.ones(3))
+        else:
+            srcdiff.jvp(f, (np.ones(3),), (np.ones(3),))
+    assert not re.search(r"\b_t\d", str(info.value)), str(info.value)
+    assert "return " in info.value.problem
