@@ -64,16 +64,20 @@ def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
     return changed
 
 
-def changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]] | None = None) -> set[str]:
+def changed_parameters(
+    helper: CapturedFunction, seen: dict[Any, frozenset[str]] | None = None, updates: bool = False
+) -> set[str]:
     """:func:`mutated_parameters`, and the parameters ``helper`` hands to helpers of its own that
-    change them (``def outer(a): inner(a)`` with ``inner`` writing into its argument).
-    ``seen``: the answers for the functions asked about already (one transform asks about every
+    change them (``def outer(a): inner(a)`` with ``inner`` writing into its argument); with
+    ``updates``, also those updated by ``p += v`` (see :func:`updated_parameters`), here and in
+    those helpers.  ``seen``: the answers found already (one transform asks about every
     function it calls, and their helpers' helpers)."""
     seen = {} if seen is None else seen
-    if helper.fn not in seen:
-        seen[helper.fn] = frozenset()  # (a recursive helper: what it changes is found at its first visit)
-        seen[helper.fn] = _changed_parameters(helper, seen)
-    return set(seen[helper.fn])
+    key = (helper.fn, updates)
+    if key not in seen:
+        seen[key] = frozenset()  # (a recursive helper: what it changes is found at its first visit)
+        seen[key] = _changed_parameters(helper, seen, updates)
+    return set(seen[key])
 
 
 def _captured(obj: types.FunctionType) -> CapturedFunction | None:
@@ -83,8 +87,8 @@ def _captured(obj: types.FunctionType) -> CapturedFunction | None:
         return None  # the usual path says why it cannot be read
 
 
-def _changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]]) -> frozenset[str]:
-    changed = mutated_parameters(helper.tree)
+def _changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]], updates: bool) -> frozenset[str]:
+    changed = mutated_parameters(helper.tree) | (updated_parameters(helper.tree) if updates else set())
     if len(seen) > 256:  # a very large call graph: assume the worst (inlining a pure helper is harmless)
         return frozenset(_parameters(helper.tree))
     params = set(_parameters(helper.tree))
@@ -97,7 +101,7 @@ def _changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]
         inner = _captured(obj)
         if inner is None:
             continue
-        inner_changed = changed_parameters(inner, seen) | updated_parameters(inner.tree)
+        inner_changed = changed_parameters(inner, seen, updates)
         inner_params = _parameters(inner.tree)
         passed = list(zip(inner_params, node.args)) + [(k.arg, k.value) for k in node.keywords]
         changed |= {a.id for p, a in passed if p in inner_changed and isinstance(a, gast.Name) and a.id in params}
@@ -185,7 +189,7 @@ class _Inliner:
         helper = _captured(obj)
         if helper is None:
             return None
-        changed = changed_parameters(helper, self.seen) | (updated_parameters(helper.tree) if statement else set())
+        changed = changed_parameters(helper, self.seen, updates=statement)
         return (obj, helper, changed) if changed else None
 
     def resolve(self, func: gast.expr) -> Any:

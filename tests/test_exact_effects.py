@@ -245,3 +245,39 @@ def helper_of_a_helper_changes_it(x):
 
 def test_a_change_made_by_a_helper_of_a_helper_is_differentiated():
     check_exact(helper_of_a_helper_changes_it, X)
+
+
+def shrink(p):
+    p += -0.5 * p  # a number: rebinds p only
+    return p * p
+
+
+def uses_shrink(p, q=2.0):
+    return shrink(p) + p * q
+
+
+def number_updates_in_helpers_inside_expressions(x):
+    return 3.0 * uses_shrink(x) + shrink(x)
+
+
+def add_into(total, v):
+    total += v
+
+
+def add_through_another_helper(total, v):
+    add_into(total, v)
+
+
+def array_updated_through_a_helper_of_a_helper(x):
+    total = np.zeros(3)
+    add_through_another_helper(total, x)
+    return np.sum(total ** 2)
+
+
+def test_number_updates_in_helpers_called_inside_expressions():
+    check_exact(number_updates_in_helpers_inside_expressions, 0.7)
+
+
+def test_an_array_updated_by_a_helper_of_a_helper_is_not_dropped():
+    with pytest.raises(srcdiff.SrcDiffError, match="changes"):
+        srcdiff.grad(array_updated_through_a_helper_of_a_helper)(X)
