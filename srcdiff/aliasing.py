@@ -23,6 +23,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from . import calls
 from .activity import append_call, assignments, item_write
@@ -211,7 +212,7 @@ def problems(
     for xs in handed_over:  # what it was given is not read again before rebound: no write shows through it
         holds.pop(xs, None)
     rebound = _rebound_before(fn.body, {id(s) for s, _ in writes})
-    flow = _Sharing({id(s) for s, _ in writes}, callee_of, scalars, lists)
+    flow = _Sharing({id(s) for s, _ in writes}, callee_of, set(scalars) | _immutable_globals(fn), lists)
     flow.block(fn.body, {})
     sharing_at = flow.at
     found: list[Problem] = []
@@ -306,6 +307,22 @@ def _handed_over_lists(
 
 
 _State = dict[str, frozenset[str]]
+_IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic)
+
+
+def _immutable_globals(fn) -> set[str]:  # type: ignore[no-untyped-def]
+    """Names ``fn`` reads from outside (globals, closure cells) bound to numbers, strings or
+    tuples of them: they share no memory a write could change."""
+    local = set(fn.params) | {a.targets[0].id for a in assignments(fn.body)}
+    names = {n.id for s in fn.body for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    out = set()
+    for name in names - local:
+        found, value = fn.captured.resolve(name)
+        if found and (
+            isinstance(value, _IMMUTABLE) or isinstance(value, tuple) and all(isinstance(v, _IMMUTABLE) for v in value)
+        ):
+            out.add(name)
+    return out
 
 
 class _Sharing:
@@ -354,6 +371,8 @@ class _Sharing:
         )
         if target not in self.scalars and not element:
             for name in _is_view(value, self.callee_of):
+                if name in self.scalars:
+                    continue  # a number shares no memory with anything
                 if name != target:
                     sources |= {name} | state.get(name, frozenset())
                 else:

@@ -88,6 +88,7 @@ class _Forward(Transform):
             if callee is not None:
                 return self.user_call(self.namer.fresh("t"), s.value, callee, s)
             self.check_effect_call(s)
+            self.check_unseen_updates(s.value, s)
         return [s]
 
     def check_effect_call(self, s: gast.Expr) -> None:
@@ -368,7 +369,10 @@ def transform(
     are passed in; other parameters that become active start from a zero tangent)."""
     forward = _Forward(fn, activity, kinds, env)
     for problem in aliasing.problems(fn, env.callee, kinds.numbers(), kinds.number_params):
-        if problem.alias is None and item_write(problem.statement) is None and problem.container in fn.params:
+        list_change = append_call(problem.statement) is not None or (
+            isinstance(problem.statement, gast.Assign) and is_pop(problem.statement.value)
+        )
+        if problem.alias is None and list_change and problem.container in fn.params:
             continue  # appending to / popping from a list argument: its tangent list changes alongside
         raise forward.refuse(problem.statement, problem.reason, "write into a copy instead")
     start = [

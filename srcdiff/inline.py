@@ -108,6 +108,14 @@ def _changed_parameters(helper: CapturedFunction, seen: dict[Any, frozenset[str]
     return frozenset(changed)
 
 
+def updated_by_call(obj: Any) -> set[str]:
+    """The parameters a call of function ``obj`` may update with ``p += v``, itself or through
+    its helpers (in place for an array or a list; for a number, a rebinding the caller does
+    not see).  Empty for anything srcdiff cannot read."""
+    helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
+    return set() if helper is None else changed_parameters(helper, updates=True)
+
+
 def updated_parameters(helper: gast.FunctionDef) -> set[str]:
     """The parameters of ``helper`` updated by ``p += v``: in place for an array or a list, a
     rebinding of ``p`` alone for a number."""
@@ -166,7 +174,7 @@ class _Inliner:
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, self.block(getattr(s, field), inside))
         call, target = _statement_call(s)
-        found = self.effectful(call, statement=True) if call is not None else None
+        found = self.effectful(call) if call is not None else None
         if found is not None:
             return self.inline(s, call, target, *found, inside)  # type: ignore[arg-type]
         for node in _own_expressions(s):
@@ -178,18 +186,18 @@ class _Inliner:
                 )
         return [s]
 
-    def effectful(self, call: gast.Call, statement: bool = False) -> tuple[Any, CapturedFunction, set[str]] | None:
+    def effectful(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
         """The helper a call reaches, its syntax tree and the parameters it changes -- if it is a
-        plain Python function that changes some of its arguments.  A call that is a statement
-        of its own also counts ``p += v`` on a parameter (in place for an array): its value is
-        not read, so nothing else would differentiate the helper at all."""
+        plain Python function that changes some of its arguments.  (``p += v`` on a parameter is
+        left to the transforms, which know whether the argument is a number: see
+        :func:`updated_by_call`.)"""
         obj = self.resolve(call.func)
         if not isinstance(obj, types.FunctionType):
             return None
         helper = _captured(obj)
         if helper is None:
             return None
-        changed = changed_parameters(helper, self.seen, updates=statement)
+        changed = changed_parameters(helper, self.seen)
         return (obj, helper, changed) if changed else None
 
     def resolve(self, func: gast.expr) -> Any:

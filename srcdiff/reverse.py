@@ -33,6 +33,7 @@ from . import aliasing, calls, purity, registry, rules
 from .activity import Activity, append_call, assignments, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
+from .inline import updated_by_call
 from .kinds import Kinds
 from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
@@ -123,6 +124,27 @@ class Transform:
 
     def all_scalar(self, target: str, operands: list[gast.expr]) -> bool:
         return self.kinds.is_scalar(load(target)) and all(self.kinds.is_scalar(v) for v in operands)
+
+    def check_unseen_updates(self, value: gast.expr, at: gast.AST) -> None:
+        """A helper call whose value is not read runs as it is, without a derivative: refuse it if
+        it may update a differentiated array argument with ``p += v`` (a change in place that no
+        derivative would follow; a number's ``p += v`` only rebinds the helper's ``p``)."""
+        callee = self.env.callee(value) if isinstance(value, gast.Call) else None
+        if callee is None or callee.kind != calls.USER:
+            return
+        if not any(self.is_active(a) for a in callee.differentiable_args()):
+            return  # constants changed by constants
+        for param in sorted(updated_by_call(callee.obj)):
+            arg = callee.bound.get(param)
+            if isinstance(arg, gast.Name) and not self.kinds.is_scalar(arg):
+                raise self.refuse(
+                    at,
+                    f"`{callee.description}` updates its argument `{param}` in place (`{param} += ...`), "
+                    "a change srcdiff cannot follow from here",
+                    f"write `{param}[:] += ...` in `{callee.description}` (srcdiff then differentiates the "
+                    "change), or return the new value and assign it",
+                    NoDerivativeError,
+                )
 
     def through_callee(self, build: Any, callee: Callee, at: gast.AST) -> Any:
         """``build()`` (a callee's derivative); a refusal inside srcdiff's own helpers (the
@@ -336,6 +358,7 @@ class _Reverse(Transform):
             return self.for_loop(s)
         if isinstance(s, gast.Expr):
             self.check_effect_call(s)
+            self.check_unseen_updates(s.value, s)
             return [s], []
         return [s], []  # raise, assert, pass: nothing flows backwards
 
@@ -645,6 +668,7 @@ class _Reverse(Transform):
         if self.is_active(s.targets[0]) and id(s) in self.dead:
             # a value nothing reads contributes nothing (and its adjoint is 0.0): the plain
             # statement runs (a helper's recording version would leave its tape on the stack)
+            self.check_unseen_updates(value, s)
             primal.append(s)
             self.skipped += 1
             if overwrites:

@@ -417,3 +417,15 @@ def test_a_product_whose_adjoint_stays_zero_on_the_path_taken():
     for s in (-1.37, 2.0):
         srcdiff.check_grads(early_return_skips_a_product, (a, b, s), order=1)
         srcdiff.check_grads(product_only_in_a_branch, (a, b, s), order=1)
+
+
+def test_no_alias_through_a_global_number():
+    """The flow-sensitive alias analysis joined `x` and the float global `SCALE` through a
+    conditional's temporary and refused `x += ...` (fuzz seed 141).  Numbers, and globals bound
+    to numbers, share no memory."""
+    from tests import fuzz_case_immutable_global as case
+
+    x = 0.10937472580451141
+    h = 1e-6
+    expected = (case.f(x + h) - case.f(x - h)) / (2 * h)
+    assert srcdiff.grad(case.f)(x) == pytest.approx(expected, rel=1e-6)
