@@ -9,9 +9,10 @@ caller's in-place machinery differentiates it -- or refuses it, where another na
 the change -- in both modes.
 
 Only calls that stand as statements (``fill(out, x)``, ``r = fill(out, x)``) are inlined; a
-call with effects inside a larger expression, a recursive one, or one of a helper from another
-module or with closure cells, is refused with the user's file:line.  Helpers without effects
-are left alone (they become derivative helpers of their own).
+recursive one, or one of a helper from another module or with closure cells, is refused with
+the user's file:line.  A call inside a larger expression is left alone, like the calls of
+helpers without effects: it becomes a derivative helper of its own, whose transform refuses a
+write into its argument (and accepts one into a value it rebound the parameter to first).
 
 >>> import gast
 >>> tree = gast.parse("def f(x):\\n    out = np.zeros(3)\\n    fill(out, x)\\n    return out").body[0]
@@ -50,7 +51,7 @@ def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
     derivative refuses the write into its argument.)"""
     params = {a.id for a in helper.args.posonlyargs + helper.args.args + helper.args.kwonlyargs}
     changed: set[str] = set()
-    for node in nodes_in(helper):
+    for node in _before_rebinding(helper, params):
         if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
             changed |= {base_name(node)} & params
         elif isinstance(node, gast.Call):
@@ -125,6 +126,26 @@ def updated_parameters(helper: gast.FunctionDef) -> set[str]:
     } & params
 
 
+def _before_rebinding(helper: gast.FunctionDef, params: set[str]) -> list[gast.AST]:
+    """The nodes of ``helper``'s body, but for the item and attribute writes into a parameter
+    after a top-level statement rebound it (``t0, p = pair`` then ``p[0] *= 2`` writes into a
+    local value, not the caller's)."""
+    nodes: list[gast.AST] = []
+    live = set(params)
+    for s in helper.body:
+        for n in nodes_in(s):
+            stored = isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store)
+            if not stored or base_name(n) in live:
+                nodes.append(n)
+        if isinstance(s, gast.Assign):
+            live -= {
+                t.id
+                for t in nodes_in(gast.Tuple(elts=s.targets, ctx=gast.Store()))
+                if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)
+            }
+    return nodes
+
+
 def base_name(node: gast.AST) -> str:
     """``a`` for ``a``, ``a[i]``, ``a.b[c]``; "" when the chain does not start at a name."""
     while isinstance(node, (gast.Subscript, gast.Attribute)):
@@ -177,13 +198,6 @@ class _Inliner:
         found = self.effectful(call) if call is not None else None
         if found is not None:
             return self.inline(s, call, target, *found, inside)  # type: ignore[arg-type]
-        for node in _own_expressions(s):
-            if isinstance(node, gast.Call) and self.effectful(node) is not None:
-                raise self.refuse(
-                    node,
-                    f"`{_name_of(node)}` changes an argument in place, inside a larger expression",
-                    "call it as a statement of its own, or assign its result to a variable first",
-                )
         return [s]
 
     def effectful(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
@@ -330,14 +344,6 @@ def _statement_call(s: gast.stmt) -> tuple[gast.Call | None, gast.expr | None]:
     if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.value, gast.Call):
         return s.value, s.targets[0]
     return None, None
-
-
-def _own_expressions(s: gast.stmt) -> list[gast.AST]:
-    """The nodes of ``s`` outside the statement lists it holds (those are walked on their own)."""
-    nested = {
-        id(n) for field in ("body", "orelse", "finalbody") for b in getattr(s, field, []) or [] for n in nodes_in(b)
-    }
-    return [n for n in nodes_in(s) if id(n) not in nested]
 
 
 def _name_of(call: gast.Call) -> str:

@@ -45,6 +45,27 @@ def _writes(node: gast.AST) -> set[str]:
     return {n.id for n in nodes_in(node) if type(n) is gast.Name and type(n.ctx) is gast.Store}
 
 
+def _changed_in_place(node: gast.AST) -> set[str]:
+    """Names whose value ``node`` may change without rebinding them: containers of item and
+    attribute writes (``o[j] = v``), receivers of method calls (``xs.append(v)``) and ``x += y``
+    (in place for arrays).  (Helpers that write into their arguments were written into the
+    function by srcdiff.inline; other calls that may are refused by the transforms.)"""
+    found = set()
+    for n in nodes_in(node):
+        if type(n) in (gast.Subscript, gast.Attribute) and type(n.ctx) is gast.Store:
+            base = n.value
+            while type(base) in (gast.Subscript, gast.Attribute):
+                base = base.value
+            if type(base) is gast.Name:
+                found.add(base.id)
+        elif type(n) is gast.Call:
+            if type(n.func) is gast.Attribute and type(n.func.value) is gast.Name:
+                found.add(n.func.value.id)
+        elif getattr(n, "srcdiff_inplace", False):
+            found |= _target_names(n)  # type: ignore[arg-type]
+    return found
+
+
 def _target_names(s: gast.Assign) -> set[str]:
     """The names an assignment to names (or tuples of them) binds: its targets alone."""
     found = set()
@@ -360,7 +381,7 @@ def hoist_loop_invariants(body: list[gast.stmt], params: list[str]) -> int:
             for block in _blocks(s):
                 visit(block)
             if isinstance(s, (gast.For, gast.While)):
-                changing = _writes(s)
+                changing = _writes(s) | _changed_in_place(s)
                 entry = live_at_entry(s.body)
                 kept = []
                 for t in s.body:

@@ -132,8 +132,8 @@ class Transform:
         callee = self.env.callee(value) if isinstance(value, gast.Call) else None
         if callee is None or callee.kind != calls.USER:
             return
-        if not any(self.is_active(a) for a in callee.differentiable_args()):
-            return  # constants changed by constants
+        if not any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in callee.differentiable_args()):
+            return  # constants changed by constants (varied, not active: the change is what activity misses)
         for param in sorted(updated_by_call(callee.obj)):
             arg = callee.bound.get(param)
             if isinstance(arg, gast.Name) and not self.kinds.is_scalar(arg):

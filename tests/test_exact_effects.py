@@ -190,7 +190,7 @@ def through_a_list_of_methods(x):
     "f, words",
     [
         (changes_the_argument, "changes an argument"),
-        (in_an_expression, "inside a larger expression"),
+        (in_an_expression, "changes an argument"),
         (calls_recursive, "calls itself"),
         (calls_early_return, "returns before its end"),
         (through_setter, "taken as a value"),
@@ -281,3 +281,20 @@ def test_number_updates_in_helpers_called_inside_expressions():
 def test_an_array_updated_by_a_helper_of_a_helper_is_not_dropped():
     with pytest.raises(srcdiff.SrcDiffError, match="updates its argument `total`"):
         srcdiff.grad(array_updated_through_a_helper_of_a_helper)(X)
+
+
+def fill_from_pair(out, x):
+    t, out = (x * 2.0, x * 3.0)  # `out` rebound first: the write below goes to a local value
+    out[0] *= 0.5
+    return np.sum(t * out)
+
+
+def rebound_parameter_written_later(x):
+    o = np.zeros(3)
+    total = fill_from_pair(o, x) + 1.0
+    fill_from_pair(o, x)
+    return total + np.sum(o)
+
+
+def test_writes_after_a_parameter_is_rebound_are_the_helpers_own():
+    check_exact(rebound_parameter_written_later, X)

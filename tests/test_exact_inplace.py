@@ -92,3 +92,17 @@ CASES = [
 @pytest.mark.parametrize("f, x", CASES, ids=[f.__name__ for f, _ in CASES])
 def test_in_place_writes(f, x):
     check_exact(f, x)
+
+
+def reads_itself_while_written(a):
+    o = a * 1.0
+    for j in range(3):
+        o[j] = (2.0 * o)[(j + 1) % 3] * (j + 1)
+    return np.sum(o ** 2)
+
+
+def test_a_value_read_in_a_loop_that_writes_it_is_not_hoisted():
+    """`2.0 * o` reads `o`, which the loop changes in place: it must not move out of the loop
+    (loop-invariant hoisting looked at rebindings only; found by the fuzzer through
+    `fill(o, o)`)."""
+    check_exact(reads_itself_while_written, np.array([0.3, -1.2, 0.7]))

@@ -851,7 +851,11 @@ class KnownBug(Exception):
 # them (hypothesis ``event``) and goes on, so that a long run finds the *other* bugs.
 # (name, predicate on (what failed, program source, detail))
 KNOWN_BUGS: list = [
-    # (none: the flow-insensitive alias analysis's false refusals are gone with the flow-sensitive one)
+    # Ownership is not followed through tuples: `t8, a = (np.cumsum(...), b / ...)` then
+    # `t8[1] += ...` is refused as a write into "a value this function did not create"
+    # (safe, not wrong; seed 151 drew it in ~0.3% of programs).
+    ("ownership not followed through tuple unpacking: a write into an unpacked fresh array refused",
+     lambda what, source, detail: "raised UnsupportedSyntaxError" in what and "a value this function did not create" in what),
 ]
 
 
