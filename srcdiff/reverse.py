@@ -29,13 +29,14 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import aliasing, calls, purity, registry, rules
+from . import aliasing, calls, purity, rules
 from .activity import Activity, append_call, assignments, item_write
 from .calls import Callee
 from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
 from .kinds import Kinds
 from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from .record import restore_marker, save_marker
+from .rules import registered
 from .syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, nodes_in, stored_names
 
 Stmts = list[gast.stmt]
@@ -148,7 +149,7 @@ class Transform:
     def registered_rule(self, callee: Callee, mode: str, at: gast.AST) -> str:
         """The name generated code calls the rule registered for ``callee`` by (``mode``: "vjp" or
         "jvp"); refused if only the other mode's rule is registered."""
-        entry = registry.lookup(callee.obj)
+        entry = registered.lookup(callee.obj)
         assert entry is not None
         rule = entry.vjp if mode == "vjp" else entry.jvp
         if rule is None:
