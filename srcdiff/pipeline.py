@@ -21,18 +21,19 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import activity as activity_
-from . import aliasing, record, reverse
-from . import forward as forward_
-from . import kinds as kinds_
-from .calls import USER, Callee, resolve
-from .capture import Guard, capture, guard_holds
-from .emit import compile_function, in_user_terms
+from .analysis import activity as activity_
+from .analysis import aliasing
+from .analysis import kinds as kinds_
+from .analysis.calls import USER, Callee, resolve
+from .backend.emit import compile_function, in_user_terms
 from .errors import SrcDiffError
-from .normalize import NormalizedFunction, normalize
-from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
+from .frontend.capture import Guard, capture, guard_holds
+from .frontend.normalize import NormalizedFunction, normalize
+from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import assign, call, clone, const, load, nodes_in, room_for_deep_trees, stored_names
+from .transform import forward as forward_
+from .transform import record, reverse
 
 _lock = threading.RLock()
 _options = threading.local()  # .optimize: False keeps the unoptimized code (for comparison)

@@ -1,5 +1,5 @@
 """The rules the user registered (``srcdiff.register_vjp`` and ``register_jvp``, in
-:mod:`srcdiff.registry`), looked up by call resolution and the transforms.
+:mod:`srcdiff.api.registry`), looked up by call resolution and the transforms.
 
 ``generation`` counts the registrations.  Code generated before a registration resolved
 calls to the function without its rule, so every cache of generated code remembers the
@@ -20,7 +20,7 @@ generation = 0  # bumped by every registration (read it as ``registered.generati
 
 @dataclass
 class Registered:
-    """The rules the user gave for one function (each wrapped by :func:`srcdiff.registry._checked`)."""
+    """The rules the user gave for one function (each wrapped by :func:`srcdiff.api.registry._checked`)."""
 
     fn: Any
     vjp: Callable[..., Any] | None = None

@@ -23,11 +23,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import SrcDiffError
+from ..rules import registered
+from ..rules.registered import Registered
 from .arguments import describe, mismatch
-from .errors import SrcDiffError
 from .jacobians import jvp, vjp
-from .rules import registered
-from .rules.registered import Registered
 
 
 def _identifier(text: str) -> str:

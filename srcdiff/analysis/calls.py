@@ -21,10 +21,10 @@ from typing import Any
 import gast
 import numpy
 
-from . import rules
-from .errors import NoDerivativeError, UnsupportedSyntaxError
-from .rules import Rule, registered
-from .syntax import dotted_path
+from .. import rules
+from ..errors import NoDerivativeError, UnsupportedSyntaxError
+from ..rules import Rule, registered
+from ..syntax import dotted_path
 
 RULE, CONSTANT, USER, UNKNOWN, REGISTERED = "rule", "constant", "user", "unknown", "registered"
 

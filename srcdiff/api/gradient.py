@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline
+from .. import pipeline
+from ..analysis.kinds import SCALAR, UNKNOWN
+from ..backend.emit import user_location
+from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
+from ..frontend.capture import guard_holds
+from ..rules import registered
+from ..runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
 from .arguments import SCALAR_TYPES, differentiable, kind, unsupported
-from .capture import guard_holds
-from .emit import user_location
-from .errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
-from .kinds import SCALAR, UNKNOWN
-from .rules import registered
-from .runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
 
 Wrt = int | str | Sequence[int | str]
 
@@ -416,7 +416,7 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
 def transformable(fn: Any) -> None:
     """Refuse, with the right SrcDiffError, what srcdiff cannot read: builtins, C functions and
     other callables (unless they have a registered rule), and ``*args`` signatures."""
-    from .capture import capture
+    from ..frontend.capture import capture
 
     if isinstance(fn, GradFunction):
         return
