@@ -10,8 +10,10 @@ computes its derivative, which you can call, read and debug.
 (2.0, -1.0)
 """
 
-from .api import cache_info, clear_cache, grad, source, value_and_grad
-from .checks import check_grads
+from .api.checks import check_grads
+from .api.gradient import cache_info, clear_cache, grad, source, value_and_grad
+from .api.jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
+from .api.registry import register_jvp, register_vjp
 from .errors import (
     NoDerivativeError,
     OutputError,
@@ -20,8 +22,6 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
-from .registry import register_jvp, register_vjp
 from .runtime import checkpointed
 
 __all__ = [

@@ -5,7 +5,7 @@ Example: ``python -m srcdiff dump examples/seed.py:f``.
 
 import sys
 
-from srcdiff.cli import main
+from srcdiff.tools.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

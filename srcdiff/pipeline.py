@@ -21,18 +21,19 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import activity as activity_
-from . import aliasing, record, reverse
-from . import forward as forward_
-from . import kinds as kinds_
-from .calls import USER, Callee, resolve
-from .capture import Guard, capture, guard_holds
-from .emit import compile_function, in_user_terms
+from .analysis import activity as activity_
+from .analysis import aliasing
+from .analysis import kinds as kinds_
+from .analysis.calls import USER, Callee, resolve
+from .backend.emit import compile_function, in_user_terms
 from .errors import SrcDiffError
-from .normalize import NormalizedFunction, normalize
-from .optimize import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
-from .rules import TEMPLATE_GLOBALS
+from .frontend.capture import Guard, capture, guard_holds
+from .frontend.normalize import NormalizedFunction, normalize
+from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
+from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import assign, call, clone, const, load, nodes_in, room_for_deep_trees, stored_names
+from .transform import forward as forward_
+from .transform import record, reverse
 
 _lock = threading.RLock()
 _options = threading.local()  # .optimize: False keeps the unoptimized code (for comparison)
@@ -44,6 +45,7 @@ def optimizing() -> bool:
 
 stats = {"transforms": 0}
 epoch = [0]  # bumped by clear(): code generated before (e.g. before a rule was registered) is stale
+_filled_at = [registered.generation]  # the registration generation the caches were filled at
 
 
 @dataclass
@@ -158,15 +160,33 @@ _kind_cache = PerFunction("__srcdiff_kinds__")
 def clear() -> None:
     """Forget every transformed helper."""
     with _lock:
+        _filled_at[0] = registered.generation
         epoch[0] += 1
         _split_cache.clear()
         _forward_cache.clear()
         _kind_cache.clear()
 
 
+def _fresh() -> None:
+    """Forget every transformed helper if a rule was registered since the caches were filled
+    (generated code resolved calls to the function without it: transform again)."""
+    if _filled_at[0] != registered.generation:
+        clear()
+
+
+def current_epoch() -> int:
+    """The epoch of the caches (bumped first if a rule was registered since they were filled)."""
+    if _filled_at[0] != registered.generation:  # (no lock otherwise: generated code calls this each time)
+        with _lock:
+            _fresh()
+    return epoch[0]
+
+
 def cached_helpers() -> int:
     """How many helper derivatives (recording/adjoint and forward versions) are cached."""
-    return len(_split_cache) + len(_forward_cache)
+    with _lock:
+        _fresh()
+        return len(_split_cache) + len(_forward_cache)
 
 
 def drop_stale() -> None:
@@ -326,6 +346,7 @@ def result_kind(fn: Any, param_kinds: tuple[tuple[str, Any], ...]) -> Any:
     """The kind of ``fn``'s result (a number, an array's shape...) for arguments of these kinds."""
     key = (fn, param_kinds)
     with _lock:
+        _fresh()
         if key in _kind_cache:
             return _kind_cache[key]
         try:
@@ -494,6 +515,7 @@ def _build_gradient(
     fn: Callable[..., Any], wrt: list[str], param_kinds: dict[str, Any], with_value: bool, as_tuple: bool
 ) -> Generated:
     with _lock:
+        _fresh()
         norm, env, kinds, sweeps, placed = _analyze(fn, set(wrt), param_kinds)
         env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later
         body = _prologue(placed, sweeps, norm) + placed.primal
@@ -591,6 +613,7 @@ def split_function(
     """The recording and adjoint versions of helper ``fn`` for these active parameters."""
     key = (fn, active, param_kinds, optimizing())
     with _lock:
+        _fresh()
         entry = _split_cache.get(key)
         if entry is not None:
             return entry
@@ -693,6 +716,7 @@ def forward_function(
     ``entry.fwd``): ``f_jvp(*args, **{tangent_param: tangent}) -> (value, tangent)``."""
     key = (fn, active, param_kinds)
     with _lock:
+        _fresh()
         entry = _forward_cache.get(key)
         if entry is not None:
             return entry

@@ -211,7 +211,7 @@ def accumulate_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     """:func:`add_at` for generated code that calls it as ``d = accumulate_at(d, ...)``: when the
     variable it rebinds is the only reference to ``adj``, ``adj`` is updated in place (a loop
     of reads then costs O(1) each, not O(size)).  Code that srcdiff transforms again calls
-    :func:`add_at` instead (see srcdiff.normalize)."""
+    :func:`add_at` instead (see srcdiff.frontend.normalize)."""
     if (
         type(adj) is np.ndarray
         and (type(index) is int or type(index) is slice)

@@ -1,7 +1,7 @@
-"""Unit tests of :mod:`srcdiff.activity`: which names are varied, useful and active.
+"""Unit tests of :mod:`srcdiff.analysis.activity`: which names are varied, useful and active.
 
 Each test normalizes a small function defined here and runs
-:func:`srcdiff.activity.analyze` on it with the real call resolver, then
+:func:`srcdiff.analysis.activity.analyze` on it with the real call resolver, then
 checks the sets for the user's own variable names (temporaries are named by
 the normalizer and are only checked where the test says which they are).
 """
@@ -13,10 +13,10 @@ import math
 import gast
 
 import srcdiff
-from srcdiff.activity import Activity, analyze, assignments, operands
-from srcdiff.calls import resolve
-from srcdiff.capture import capture
-from srcdiff.normalize import normalize
+from srcdiff.analysis.activity import Activity, analyze, assignments, operands
+from srcdiff.analysis.calls import resolve
+from srcdiff.frontend.capture import capture
+from srcdiff.frontend.normalize import normalize
 from srcdiff.syntax import const, load, stored_names
 
 

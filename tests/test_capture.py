@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`srcdiff.capture`: from a live function to its tree and namespace."""
+"""Unit tests of :mod:`srcdiff.frontend.capture`: from a live function to its tree and namespace."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import math
 import gast
 import pytest
 
-from srcdiff.capture import CapturedFunction, capture
+from srcdiff.frontend.capture import CapturedFunction, capture
 from srcdiff.errors import SourceUnavailableError, SrcDiffError, UnsupportedSyntaxError
 
 OFFSET = 1.0

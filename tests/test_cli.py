@@ -1,4 +1,4 @@
-"""The ``srcdiff`` command line, run in-process through ``srcdiff.cli.main``."""
+"""The ``srcdiff`` command line, run in-process through ``srcdiff.tools.cli.main``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from srcdiff.cli import main
+from srcdiff.tools.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "examples" / "seed.py"

@@ -10,7 +10,7 @@
   (and the exception's notes, one per line, as a traceback shows them).
   In all three, the path of a block's file reads ``example.py``, so ``example.py:3`` is line 3
   of the block that defined the function.
-* docs/coverage.md is what ``python -m srcdiff.docs_tables`` prints.
+* docs/coverage.md is what ``python -m srcdiff.tools.docs_tables`` prints.
 * docs/api.md documents every name in ``srcdiff.__all__`` with its real signature.
 
 After a deliberate change to srcdiff's output, rewrite the quoted blocks with
@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 import srcdiff
-from srcdiff import docs_tables
+from srcdiff.tools import docs_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -154,7 +154,7 @@ def test_coverage_tables_are_current():
     if UPDATE and actual != expected:
         (DOCS / "coverage.md").write_text(expected)
         return
-    assert actual == expected, "docs/coverage.md is stale: run python -m srcdiff.docs_tables > docs/coverage.md"
+    assert actual == expected, "docs/coverage.md is stale: run python -m srcdiff.tools.docs_tables > docs/coverage.md"
 
 
 def test_docs_tables_main_prints_the_page(capsys):

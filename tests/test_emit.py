@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`srcdiff.emit`: gast -> source -> a live function with closure cells,
+"""Unit tests of :mod:`srcdiff.backend.emit`: gast -> source -> a live function with closure cells,
 whose source ``inspect``, tracebacks and ``linecache`` can show."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import gast
 import pytest
 
 import srcdiff
-from srcdiff.emit import compile_function, to_source
+from srcdiff.backend.emit import compile_function, to_source
 
 PSEUDO_FILE = re.compile(r"^<srcdiff (?P<label>.+) #(?P<n>\d+)>$")
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.inline import mutated_parameters
+from srcdiff.frontend.inline import mutated_parameters
 from tests.exactness import check_exact
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-import srcdiff.cli
+import srcdiff.tools.cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
@@ -193,7 +193,7 @@ def test_numpy_example_gradient_matches_finite_differences(name):
 def test_numpy_example_dump_with_example_args(name, capsys):
     wrt = NUMPY_EXAMPLES[name]
     wrt_args = ["--wrt", ",".join(wrt)] if isinstance(wrt, tuple) else []
-    code = srcdiff.cli.main(["dump", f"{EXAMPLES / name}:loss", "--example", "example_args", *wrt_args])
+    code = srcdiff.tools.cli.main(["dump", f"{EXAMPLES / name}:loss", "--example", "example_args", *wrt_args])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "def grad_loss(" in captured.out

@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`srcdiff.kinds`: which names are certainly scalars (or sequences of scalars).
+"""Unit tests of :mod:`srcdiff.analysis.kinds`: which names are certainly scalars (or sequences of scalars).
 
 Kinds decide whether adjoint code may skip ``unbroadcast``; a name wrongly
 called a scalar would give wrong-shaped gradients, so the tests check both
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.calls import resolve
-from srcdiff.capture import capture
-from srcdiff.kinds import SCALAR, SCALAR_SEQ, UNKNOWN, Kinds, infer
-from srcdiff.normalize import normalize
+from srcdiff.analysis.calls import resolve
+from srcdiff.frontend.capture import capture
+from srcdiff.analysis.kinds import SCALAR, SCALAR_SEQ, UNKNOWN, Kinds, infer
+from srcdiff.frontend.normalize import normalize
 from srcdiff.syntax import const, load, stored_names
 
 

@@ -1,6 +1,6 @@
 """Lean generated code: dead-store elimination and uncopied results.
 
-Dead stores (:func:`srcdiff.optimize.drop_dead_stores`): unit tests on hand-written
+Dead stores (:func:`srcdiff.optimize.passes.drop_dead_stores`): unit tests on hand-written
 bodies, then whole gradients -- what the derivative does not need is not computed,
 what could raise in the function still raises in the gradient, and the numbers are
 those of the unoptimized code.  Results: an adjoint array the gradient owns is
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.emit import to_source
-from srcdiff.optimize import drop_dead_stores
+from srcdiff.backend.emit import to_source
+from srcdiff.optimize.passes import drop_dead_stores
 
 
 def dce(text, pure=lambda call: True):
@@ -172,7 +172,7 @@ def test_random_draws_stay():
 
 
 def test_dump_stats_count_the_removed_statements(tmp_path, capsys):
-    from srcdiff.cli import main
+    from srcdiff.tools.cli import main
 
     path = tmp_path / "dce_stats.py"
     path.write_text(
@@ -244,7 +244,7 @@ def test_a_rule_that_returns_an_input_does_not_hand_it_out():
 
 
 def hoisted(text, params=("k", "r", "s", "dt")):
-    from srcdiff.optimize import hoist_loop_invariants
+    from srcdiff.optimize.passes import hoist_loop_invariants
 
     body = gast.parse(textwrap.dedent(text)).body
     moved = hoist_loop_invariants(body, list(params))

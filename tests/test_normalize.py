@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`srcdiff.normalize`, through :func:`srcdiff.normalize.normalize` itself.
+"""Unit tests of :mod:`srcdiff.frontend.normalize`, through :func:`srcdiff.frontend.normalize.normalize` itself.
 
 Two properties, checked on many small functions defined below:
 
@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from srcdiff.capture import capture
-from srcdiff.emit import to_source
+from srcdiff.frontend.capture import capture
+from srcdiff.backend.emit import to_source
 from srcdiff.errors import UnsupportedSyntaxError
-from srcdiff.normalize import NormalizedFunction, normalize
+from srcdiff.frontend.normalize import NormalizedFunction, normalize
 
 SCALE = 3
 TRACE: list[str] = []

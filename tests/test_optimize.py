@@ -1,9 +1,9 @@
-"""Unit tests of :mod:`srcdiff.optimize`: lazy adjoint initialization.
+"""Unit tests of :mod:`srcdiff.optimize.passes`: lazy adjoint initialization.
 
 Three levels:
 
 * hand-written gast bodies (branches, loops) and the exact code
-  :func:`srcdiff.optimize.lazy_adjoints` makes of them;
+  :func:`srcdiff.optimize.passes.lazy_adjoints` makes of them;
 * a property on random statement lists: the rewritten code computes exactly
   what the original computes, and never does more work;
 * a property on whole gradients: for small functions (and a little interpreter
@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 import srcdiff
 import srcdiff.pipeline
-from srcdiff.emit import to_source
-from srcdiff.optimize import lazy_adjoints
+from srcdiff.backend.emit import to_source
+from srcdiff.optimize.passes import lazy_adjoints
 
 
 def lazy(text):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.cli import main
+from srcdiff.tools.cli import main
 
 import test_reverse_scalar as scalar_programs  # noqa: E402  (tests dir is on sys.path)
 

@@ -1,7 +1,7 @@
-"""Unit tests of :mod:`srcdiff.record`: save/restore markers become stack pushes and pops
+"""Unit tests of :mod:`srcdiff.transform.record`: save/restore markers become stack pushes and pops
 only for the names the adjoint sweep reads.
 
-The first half drives :func:`srcdiff.record.place` with hand-written marker
+The first half drives :func:`srcdiff.transform.record.place` with hand-written marker
 lists; the second counts the pushes in generated gradients of small loops.
 """
 
@@ -14,8 +14,8 @@ import gast
 import pytest
 
 import srcdiff
-from srcdiff.emit import to_source
-from srcdiff.record import adjoint_reads, place, restore_marker, save_marker
+from srcdiff.backend.emit import to_source
+from srcdiff.transform.record import adjoint_reads, place, restore_marker, save_marker
 
 
 def stmts(text):

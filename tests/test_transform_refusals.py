@@ -348,7 +348,7 @@ def example():
 
 def test_the_standalone_export_refuses_other_shapes_than_the_examples(tmp_path, monkeypatch):
     np = pytest.importorskip("numpy")
-    from srcdiff.cli import main
+    from srcdiff.tools.cli import main
 
     (tmp_path / "export_model.py").write_text(EXPORT_MODEL)
     out = tmp_path / "exported_grads.py"

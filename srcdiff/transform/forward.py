@@ -17,14 +17,15 @@ from typing import Any
 import gast
 import numpy
 
-from . import aliasing, calls, rules
-from .activity import Activity, append_call, item_write
-from .calls import Callee
-from .errors import NoDerivativeError
-from .kinds import Kinds
-from .normalize import NormalizedFunction, is_pop
+from .. import rules
+from ..analysis import aliasing, calls
+from ..analysis.activity import Activity, append_call, item_write
+from ..analysis.calls import Callee
+from ..analysis.kinds import Kinds
+from ..errors import NoDerivativeError
+from ..frontend.normalize import NormalizedFunction, is_pop
+from ..syntax import assign, binop, call, clone, const, expr_stmt, load, located
 from .reverse import Environment, Transform, _Instantiate
-from .syntax import assign, binop, call, clone, const, expr_stmt, load, located
 
 Stmts = list[gast.stmt]
 

@@ -7,7 +7,7 @@ adjoint (or tangent) code.  The analysis is flow-insensitive (a name is varied
 if any assignment to it is), which is conservative: it can only add work,
 never drop a derivative.
 
->>> import srcdiff.capture as c, srcdiff.normalize as n
+>>> import srcdiff.frontend.capture as c, srcdiff.frontend.normalize as n
 >>> def f(x, y):
 ...     k = len([y])
 ...     z = x * y
@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import calls, rules
+from .. import rules
+from ..frontend.normalize import NormalizedFunction
+from . import calls
 from .calls import Callee
-from .normalize import NormalizedFunction
 
 CalleeOf = Callable[[gast.Call], "Callee | None"]
 

@@ -17,8 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline
-from .api import (
+from .. import pipeline
+from ..errors import SrcDiffError
+from ..frontend.capture import guard_holds
+from ..runtime import grad_like, zeros_for
+from .arguments import differentiable, mismatch, unsupported
+from .gradient import (
     GradFunction,
     Wrt,
     _kind,
@@ -33,10 +37,6 @@ from .api import (
     transformable,
     where,
 )
-from .arguments import differentiable, mismatch, unsupported
-from .capture import guard_holds
-from .errors import SrcDiffError
-from .runtime import grad_like, zeros_for
 
 
 def _target(f: Callable[..., Any], args: Sequence[Any]) -> Callable[..., Any]:
@@ -340,7 +340,7 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
         >>> float(srcdiff.hessian(f)(2.0, 5.0))
         60.0
     """
-    from .api import grad
+    from .gradient import grad
 
     position = _position(f, wrt)
     return JacobianFunction(grad(f, wrt=position), position, "forward")
@@ -356,7 +356,7 @@ def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
         >>> srcdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
         array([ 6., 12.])
     """
-    from .api import grad
+    from .gradient import grad
 
     position = _position(f, wrt)
     gradient = grad(f, wrt=position)
@@ -386,7 +386,7 @@ def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | No
             d_t2 = d_t1 + dx
             return _t2, d_t2
     """
-    from .kinds import SCALAR, UNKNOWN
+    from ..analysis.kinds import SCALAR, UNKNOWN
 
     transformable(f)
     names, _ = _resolve_wrt(f, wrt)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .kinds import SCALAR, SCALAR_SEQ, UNKNOWN
+from ..analysis.kinds import SCALAR, SCALAR_SEQ, UNKNOWN
 
 SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 # the dtypes of arrays srcdiff differentiates or passes through as constants without a check

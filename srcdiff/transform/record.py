@@ -6,7 +6,7 @@ markers become ``stack.append(x)`` / ``x = stack.pop()`` for the names the
 adjoint sweep actually reads, and disappear for all others.
 
 >>> import gast
->>> from srcdiff.emit import to_source
+>>> from srcdiff.backend.emit import to_source
 >>> primal = [save_marker("x", None), gast.parse("x = x0 * 2").body[0]]
 >>> adjoint = [gast.parse("dx0 = dx0 + 2 * dx").body[0], restore_marker("x", None)]
 >>> placed = place(primal, adjoint, "_stack")
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import gast
 
-from .syntax import assign, call, clone, const, expr_stmt, load, located, nodes_in
+from ..syntax import assign, call, clone, const, expr_stmt, load, located, nodes_in
 
 _SAVE = "srcdiff_save"
 _RESTORE = "srcdiff_restore"

@@ -6,7 +6,7 @@ parameter, not a view of another array), and no other name that may share
 ``a``'s memory (a slice ``row = a[0]``, ``b = a``, ``a.T``...) may be used after
 the write.  This module finds the writes that break those conditions.
 
->>> import srcdiff.capture as c, srcdiff.normalize as n
+>>> import srcdiff.frontend.capture as c, srcdiff.frontend.normalize as n
 >>> def f(x):
 ...     a = x * 1.0
 ...     row = a[0]
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
+from ..frontend.normalize import is_pop
 from . import calls
 from .activity import append_call, assignments, item_write
-from .normalize import is_pop
 
 # Rules whose result may share memory with their first argument.
 _VIEWS = {

@@ -10,7 +10,7 @@ replayed backwards from what the primal sweep leaves behind:
 * ``for i in range(...)`` -- the adjoint runs ``for i in reversed(range(...))``.
 
 Values an assignment destroys are *saved* (marked here, turned into stack
-pushes and pops by :mod:`srcdiff.record` only where the adjoint reads them),
+pushes and pops by :mod:`srcdiff.transform.record` only where the adjoint reads them),
 so when the adjoint of a statement runs, every variable holds the value it
 had just after that statement ran in the primal sweep.
 """
@@ -29,15 +29,17 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import aliasing, calls, purity, registry, rules
-from .activity import Activity, append_call, assignments, item_write
-from .calls import Callee
-from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
-from .inline import updated_by_call
-from .kinds import Kinds
-from .normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
+from .. import rules
+from ..analysis import aliasing, calls, purity
+from ..analysis.activity import Activity, append_call, assignments, item_write
+from ..analysis.calls import Callee
+from ..analysis.kinds import Kinds
+from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
+from ..frontend.inline import updated_by_call
+from ..frontend.normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
+from ..rules import registered
+from ..syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, nodes_in, stored_names
 from .record import restore_marker, save_marker
-from .syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, nodes_in, stored_names
 
 Stmts = list[gast.stmt]
 
@@ -72,7 +74,7 @@ class Environment:
         raise NotImplementedError
 
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep  # srcdiff's own files
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # srcdiff's own files
 
 
 class Transform:
@@ -97,7 +99,7 @@ class Transform:
         return load(self.env.global_name(name, rules.TEMPLATE_GLOBALS[name]))
 
     def no_derivative(self, callee: Callee, at: gast.AST) -> Exception:
-        if type(callee.obj).__module__ == "srcdiff.api":  # a srcdiff gradient (GradFunction) called here
+        if type(callee.obj).__module__ == "srcdiff.api.gradient":  # a srcdiff gradient (GradFunction) called here
             return self.refuse(
                 at,
                 f"`{callee.description}` is a srcdiff gradient, and a gradient called inside a "
@@ -170,7 +172,7 @@ class Transform:
     def registered_rule(self, callee: Callee, mode: str, at: gast.AST) -> str:
         """The name generated code calls the rule registered for ``callee`` by (``mode``: "vjp" or
         "jvp"); refused if only the other mode's rule is registered."""
-        entry = registry.lookup(callee.obj)
+        entry = registered.lookup(callee.obj)
         assert entry is not None
         rule = entry.vjp if mode == "vjp" else entry.jvp
         if rule is None:
@@ -566,7 +568,7 @@ class _Reverse(Transform):
 
     def impure_call(self, node: gast.Call) -> str | None:
         """What makes this call impure (a random draw, the clock, an iterator...: see
-        :mod:`srcdiff.purity`), here or in a helper; None for a pure call."""
+        :mod:`srcdiff.analysis.purity`), here or in a helper; None for a pure call."""
         callee = self.env.callee(node)
         obj = callee.obj if callee is not None else None
         method = node.func.attr if isinstance(node.func, gast.Attribute) else None

@@ -4,7 +4,7 @@ Derivative rules for operators broadcast; their adjoints must be summed back
 to an operand's shape (``unbroadcast``) unless every operand is a scalar.
 Knowing which values are scalars keeps that helper out of scalar code.
 
->>> import srcdiff.capture as c, srcdiff.normalize as n
+>>> import srcdiff.frontend.capture as c, srcdiff.frontend.normalize as n
 >>> def f(x, v):
 ...     y = x * 2.0
 ...     return v * y
@@ -20,10 +20,10 @@ from typing import Any
 
 import gast
 
+from ..frontend.normalize import NormalizedFunction
 from . import shapes
 from .activity import assignments
 from .calls import Callee
-from .normalize import NormalizedFunction
 
 SCALAR = "scalar"
 SCALAR_SEQ = "scalar sequence"  # a list or tuple of scalars

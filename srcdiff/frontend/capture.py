@@ -31,7 +31,7 @@ from typing import Any
 
 import gast
 
-from .errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 
 
 @dataclass

@@ -20,32 +20,14 @@ from __future__ import annotations
 
 import keyword
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-_lock = threading.Lock()
-
-
-@dataclass
-class Registered:
-    """The rules the user gave for one function (each wrapped by :func:`_checked`)."""
-
-    fn: Any
-    vjp: Callable[..., Any] | None = None
-    jvp: Callable[..., Any] | None = None
-
-
-_RULES: dict[Any, Registered] = {}
-
-
-def lookup(fn: Any) -> Registered | None:
-    """The registered rules of ``fn``, if any."""
-    try:
-        return _RULES.get(fn)
-    except TypeError:  # unhashable
-        return None
+from ..errors import SrcDiffError
+from ..rules import registered
+from ..rules.registered import Registered
+from .arguments import describe, mismatch
+from .jacobians import jvp, vjp
 
 
 def _identifier(text: str) -> str:
@@ -62,8 +44,6 @@ def _rule_name(fn: Any, kind: str, rule: Callable[..., Any]) -> str:
 
 
 def _refuse(rule: Callable[..., Any], name: str, fn: Any, problem: str, hint: str) -> Exception:
-    from .errors import SrcDiffError
-
     code = getattr(rule, "__code__", None)
     return SrcDiffError(
         name,
@@ -75,8 +55,6 @@ def _refuse(rule: Callable[..., Any], name: str, fn: Any, problem: str, hint: st
 
 
 def _check_vjp_result(rule: Callable[..., Any], name: str, fn: Any, out: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    from .arguments import describe, mismatch
-
     if not isinstance(out, (tuple, list)) or len(out) != len(args):
         got = f"{len(out)} entries" if isinstance(out, (tuple, list)) else describe(out)
         raise _refuse(
@@ -101,8 +79,6 @@ def _check_vjp_result(rule: Callable[..., Any], name: str, fn: Any, out: Any, ar
 
 
 def _check_jvp_result(rule: Callable[..., Any], name: str, fn: Any, out: Any, ans: Any) -> Any:
-    from .arguments import mismatch
-
     problem = "returned None" if out is None else None
     if out is not None and isinstance(out, (tuple, list)) and not isinstance(ans, (tuple, list)):
         problem = f"returned a {type(out).__name__}, but the output of `{getattr(fn, '__name__', fn)}` is not one"
@@ -137,7 +113,7 @@ def _checked(fn: Any, kind: str, rule: Callable[..., Any]) -> Callable[..., Any]
     checked: Callable[..., Any] = checked_vjp if kind == "vjp" else checked_jvp
     checked.__name__ = checked.__qualname__ = name
     checked.__wrapped__ = rule  # type: ignore[attr-defined]
-    _RULES[checked] = Registered(checked, _vjp_of(rule, name), _jvp_of(rule, name))
+    registered.add_entry(Registered(checked, _vjp_of(rule, name), _jvp_of(rule, name)))
     return checked
 
 
@@ -157,8 +133,6 @@ def _jvp_of(rule: Callable[..., Any], name: str) -> Callable[..., Any]:
     """Forward mode through the user's rule (itself differentiated from its source)."""
 
     def rule_jvp(tangents: Any, out: Any, *args: Any, **kwargs: Any) -> Any:
-        from .jacobians import jvp
-
         _no_keywords(rule, name, kwargs)
         return jvp(rule, args, tangents)[1]
 
@@ -169,8 +143,6 @@ def _vjp_of(rule: Callable[..., Any], name: str) -> Callable[..., Any]:
     """Reverse mode through the user's rule (itself differentiated from its source)."""
 
     def rule_vjp(g: Any, out: Any, *args: Any, **kwargs: Any) -> Any:
-        from .jacobians import vjp
-
         _no_keywords(rule, name, kwargs)
         return vjp(rule, *args)[1](g)
 
@@ -179,15 +151,9 @@ def _vjp_of(rule: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 def _register(fn: Any, kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(rule_fn: Callable[..., Any]) -> Callable[..., Any]:
-        with _lock:
-            entry = _RULES.setdefault(fn, Registered(fn))
-            setattr(entry, kind, _checked(fn, kind, rule_fn))
-        from . import pipeline
-
-        pipeline.clear()  # generated code resolved calls to fn before: transform again
-        from .api import clear_cache
-
-        clear_cache()
+        # bumps registered.generation: generated code resolved calls to fn before, and the caches
+        # (pipeline's, api's) drop themselves at their next lookup, so it is transformed again
+        registered.add(fn, kind, _checked(fn, kind, rule_fn))
         return rule_fn
 
     return decorator

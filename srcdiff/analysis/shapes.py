@@ -6,7 +6,7 @@ operation is known to have the shape of the result, its adjoint needs no
 ``unbroadcast``.  Flow-insensitive: a name has a shape only if every
 assignment to it gives that same shape.
 
->>> import numpy as np, srcdiff.capture as c, srcdiff.normalize as n
+>>> import numpy as np, srcdiff.frontend.capture as c, srcdiff.frontend.normalize as n
 >>> def f(W, x):
 ...     h = np.tanh(W @ x)
 ...     return np.sum(h * h, axis=0)
@@ -26,11 +26,11 @@ from typing import Any
 import gast
 import numpy as np
 
+from ..rules import ATTRIBUTES
+from ..rules.numpy_module import BINARY, UNARY
+from ..runtime import copy_of
 from . import calls
 from .activity import assignments
-from .rules import ATTRIBUTES
-from .rules.numpy_module import BINARY, UNARY
-from .runtime import copy_of
 
 Shape = tuple[int, ...]
 _TOP = "unassigned"  # no assignment seen yet (optimistic start)

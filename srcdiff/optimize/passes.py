@@ -12,7 +12,7 @@ zero at the start of every iteration (zero before the loop and reset again by
 the end of the body), so the pass only ever removes work.
 
 >>> import gast
->>> from srcdiff.emit import to_source
+>>> from srcdiff.backend.emit import to_source
 >>> body = gast.parse("dx = 0.0\\ndy = 0.0\\ndx = dx + g * y\\nreturn dx, dy").body
 >>> print(to_source(gast.Module(body=lazy_adjoints(body), type_ignores=[])), end="")
 dy = 0.0
@@ -26,8 +26,8 @@ from collections.abc import Callable
 
 import gast
 
-from .aliasing import live_at_entry
-from .syntax import nodes_in
+from ..analysis.aliasing import live_at_entry
+from ..syntax import nodes_in
 
 
 def _reads(node: gast.AST) -> set[str]:
@@ -49,7 +49,7 @@ def _changed_in_place(node: gast.AST) -> set[str]:
     """Names whose value ``node`` may change without rebinding them: containers of item and
     attribute writes (``o[j] = v``), receivers of method calls (``xs.append(v)``) and ``x += y``
     (in place for arrays).  (Helpers that write into their arguments were written into the
-    function by srcdiff.inline; other calls that may are refused by the transforms.)"""
+    function by srcdiff.frontend.inline; other calls that may are refused by the transforms.)"""
     found = set()
     for n in nodes_in(node):
         if type(n) in (gast.Subscript, gast.Attribute) and type(n.ctx) is gast.Store:
@@ -173,7 +173,7 @@ def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -
     nor the result needs, an adjoint reset that is overwritten before it is read.  Liveness is
     *strong*: what only a removed statement reads is not live, so chains go at once.
 
-    >>> from srcdiff.emit import to_source
+    >>> from srcdiff.backend.emit import to_source
     >>> body = gast.parse("a = x * 2\\nb = a + 1\\nc = x * 3\\nreturn c").body
     >>> drop_dead_stores(body, lambda call: True)
     2
@@ -277,7 +277,7 @@ def propagate_copies(stmts: list[gast.stmt]) -> int:
     again; return how many reads changed.  The copy itself is then usually dead (see
     :func:`drop_dead_stores`), so ``d_t1 = dz`` then ``dw = X.T @ d_t1`` becomes ``dw = X.T @ dz``.
 
-    >>> from srcdiff.emit import to_source
+    >>> from srcdiff.backend.emit import to_source
     >>> body = gast.parse("a = b\\nc = a * 2\\nb = c\\nd = a").body
     >>> propagate_copies(body)
     1
@@ -359,7 +359,7 @@ def hoist_loop_invariants(body: list[gast.stmt], params: list[str]) -> int:
     place; return how many moved.  Only names assigned once in the whole function move, so the
     reverse sweep has nothing to save for them: fewer stack pushes, and less work per iteration.
 
-    >>> from srcdiff.emit import to_source
+    >>> from srcdiff.backend.emit import to_source
     >>> body = gast.parse("for i in r:\\n    t = -k\\n    u = t * i\\n    s = s + u").body
     >>> hoist_loop_invariants(body, ["k", "r", "s"])
     1

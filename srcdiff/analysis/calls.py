@@ -21,10 +21,10 @@ from typing import Any
 import gast
 import numpy
 
-from . import registry, rules
-from .errors import NoDerivativeError, UnsupportedSyntaxError
-from .rules import Rule
-from .syntax import dotted_path
+from .. import rules
+from ..errors import NoDerivativeError, UnsupportedSyntaxError
+from ..rules import Rule, registered
+from ..syntax import dotted_path
 
 RULE, CONSTANT, USER, UNKNOWN, REGISTERED = "rule", "constant", "user", "unknown", "registered"
 
@@ -86,7 +86,7 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
         if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names:
             bound["self"] = node.func.value
         return Callee(UNKNOWN, None, None, bound, description=description)
-    if registry.lookup(obj) is not None:  # the user's own rule comes first
+    if registered.lookup(obj) is not None:  # the user's own rule comes first
         positional = {f"arg{i}": a for i, a in enumerate(node.args)}
         return Callee(REGISTERED, obj, None, positional, description=description)
     if rules.is_constant(obj):

@@ -28,8 +28,8 @@ The normal form (every later pass relies on it):
 ...         if v > 1.5:
 ...             return v
 ...     return x
->>> import srcdiff.capture as c
->>> from srcdiff.emit import to_source
+>>> import srcdiff.frontend.capture as c
+>>> from srcdiff.backend.emit import to_source
 >>> print(to_source(normalize(c.capture(f)).as_function()))  # doctest: +NORMALIZE_WHITESPACE
 def f(x):
     _ret = None
@@ -60,13 +60,9 @@ from typing import Any
 import gast
 import numpy as np
 
-from .capture import CapturedFunction, Guard
-from .errors import UnsupportedSyntaxError
-from .inline import MUTATING_METHODS, inline_effects
-from .inline import base_name as _base_name
-from .naming import Namer, names_in
-from .runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from .syntax import (
+from ..errors import UnsupportedSyntaxError
+from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
+from ..syntax import (
     assign,
     call,
     clone,
@@ -80,6 +76,10 @@ from .syntax import (
     located,
     stored_names,
 )
+from .capture import CapturedFunction, Guard
+from .inline import MUTATING_METHODS, inline_effects
+from .inline import base_name as _base_name
+from .naming import Namer, names_in
 
 #: Attribute of a normalized ``for`` loop marked by :func:`srcdiff.checkpointed`: the atom
 #: holding its number of snapshots.
@@ -176,7 +176,7 @@ class NormalizedFunction:
     may_return_none: bool = False  # some path may end without a return statement
     helpers: dict[str, Any] = field(default_factory=dict)  # runtime helpers it calls, by name
     namer: Namer = field(default_factory=Namer)
-    guards: list[Guard] = field(default_factory=list)  # of the helpers inlined into it (srcdiff.inline)
+    guards: list[Guard] = field(default_factory=list)  # of the helpers inlined into it (srcdiff.frontend.inline)
 
     def as_function(self) -> gast.FunctionDef:
         body = self.body + [gast.Return(value=self.result)]
@@ -732,7 +732,7 @@ class _Normalizer:
                 for i, sub in enumerate(target.elts):
                     self.assign_target(sub, gast.Subscript(value=seq, slice=const(i), ctx=gast.Load()), out, at)
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-            # a[i] = v: an in-place write, a statement of its own (see srcdiff.reverse)
+            # a[i] = v: an in-place write, a statement of its own (see srcdiff.transform.reverse)
             index = self.index(target.slice, out, at)
             item = self.atomize(value, out, at)
             write = gast.Subscript(value=load(target.value.id), slice=index, ctx=gast.Store())

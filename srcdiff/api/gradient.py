@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline, registry
+from .. import pipeline
+from ..analysis.kinds import SCALAR, UNKNOWN
+from ..backend.emit import user_location
+from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
+from ..frontend.capture import guard_holds
+from ..rules import registered
+from ..runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
 from .arguments import SCALAR_TYPES, differentiable, kind, unsupported
-from .capture import guard_holds
-from .emit import user_location
-from .errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
-from .kinds import SCALAR, UNKNOWN
-from .runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
 
 Wrt = int | str | Sequence[int | str]
 
@@ -32,6 +33,7 @@ _SCALAR_TYPES = SCALAR_TYPES
 _kind = kind  # (the name other modules import)
 _cache = pipeline.PerFunction("__srcdiff_grads__")  # kept on each function: gone with it
 _cache_lock = threading.Lock()
+_filled_at = [registered.generation]  # the registration generation _cache was filled at
 _NOT_PASSED = object()
 
 
@@ -132,11 +134,11 @@ def check_signature(fn: Any) -> None:
     )
 
 
-def own_rule(fn: Any) -> registry.Registered | None:
+def own_rule(fn: Any) -> registered.Registered | None:
     """The rules the user registered for ``fn`` itself (differentiated directly), if any."""
     if isinstance(fn, GradFunction):
         return None
-    return registry.lookup(fn)
+    return registered.lookup(fn)
 
 
 def missing_rule(fn: Any, mode: str) -> NoDerivativeError:
@@ -184,7 +186,11 @@ class GradFunction:
         if kwargs:
             key += tuple(sorted((k, _kind(v)) for k, v in kwargs.items()))
         generated = self._compiled.get(key)
-        if generated is None or generated.epoch != pipeline.epoch[0] or not all(map(guard_holds, generated.guards)):
+        if (
+            generated is None
+            or generated.epoch != pipeline.current_epoch()
+            or not all(map(guard_holds, generated.guards))
+        ):
             generated = self._build(key, tuple(args), kwargs or {})
         self._last = generated
         return generated
@@ -231,7 +237,7 @@ class GradFunction:
             return defaults[position - first_default]
         return _NOT_PASSED  # a missing argument: the call itself raises the TypeError
 
-    def _by_rule(self, rules: registry.Registered, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _by_rule(self, rules: registered.Registered, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The gradient of a function the user registered a vjp rule for: the rule, seeded with 1."""
         if rules.vjp is None:
             raise missing_rule(self.fn, "vjp")
@@ -276,7 +282,7 @@ class GradFunction:
             )
         with self._lock:
             generated = self._compiled.get(key)
-            if generated is not None and generated.epoch != pipeline.epoch[0]:
+            if generated is not None and generated.epoch != pipeline.current_epoch():
                 self._compiled.clear()  # srcdiff's caches were cleared (a rule was registered...)
                 generated = None
             if generated is not None and not all(map(guard_holds, generated.guards)):
@@ -410,13 +416,20 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
 def transformable(fn: Any) -> None:
     """Refuse, with the right SrcDiffError, what srcdiff cannot read: builtins, C functions and
     other callables (unless they have a registered rule), and ``*args`` signatures."""
-    from .capture import capture
+    from ..frontend.capture import capture
 
     if isinstance(fn, GradFunction):
         return
-    if not inspect.isfunction(fn) and registry.lookup(fn) is None:
+    if not inspect.isfunction(fn) and registered.lookup(fn) is None:
         capture(fn)  # raises the right SrcDiffError for builtins and other callables
     check_signature(fn)
+
+
+def _fresh() -> None:
+    """Forget the gradient functions made before a rule was registered (call under _cache_lock)."""
+    if _filled_at[0] != registered.generation:
+        _cache.clear()
+        _filled_at[0] = registered.generation
 
 
 def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
@@ -424,6 +437,7 @@ def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = T
     names, as_tuple = _resolve_wrt(_original(fn), wrt)
     key = (fn, tuple(names), as_tuple, with_value, optimize)
     with _cache_lock:
+        _fresh()
         found = _cache.get(key)
         if found is None:
             found = GradFunction(fn, names, as_tuple, with_value, optimize)
@@ -560,7 +574,10 @@ def cache_info() -> dict[str, int]:
     >>> sorted(srcdiff.cache_info())
     ['functions', 'helpers', 'transforms']
     """
-    return {"transforms": pipeline.stats["transforms"], "functions": len(_cache), "helpers": pipeline.cached_helpers()}
+    with _cache_lock:
+        _fresh()
+        functions = len(_cache)
+    return {"transforms": pipeline.stats["transforms"], "functions": functions, "helpers": pipeline.cached_helpers()}
 
 
 def clear_cache() -> None:

@@ -28,8 +28,8 @@ from typing import Any
 import astor
 import gast
 
-from .errors import SrcDiffError, UnsupportedSyntaxError
-from .syntax import clone
+from ..errors import SrcDiffError, UnsupportedSyntaxError
+from ..syntax import clone
 
 _counter = itertools.count(1)
 

@@ -138,7 +138,7 @@ def check_grads(
                         f"{i} (dot-product test): <v, J^T w> = {got!r} vs <J v, w> = {forward!r}"
                     )
     if order >= 2 and np.ndim(value) == 0 and isinstance(value, (float, int, np.number, np.ndarray)):
-        from .api import grad
+        from .gradient import grad
 
         differentiable = tuple(i for i, x in enumerate(args) if _real(x))
         for i in differentiable:

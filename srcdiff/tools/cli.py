@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from .errors import SrcDiffError
+from ..errors import SrcDiffError
 
 PROG = "srcdiff"
 
@@ -397,7 +397,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
             if example is not None:
                 derivative(*example)
             if args.standalone:
-                from .api import _generated_functions
+                from ..api.gradient import _generated_functions
                 from .export import standalone
 
                 if example is None:
@@ -423,7 +423,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
                         lines.append(f"{key}: {value}")
                 text = "\n".join(lines) + "\n"
             elif args.annotate:
-                from .api import annotated_source
+                from ..api.gradient import annotated_source
 
                 text = annotated_source(derivative)
             else:

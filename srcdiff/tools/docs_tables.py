@@ -1,9 +1,9 @@
 """Generate ``docs/coverage.md`` from the rule tables, so the page cannot drift from the code.
 
-``python -m srcdiff.docs_tables > docs/coverage.md`` rewrites the page; ``tests/test_docs.py``
+``python -m srcdiff.tools.docs_tables > docs/coverage.md`` rewrites the page; ``tests/test_docs.py``
 fails when the checked-in page differs from :func:`render`.  The syntax section at the top is
 hand-written (:data:`SYNTAX`); the list of refused constructs and every table after it are read
-from ``srcdiff/normalize.py`` and ``srcdiff/rules/``.
+from ``srcdiff/frontend/normalize.py`` and ``srcdiff/rules/``.
 
 >>> text = render()
 >>> "| `math.sin(x)` | math | `x` | yes | yes |" in text
@@ -25,22 +25,23 @@ import gast
 import numpy
 from numpy.lib import stride_tricks
 
-from . import normalize, runtime
-from .rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
-from .rules.builtin_functions import BUILTINS
-from .rules.math_module import MATH
-from .rules.numpy_module import NUMPY
-from .rules.operators import OPERATORS
-from .rules.table import Rule, RuleTable
+from .. import runtime
+from ..frontend import normalize
+from ..rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
+from ..rules.builtin_functions import BUILTINS
+from ..rules.math_module import MATH
+from ..rules.numpy_module import NUMPY
+from ..rules.operators import OPERATORS
+from ..rules.table import Rule, RuleTable
 
 HEADER = """\
 # Coverage: syntax, operators, `math`, builtins, numpy
 
-<!-- This page is generated: python -m srcdiff.docs_tables > docs/coverage.md -->
+<!-- This page is generated: python -m srcdiff.tools.docs_tables > docs/coverage.md -->
 
 This page is generated from srcdiff's own tables by
-`python -m srcdiff.docs_tables > docs/coverage.md` (the syntax section from a
-text kept in `srcdiff/docs_tables.py`, everything else from `srcdiff/normalize.py`
+`python -m srcdiff.tools.docs_tables > docs/coverage.md` (the syntax section from a
+text kept in `srcdiff/tools/docs_tables.py`, everything else from `srcdiff/frontend/normalize.py`
 and the rule tables in `srcdiff/rules/`), and `tests/test_docs.py` fails when it
 is out of date. Edit the generator, not this file.
 """
@@ -391,7 +392,7 @@ def _refused() -> str:
         rows.append([_code(kind.__name__), problem, hint])
     return (
         "### Refused statements and expressions\n\n"
-        "From the tables in `srcdiff/normalize.py` (AST node, message, hint):\n\n"
+        "From the tables in `srcdiff/frontend/normalize.py` (AST node, message, hint):\n\n"
         + _table(["AST node", "Message", "Hint"], rows)
     )
 
@@ -451,7 +452,7 @@ def render() -> str:
 
 
 def main() -> None:
-    """Print the page: ``python -m srcdiff.docs_tables > docs/coverage.md``."""
+    """Print the page: ``python -m srcdiff.tools.docs_tables > docs/coverage.md``."""
     sys.stdout.write(render())
 
 

@@ -28,10 +28,10 @@ from typing import Any
 
 import gast
 
+from ..errors import SrcDiffError, UnsupportedSyntaxError
+from ..syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
 from .capture import CapturedFunction, Guard, capture
-from .errors import SrcDiffError, UnsupportedSyntaxError
 from .naming import Namer, names_in
-from .syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
 
 # Methods that change the object they are called on (arrays, lists, dicts, sets).
 MUTATING_METHODS = frozenset(
