@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import pipeline
 from ..analysis.kinds import SCALAR, UNKNOWN
+from ..backend.cache import Generated, PerFunction, reachable
 from ..backend.emit import user_location
 from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
 from ..frontend.capture import guard_holds
@@ -31,7 +32,7 @@ Wrt = int | str | Sequence[int | str]
 
 _SCALAR_TYPES = SCALAR_TYPES
 _kind = kind  # (the name other modules import)
-_cache = pipeline.PerFunction("__srcdiff_grads__")  # kept on each function: gone with it
+_cache = PerFunction("__srcdiff_grads__")  # kept on each function: gone with it
 _cache_lock = threading.Lock()
 _filled_at = [registered.generation]  # the registration generation _cache was filled at
 _NOT_PASSED = object()
@@ -169,8 +170,8 @@ class GradFunction:
         self.as_tuple = as_tuple
         self.with_value = with_value
         self._params = _positional_params(_original(fn)) or _numbered(wrt)
-        self._compiled: dict[Any, pipeline.Generated] = {}
-        self._last: pipeline.Generated | None = None
+        self._compiled: dict[Any, Generated] = {}
+        self._last: Generated | None = None
         self._last_args: tuple[Any, ...] = ()
         self._lock = threading.Lock()
         functools.update_wrapper(self, fn, updated=())  # (not __dict__: fn may be a GradFunction too)
@@ -180,7 +181,7 @@ class GradFunction:
         what = ", ".join(wrt)
         self.__doc__ = f"{'Value and gradient' if with_value else 'Gradient'} of {_name(fn)} with respect to {what}."
 
-    def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> pipeline.Generated:
+    def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> Generated:
         """The generated code for arguments of these kinds (transformed on first use)."""
         key = tuple(_kind(a) for a in args)
         if kwargs:
@@ -263,13 +264,13 @@ class GradFunction:
         out = tuple(grads) if self.as_tuple else grads[0]
         return (value, out) if self.with_value else out
 
-    def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> pipeline.Generated:
+    def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Generated:
         self._last_args = args
         kinds = {p: _kind(a) for p, a in zip(self._params, args)}
         kinds.update({k: _kind(v) for k, v in kwargs.items()})
         return self._generate(key, kinds)
 
-    def _generate(self, key: Any, kinds: dict[str, Any]) -> pipeline.Generated:
+    def _generate(self, key: Any, kinds: dict[str, Any]) -> Generated:
         if own_rule(self.fn) is not None:  # asked for the code (forward over it, source()): there is none
             name, filename, line = where(self.fn)
             raise NoDerivativeError(
@@ -305,7 +306,7 @@ class GradFunction:
                         )
                     fn = inner.fn
                 generated = pipeline.build_gradient(
-                    fn, self.wrt, kinds, self.with_value, self.as_tuple, optimize=self.optimize
+                    fn, self.wrt, kinds, self.with_value, self.as_tuple, pipeline.Options(optimize=self.optimize)
                 )
                 self._compiled[key] = generated
             return generated
@@ -321,7 +322,7 @@ class GradFunction:
             "return a single number (for example the sum or mean of an array)",
         )
 
-    def current(self) -> pipeline.Generated:
+    def current(self) -> Generated:
         """The generated code of the last call, or else the version built from the annotations."""
         if self._last is not None:
             return self._last
@@ -518,7 +519,7 @@ def _generated_functions(fn: Any) -> list[Any]:
     if isinstance(fn, GradFunction):
         generated = fn.current()
         functions.append(generated.fn)
-        for entry in pipeline.reachable(generated.deps):
+        for entry in reachable(generated.deps):
             functions += [cell.cell_contents for cell in (entry.fwd, entry.bwd) if _filled(cell)]
     else:
         functions.append(fn)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import pipeline
+from ..backend.cache import Generated, SplitEntry, all_guards
 from ..errors import SrcDiffError
 from ..frontend.capture import guard_holds
 from ..runtime import grad_like, zeros_for
@@ -48,13 +49,13 @@ def _target(f: Callable[..., Any], args: Sequence[Any]) -> Callable[..., Any]:
 
 
 def _entry(
-    builder: Callable[..., pipeline.SplitEntry],
+    builder: Callable[..., SplitEntry],
     fn: Callable[..., Any],
     active: tuple[str, ...],
     kinds: tuple[tuple[str, Any], ...],
-) -> pipeline.SplitEntry:
+) -> SplitEntry:
     entry = builder(fn, active, kinds)
-    if not all(guard_holds(g) for g in pipeline.all_guards(entry.guards, entry.deps)):
+    if not all(guard_holds(g) for g in all_guards(entry.guards, entry.deps)):
         pipeline.drop_stale()  # a callee was rebound since: transform again
         entry = builder(fn, active, kinds)
     return entry
@@ -295,7 +296,7 @@ class JacobianFunction:
         else:
             active = tuple(p for p, a in zip(params, self._last_args) if _differentiable(a))
             entry = pipeline.split_function(fn, active, kinds)
-        return pipeline.Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]
+        return Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]
 
 
 def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> JacobianFunction:
@@ -397,4 +398,4 @@ def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | No
         hints = getattr(f, "__annotations__", {})
         kinds = tuple((p, SCALAR if hints.get(p) in (float, int, "float", "int") else UNKNOWN) for p in params)
     entry = pipeline.forward_function(f, tuple(names), kinds)
-    return pipeline.Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]
+    return Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]

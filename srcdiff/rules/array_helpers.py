@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime import SeqAdjoint, _is_zero
+from ..runtime import SeqAdjoint, is_zero
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -70,7 +70,7 @@ def extreme_adjoint(g: Any, a: Any, out: Any, axis: Any = None, keepdims: bool =
 
 def prod_adjoint(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Adjoint of prod: the product of all *other* elements (exact with zeros too)."""
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a, dtype=float) if not np.issubdtype(np.asarray(a).dtype, np.inexact) else np.asarray(a)
     axes = _axes(axis, a.ndim)
@@ -85,7 +85,7 @@ def prod_adjoint(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> An
 
 
 def var_adjoint(g: Any, a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a)
     centered = a - np.mean(a, axis=None if axis is None else _axes(axis, a.ndim), keepdims=True)
@@ -93,7 +93,7 @@ def var_adjoint(g: Any, a: Any, axis: Any = None, ddof: int = 0, keepdims: bool 
 
 
 def std_adjoint(g: Any, a: Any, out: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     safe = np.where(np.asarray(out) == 0, 1.0, out)
     return var_adjoint(np.asarray(g) / (2.0 * safe), a, axis, ddof, keepdims)
@@ -107,7 +107,7 @@ def _scan_shaped(g: Any, a: Any, axis: Any) -> Any:
 
 
 def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     g = _scan_shaped(g, a, axis)
     if axis is None:
@@ -116,7 +116,7 @@ def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
 
 
 def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a)
     g = _scan_shaped(g, a, axis)
@@ -166,7 +166,7 @@ def matmul_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
     """Adjoint of ``a @ b`` with respect to one operand (1-D operands and batches included)."""
     a = np.asarray(a)
     b = np.asarray(b)
-    if _is_zero(g):  # the product's adjoint is still the plain 0.0 (nothing on this path read it)
+    if is_zero(g):  # the product's adjoint is still the plain 0.0 (nothing on this path read it)
         return np.zeros(a.shape if wrt_a else b.shape)
     if a.ndim == 1 and b.ndim == 1:  # an inner product: g is a number
         return np.asarray(g) * (b if wrt_a else a)
@@ -206,7 +206,7 @@ def dot_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def outer_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     g = np.asarray(g)
     if wrt_a:
@@ -215,7 +215,7 @@ def outer_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def inner_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     if np.ndim(a) == 0 or np.ndim(b) == 0:  # a scalar times an array
         return dot_adjoint(g, a, b, wrt_a)
@@ -235,7 +235,7 @@ def _inner_nd(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 
 def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
     if isinstance(axes, int):
@@ -285,7 +285,7 @@ def einsum_as_subscripts(subscripts: Any, operands: Any, i: int) -> tuple[str, l
 
 def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to operand ``i``."""
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     subscripts, operands, i = einsum_as_subscripts(subscripts, operands, i)
     spec = subscripts.replace(" ", "")
@@ -324,7 +324,7 @@ def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
 
 
 def solve_adjoint(g: Any, a: Any, out: Any, wrt_a: bool) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a)
     g = np.asarray(g)
@@ -338,7 +338,7 @@ def solve_adjoint(g: Any, a: Any, out: Any, wrt_a: bool) -> Any:
 
 def cholesky_adjoint(g: Any, out: Any) -> Any:
     """Adjoint of the Cholesky factor ``L`` of a symmetric ``a`` (symmetrized)."""
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     L = np.asarray(out)
     P = np.swapaxes(L, -1, -2) @ np.asarray(g)
@@ -359,7 +359,7 @@ def cholesky_tangent(L: Any, t: Any) -> Any:
 
 
 def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
         raise _unsupported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")
@@ -370,7 +370,7 @@ def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, ke
 
 def trace_adjoint(g: Any, a: Any, offset: int = 0) -> Any:
     """np.trace sums the diagonals of axes 0 and 1; the adjoint spreads ``g`` (over the other axes) onto them."""
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a)
     eye = np.eye(a.shape[0], a.shape[1], k=offset).reshape(a.shape[:2] + (1,) * (a.ndim - 2))
@@ -385,7 +385,7 @@ def inverse_permutation(axes: Any, ndim: int) -> Any:
 
 def split_like(g: Any, arrays: Any, axis: int = 0) -> SeqAdjoint:
     """Adjoint of ``np.concatenate(arrays, axis)``: one piece of ``g`` per input."""
-    if _is_zero(g):
+    if is_zero(g):
         return SeqAdjoint(0.0 for _ in arrays)
     if axis is None:
         sizes = [np.size(a) for a in arrays]
@@ -396,7 +396,7 @@ def split_like(g: Any, arrays: Any, axis: int = 0) -> SeqAdjoint:
 
 def unstack_like(g: Any, arrays: Any, axis: int = 0) -> SeqAdjoint:
     """Adjoint of ``np.stack(arrays, axis)``."""
-    if _is_zero(g):
+    if is_zero(g):
         return SeqAdjoint(0.0 for _ in arrays)
     g = np.asarray(g)
     return SeqAdjoint(np.take(g, i, axis=axis) for i in range(g.shape[axis]))
@@ -405,12 +405,12 @@ def unstack_like(g: Any, arrays: Any, axis: int = 0) -> SeqAdjoint:
 def hstack_adjoint(g: Any, arrays: Any) -> SeqAdjoint:
     axis = 0 if all(np.ndim(a) <= 1 for a in arrays) else 1
     parts = split_like(g, [np.atleast_1d(a) for a in arrays], axis)
-    return SeqAdjoint(p if _is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
+    return SeqAdjoint(p if is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
 
 
 def vstack_adjoint(g: Any, arrays: Any) -> SeqAdjoint:
     parts = split_like(g, [np.atleast_2d(a) for a in arrays], 0)
-    return SeqAdjoint(p if _is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
+    return SeqAdjoint(p if is_zero(p) else np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
 
 
 def concat_pieces(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0, uneven: bool = False) -> Any:
@@ -423,7 +423,7 @@ def concat_pieces(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0, une
 
 
 def tile_adjoint(g: Any, a: Any, reps: Any) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a)
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
@@ -435,7 +435,7 @@ def tile_adjoint(g: Any, a: Any, reps: Any) -> Any:
 
 
 def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     a = np.asarray(a)
     g = np.asarray(g)
@@ -452,7 +452,7 @@ def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
 
 
 def diag_adjoint(g: Any, v: Any, k: int = 0) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     if np.ndim(v) == 1:  # diag built a matrix from v: v gets that diagonal back
         return np.diagonal(np.asarray(g), k).copy()
@@ -460,7 +460,7 @@ def diag_adjoint(g: Any, v: Any, k: int = 0) -> Any:
 
 
 def diagonal_adjoint(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     out = np.zeros(np.shape(a), dtype=np.result_type(np.asarray(g).dtype, float))
     view = np.diagonal(out, offset, axis1, axis2)
@@ -470,7 +470,7 @@ def diagonal_adjoint(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int
 
 
 def unpad(g: Any, array: Any, pad_width: Any) -> Any:
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     widths = np.broadcast_to(np.asarray(pad_width), (np.ndim(array), 2))
     index = tuple(slice(int(lo), np.shape(g)[i] - int(hi)) for i, (lo, hi) in enumerate(widths))
@@ -488,7 +488,7 @@ def clip_adjoint(g: Any, a: Any, a_min: Any, a_max: Any) -> Any:
 
 def window_adjoint(g: Any, x: Any, window_shape: Any, axis: Any = None) -> Any:
     """Adjoint of ``sliding_window_view``: every window's adjoint added back where it came from."""
-    if _is_zero(g):  # nothing reached the result's adjoint on this path
+    if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     x = np.asarray(x)
     g = np.asarray(g)
@@ -537,12 +537,12 @@ def index_concat_tangent(t: Any, maker: Any, items: Any) -> Any:
     tangents = t if isinstance(t, (list, tuple)) else [0.0] * len(items)
     out: Any = 0.0
     for k, (x, tk) in enumerate(zip(items, tangents)):
-        if not _differentiable_item(x) or _is_zero(tk):
+        if not _differentiable_item(x) or is_zero(tk):
             continue
         where = _placed_positions(maker, items, k)
         flat = np.concatenate([[0.0], np.ravel(np.broadcast_to(tk, np.shape(x)))])
         out = out + flat[where]
-    return out if not _is_zero(out) else np.zeros(np.shape(maker[tuple(items)]))
+    return out if not is_zero(out) else np.zeros(np.shape(maker[tuple(items)]))
 
 
 def _placed_positions(maker: Any, items: Any, k: int) -> Any:

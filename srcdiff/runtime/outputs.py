@@ -1,0 +1,104 @@
+"""The gradient function's output: checked to be a number, gradients shaped like the arguments
+(a tuple for a tuple, an array of the argument's dtype), none returned twice or aliasing an input.
+
+>>> grad_like([1.0, 2.0], (3.0, 4.0))
+(1.0, 2.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .adjoints import NUMBER_TYPES, grad_dtype, is_zero, seq_items
+
+
+def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
+    """Shape a final adjoint like the argument it belongs to: float for numbers, an array of
+    the argument's shape for arrays, the same container type for lists and tuples.  An array is
+    copied unless ``fresh``: an array of the right shape and type that owns its memory is then
+    returned as it is (generated code passes the result through :func:`owned_results`)."""
+    complex_adjoint = isinstance(adj, (complex, np.complexfloating)) or (
+        isinstance(adj, np.ndarray) and adj.dtype.kind == "c"
+    )
+    complex_value = isinstance(value, (complex, np.complexfloating)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+    )
+    if complex_adjoint and not complex_value:
+        from ..errors import UnsupportedSyntaxError
+
+        raise UnsupportedSyntaxError(
+            None,
+            None,
+            None,
+            "complex intermediate values are not supported yet",
+            "keep the computation real (e.g. use abs() or .real explicitly before differentiating)",
+        )
+    if isinstance(value, bool):
+        return float(adj) if is_zero(adj) or isinstance(adj, NUMBER_TYPES) else adj
+    if isinstance(value, (int, float)):
+        return float(adj) if isinstance(adj, NUMBER_TYPES) else adj
+    if isinstance(value, (list, tuple)):
+        return type(value)(grad_like(a, v, fresh) for a, v in zip(seq_items(adj, value), value))
+    if isinstance(value, dict):
+        entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}
+        return type(value)((k, grad_like(entries.get(k, 0.0), v, fresh)) for k, v in value.items())
+    if isinstance(value, np.ndarray):
+        dtype = grad_dtype(value)
+        if fresh and type(adj) is np.ndarray and adj.base is None and adj.shape == value.shape and adj.dtype == dtype:
+            return adj
+        return np.array(np.broadcast_to(np.asarray(adj, dtype=dtype), value.shape))
+    if isinstance(value, np.number):
+        return np.asarray(adj, dtype=grad_dtype(value))[()]
+    return adj
+
+
+def owned_results(grads: Any, inputs: tuple[Any, ...]) -> Any:
+    """``grads`` with a copy in place of any array that is also an input, or that appears in
+    ``grads`` twice: every array a gradient function returns is the caller's own.
+
+    >>> x = np.ones(2)
+    >>> a, b = owned_results((x, x), (x,))
+    >>> a is x, b is x, a is b
+    (False, False, False)
+    """
+    taken = {id(a) for a in _arrays_in(inputs)}
+
+    def own(g: Any) -> Any:
+        if type(g) is np.ndarray:
+            if id(g) in taken:
+                return g.copy()
+            taken.add(id(g))
+            return g
+        if isinstance(g, dict):
+            return type(g)((k, own(v)) for k, v in g.items())
+        if isinstance(g, (list, tuple)):
+            return type(g)(own(v) for v in g)
+        return g
+
+    return own(grads)
+
+
+def _arrays_in(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays_in(v)
+
+
+class OutputNotScalar(Exception):
+    """Raised by :func:`check_scalar` and turned into an ``OutputError`` by the API."""
+
+
+def check_scalar(value: Any) -> None:
+    """Refuse outputs ``grad`` cannot seed: non-numbers and arrays with more than one element."""
+    if isinstance(value, NUMBER_TYPES) and not isinstance(value, (bool, np.bool_)):
+        return
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
+        return
+    raise OutputNotScalar(value)
