@@ -27,8 +27,8 @@ from typing import Any
 import gast
 
 from .analysis import activity as activity_
-from .analysis import aliasing
 from .analysis import kinds as kinds_
+from .analysis import liveness
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
@@ -105,7 +105,7 @@ def _run_passes(
         env.bind_cell(f"{norm.name}_fwd", own.fwd)
         env.bind_cell(f"{norm.name}_bwd", own.bwd)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env.lookup)
-    act = activity_.analyze(norm, wrt, env.callee, aliasing.dead_assignments(norm))
+    act = activity_.analyze(norm, wrt, env.callee, liveness.dead_assignments(norm))
     sweeps = reverse.transform(norm, act, kinds, env, recompute=options.optimize)
     placed = record.place(
         sweeps.primal,

@@ -26,8 +26,12 @@ import gast
 import numpy as np
 
 from ..frontend.normalize import is_pop
+from ..syntax import loaded_names
 from . import calls
 from .activity import append_call, assignments, item_write
+from .liveness import Liveness, dead_assignments, live_at_entry
+
+__all__ = ["Problem", "dead_assignments", "live_at_entry", "problems"]
 
 # Rules whose result may share memory with their first argument.
 _VIEWS = {
@@ -104,40 +108,6 @@ def _is_fresh(value: gast.expr, callee_of: Callable[[gast.Call], calls.Callee | 
     return False
 
 
-def _uses(node: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-
-
-class _Liveness:
-    """Names live after each write statement (backward analysis over the structured body)."""
-
-    def __init__(self, watched: set[int]) -> None:
-        self.watched = watched
-        self.after: dict[int, set[str]] = {}
-
-    def block(self, stmts: list[gast.stmt], live: set[str]) -> set[str]:
-        for s in reversed(stmts):
-            live = self.statement(s, live)
-        return live
-
-    def statement(self, s: gast.stmt, live: set[str]) -> set[str]:
-        if id(s) in self.watched:
-            self.after.setdefault(id(s), set()).update(live)
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            return (live - {s.targets[0].id}) | _uses(s.value)
-        if isinstance(s, gast.If):
-            return _uses(s.test) | self.block(s.body, live) | self.block(s.orelse, live)
-        if isinstance(s, (gast.While, gast.For)):
-            head = _uses(s.test) if isinstance(s, gast.While) else _uses(s.iter)
-            loop = set(live) | head
-            while True:  # what is live at the top of the body flows around the loop
-                grown = live | head | self.block(s.body, loop)
-                if grown <= loop:
-                    return loop
-                loop |= grown
-        return live | _uses(s)
-
-
 def problems(
     fn,
     callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
@@ -172,8 +142,8 @@ def problems(
     collect(fn.body)
     if not writes:
         return []
-    liveness = _Liveness({id(s) for s, _ in writes})
-    liveness.block(fn.body, _uses(fn.result))
+    liveness = Liveness({id(s) for s, _ in writes})
+    liveness.block(fn.body, loaded_names(fn.result))
     views: dict[str, set[str]] = {}  # name -> names whose memory it may share
     holds: dict[str, set[str]] = {}  # container -> names stored in it (a write into them shows through it)
     lists = {container for s, container in writes if append_call(s) is not None}
@@ -388,20 +358,6 @@ class _Sharing:
 
 def _join(a: _State, b: _State) -> _State:
     return {n: a.get(n, frozenset()) | b.get(n, frozenset()) for n in set(a) | set(b)}
-
-
-def live_at_entry(stmts: list[gast.stmt]) -> set[str]:
-    """Names ``stmts`` may read before assigning them (what a loop body takes from earlier iterations)."""
-    return _Liveness(set()).block(stmts, set())
-
-
-def dead_assignments(fn) -> set[int]:  # type: ignore[no-untyped-def]
-    """Assignments whose value nothing reads (overwritten first): their adjoint is zero, so the
-    reverse sweep leaves them out (adjoint liveness)."""
-    statements = [a for a in assignments(fn.body)]
-    liveness = _Liveness({id(a) for a in statements})
-    liveness.block(fn.body, _uses(fn.result))
-    return {id(a) for a in statements if a.targets[0].id not in liveness.after.get(id(a), set())}
 
 
 def _rebound_before(body: list[gast.stmt], watched: set[int]) -> dict[int, set[str]]:

@@ -7,11 +7,12 @@ find their rule by the object they name.
 >>> import math, gast
 >>> from srcdiff.syntax import call, load
 >>> resolve(call("math.sin", load("x")), lambda name: (True, math), set()).kind
-'rule'
+<CalleeKind.RULE: 'rule'>
 """
 
 from __future__ import annotations
 
+import enum
 import inspect
 import types
 from collections.abc import Callable
@@ -26,7 +27,18 @@ from ..errors import NoDerivativeError, UnsupportedSyntaxError
 from ..rules import Rule, registered
 from ..syntax import dotted_path
 
-RULE, CONSTANT, USER, UNKNOWN, REGISTERED = "rule", "constant", "user", "unknown", "registered"
+
+class CalleeKind(enum.Enum):
+    """What a call refers to, as far as derivatives go."""
+
+    RULE = "rule"  # a function with a derivative rule (math.sin, np.dot, ...)
+    CONSTANT = "constant"  # no derivative flows through it (len, np.zeros, range, ...)
+    USER = "user"  # a Python function with source: differentiated itself
+    UNKNOWN = "unknown"  # no rule, no source: refused if a derivative must flow through it
+    REGISTERED = "registered"  # a function with a user-registered vjp/jvp (srcdiff.defvjp)
+
+
+RULE, CONSTANT, USER, UNKNOWN, REGISTERED = CalleeKind
 
 # Libraries whose Python functions wrap compiled code: they need rules, not their source read.
 _OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
@@ -36,7 +48,7 @@ _OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
 class Callee:
     """A resolved call: its kind, the object called, and arguments bound to parameter names."""
 
-    kind: str
+    kind: CalleeKind
     obj: Any = None
     rule: Rule | None = None
     bound: dict[str, gast.expr] = field(default_factory=dict)  # parameter name -> atom

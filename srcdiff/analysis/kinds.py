@@ -21,7 +21,7 @@ from typing import Any
 import gast
 
 from ..frontend.normalize import NormalizedFunction
-from . import shapes
+from . import calls, shapes
 from .activity import assignments
 from .calls import Callee
 
@@ -191,7 +191,7 @@ def _is_scalar(
             and all(k == SCALAR for k in args[1:])
         ):
             return True
-        if callee.kind == "user" and result_kind is not None:
+        if callee.kind == calls.USER and result_kind is not None:
             return result_kind(callee, args) == SCALAR
         return False
     return False

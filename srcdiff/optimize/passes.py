@@ -26,19 +26,8 @@ from collections.abc import Callable
 
 import gast
 
-from ..analysis.aliasing import live_at_entry
+from ..analysis.liveness import Liveness, assigned_names, live_at_entry, reads
 from ..syntax import nodes_in
-
-
-def _reads(node: gast.AST) -> set[str]:
-    found = set()
-    for n in nodes_in(node):
-        if type(n) is gast.Name:
-            if type(n.ctx) is gast.Load:
-                found.add(n.id)
-        elif type(n) is gast.AugAssign and type(n.target) is gast.Name:
-            found.add(n.target.id)  # `d += e` reads d too
-    return found
 
 
 def _writes(node: gast.AST) -> set[str]:
@@ -62,18 +51,7 @@ def _changed_in_place(node: gast.AST) -> set[str]:
             if type(n.func) is gast.Attribute and type(n.func.value) is gast.Name:
                 found.add(n.func.value.id)
         elif getattr(n, "srcdiff_inplace", False):
-            found |= _target_names(n)  # type: ignore[arg-type]
-    return found
-
-
-def _target_names(s: gast.Assign) -> set[str]:
-    """The names an assignment to names (or tuples of them) binds: its targets alone."""
-    found = set()
-    for t in s.targets:
-        if isinstance(t, gast.Name):
-            found.add(t.id)
-        else:
-            found |= _writes(t)
+            found |= assigned_names(n)  # type: ignore[arg-type]
     return found
 
 
@@ -103,7 +81,7 @@ def _accumulation(s: gast.stmt) -> tuple[str, gast.expr] | None:
             and isinstance(v.op, (gast.Add, gast.Sub))
             and isinstance(v.left, gast.Name)
             and v.left.id == d
-            and d not in _reads(v.right)
+            and d not in reads(v.right)
         ):
             return d, v.right if isinstance(v.op, gast.Add) else gast.UnaryOp(op=gast.USub(), operand=v.right)
     return None
@@ -150,11 +128,11 @@ def _drop_dead_zero_stores(stmts: list[gast.stmt]) -> list[gast.stmt]:
         if name is not None and next_use.get(name) != "read":
             dead.add(i)
             continue
-        reads = _reads(s)
+        read = reads(s)
         if isinstance(s, gast.Assign):  # a plain assignment always overwrites
             for w in _writes(s):
                 next_use[w] = "write"
-        for r in reads:
+        for r in read:
             next_use[r] = "read"
     return [s for i, s in enumerate(stmts) if i not in dead]
 
@@ -181,61 +159,9 @@ def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -
     c = x * 3
     return c
     """
-    removed = [0]
-    loops: list[set[str]] = []  # live at the head of each enclosing loop (where `continue` goes)
-    memo: dict[int, set[str]] = {}  # loops are analysed several times: read sets once per node
-
-    def reads(node: gast.AST) -> set[str]:
-        found = memo.get(id(node))
-        if found is None:
-            found = memo[id(node)] = _reads(node)
-        return found
-
-    def block(stmts: list[gast.stmt], live: set[str], rewrite: bool) -> set[str]:
-        kept: list[gast.stmt] = []
-        for s in reversed(stmts):
-            if isinstance(s, (gast.Break, gast.Continue)) and loops:
-                live = set(loops[-1])  # covers what is live after the loop, too
-                kept.append(s)
-                continue
-            if _removable(s, live, pure):
-                if rewrite:
-                    removed[0] += 1
-                continue
-            live = statement(s, live, rewrite)
-            kept.append(s)
-        if rewrite:
-            stmts[:] = kept[::-1]
-        return live
-
-    def statement(s: gast.stmt, live: set[str], rewrite: bool) -> set[str]:
-        if isinstance(s, gast.If):
-            after_body = block(s.body, set(live), rewrite)
-            after_else = block(s.orelse, set(live), rewrite)
-            if rewrite and not s.body:
-                s.body = [gast.Pass()]
-            return after_body | after_else | reads(s.test)
-        if isinstance(s, (gast.For, gast.While)):
-            head = reads(s.iter) if isinstance(s, gast.For) else reads(s.test)
-            after_else = block(s.orelse, set(live), rewrite)
-            loop = live | after_else | head
-            loops.append(loop)
-            while True:  # what the body needs at its start is needed at its end too
-                grown = loop | block(s.body, set(loop), False)
-                if grown == loop:
-                    break
-                loop = loops[-1] = grown
-            block(s.body, set(loop), rewrite)
-            loops.pop()
-            if rewrite and not s.body:
-                s.body = [gast.Pass()]
-            return loop
-        if isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets):
-            return (live - _target_names(s)) | reads(s.value)
-        return live | reads(s)
-
-    block(body, set(), True)
-    return removed[0]
+    liveness = Liveness(removable=lambda s, live: _removable(s, live, pure))
+    liveness.block(body, set(), rewrite=True)
+    return liveness.removed
 
 
 # What a dead value may be made of: nothing here raises for numbers and arrays of matching
@@ -267,7 +193,7 @@ _SAFE_NODES = (
 def _removable(s: gast.stmt, live: set[str], pure: Callable[[gast.Call], bool]) -> bool:
     if not (isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets)):
         return False
-    if getattr(s, "srcdiff_inplace", False) or _target_names(s) & live:
+    if getattr(s, "srcdiff_inplace", False) or assigned_names(s) & live:
         return False
     return all(isinstance(n, _SAFE_NODES) and (not isinstance(n, gast.Call) or pure(n)) for n in gast.walk(s.value))
 
@@ -409,5 +335,5 @@ def _invariant(s: gast.stmt, changing: set[str], entry: set[str], writes: dict[s
         and target not in entry  # not read before it is assigned (a value from the last iteration)
         and not getattr(s, "srcdiff_inplace", False)
         and all(isinstance(n, _HOISTABLE) for n in gast.walk(s.value))
-        and not (_reads(s.value) & (changing | {target}))
+        and not (reads(s.value) & (changing | {target}))
     )
