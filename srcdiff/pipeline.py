@@ -29,6 +29,7 @@ import gast
 from .analysis import activity as activity_
 from .analysis import kinds as kinds_
 from .analysis import liveness
+from .analysis.value_kinds import SCALAR, UNKNOWN
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
@@ -266,15 +267,15 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
             with room_for_deep_trees():
                 norm = normalize(capture(fn))
         except Exception:
-            return kinds_.UNKNOWN
+            return UNKNOWN
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
-        _kind_cache[key] = kinds_.SCALAR
+        _kind_cache[key] = SCALAR
         with room_for_deep_trees():
             env = Namespace(norm, _Helpers(Options()))
             kind = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind, env.lookup).kind_of(norm.result)
-        if kind != kinds_.SCALAR:
+        if kind != SCALAR:
             if _recursive(norm):
-                kind = kinds_.UNKNOWN  # the assumption was used, and it was wrong: assume nothing
+                kind = UNKNOWN  # the assumption was used, and it was wrong: assume nothing
             _kind_cache.clear()  # answers that may have relied on the assumption are void
         _kind_cache[key] = kind
         return kind

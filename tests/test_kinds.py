@@ -15,7 +15,8 @@ import pytest
 import srcdiff
 from srcdiff.analysis.calls import resolve
 from srcdiff.frontend.capture import capture
-from srcdiff.analysis.kinds import SCALAR, SCALAR_SEQ, UNKNOWN, Kinds, infer
+from srcdiff.analysis.kinds import Kinds, infer
+from srcdiff.analysis.value_kinds import SCALAR, SCALAR_SEQ, UNKNOWN
 from srcdiff.frontend.normalize import normalize
 from srcdiff.syntax import const, load, stored_names
 

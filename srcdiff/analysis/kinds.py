@@ -1,4 +1,6 @@
-"""Kind inference: which variables are certainly plain scalars (Python or numpy numbers).
+"""Kind inference: which variables are certainly plain scalars (Python or numpy numbers), which
+hold sequences of numbers, and (by :mod:`.shapes`) the shapes of arrays.  The kinds themselves
+are the types of :mod:`.value_kinds`.
 
 Derivative rules for operators broadcast; their adjoints must be summed back
 to an operand's shape (``unbroadcast``) unless every operand is a scalar.
@@ -24,10 +26,7 @@ from ..frontend.normalize import NormalizedFunction
 from . import calls, shapes
 from .activity import assignments
 from .calls import Callee
-
-SCALAR = "scalar"
-SCALAR_SEQ = "scalar sequence"  # a list or tuple of scalars
-UNKNOWN = None
+from .value_kinds import SCALAR, SCALAR_SEQ, Container, Kind, Shape, is_container
 
 _SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
 _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
@@ -37,12 +36,12 @@ _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
 class Kinds:
     scalars: set[str]
     sequences: set[str] = field(default_factory=set)
-    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # arrays of known shape
-    containers: dict[str, Any] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
+    shapes: dict[str, Shape] = field(default_factory=dict)  # arrays of known shape
+    containers: dict[str, Container] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
     literals: set[str] = field(default_factory=set)  # names only ever bound to list/tuple literals
     number_params: set[str] = field(default_factory=set)  # parameters passed numbers (whatever they become)
 
-    def shape_of(self, node: gast.expr) -> tuple[int, ...] | None:
+    def shape_of(self, node: gast.expr) -> Shape | None:
         """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
         if self.is_scalar(node):
             return ()
@@ -60,7 +59,7 @@ class Kinds:
     def is_sequence(self, node: gast.expr) -> bool:
         return isinstance(node, gast.Name) and node.id in self.sequences
 
-    def kind_of(self, node: gast.expr) -> Any:
+    def kind_of(self, node: gast.expr) -> Kind:
         """SCALAR, SCALAR_SEQ, an array's shape, or UNKNOWN: what a callee is specialized on."""
         if self.is_scalar(node):
             return SCALAR
@@ -104,9 +103,7 @@ def infer(
     sequences = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR_SEQ}
     kinds = Kinds(scalars, sequences)
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
-    kinds.containers = {
-        p: k for p, k in params.items() if isinstance(k, tuple) and k and k[0] in ("dict", "seq") and p not in targets
-    }
+    kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
     changed = True
     while changed:
         changed = False

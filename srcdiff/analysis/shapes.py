@@ -31,30 +31,18 @@ from ..rules.numpy_module import BINARY, UNARY
 from ..runtime import copy_of
 from . import calls
 from .activity import assignments
+from .value_kinds import SCALAR, SeqOf, Shape, is_container, is_shape
 
-Shape = tuple[int, ...]
 _TOP = "unassigned"  # no assignment seen yet (optimistic start)
 
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
 
 
-def is_shape(kind: Any) -> bool:
-    """An array's shape (a tuple of ints), as opposed to a container's kind ``("dict", ...)``."""
-    return isinstance(kind, tuple) and all(isinstance(n, int) for n in kind)
-
-
 def entry_kind(container: Any, index: gast.expr) -> Any:
     """The kind of ``container[index]`` for a dict/tuple/list kind and a constant index."""
-    if not (isinstance(container, tuple) and container and container[0] in ("dict", "seq")):
+    if not is_container(container) or not isinstance(index, gast.Constant):
         return None
-    if not isinstance(index, gast.Constant):
-        return None
-    if container[0] == "dict":
-        return dict(container[1]).get(index.value)
-    items = container[1]
-    if isinstance(index.value, int) and -len(items) <= index.value < len(items):
-        return items[index.value]
-    return None
+    return container.entry(index.value)
 
 
 def infer(
@@ -66,16 +54,8 @@ def infer(
 ) -> dict[str, Shape]:
     """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
     state: dict[str, Any] = {
-        p: (k if isinstance(k, tuple) else () if k == "scalar" else None) for p, k in params.items()
+        p: (k if is_shape(k) else () if k == SCALAR else k if is_container(k) else None) for p, k in params.items()
     }
-    state.update(
-        {
-            p: k
-            for p, k in params.items()
-            if entry_kind(k, gast.Constant(value=0, kind=None)) is not None
-            or (isinstance(k, tuple) and k and k[0] == "dict")
-        }
-    )
     assigns = list(assignments(fn.body))
     for a in assigns:
         name = a.targets[0].id
@@ -158,7 +138,7 @@ def _shape(
     if isinstance(value, gast.UnaryOp):
         return of(value.operand)
     if isinstance(value, (gast.Tuple, gast.List)):  # a container kind: its entries' shapes
-        return ("seq", tuple(of(e) for e in value.elts))
+        return SeqOf(tuple(of(e) for e in value.elts))
     if isinstance(value, gast.Attribute) and value.attr in ATTRIBUTES:
         base = of(value.value)
         return base if base in (_TOP, None) else tuple(reversed(base))
@@ -180,7 +160,7 @@ def _shape(
                 k = of(arg) if isinstance(arg, gast.AST) else None
                 if k == _TOP:
                     return _TOP
-                kinds.append("scalar" if k == () and _is_number(arg, scalars) else k)
+                kinds.append(SCALAR if k == () and _is_number(arg, scalars) else k)
             found = result_kind(callee, kinds)
             return found if is_shape(found) else None
         if callee is not None and returns_python_number(callee.obj):
@@ -317,13 +297,13 @@ def _as_array(kind: Any) -> Any:
     """The shape of ``np.array(x)`` for ``x`` of this kind (nested lists of equal length)."""
     if kind == _TOP or is_shape(kind):
         return kind
-    if not (isinstance(kind, tuple) and kind and kind[0] == "seq"):
+    if not isinstance(kind, SeqOf):
         return None
-    elements = {_as_array(e) for e in kind[1]}
+    elements = {_as_array(e) for e in kind.items}
     if _TOP in elements:
         return _TOP
     if len(elements) == 1 and is_shape(inner := next(iter(elements))):
-        return (len(kind[1]), *inner)
+        return (len(kind.items), *inner)
     return None
 
 
@@ -365,20 +345,13 @@ def _indexed(shape: Any, index: gast.expr, state: dict[str, Any], scalars: set[s
     if shape in (_TOP, None):
         return shape
     if not is_shape(shape):  # params["W"], layers[0]: the entry's kind
-        if (
-            isinstance(shape, tuple)
-            and shape
-            and shape[0] == "seq"
-            and not isinstance(index, gast.Constant)
-            and isinstance(index, gast.Name)
-            and index.id in scalars
-        ):
-            known = {("scalar" if e == () else e) for e in shape[1] if e != _TOP}
+        if isinstance(shape, SeqOf) and isinstance(index, gast.Name) and index.id in scalars:
+            known = {(SCALAR if e == () else e) for e in shape.items if e != _TOP}
             if not known:
                 return _TOP
-            return (() if known == {"scalar"} else known.pop()) if len(known) == 1 else None
+            return (() if known == {SCALAR} else known.pop()) if len(known) == 1 else None
         entry = entry_kind(shape, index)
-        return () if entry == "scalar" else entry
+        return () if entry == SCALAR else entry
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     probe: list[Any] = []
     for part in parts:

@@ -4,8 +4,8 @@ Every entry point (``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian``,
 classifies its arguments here, so they all accept and refuse the same things:
 
 >>> import numpy as np
->>> kind(1.5), kind([1.0, 2.0]), kind(np.zeros((2, 3)))
-('scalar', 'scalar sequence', (2, 3))
+>>> kind(1.5), kind([1.0, 2.0]), kind(np.zeros((2, 3))), kind({'b': 0.0})
+(SCALAR, SCALAR_SEQ, (2, 3), DictOf(entries=(('b', SCALAR),)))
 >>> unsupported(np.matrix([[1.0]]))[0]
 'np.matrix is not supported (its `*` is a matrix product, not elementwise)'
 >>> differentiable("ab"), differentiable(3), differentiable(np.ones(2))
@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.kinds import SCALAR, SCALAR_SEQ, UNKNOWN
+from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, UNKNOWN, DictOf, Kind, SeqOf
 
 SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 # the dtypes of arrays srcdiff differentiates or passes through as constants without a check
 _PLAIN_DTYPES = frozenset("fiub")
 
 
-def kind(value: Any) -> Any:
+def kind(value: Any) -> Kind:
     """What generated code is specialized on: number, sequence of numbers, array shape, container."""
     cls = type(value)
     if cls in SCALAR_TYPES:
@@ -35,9 +35,9 @@ def kind(value: Any) -> Any:
     if cls is np.ndarray:
         return value.shape  # code is specialized to array shapes (like a JIT)
     if cls is dict and all(type(k) is str for k in value):
-        return ("dict", tuple(sorted((k, kind(v)) for k, v in value.items())))
+        return DictOf.of({k: kind(v) for k, v in value.items()})
     if cls is list or cls is tuple:
-        return ("seq", tuple(kind(v) for v in value))
+        return SeqOf(tuple(kind(v) for v in value))
     return UNKNOWN
 
 

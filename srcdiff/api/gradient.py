@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import pipeline
-from ..analysis.kinds import SCALAR, UNKNOWN
+from ..analysis.value_kinds import SCALAR, UNKNOWN
 from ..backend.cache import Generated, PerFunction, reachable
 from ..backend.emit import user_location
 from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
@@ -183,7 +183,7 @@ class GradFunction:
 
     def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> Generated:
         """The generated code for arguments of these kinds (transformed on first use)."""
-        key = tuple(_kind(a) for a in args)
+        key: tuple[Any, ...] = tuple(_kind(a) for a in args)
         if kwargs:
             key += tuple(sorted((k, _kind(v)) for k, v in kwargs.items()))
         generated = self._compiled.get(key)

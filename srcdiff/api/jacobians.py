@@ -387,7 +387,7 @@ def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | No
             d_t2 = d_t1 + dx
             return _t2, d_t2
     """
-    from ..analysis.kinds import SCALAR, UNKNOWN
+    from ..analysis.value_kinds import SCALAR, UNKNOWN
 
     transformable(f)
     names, _ = _resolve_wrt(f, wrt)

@@ -1,0 +1,83 @@
+"""The kinds of values generated code is specialized on, one type each.
+
+A kind is what srcdiff knows of an argument (or of a helper's result) when it generates code,
+and part of every cache key, as a JIT specializes on types:
+
+* :data:`SCALAR`: a number (Python or numpy scalar);
+* :data:`SCALAR_SEQ`: a list or tuple of numbers;
+* a ``tuple`` of ints: an array of that shape (``()``: a 0-d result, a number to arithmetic);
+* :class:`DictOf` / :class:`SeqOf`: a dict with string keys / a list or tuple of other values,
+  with the kind of each entry;
+* :data:`UNKNOWN` (``None``): nothing known.
+
+>>> DictOf.of({"W": (3, 2), "b": SCALAR}).entry("W")
+(3, 2)
+>>> SeqOf((SCALAR, (2,))).entry(-1), SeqOf((SCALAR,)).entry(3)
+((2,), None)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A number: a Python ``int``/``float``/``bool`` or a numpy scalar."""
+
+    def __repr__(self) -> str:
+        return "SCALAR"
+
+
+@dataclass(frozen=True)
+class ScalarSeq:
+    """A list or tuple of numbers."""
+
+    def __repr__(self) -> str:
+        return "SCALAR_SEQ"
+
+
+@dataclass(frozen=True)
+class DictOf:
+    """A dict with string keys: the kind of each entry, by key (sorted)."""
+
+    entries: tuple[tuple[str, Kind], ...]
+
+    @staticmethod
+    def of(entries: dict[str, Kind]) -> DictOf:
+        return DictOf(tuple(sorted(entries.items())))
+
+    def entry(self, key: Any) -> Kind:
+        return dict(self.entries).get(key)
+
+
+@dataclass(frozen=True)
+class SeqOf:
+    """A list or tuple (of values that are not all numbers): the kind of each item."""
+
+    items: tuple[Any, ...]  # kinds (shape inference keeps its own lattice values here too)
+
+    def entry(self, index: Any) -> Any:
+        if isinstance(index, int) and -len(self.items) <= index < len(self.items):
+            return self.items[index]
+        return None
+
+
+Shape = tuple[int, ...]
+Container = DictOf | SeqOf
+Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | None
+
+SCALAR = Scalar()
+SCALAR_SEQ = ScalarSeq()
+UNKNOWN: Kind = None
+
+
+def is_shape(kind: Any) -> bool:
+    """Is ``kind`` an array's shape?"""
+    return isinstance(kind, tuple)
+
+
+def is_container(kind: Any) -> bool:
+    """Is ``kind`` a dict's or a sequence's (with the kinds of its entries)?"""
+    return isinstance(kind, (DictOf, SeqOf))
