@@ -27,7 +27,8 @@ def rebuild(like, numbers):
 
     def build(v):
         if isinstance(v, (list, tuple)):
-            return type(v)(build(item) for item in v)
+            items = [build(item) for item in v]
+            return type(v)(*items) if hasattr(type(v), "_fields") else type(v)(items)  # a NamedTuple
         if isinstance(v, np.ndarray):
             out = np.array([numbers.pop(0) for _ in range(v.size)], dtype=float).reshape(v.shape)
             return out
@@ -93,8 +94,21 @@ def check_exact(f, *args, wrt=0, hessian=True, forward=True, rtol=1e-5, atol=1e-
         n = len(expected)
         grad_f = srcdiff.grad(f, wrt=wrt)
         columns = [fd_gradient(lambda *a, j=j: leaves(grad_f(*a))[j], args, wrt, h=1e-5) for j in range(n)]
-        _close(np.reshape(leaves(h), (n, n)), np.array(columns), 1e-4, 1e-5, f"hessian({f.__name__})")
+        _close(_hessian_matrix(h, args[wrt], n), np.array(columns), 1e-4, 1e-5, f"hessian({f.__name__})")
     return g
+
+
+def _hessian_matrix(h, like, n):
+    """The n x n matrix of a Hessian: an array, or for a container argument the container of
+    containers of blocks that ``hessian`` returns (JAX's layout)."""
+    from srcdiff.api.trees import flatten, is_container
+
+    if not is_container(like):
+        return np.reshape(leaves(h), (n, n))
+    sizes = [int(np.size(leaf)) for leaf in flatten(like)[0]]
+    blocks = iter(flatten(h)[0])
+    rows = [np.hstack([np.reshape(next(blocks), (r, c)) for c in sizes]) for r in sizes]
+    return np.vstack(rows)
 
 
 def _numeric(value):

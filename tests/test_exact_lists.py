@@ -3,6 +3,8 @@ list (tuple) of the same length -- never silently zero."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,24 @@ def test_gradient_of_an_unused_tuple_is_a_tuple():
 
     _, g, _ = srcdiff.grad(ignores_its_tuple, wrt=(0, 1, 2))(np.ones(3), (0.5, -1.0), 1.5)
     assert type(g) is tuple and g == (0.0, 0.0)
+
+
+class Affine(NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+DESIGN = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+
+
+def unpacked_named_tuple(p):
+    W, b = p
+    return np.sum(np.tanh(DESIGN @ W + b) ** 2)
+
+
+def test_named_tuple_parameter_gets_a_named_tuple_gradient():
+    """A NamedTuple of parameters, unpacked: its gradient is the same NamedTuple type (it was
+    rebuilt as if from one iterable, a TypeError inside the generated code)."""
+    p = Affine(np.array([0.1, -0.2, 0.3]), 0.5)
+    g = check_exact(unpacked_named_tuple, p)
+    assert type(g) is Affine and g.W.shape == (3,)

@@ -22,6 +22,7 @@ from ..backend.cache import Generated, SplitEntry, all_guards
 from ..errors import SrcDiffError
 from ..frontend.capture import guard_holds
 from ..runtime import grad_like, zeros_for
+from . import trees
 from .arguments import differentiable, mismatch, unsupported
 from .gradient import (
     GradFunction,
@@ -202,6 +203,10 @@ def _size(x: Any) -> int:
     return int(np.size(x))
 
 
+def _or_zeros(g: Any, like: Any) -> Any:
+    return g if g is not None else zeros_for(like)
+
+
 def _basis(x: Any, i: int) -> Any:
     """The i-th unit vector shaped like ``x`` (a float for a number)."""
     if np.ndim(x) == 0:
@@ -256,6 +261,8 @@ class JacobianFunction:
 
     def _forward(self, args: tuple[Any, ...]) -> Any:
         x = args[self.wrt]
+        if trees.is_container(x):
+            return self._forward_tree(args)
         columns = []
         value = None
         for i in range(max(_size(x), 1)):
@@ -267,13 +274,35 @@ class JacobianFunction:
         jac = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
         return jac.reshape(out_shape + np.shape(x))
 
+    def _forward_tree(self, args: tuple[Any, ...]) -> Any:
+        """With respect to a container: one column per number in it, then blocks shaped as JAX's
+        (the output's structure holding the input's)."""
+        x = args[self.wrt]
+        columns, value = [], None
+        for i in range(sum(trees.sizes(trees.flatten(x)[0]))):
+            tangents: list[Any] = [None] * len(args)
+            tangents[self.wrt] = trees.unit(x, i)
+            value, column = jvp(self.fn, args, tangents)
+            columns.append(trees.flat_vector(column))
+        if value is None:
+            value = self.fn(*args)
+        matrix = np.stack(columns, axis=-1) if columns else np.zeros((trees.flat_vector(value).size, 0))
+        return trees.blocks(matrix, value, x)
+
     def _reverse(self, args: tuple[Any, ...]) -> Any:
         x = args[self.wrt]
         value, pullback = vjp(self.fn, *args)
+        if trees.is_container(x) or trees.is_container(value):
+            rows = [
+                trees.flat_vector(_or_zeros(pullback(trees.unit(value, j))[self.wrt], x))
+                for j in range(trees.flat_vector(value).size)
+            ]
+            matrix = np.stack(rows, axis=0) if rows else np.zeros((0, trees.flat_vector(x).size))
+            return trees.blocks(matrix, value, x)
         rows = []
         for j in range(max(_size(value), 1)):
             g = pullback(_basis(value, j))[self.wrt]
-            rows.append(np.asarray(g if g is not None else zeros_for(x), dtype=float))
+            rows.append(np.asarray(_or_zeros(g, x), dtype=float))
         jac = np.stack(rows, axis=0)
         return jac.reshape(np.shape(value) + np.shape(x))
 

@@ -40,7 +40,7 @@ def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
     if isinstance(value, (int, float)):
         return float(adj) if isinstance(adj, NUMBER_TYPES) else adj
     if isinstance(value, (list, tuple)):
-        return type(value)(grad_like(a, v, fresh) for a, v in zip(seq_items(adj, value), value))
+        return rebuilt(value, [grad_like(a, v, fresh) for a, v in zip(seq_items(adj, value), value)])
     if isinstance(value, dict):
         entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}
         return type(value)((k, grad_like(entries.get(k, 0.0), v, fresh)) for k, v in value.items())
@@ -52,6 +52,18 @@ def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
     if isinstance(value, np.number):
         return np.asarray(adj, dtype=grad_dtype(value))[()]
     return adj
+
+
+def rebuilt(seq: Any, items: list[Any]) -> Any:
+    """A list or tuple of ``seq``'s own type holding ``items`` (a NamedTuple takes them as fields).
+
+    >>> from collections import namedtuple
+    >>> rebuilt(namedtuple("P", "w b")(1, 2), [0.5, 0.25])
+    P(w=0.5, b=0.25)
+    """
+    if isinstance(seq, tuple) and hasattr(type(seq), "_fields"):
+        return type(seq)(*items)
+    return type(seq)(items)
 
 
 def owned_results(grads: Any, inputs: tuple[Any, ...]) -> Any:
@@ -74,7 +86,7 @@ def owned_results(grads: Any, inputs: tuple[Any, ...]) -> Any:
         if isinstance(g, dict):
             return type(g)((k, own(v)) for k, v in g.items())
         if isinstance(g, (list, tuple)):
-            return type(g)(own(v) for v in g)
+            return rebuilt(g, [own(v) for v in g])
         return g
 
     return own(grads)
