@@ -89,7 +89,9 @@ def test_the_graph_is_read():
     assert "srcdiff.frontend.normalize" in GRAPH["srcdiff.pipeline"]
     assert "srcdiff.rules.registered" in GRAPH["srcdiff.analysis.calls"]
     assert "srcdiff.rules" in GRAPH["srcdiff.analysis.calls"]  # (its package runs first)
-    assert "srcdiff.transform.reverse" in GRAPH["srcdiff.transform.forward"]  # function-local too
+    assert "srcdiff.transform.common" in GRAPH["srcdiff.transform.forward"]
+    assert "srcdiff.transform.reverse" not in GRAPH["srcdiff.transform.forward"]  # (shared code is in common)
+    assert "srcdiff.transform.reverse.calls" in GRAPH["srcdiff.transform.reverse.assignments"]  # a subpackage's own
     assert "srcdiff.api.gradient" in GRAPH["srcdiff.api.checks"]  # function-local only
 
 

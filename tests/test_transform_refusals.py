@@ -12,6 +12,7 @@ import re
 import sys
 import time
 
+import numpy as np
 import pytest
 from helpers import load_module
 
@@ -391,3 +392,22 @@ def test_a_gradient_called_inside_is_refused_naming_it_and_pointing_to_hessian()
         assert err.value.lineno == _refused_line(calls_a_gradient)
         assert not re.search(r"\b_[tc]\d", str(err.value))  # no temporaries of the normal form
     assert srcdiff.hessian(_sum_of_squares)(1.5) == 6.0
+
+
+# -- 7. a call made for its effect on a differentiated value, in either mode --------------------
+
+
+def exp_into(x):
+    buffer = np.empty_like(x)
+    np.exp(x, out=buffer)
+    return np.sum(buffer)
+
+
+def test_a_call_for_its_effect_is_refused_alike_in_both_modes():
+    x = np.ones(2)
+    messages = []
+    for run in (lambda: srcdiff.grad(exp_into)(x), lambda: srcdiff.jvp(exp_into, (x,), (np.ones(2),))):
+        with pytest.raises(srcdiff.NoDerivativeError, match="for its effect is not supported yet") as err:
+            run()
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]

@@ -38,6 +38,7 @@ class Activity:
     varied: set[str]
     useful: set[str]
     literals: dict[str, list[gast.expr]] = field(default_factory=dict)  # p = [a, b] bound once: p[0] is a
+    dead: AbstractSet[int] = frozenset()  # assignments (by id) whose value nothing reads: no adjoint
 
     def element(self, value: gast.expr) -> gast.expr | None:
         """For ``p[i]`` with ``p`` a fixed literal and ``i`` a constant: the element itself."""
@@ -232,4 +233,4 @@ def analyze(
                     if s not in useful:
                         useful.add(s)
                         changed = True
-    return Activity(varied, useful, literals)
+    return Activity(varied, useful, literals, frozenset(dead))

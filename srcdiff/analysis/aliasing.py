@@ -29,9 +29,7 @@ from ..frontend.normalize import is_pop
 from ..syntax import loaded_names
 from . import calls
 from .activity import append_call, assignments, item_write
-from .liveness import Liveness, dead_assignments, live_at_entry
-
-__all__ = ["Problem", "dead_assignments", "live_at_entry", "problems"]
+from .liveness import Liveness
 
 # Rules whose result may share memory with their first argument.
 _VIEWS = {

@@ -56,7 +56,7 @@ def _changed_in_place(node: gast.AST) -> set[str]:
 
 
 def _zero_store(s: gast.stmt) -> str | None:
-    if getattr(s, "srcdiff_zero", False):  # (reverse.zero_store: np.zeros(shape) for arrays)
+    if getattr(s, "srcdiff_zero", False):  # (transform.common.zero_store: np.zeros(shape) for arrays)
         return s.targets[0].id  # type: ignore[attr-defined,no-any-return]
     if (
         isinstance(s, gast.Assign)

@@ -1,3 +1,4 @@
-"""Stage 3, the transforms: reverse mode (reverse), forward mode (forward), and the recording of
-the values the adjoint needs (record).
+"""Stage 3, the transforms: reverse mode (reverse, a subpackage by construct), forward mode
+(forward), what both share (common, quoting), and the recording of the values the adjoint needs
+(record).
 """

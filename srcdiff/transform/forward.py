@@ -15,19 +15,15 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 import gast
-import numpy
 
 from .. import rules
-from ..analysis import aliasing, calls
+from ..analysis import calls
 from ..analysis.activity import Activity, append_call, item_write
 from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
-from ..errors import NoDerivativeError
 from ..frontend.normalize import NormalizedFunction, is_pop
-from ..syntax import assign, binop, call, clone, const, expr_stmt, load, located
-from .reverse import Environment, Transform, _Instantiate
-
-Stmts = list[gast.stmt]
+from ..syntax import assign, binop, call, clone, const, expr_stmt, load, located, store
+from .common import Environment, Stmts, Transform, index_value
 
 
 class ForwardEnvironment(Environment):
@@ -47,6 +43,10 @@ class _Forward(Transform):
         """The tangent of an atom: its tangent variable, or a zero shaped like it."""
         if self.is_active(node):
             return load(self.tan(node.id))
+        return self.zero_tangent(node)
+
+    def zero_tangent(self, node: gast.expr) -> gast.expr:
+        """A zero shaped like the atom ``node``."""
         if isinstance(node, gast.Constant) or self.kinds.is_scalar(node):
             return const(0.0)
         return call(self.helper("zeros_for"), clone(node))
@@ -92,19 +92,6 @@ class _Forward(Transform):
             self.check_unseen_updates(s.value, s)
         return [s]
 
-    def check_effect_call(self, s: gast.Expr) -> None:
-        callee = self.env.callee(s.value)
-        if callee is None or callee.kind in (calls.CONSTANT, calls.USER, calls.RULE):
-            return
-        arguments = calls._flat(list(callee.bound.values()))
-        if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in arguments):
-            raise self.refuse(
-                s,
-                f"calling `{callee.description}` with a differentiated value for its effect is not supported yet",
-                "build a new value and assign it instead",
-                NoDerivativeError,
-            )
-
     def popped(self, value: gast.expr) -> gast.expr | None:
         """For ``xs.pop()`` on an active list: the same pop on its tangents."""
         if is_pop(value) and self.is_active(value.func.value):  # type: ignore[attr-defined]
@@ -114,10 +101,8 @@ class _Forward(Transform):
     def write_item(self, s: gast.stmt, container: str, index: gast.expr, value: gast.expr) -> Stmts:
         if not self.is_active(load(container)):
             return [s]
-        from .reverse import _index_value
-
         d = self.tan(container)
-        update = call(self.helper("set_item"), load(d), load(container), _index_value(index), self.tangent_of(value))
+        update = call(self.helper("set_item"), load(d), load(container), index_value(index), self.tangent_of(value))
         return [s, assign(d, update, s)]
 
     def mutating_call(self, value: gast.expr) -> Callee | None:
@@ -187,7 +172,7 @@ class _Forward(Transform):
             return (
                 [gast.Subscript(value=load(self.tan(value.value.id)), slice=clone(value.slice), ctx=gast.Load())]
                 if self.is_array_like(value.value)
-                else [call(self.helper("item_adjoint"), load(self.tan(value.value.id)), _index(value.slice))]
+                else [call(self.helper("item_adjoint"), load(self.tan(value.value.id)), index_value(value.slice))]
             )
         if isinstance(value, (gast.Tuple, gast.List)):
             if not any(self.is_active(e) for e in value.elts):
@@ -197,23 +182,13 @@ class _Forward(Transform):
             if self.is_active(value.value):
                 return [
                     call(
-                        gast.Attribute(
-                            value=load(self.env.global_name("np", numpy)), attr="transpose", ctx=gast.Load()
-                        ),
+                        gast.Attribute(value=self.helper("np"), attr="transpose", ctx=gast.Load()),
                         load(self.tan(value.value.id)),
                     )
                 ]
             return []
-        if (
-            isinstance(value, gast.Attribute)
-            and value.attr not in rules.CONSTANT_ATTRIBUTES
-            and self.is_active(value.value)
-        ):
-            raise self.refuse(
-                at,
-                f"the attribute `.{value.attr}` of a differentiated value is not supported yet",
-                "compute the value with arithmetic or a function call instead",
-            )
+        if isinstance(value, gast.Attribute):
+            self.check_attribute(value, at)
         if isinstance(value, gast.Call):
             return self.call_terms(target, value, at)
         return []
@@ -230,12 +205,8 @@ class _Forward(Transform):
         return [] if rule is None else self.apply_rule(rule, bound, target, value, at)
 
     def call_terms(self, target: str, value: gast.Call, at: gast.AST) -> list[gast.expr]:
-        callee = self.env.callee(value)
-        assert callee is not None
-        problem = calls.unsupported_arguments(callee, self.is_active, value)
-        if problem is not None:
-            raise self.refuse(at, *problem)
-        if not any(self.is_active(a) for a in callee.differentiable_args()):
+        callee = self.differentiated_callee(value, at)
+        if callee is None:
             return []
         if callee.kind == calls.RULE:
             assert callee.rule is not None
@@ -310,16 +281,9 @@ class _Forward(Transform):
                 t_arg: gast.expr = load(self.tan(arg.id))
                 if param not in rule.sequence_args and (self.kinds.is_sequence(arg) or arg.id in self.kinds.literals):
                     t_arg = call(self.helper("sequence_tangent"), t_arg)  # numpy reads a list as an array
-                mapping: dict[str, gast.expr] = {"t": t_arg, "out": load(target)}
-                for p in rule.params:
-                    v = bound.get(p, rule.signature.parameters[p].default)
-                    if isinstance(v, tuple):
-                        v = gast.Tuple(elts=list(v), ctx=gast.Load())
-                    mapping[p] = clone(v) if isinstance(v, gast.AST) else const(v)
-                if starred:
-                    mapping["i"] = const(i)
                 uses = {n.id for n in gast.walk(template) if isinstance(n, gast.Name)}
-                expr = _Instantiate(mapping, self.env, self.kinds.shape_of).visit(template)
+                names = {"t": t_arg, "out": load(target)}
+                expr = self.instantiate(rule, template, bound, names, {"i": const(i)} if starred else None)
                 if not (isinstance(expr, gast.Constant) and expr.value == 0):
                     terms.append(expr if param in rule.sequence_args else spread(arg, expr, uses))
         return terms
@@ -330,7 +294,7 @@ class _Forward(Transform):
         name, tangent_params = self.through_callee(lambda: self.env.forward(callee, active, kinds), callee, at)
         tangents = [gast.keyword(arg=tangent_params[p], value=load(self.tan(callee.bound[p].id))) for p in active]
         forward_call = gast.Call(func=load(name), args=list(value.args), keywords=list(value.keywords) + tangents)
-        both = gast.Tuple(elts=[_store(target), _store(self.tan(target))], ctx=gast.Store())
+        both = gast.Tuple(elts=[store(target), store(self.tan(target))], ctx=gast.Store())
         return [located(gast.Assign(targets=[both], value=forward_call, type_comment=None), at)]
 
 
@@ -349,16 +313,6 @@ def _replace_argument(node: gast.expr, arg: gast.expr, tangent: gast.expr) -> ga
     return node
 
 
-def _index(index: gast.expr) -> gast.expr:
-    from .reverse import _index_value
-
-    return _index_value(index)
-
-
-def _store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
-
-
 def transform(
     fn: NormalizedFunction,
     activity: Activity,
@@ -369,7 +323,7 @@ def transform(
     """The body of ``fn`` with tangent statements interleaved (tangents of parameters in ``given``
     are passed in; other parameters that become active start from a zero tangent)."""
     forward = _Forward(fn, activity, kinds, env)
-    for problem in aliasing.problems(fn, env.callee, kinds.numbers(), kinds.number_params):
+    for problem in forward.alias_problems():
         list_change = append_call(problem.statement) is not None or (
             isinstance(problem.statement, gast.Assign) and is_pop(problem.statement.value)
         )
@@ -377,7 +331,7 @@ def transform(
             continue  # appending to / popping from a list argument: its tangent list changes alongside
         raise forward.refuse(problem.statement, problem.reason, "write into a copy instead")
     start = [
-        assign(forward.tan(p), const(0.0) if kinds.is_scalar(load(p)) else call(forward.helper("zeros_for"), load(p)))
+        assign(forward.tan(p), forward.zero_tangent(load(p)))
         for p in fn.params
         if p not in given and activity.is_active(load(p))
     ]

@@ -1,0 +1,68 @@
+"""Calls: the adjoint contributions of ``y = f(args)``.
+
+A call of the rule table applies the rule's templates (:mod:`.rule_adjoints`); a function with a
+registered vjp rule calls the rule backwards; the user's own function runs as its recording
+version in the primal sweep and its adjoint version in the adjoint sweep.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ...analysis import calls
+from ...analysis.calls import Callee
+from ...syntax import assign, call, const, load, located, store
+from ..common import Stmts
+from .rule_adjoints import _RuleAdjoints
+
+
+class _Calls(_RuleAdjoints):
+    """Calls with a differentiated argument, by the kind of the function called."""
+
+    def call_contributions(self, target: str, value: gast.Call, at: gast.AST) -> tuple[gast.expr, Stmts]:
+        """The (possibly rewritten) primal call and the adjoint statements of ``target = value``."""
+        callee = self.differentiated_callee(value, at)
+        if callee is None:
+            return value, []
+        if callee.kind == calls.RULE:
+            assert callee.rule is not None
+            primal = calls.as_function_call(value, callee, self.env.global_name)
+            return primal, self.apply_rule(callee.rule, callee.bound, target, at)
+        if callee.kind == calls.USER:
+            return self.user_call(target, value, callee, at)
+        if callee.kind == calls.REGISTERED:
+            return value, self.registered_call(target, value, callee, at)
+        raise self.no_derivative(callee, at)
+
+    def registered_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:
+        """``rule(g, ans, *args, **kwargs)`` gives one cotangent per positional argument."""
+        rule_name = self.registered_rule(callee, "vjp", at)
+        parts = self.namer.fresh("g")
+        back = gast.Call(
+            func=load(rule_name),
+            args=[load(self.adj(target)), load(target)] + list(value.args),
+            keywords=list(value.keywords),
+        )
+        out: Stmts = [assign(parts, back, at)]
+        for i, arg in enumerate(value.args):
+            if self.is_active(arg):
+                item = gast.Subscript(value=load(parts), slice=const(i), ctx=gast.Load())
+                out.append(self.accumulate(arg, call(self.helper("cotangent_or_zero"), item), at))
+        return out
+
+    def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> tuple[gast.expr, Stmts]:
+        """``y = f_fwd(stack, args)`` records what ``f``'s adjoint needs on the stack;
+        ``dargs = f_bwd(stack, dy)`` takes it back off."""
+        active = [p for p, a in callee.bound.items() if self.is_active(a)]
+        kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
+        fwd, bwd = self.through_callee(lambda: self.env.split(callee, active, kinds), callee, at)
+        stack = load(self.stack)
+        self.calls_helpers = True
+        primal = gast.Call(func=load(fwd), args=[stack] + list(value.args), keywords=list(value.keywords))
+        parts = [self.namer.fresh("g") for _ in active]
+        results: gast.expr = gast.Tuple(elts=[store(p) for p in parts], ctx=gast.Store())
+        back = gast.Assign(targets=[results], value=call(load(bwd), stack, load(self.adj(target))), type_comment=None)
+        out: Stmts = [located(back, at)]
+        for p, part in zip(active, parts):
+            out.append(self.accumulate(callee.bound[p], load(part), at))
+        return primal, out
