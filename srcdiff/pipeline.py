@@ -28,7 +28,8 @@ from .analysis.calls import USER, Callee, resolve
 from .backend.emit import compile_function, in_user_terms
 from .errors import SrcDiffError
 from .frontend.capture import Guard, capture, guard_holds
-from .frontend.normalize import NormalizedFunction, normalize
+from .frontend.normal_form import NormalizedFunction
+from .frontend.normalize import normalize
 from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import assign, call, clone, const, load, nodes_in, room_for_deep_trees, stored_names

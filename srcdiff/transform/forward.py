@@ -23,7 +23,7 @@ from ..analysis.activity import Activity, append_call, item_write
 from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
 from ..errors import NoDerivativeError
-from ..frontend.normalize import NormalizedFunction, is_pop
+from ..frontend.normal_form import NormalizedFunction, is_pop
 from ..syntax import assign, binop, call, clone, const, expr_stmt, load, located
 from .reverse import Environment, Transform, _Instantiate
 

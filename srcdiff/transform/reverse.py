@@ -36,7 +36,7 @@ from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
 from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
 from ..frontend.inline import updated_by_call
-from ..frontend.normalize import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
+from ..frontend.normal_form import CHECKPOINT, NormalizedFunction, is_accumulation, is_pop
 from ..rules import registered
 from ..syntax import assign, binop, call, clone, const, expr_stmt, if_, load, located, nodes_in, stored_names
 from .record import restore_marker, save_marker
