@@ -184,6 +184,7 @@ class ExpressionNormalizer(NormalizerBase):
                 out.append(if_(load(cond), [], inner, at))
         return result
 
+    # -- branch conditions (for the ifs and loops of the classes built on this one) -----------
     def condition(self, test: gast.expr, out: list[gast.stmt], at: gast.AST) -> str:
         """Evaluate a branch test once, into a name the adjoint sweep can read again."""
         if isinstance(test, gast.Name) and test.id in self.control and test.id not in self.flags:
@@ -194,6 +195,7 @@ class ExpressionNormalizer(NormalizerBase):
         return name
 
     def test_expression(self, test: gast.expr, at: gast.AST) -> gast.expr:
+        """A test kept as written, once nothing refused is found inside it."""
         for node in gast.walk(test):
             if type(node) in REFUSED_EXPRESSIONS:
                 raise self.refuse(node if hasattr(node, "lineno") else at, *REFUSED_EXPRESSIONS[type(node)])

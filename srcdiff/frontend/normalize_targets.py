@@ -18,6 +18,7 @@ class AssignmentNormalizer(ExpressionNormalizer):
     """Assignment statements, and the targets they write."""
 
     def assignment(self, s: gast.Assign | gast.AugAssign | gast.AnnAssign, out: list[gast.stmt]) -> None:
+        """``a = b = v`` (``v`` evaluated once), ``x op= v`` and ``x: T = v``, onto ``out``."""
         if isinstance(s, gast.Assign):
             value = s.value
             if len(s.targets) > 1:
@@ -49,6 +50,7 @@ class AssignmentNormalizer(ExpressionNormalizer):
             self.assign_target(s.target, s.value, out, s)
 
     def assign_target(self, target: gast.expr, value: gast.expr, out: list[gast.stmt], at: gast.AST) -> None:
+        """Write ``value`` into ``target``: a name, a tuple or list of targets, or ``a[i]``."""
         if isinstance(target, gast.Name):
             prim = self.primitive(value, out, at)
             if target.id in loaded_names(prim) and not is_accumulation(target.id, prim):
