@@ -36,7 +36,8 @@ from .backend.emit import compile_function, in_user_terms
 from .backend.namespace import Namespace, ParamKinds
 from .errors import SrcDiffError
 from .frontend.capture import capture, guard_holds
-from .frontend.normalize import NormalizedFunction, normalize
+from .frontend.normal_form import NormalizedFunction
+from .frontend.normalize import normalize
 from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import room_for_deep_trees, stored_names

@@ -140,3 +140,19 @@ def test_each_stage_imports_only_the_stages_below():
         if STAGES.index(_stage(target)) > STAGES.index(_stage(name))
     ]
     assert upward == []
+
+
+#: Sizes a newcomer can read in one sitting: modules and classes past these are split by construct.
+MODULE_LINES, CLASS_LINES = 600, 300
+
+
+def test_no_module_or_class_is_too_long_to_read():
+    too_long = []
+    for name, (path, _) in MODULES.items():
+        text = path.read_text()
+        if text.count("\n") > MODULE_LINES:
+            too_long.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > CLASS_LINES:
+                too_long.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert too_long == []

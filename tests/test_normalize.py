@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from srcdiff.frontend.capture import capture
 from srcdiff.backend.emit import to_source
 from srcdiff.errors import UnsupportedSyntaxError
-from srcdiff.frontend.normalize import NormalizedFunction, normalize
+from srcdiff.frontend.normal_form import NormalizedFunction
+from srcdiff.frontend.normalize import normalize
 
 SCALE = 3
 TRACE: list[str] = []

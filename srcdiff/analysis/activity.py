@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import rules
-from ..frontend.normalize import NormalizedFunction
+from ..frontend.normal_form import NormalizedFunction
 from . import calls
 from .calls import Callee
 

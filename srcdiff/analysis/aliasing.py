@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from ..frontend.normalize import is_pop
+from ..frontend.normal_form import is_pop
 from ..syntax import loaded_names
 from . import calls
 from .activity import append_call, assignments, item_write

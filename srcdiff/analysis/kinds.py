@@ -22,7 +22,7 @@ from typing import Any
 
 import gast
 
-from ..frontend.normalize import NormalizedFunction
+from ..frontend.normal_form import NormalizedFunction
 from . import calls, shapes
 from .activity import assignments
 from .calls import Callee

@@ -19,7 +19,7 @@ import gast
 
 from ..analysis.activity import Activity, assignments
 from ..analysis.kinds import Kinds
-from ..frontend.normalize import NormalizedFunction
+from ..frontend.normal_form import NormalizedFunction
 from ..syntax import assign, call, clone, const, load, nodes_in, stored_names
 from ..transform import record, reverse
 from .namespace import Namespace

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..analysis.calls import USER, Callee, resolve
 from ..frontend.capture import Guard
-from ..frontend.normalize import NormalizedFunction
+from ..frontend.normal_form import NormalizedFunction
 from ..rules import TEMPLATE_GLOBALS
 from ..syntax import stored_names
 from ..transform.forward import ForwardEnvironment

@@ -3,7 +3,7 @@
 ``python -m srcdiff.tools.docs_tables > docs/coverage.md`` rewrites the page; ``tests/test_docs.py``
 fails when the checked-in page differs from :func:`render`.  The syntax section at the top is
 hand-written (:data:`SYNTAX`); the list of refused constructs and every table after it are read
-from ``srcdiff/frontend/normalize.py`` and ``srcdiff/rules/``.
+from ``srcdiff/frontend/normalize_base.py`` and ``srcdiff/rules/``.
 
 >>> text = render()
 >>> "| `math.sin(x)` | math | `x` | yes | yes |" in text
@@ -26,7 +26,7 @@ import numpy
 from numpy.lib import stride_tricks
 
 from .. import runtime
-from ..frontend import normalize
+from ..frontend import normalize_base
 from ..rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
 from ..rules.builtin_functions import BUILTINS
 from ..rules.math_module import MATH
@@ -41,7 +41,7 @@ HEADER = """\
 
 This page is generated from srcdiff's own tables by
 `python -m srcdiff.tools.docs_tables > docs/coverage.md` (the syntax section from a
-text kept in `srcdiff/tools/docs_tables.py`, everything else from `srcdiff/frontend/normalize.py`
+text kept in `srcdiff/tools/docs_tables.py`, everything else from `srcdiff/frontend/normalize_base.py`
 and the rule tables in `srcdiff/rules/`), and `tests/test_docs.py` fails when it
 is out of date. Edit the generator, not this file.
 """
@@ -386,13 +386,13 @@ def _operators() -> str:
 
 def _refused() -> str:
     rows = []
-    for kind, (problem, hint) in list(normalize._REFUSED_STATEMENTS.items()) + list(
-        normalize._REFUSED_EXPRESSIONS.items()
+    for kind, (problem, hint) in list(normalize_base.REFUSED_STATEMENTS.items()) + list(
+        normalize_base.REFUSED_EXPRESSIONS.items()
     ):
         rows.append([_code(kind.__name__), problem, hint])
     return (
         "### Refused statements and expressions\n\n"
-        "From the tables in `srcdiff/frontend/normalize.py` (AST node, message, hint):\n\n"
+        "From the tables in `srcdiff/frontend/normalize_base.py` (AST node, message, hint):\n\n"
         + _table(["AST node", "Message", "Hint"], rows)
     )
 

@@ -23,7 +23,7 @@ from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
 from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
 from ..frontend.inline import updated_by_call
-from ..frontend.normalize import NormalizedFunction
+from ..frontend.normal_form import NormalizedFunction
 from ..rules import registered
 from ..syntax import assign, call, clone, const, load
 

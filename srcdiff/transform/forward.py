@@ -21,7 +21,7 @@ from ..analysis import calls
 from ..analysis.activity import Activity, append_call, item_write
 from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
-from ..frontend.normalize import NormalizedFunction, is_pop
+from ..frontend.normal_form import NormalizedFunction, is_pop
 from ..syntax import assign, binop, call, clone, const, expr_stmt, load, located, store
 from .common import Environment, Stmts, Transform, index_value
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gast
 
 from ... import rules
-from ...frontend.normalize import is_accumulation, is_pop
+from ...frontend.normal_form import is_accumulation, is_pop
 from ...syntax import assign, binop, call, const, load
 from ..common import Stmts, index_value, shape_stand_in
 from .calls import _Calls

@@ -15,7 +15,7 @@ import gast
 
 from ...analysis import calls, liveness, purity
 from ...analysis.activity import append_call, item_write
-from ...frontend.normalize import is_pop
+from ...frontend.normal_form import is_pop
 from ...syntax import clone, nodes_in, stored_names
 from ..common import Stmts
 from ..quoting import names_tuple, quote

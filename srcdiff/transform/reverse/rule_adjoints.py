@@ -17,7 +17,7 @@ from ...analysis import calls
 from ...analysis.activity import Activity, assignments
 from ...analysis.kinds import Kinds
 from ...errors import NoDerivativeError
-from ...frontend.normalize import NormalizedFunction
+from ...frontend.normal_form import NormalizedFunction
 from ...syntax import call, const, load, nodes_in
 from ..common import Environment, Stmts, shape_stand_in
 from .walk import _Walk

@@ -13,7 +13,7 @@ import gast
 
 from ...analysis.activity import Activity
 from ...analysis.kinds import Kinds
-from ...frontend.normalize import NormalizedFunction
+from ...frontend.normal_form import NormalizedFunction
 from ...syntax import assign, binop, load
 from ..common import Environment, Stmts, Transform, zero_store
 from ..record import restore_marker, save_marker
