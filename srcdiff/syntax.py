@@ -164,3 +164,26 @@ def room_for_deep_trees() -> Iterator[None]:
     finally:
         if sys.getrecursionlimit() == RECURSION_ROOM:  # unless someone else changed it meanwhile
             sys.setrecursionlimit(previous)
+
+
+# -- node marks ---------------------------------------------------------------------------
+# Attributes passes set on gast nodes for later passes to read (clone copies them).  Every mark
+# is named here, with who sets it and who reads it.
+
+#: An assignment ``x = x + v`` written by the user as ``x += v``: it may change an array or list
+#: in place (set by normalization; read by aliasing, the transforms and the optimizations).
+IN_PLACE = "srcdiff_inplace"
+#: A normalized ``for`` over :func:`srcdiff.checkpointed`: the atom holding its number of
+#: snapshots (set by normalization, read by reverse mode).
+CHECKPOINT = "srcdiff_checkpoint"
+#: An assignment that makes an adjoint zero (``0.0`` or ``np.zeros(shape)``): set by the
+#: transforms, read by the lazy-adjoints pass.
+ZERO = "srcdiff_zero"
+#: Save and restore markers of the reverse sweep: the name (and item) to push or pop, turned
+#: into stack operations, or dropped, by the to-be-recorded analysis (transform/record.py).
+SAVE, RESTORE = "srcdiff_save", "srcdiff_restore"
+
+
+def is_in_place(node: Any) -> bool:
+    """Was ``node`` written as ``x += v`` (see :data:`IN_PLACE`)?"""
+    return getattr(node, IN_PLACE, False)

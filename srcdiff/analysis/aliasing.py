@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from ..frontend.normal_form import is_pop
-from ..syntax import loaded_names
+from ..syntax import is_in_place, loaded_names
 from . import calls
 from .activity import append_call, assignments, item_write
 from .liveness import Liveness
@@ -127,7 +127,7 @@ def problems(
     def collect(stmts: list[gast.stmt]) -> None:
         for s in stmts:
             found = item_write(s) or append_call(s)
-            if found is None and getattr(s, "srcdiff_inplace", False) and s.targets[0].id not in scalars:
+            if found is None and is_in_place(s) and s.targets[0].id not in scalars:
                 found = (s.targets[0].id, None)
             if found is None and isinstance(s, gast.Assign) and is_pop(s.value):
                 found = (s.value.func.value.id, None)
@@ -147,7 +147,7 @@ def problems(
     lists = {container for s, container in writes if append_call(s) is not None}
     for a in assignments(fn.body):
         target = a.targets[0].id
-        if getattr(a, "srcdiff_inplace", False) or target in scalars:
+        if is_in_place(a) or target in scalars:
             continue  # x += y keeps x's memory; a number (an element read, a size) shares none
         if isinstance(a.value, gast.Subscript) and isinstance(a.value.value, gast.Name) and a.value.value.id in lists:
             continue  # an element read from a list is the element, not a view of the list
@@ -185,7 +185,7 @@ def problems(
     sharing_at = flow.at
     found: list[Problem] = []
     for stmt, container in writes:
-        number = container in number_params and getattr(stmt, "srcdiff_inplace", False)
+        number = container in number_params and is_in_place(stmt)
         argument = container in fn.params and container not in rebound.get(id(stmt), set()) and not number
         if argument or not fresh.get(container, False):
             what = "an argument" if argument else "a value this function did not create"
@@ -227,7 +227,7 @@ def _owners(
     fresh: dict[str, bool] = {p: True for p in number_params}
     for a in assignments(fn.body):
         target = a.targets[0].id
-        if getattr(a, "srcdiff_inplace", False) or target in scalars:
+        if is_in_place(a) or target in scalars:
             continue
         value = a.value
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and value.value.id in lists:
@@ -316,7 +316,7 @@ class _Sharing:
         if id(s) in self.watched:
             self.at[id(s)] = _join(self.at.get(id(s), {}), state)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            return self.assign(s.targets[0].id, s.value, state, getattr(s, "srcdiff_inplace", False))
+            return self.assign(s.targets[0].id, s.value, state, is_in_place(s))
         if isinstance(s, gast.If):
             return _join(self.block(s.body, state), self.block(s.orelse, state))
         if isinstance(s, (gast.While, gast.For)):
@@ -369,7 +369,7 @@ def _rebound_before(body: list[gast.stmt], watched: set[int]) -> dict[int, set[s
             if id(s) in watched:
                 found[id(s)] = set(assigned)
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-                if not getattr(s, "srcdiff_inplace", False):
+                if not is_in_place(s):
                     assigned.add(s.targets[0].id)
             elif isinstance(s, gast.If):
                 assigned |= walk(s.body, assigned) & walk(s.orelse, assigned)

@@ -22,9 +22,10 @@
 * A single exit: the result is an atom, returned after the last statement.
 * ``raise`` and ``assert`` stay as they are; calls for their effect stay as
   expression statements.
-* Two marks on statements: the assignment that completes an augmented assignment to a
-  name (``x += v``) carries ``srcdiff_inplace`` (it may change an array or list in
-  place), and a ``for`` loop over :func:`srcdiff.checkpointed` carries :data:`CHECKPOINT`.
+* Two marks on statements (every mark is listed in ``srcdiff/syntax.py``): the assignment
+  that completes an augmented assignment to a name (``x += v``) carries ``IN_PLACE`` (it may
+  change an array or list in place), and a ``for`` loop over :func:`srcdiff.checkpointed`
+  carries ``CHECKPOINT``.
 
 >>> def f(x):
 ...     for v in [x, 2.0]:
@@ -67,7 +68,6 @@ from .naming import Namer
 
 #: Attribute of a normalized ``for`` loop marked by :func:`srcdiff.checkpointed`: the atom
 #: holding its number of snapshots.
-CHECKPOINT = "srcdiff_checkpoint"
 
 
 @dataclass

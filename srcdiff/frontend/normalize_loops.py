@@ -4,7 +4,7 @@
 as a subscript, so the adjoint of an element lands in the right slot of the sequence's adjoint.
 ``break`` and ``continue`` set flags (see :mod:`srcdiff.frontend.normalize_statements`); here the
 flags are reset, tested once at the end of the body, and read by the ``else`` clause.  A loop
-over :func:`srcdiff.checkpointed` is marked with :data:`~srcdiff.frontend.normal_form.CHECKPOINT`.
+over :func:`srcdiff.checkpointed` is marked with :data:`~srcdiff.syntax.CHECKPOINT`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from collections.abc import Callable
 import gast
 
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from ..syntax import assign, call, const, if_, load, located, stored_names
-from .normal_form import CHECKPOINT
+from ..syntax import CHECKPOINT, assign, call, const, if_, load, located, stored_names
 from .normalize_base import Loop, any_of, none_of
 from .normalize_targets import AssignmentNormalizer
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gast
 
-from ..syntax import assign, call, clone, const, expr_stmt, load, loaded_names, located, stored_names
+from ..syntax import IN_PLACE, assign, call, clone, const, expr_stmt, load, loaded_names, located, stored_names
 from .normal_form import is_accumulation
 from .normalize_expressions import ExpressionNormalizer
 
@@ -45,7 +45,7 @@ class AssignmentNormalizer(ExpressionNormalizer):
                 )
             else:
                 self.assign_target(s.target, gast.BinOp(left=load(s.target.id), op=s.op, right=s.value), out, s)
-                out[-1].srcdiff_inplace = True  # x += y changes an array (or list) in place
+                setattr(out[-1], IN_PLACE, True)  # x += y changes an array (or list) in place
         elif s.value is not None:
             self.assign_target(s.target, s.value, out, s)
 

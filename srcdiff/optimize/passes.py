@@ -27,7 +27,7 @@ from collections.abc import Callable
 import gast
 
 from ..analysis.liveness import Liveness, assigned_names, live_at_entry, reads
-from ..syntax import nodes_in
+from ..syntax import ZERO, is_in_place, nodes_in
 
 
 def _writes(node: gast.AST) -> set[str]:
@@ -50,13 +50,13 @@ def _changed_in_place(node: gast.AST) -> set[str]:
         elif type(n) is gast.Call:
             if type(n.func) is gast.Attribute and type(n.func.value) is gast.Name:
                 found.add(n.func.value.id)
-        elif getattr(n, "srcdiff_inplace", False):
+        elif is_in_place(n):
             found |= assigned_names(n)  # type: ignore[arg-type]
     return found
 
 
 def _zero_store(s: gast.stmt) -> str | None:
-    if getattr(s, "srcdiff_zero", False):  # (transform.common.zero_store: np.zeros(shape) for arrays)
+    if getattr(s, ZERO, False):  # (transform.common.zero_store: np.zeros(shape) for arrays)
         return s.targets[0].id  # type: ignore[attr-defined,no-any-return]
     if (
         isinstance(s, gast.Assign)
@@ -193,7 +193,7 @@ _SAFE_NODES = (
 def _removable(s: gast.stmt, live: set[str], pure: Callable[[gast.Call], bool]) -> bool:
     if not (isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets)):
         return False
-    if getattr(s, "srcdiff_inplace", False) or assigned_names(s) & live:
+    if is_in_place(s) or assigned_names(s) & live:
         return False
     return all(isinstance(n, _SAFE_NODES) and (not isinstance(n, gast.Call) or pure(n)) for n in gast.walk(s.value))
 
@@ -230,7 +230,7 @@ def propagate_copies(stmts: list[gast.stmt]) -> int:
         a, b = copied
         for j in range(i + 1, len(stmts)):
             t = stmts[j]
-            if getattr(t, "srcdiff_inplace", False) or isinstance(t, gast.AugAssign):
+            if is_in_place(t) or isinstance(t, gast.AugAssign):
                 break
             written = writes[j] & {a, b}
             compound = isinstance(t, (gast.If, gast.For, gast.While))
@@ -253,7 +253,7 @@ def _copy(s: gast.stmt) -> tuple[str, str] | None:
         and isinstance(s.targets[0], gast.Name)
         and isinstance(s.value, gast.Name)
         and s.targets[0].id != s.value.id
-        and not getattr(s, "srcdiff_inplace", False)
+        and not is_in_place(s)
     ):
         return s.targets[0].id, s.value.id
     return None
@@ -333,7 +333,7 @@ def _invariant(s: gast.stmt, changing: set[str], entry: set[str], writes: dict[s
         writes.get(target) == 1
         and target not in params
         and target not in entry  # not read before it is assigned (a value from the last iteration)
-        and not getattr(s, "srcdiff_inplace", False)
+        and not is_in_place(s)
         and all(isinstance(n, _HOISTABLE) for n in gast.walk(s.value))
         and not (reads(s.value) & (changing | {target}))
     )

@@ -25,7 +25,7 @@ from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
 from ..frontend.inline import updated_by_call
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import registered
-from ..syntax import assign, call, clone, const, load
+from ..syntax import ZERO, assign, call, clone, const, load
 
 Stmts = list[gast.stmt]
 
@@ -352,11 +352,6 @@ def _constant_value(node: gast.expr) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)  # `2.0 is None` is exactly the question asked
         return eval(compile(ast.fix_missing_locations(expression), "<template test>", "eval"), {})
-
-
-#: Mark of an assignment that makes an adjoint zero (``0.0`` or ``np.zeros(shape)``), for the
-#: lazy-adjoints pass.
-ZERO = "srcdiff_zero"
 
 
 def zero_store(adjoint: str, shape: tuple[int, ...] | None, env: Environment, at: gast.AST | None = None) -> gast.stmt:

@@ -20,20 +20,17 @@ from dataclasses import dataclass
 
 import gast
 
-from ..syntax import assign, call, clone, const, expr_stmt, load, located, nodes_in
-
-_SAVE = "srcdiff_save"
-_RESTORE = "srcdiff_restore"
+from ..syntax import RESTORE, SAVE, assign, call, clone, const, expr_stmt, load, located, nodes_in
 
 
 def save_marker(name: str, at: gast.AST | None, item: gast.expr | None = None) -> gast.stmt:
     """Before ``name`` (or its ``item``, for an in-place write) is overwritten."""
-    return _marker(_SAVE, name, at, item)
+    return _marker(SAVE, name, at, item)
 
 
 def restore_marker(name: str, at: gast.AST | None, item: gast.expr | None = None) -> gast.stmt:
     """After the adjoint of the statement that overwrote ``name`` (or its ``item``)."""
-    return _marker(_RESTORE, name, at, item)
+    return _marker(RESTORE, name, at, item)
 
 
 def _marker(kind: str, name: str, at: gast.AST | None, item: gast.expr | None) -> gast.stmt:
@@ -60,7 +57,7 @@ def adjoint_reads(stmts: list[gast.stmt]) -> set[str]:
     return {
         n.id
         for s in stmts
-        if not hasattr(s, _SAVE)
+        if not hasattr(s, SAVE)
         for n in nodes_in(s)
         if type(n) is gast.Name and type(n.ctx) is gast.Load
     }
@@ -79,7 +76,7 @@ def place(
     def rewrite(stmts: list[gast.stmt], backwards: bool) -> list[gast.stmt]:
         out = []
         for s in stmts:
-            marked = getattr(s, _SAVE, None)
+            marked = getattr(s, SAVE, None)
             if marked is not None:
                 name, item = marked[0], s.value if marked[1] else None
                 if not (name in read or keep_all):
@@ -95,7 +92,7 @@ def place(
                         saved.append(name)
                     used.append(True)
                 continue
-            marked = getattr(s, _RESTORE, None)
+            marked = getattr(s, RESTORE, None)
             if marked is not None:
                 name, item = marked[0], s.value if marked[1] else None
                 if name in read or keep_all:

@@ -29,7 +29,8 @@ import gast
 
 from ...analysis.activity import Activity, append_call, item_write
 from ...analysis.kinds import Kinds
-from ...frontend.normal_form import CHECKPOINT, NormalizedFunction
+from ...frontend.normal_form import NormalizedFunction
+from ...syntax import CHECKPOINT
 from ..common import Environment, Stmts, zero_store
 from .assignments import _Assignments
 from .checkpoint import _Checkpoint

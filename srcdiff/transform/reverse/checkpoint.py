@@ -16,7 +16,7 @@ import gast
 from ...analysis import calls, liveness, purity
 from ...analysis.activity import append_call, item_write
 from ...frontend.normal_form import is_pop
-from ...syntax import clone, nodes_in, stored_names
+from ...syntax import clone, is_in_place, nodes_in, stored_names
 from ..common import Stmts
 from ..quoting import names_tuple, quote
 from .control_flow import _ControlFlow
@@ -131,7 +131,7 @@ class _Checkpoint(_ControlFlow):
             changes = item_write(node) or append_call(node)
             if changes is None and isinstance(node, gast.Assign) and is_pop(node.value):
                 changes = (node.value.func.value.id, None)
-            inplace = getattr(node, "srcdiff_inplace", False) and not self.kinds.is_scalar(node.targets[0])
+            inplace = is_in_place(node) and not self.kinds.is_scalar(node.targets[0])
             if changes is not None or inplace:
                 raise self.refuse(
                     node,

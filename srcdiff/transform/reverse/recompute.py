@@ -12,7 +12,7 @@ from __future__ import annotations
 import gast
 
 from ...frontend.naming import Namer
-from ...syntax import assign, clone, load, nodes_in, stored_names
+from ...syntax import assign, clone, is_in_place, load, nodes_in, stored_names
 from ..common import Stmts
 
 #: A block's statements, each with its primal and adjoint parts.
@@ -105,7 +105,7 @@ def _recomputable(s: gast.stmt) -> bool:
     return (
         isinstance(s, gast.Assign)
         and isinstance(s.targets[0], gast.Name)
-        and not getattr(s, "srcdiff_inplace", False)
+        and not is_in_place(s)
         and all(isinstance(n, _RECOMPUTABLE) for n in nodes_in(s.value))
     )
 
