@@ -3,6 +3,8 @@ share memory with the written array at that point is used afterwards."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -34,12 +36,48 @@ def alias_dead_after_the_write(x):
     return first + np.sum(a ** 2)
 
 
+def either_of_two_arrays(x):
+    """``t`` may share ``w`` or ``b``, but ``w`` and ``b`` share nothing: writing into ``w``
+    while ``b`` is used afterwards is fine (fuzz seed 181 found this refused)."""
+    w = np.zeros(3)
+    b = x * 2.0
+    t = (w if x[0] > 0 else b) * 1.0
+    w[1] += np.sum(np.tanh(b))
+    return np.sum(w * b) + np.sum(t)
+
+
+def number_stored_in_an_array(p):
+    """``t6[2] = p`` copies the number into the array: updating ``p`` afterwards does not change
+    ``t6``.  (The program fuzz seed 181 found refused, as it drew it.)"""
+    for u0, u1 in zip((p, 2.0, -0.5), (p, p, p)):
+        if u0 <= -0.5:
+            t2 = u0
+        elif u0 >= u0 or ((u0 <= 2.0 and (p <= 2.0 and u0 > 0.5)) or p > p):
+            p = p + np.sum(np.tanh(np.arange(3.0)))
+            p /= 1.0 + u1**2
+        p = np.dot(np.linspace(0.0, 1.0, 3), np.tanh(np.array([1.0, -0.5, 2.0]))) + math.sin(u1)
+        p = min(3.0, np.sum(np.where(np.ones(3) > np.array([1.0, -0.5, 2.0]), np.ones(3), np.ones(3)), axis=0))
+    t6, t7 = np.array([1.0, -0.5, 2.0]), np.ones(3) - np.ones(3)
+    for i8 in range(4, 0, -1):
+        t6[2] = p
+        p -= -i8
+    return np.dot(np.sum(np.outer(t6, t7), axis=0), t7) + np.sum(t6 * p)
+
+
 @pytest.mark.parametrize(
-    "f", [rebound_before_the_write, rebound_by_tuple_unpacking, alias_dead_after_the_write], ids=lambda f: f.__name__
+    "f",
+    [
+        rebound_before_the_write,
+        rebound_by_tuple_unpacking,
+        alias_dead_after_the_write,
+        either_of_two_arrays,
+        number_stored_in_an_array,
+    ],
+    ids=lambda f: f.__name__,
 )
 def test_no_false_refusal(f):
     x = np.array([0.5, -1.5, 2.0])
-    args = (x, x + 1.0) if f is rebound_before_the_write else (x,)
+    args = (x, x + 1.0) if f is rebound_before_the_write else (0.7,) if f is number_stored_in_an_array else (x,)
     check_exact(f, *args)
 
 
@@ -59,6 +97,14 @@ def alias_in_one_branch(x):
     return np.sum(a * b)
 
 
+def alias_through_a_conditional(x):
+    w = x * 1.0
+    b = x * 2.0
+    t = w if x[0] > 0 else b
+    w[0] = 0.0
+    return np.sum(t * b)
+
+
 def alias_from_the_previous_iteration(x):
     a = x * 1.0
     keep = x * 0.0
@@ -70,7 +116,11 @@ def alias_from_the_previous_iteration(x):
     return s
 
 
-@pytest.mark.parametrize("f", [live_view, alias_in_one_branch, alias_from_the_previous_iteration], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "f",
+    [live_view, alias_in_one_branch, alias_through_a_conditional, alias_from_the_previous_iteration],
+    ids=lambda f: f.__name__,
+)
 def test_a_live_alias_is_still_refused(f):
     with pytest.raises(srcdiff.SrcDiffError, match="shares its memory"):
         srcdiff.grad(f)(np.array([0.5, -1.5, 2.0]))

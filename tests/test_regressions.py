@@ -956,3 +956,20 @@ def test_generated_source_of_a_recursive_helper_compiles_and_mentions_its_parts(
 
 def test_appending_to_a_local_list_is_differentiated():
     assert_grad_matches(appends_to_list, (0.7,))
+
+
+def _nan_second(x):
+    big = (x + 1e200) * 1e200  # inf
+    return min(2.0 * x, big - big)  # min(2x, nan) is 2x: Python keeps the first unless the second is smaller
+
+
+def test_min_of_a_nan_keeps_the_first_value_and_its_derivative():
+    """min/max of two values pick as Python does, and the value not picked adds nothing: its
+    derivative is not multiplied by 0, which gave nan in forward mode for a nan (or inf) there
+    (fuzz seed 181)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert srcdiff.grad(_nan_second)(0.5) == 2.0
+        assert srcdiff.jvp(_nan_second, (0.5,), (1.0,)) == (1.0, 2.0)

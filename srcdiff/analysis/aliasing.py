@@ -111,11 +111,13 @@ def problems(
     callee_of: Callable[[gast.Call], calls.Callee | None],  # type: ignore[no-untyped-def]
     scalars: AbstractSet[str] = frozenset(),
     number_params: AbstractSet[str] = frozenset(),
+    arrays: AbstractSet[str] = frozenset(),
 ) -> list[Problem]:  # type: ignore[assignment]
     """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly.
     (``x += y`` is one too, unless ``x`` is a number: ``scalars``.  A parameter passed a
     number (``number_params``) cannot be changed in place: ``x += y`` on it writes only into
-    what the function itself assigned to ``x``.)"""
+    what the function itself assigned to ``x``.  ``arrays``: names certainly holding numeric
+    arrays, into which ``a[i] = v`` copies ``v``'s values rather than storing ``v``.)"""
     if fn.captured.filename.startswith(GENERATED):
         # A gradient's own code: its primal writes passed this check in the user's code, and its
         # adjoint sweep restores each write before reading what was read before it (the adjoint
@@ -157,6 +159,8 @@ def problems(
         appended = append_call(stmt)
         written = item_write(stmt)
         element = appended[1] if appended else written[2] if written else None
+        if written and container in arrays:
+            continue  # a[i] = v copies v into the array: a later write into v does not show in a
         if isinstance(element, gast.Name):
             holds.setdefault(container, set()).add(element.id)
     # Lists that hold the only reference to what they hold give back owned values; assume all
@@ -199,7 +203,7 @@ def problems(
             )
             continue
         sharing = sharing_at.get(id(stmt), {})
-        for alias in _aliases_of(container, {n: set(m) for n, m in sharing.items()}, holds):
+        for alias in _sharers_of(container, sharing, holds):
             if alias in liveness.after.get(id(stmt), set()):
                 found.append(
                     Problem(
@@ -379,6 +383,24 @@ def _rebound_before(body: list[gast.stmt], watched: set[int]) -> dict[int, set[s
 
     walk(body, set())
     return found
+
+
+def _sharers_of(name: str, sharing: _State, holds: dict[str, set[str]]) -> list[str]:
+    """Names that may see a write into ``name`` at a statement, from the sharing there (which
+    :class:`_Sharing` keeps closed along each path: ``c = b`` after ``b = a`` shares ``c`` with
+    ``a`` too), and the containers any of them was stored in.  Not their own sharers: after
+    ``t = a if c else b``, ``t`` may share with ``a`` or with ``b``, but ``a`` and ``b`` share
+    nothing.
+
+    >>> _sharers_of("a", {"t": frozenset({"a", "b"}), "a": frozenset({"t"}), "b": frozenset({"t"})}, {})
+    ['t']
+    """
+    members = {name} | set(sharing.get(name, ()))
+    out = sorted(members - {name})
+    for container, elements in holds.items():
+        if container not in members and elements & members:
+            out.append(container)
+    return out
 
 
 def _aliases_of(name: str, views: dict[str, set[str]], holds: dict[str, set[str]] | None = None) -> list[str]:

@@ -11,15 +11,17 @@ BUILTINS = RuleTable("builtins")
 BUILTINS.define(abs, rule("x", x="g * (x > 0) - g * (x < 0)"))
 BUILTINS.define(float, rule("x=0.0", x="g"))
 BUILTINS.define(pow, rule("a, b, mod=None", a=POWER_BASE, b="g * out * log_or_zero(a)"))
-# min/max of two values (ties go to the first); of one sequence, to its first extreme element.
+# min/max of two values pick as Python does (the second only if it is strictly smaller/larger:
+# ties and NaN go to the first), and the other value's derivative is not multiplied in, so that
+# a NaN there cannot reach the result); of one sequence, to its first extreme element.
 BUILTINS.define(
     min,
     rule(
         "a, b=None",
         sequences="a",
-        a="one_hot_like(a, out, g) if b is None else g * (a <= b)",
-        b="g * (b < a)",
-        jvp={"a": "pick_tangent(a, out, t) if b is None else t * (a <= b)", "b": "t * (b < a)"},
+        a="one_hot_like(a, out, g) if b is None else 0.0 if b < a else g",
+        b="g if b < a else 0.0",
+        jvp={"a": "pick_tangent(a, out, t) if b is None else 0.0 if b < a else t", "b": "t if b < a else 0.0"},
     ),
 )
 BUILTINS.define(
@@ -27,9 +29,9 @@ BUILTINS.define(
     rule(
         "a, b=None",
         sequences="a",
-        a="one_hot_like(a, out, g) if b is None else g * (a >= b)",
-        b="g * (b > a)",
-        jvp={"a": "pick_tangent(a, out, t) if b is None else t * (a >= b)", "b": "t * (b > a)"},
+        a="one_hot_like(a, out, g) if b is None else 0.0 if b > a else g",
+        b="g if b > a else 0.0",
+        jvp={"a": "pick_tangent(a, out, t) if b is None else 0.0 if b > a else t", "b": "t if b > a else 0.0"},
     ),
 )
 BUILTINS.define(sum, rule("seq, start=0", sequences="seq", linear=True, seq="fill_like(seq, g)", start="g"))
