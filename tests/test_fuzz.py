@@ -327,11 +327,30 @@ class Gen:
             return self.helper_call(F, scope, d) or self.leaf(scope)
         if kind == 14 and scope.of(L):
             lst = self.pick(scope.of(L))
+            if self.num(0, 3) == 0:
+                return self.comprehension(lst, scope, d)
             return self.pick([f"sum({lst})", f"{lst}[-1]", f"{lst}[0]", f"max({lst})", f"min({lst})",
                               f"({lst}[len({lst}) - 1] * len({lst}))"])
+        if kind == 14 and self.flip():
+            items = ", ".join(self.leaf(scope) for _ in range(self.num(2, 3)))
+            return self.comprehension(f"({items})", scope, d)
         if self.np and kind >= 13:
             return self.array_scalar(scope, d)
         return self.leaf(scope)
+
+    def comprehension(self, sequence, scope, d):
+        """A generator expression or list comprehension over ``sequence`` (a list or an array),
+        its element an expression of the comprehension's own variable (a fresh name, or one the
+        scope already uses: the comprehension's variable is its own)."""
+        own = scope.child()
+        taken = scope.of(F)
+        name = self.pick(taken) if taken and self.num(0, 3) == 0 else f"c{next(self.counter)}"
+        own.vars[name] = F
+        elt = self.fexpr(own, d)
+        cond = f" if {self.cond(own, d)}" if self.num(0, 2) == 0 else ""
+        body = f"{elt} for {name} in {sequence}{cond}"
+        return self.pick([f"sum({body})", f"sum([{body}])", f"max({body})", f"np.sum(np.array([{body}]))",
+                          f"min([{body}])", f"np.mean([{body}])"])
 
     def square(self, scope, depth):
         e = self.fexpr(scope, depth)
@@ -362,6 +381,8 @@ class Gen:
         if k == 7:
             return f"np.sum({v}, axis=0)"
         if k == 8:
+            if self.flip():
+                return self.comprehension(v if v.isidentifier() else f"({v})", scope, d)
             return f"float(np.sum({v} * {v}))"
         if k == 9:
             return f"np.mean(np.outer({v}, {self.vexpr(scope, d)}), axis=1)[{self.index(scope)}]"

@@ -50,10 +50,8 @@ REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
 
 REFUSED_EXPRESSIONS: dict[type, tuple[str, str]] = {
     gast.Lambda: ("lambda expressions are not supported yet", "define a module-level function and call it"),
-    gast.ListComp: ("list comprehensions are not supported yet", "write a for loop that appends to a list"),
     gast.SetComp: ("set comprehensions are not supported", "write a for loop"),
     gast.DictComp: ("dict comprehensions are not supported yet", "write a for loop"),
-    gast.GeneratorExp: ("generator expressions are not supported yet", "write a for loop that accumulates the result"),
     gast.Yield: ("`yield` is not supported", "return a value (or a list of values) instead"),
     gast.YieldFrom: ("`yield from` is not supported", "return a value instead"),
     gast.Await: ("`await` is not supported", "differentiate a synchronous function"),

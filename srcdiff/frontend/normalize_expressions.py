@@ -3,17 +3,21 @@
 ``f(a * b, c[i + 1])`` becomes ``_t1 = a * b``, ``_t2 = i + 1``, ``_t3 = c[_t2]`` and the primitive
 ``f(_t1, _t3)``.  Tests (comparisons, ``not``, ``and``/``or`` of tests) are kept as written, since
 their values are never differentiated; ``a if c else b`` and ``a or b`` used as a value become
-``if`` statements.  The conditions of branches are named here too, for the statements above.
+``if`` statements, comprehensions the loops that build their lists (:mod:`.comprehensions`).  The
+conditions of branches are named here too, for the statements above.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import gast
 import numpy as np
 
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
 from ..syntax import assign, const, if_, is_atom, load
-from .normalize_base import REFUSED_EXPRESSIONS, NormalizerBase
+from .comprehensions import COMPREHENSIONS, as_loop, is_async
+from .normalize_base import REFUSED_EXPRESSIONS, Loop, NormalizerBase
 
 # Expressions whose value is a truth value or text: kept as written, never differentiated.
 _TEST_EXPRESSIONS = (gast.Compare, gast.BoolOp, gast.JoinedStr)
@@ -23,6 +27,9 @@ _INDEX_CONCATENATORS = tuple(type(c).__mro__[1] for c in (np.r_, np.c_))  # nump
 
 class ExpressionNormalizer(NormalizerBase):
     """Expressions into atoms and primitives, and branch tests into condition names."""
+
+    # A comprehension is a loop, normalized as a statement (by StatementNormalizer, built on this).
+    statement: Callable[[gast.stmt, list[gast.stmt], Loop | None], set[str]]
 
     def atomize(self, e: gast.expr, out: list[gast.stmt], at: gast.AST) -> gast.expr:
         """Evaluate ``e`` into a name or constant, appending the statements that compute it."""
@@ -67,6 +74,8 @@ class ExpressionNormalizer(NormalizerBase):
         if isinstance(e, (gast.Tuple, gast.List)):
             elts = [self.atomize(x, out, at) for x in e.elts]
             return type(e)(elts=elts, ctx=gast.Load())
+        if isinstance(e, COMPREHENSIONS):
+            return load(self.comprehension(e, out, at))
         if isinstance(e, gast.IfExp):
             return load(self.conditional(e, out, at))
         if isinstance(e, gast.BoolOp) and not _is_pure_test(e):
@@ -147,6 +156,17 @@ class ExpressionNormalizer(NormalizerBase):
                 raise self.refuse(at, "`**kwargs` in a call is not supported yet", "pass keyword arguments by name")
             keywords.append(gast.keyword(arg=kw.arg, value=self.atomize(kw.value, out, at)))
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def comprehension(self, e: gast.ListComp | gast.GeneratorExp, out: list[gast.stmt], at: gast.AST) -> str:
+        """A list comprehension or generator expression, as the loop that builds its list."""
+        if is_async(e):
+            raise self.refuse(
+                at, "asynchronous comprehensions are not supported", "differentiate a synchronous function"
+            )
+        name, loop = as_loop(e, self.namer)
+        out.append(assign(name, gast.List(elts=[], ctx=gast.Load()), at))
+        self.statement(loop, out, None)
+        return name
 
     def conditional(self, e: gast.IfExp, out: list[gast.stmt], at: gast.AST) -> str:
         """``a if c else b`` as an ``if`` statement; ``a if c else b if d else e`` as one ``elif``
