@@ -88,10 +88,12 @@ class _Helpers:
         return result_kind(fn, param_kinds)
 
 
-def _front(fn: Callable[..., Any], options: Options) -> tuple[NormalizedFunction, Namespace]:
+def _front(
+    fn: Callable[..., Any], options: Options, param_kinds: dict[str, Any]
+) -> tuple[NormalizedFunction, Namespace]:
     """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing."""
     norm = normalize(capture(fn))
-    env = Namespace(norm, _Helpers(options))
+    env = Namespace(norm, _Helpers(options), param_kinds)
     if options.optimize:
         env.hoisted = hoist_loop_invariants(norm.body, norm.params)
     env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later
@@ -102,7 +104,7 @@ def _run_passes(
     fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any], options: Options, own: SplitEntry | None = None
 ) -> tuple[NormalizedFunction, Namespace, kinds_.Kinds, reverse.Sweeps, record.Placed]:
     """Every pass up to assembly, for reverse mode."""
-    norm, env = _front(fn, options)
+    norm, env = _front(fn, options, param_kinds)
     if own is not None:  # a recursive call refers to the functions being built under their own names
         env.bind_cell(f"{norm.name}_fwd", own.fwd)
         env.bind_cell(f"{norm.name}_bwd", own.bwd)
@@ -239,7 +241,7 @@ def forward_function(
 def _build_forward(
     fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any], options: Options, entry: SplitEntry
 ) -> None:
-    norm, env = _front(fn, options)
+    norm, env = _front(fn, options, param_kinds)
     name = env.bind_cell(f"{norm.name}_jvp", entry.fwd)
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env.lookup)
@@ -272,7 +274,7 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
         _kind_cache[key] = SCALAR
         with room_for_deep_trees():
-            env = Namespace(norm, _Helpers(Options()))
+            env = Namespace(norm, _Helpers(Options()), dict(param_kinds))
             kind = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind, env.lookup).kind_of(norm.result)
         if kind != SCALAR:
             if _recursive(norm):

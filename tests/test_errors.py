@@ -194,9 +194,19 @@ def inverse_table(x):
     return table[2]
 
 
+def sum_of_distinct_powers(x):
+    return 1.0 + sum({x**k for k in range(1, 4)})  # <-
+
+
 @pytest.mark.parametrize(
-    "func", [square_via_lambda, sum_of_powers_comprehension, sum_of_powers_generator_expression, inverse_table],
-    ids=["lambda", "list-comprehension", "generator-expression", "dict-comprehension"],
+    "func", [sum_of_powers_comprehension, sum_of_powers_generator_expression], ids=["list", "generator"]
+)
+def test_list_comprehensions_and_generator_expressions_are_differentiated(func):
+    assert srcdiff.grad(func)(1.5) == pytest.approx(1.0 + 2 * 1.5 + 3 * 1.5**2)
+
+
+@pytest.mark.parametrize(
+    "func", [square_via_lambda, sum_of_distinct_powers, inverse_table], ids=["lambda", "set-comprehension", "dict-comprehension"]
 )
 def test_lambda_and_comprehensions_are_refused_with_a_hint(func):
     err = refusal(func, 1.5, expected=errors.UnsupportedSyntaxError)

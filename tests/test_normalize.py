@@ -818,8 +818,8 @@ def uses_lambda(x):
     return f(x)
 
 
-def uses_listcomp(x):
-    return sum([x * i for i in range(3)])
+def uses_setcomp(x):
+    return sum({x * i for i in range(3)})
 
 
 def uses_star_args(*xs):
@@ -855,7 +855,7 @@ def writes_a_global(x):
 
 
 @pytest.mark.parametrize("f, words", [
-    (uses_try, "try"), (uses_lambda, "lambda"), (uses_listcomp, "list comprehension"),
+    (uses_try, "try"), (uses_lambda, "lambda"), (uses_setcomp, "set comprehension"),
     (uses_star_args, "*args"), (uses_starred_target, "starred"), (uses_item_assignment, "attribute"),
     (uses_walrus, ":="), (uses_nested_def, "function defined inside"), (writes_a_global, "global"),
 ])

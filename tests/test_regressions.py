@@ -913,12 +913,12 @@ def test_bool_output_is_refused_consistently():
 # ---------------------------------------------------------------------- refusals
 
 
-def listcomp_helper(x):
-    return sum([x * i for i in range(3)])
+def setcomp_helper(x):
+    return sum({x * i for i in range(3)})
 
 
-def calls_listcomp_helper(x):
-    return listcomp_helper(x) + x
+def calls_setcomp_helper(x):
+    return setcomp_helper(x) + x
 
 
 def appends_to_list(x):
@@ -935,7 +935,7 @@ def loops_over_reversed(xs):
 
 
 @pytest.mark.parametrize("func, args, name", [
-    (calls_listcomp_helper, (0.7,), "listcomp_helper"),
+    (calls_setcomp_helper, (0.7,), "setcomp_helper"),
     (loops_over_reversed, ([1.0, 2.0],), "loops_over_reversed"),
 ])
 def test_refusals_name_the_function_and_file_line(func, args, name):

@@ -55,6 +55,12 @@ class Callee:
     positions: dict[str, int] = field(default_factory=dict)  # user functions: parameter -> position
     description: str = ""
     method: Any = None  # for ``x.sum()``: the function the primal sweep calls instead
+    guard: Any = None  # for ``self.f(x)``: what the class's attribute was (rebinding it generates code again)
+    receiver: gast.expr | None = None  # for ``self.f(x)``: ``self``, passed first to ``f`` (not in the call's args)
+
+    def call_args(self, node: gast.Call) -> list[gast.expr]:
+        """The positional arguments a call of this callee's function takes (its receiver first)."""
+        return ([self.receiver] if self.receiver is not None else []) + list(node.args)
 
     def differentiable_args(self) -> list[gast.expr]:
         """The argument atoms through which a derivative can flow."""
@@ -77,10 +83,22 @@ def _flat(values: list[Any]) -> list[gast.expr]:
     return out
 
 
-def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_names: set[str]) -> Callee:
-    """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments."""
+def resolve(
+    node: gast.Call,
+    lookup: Callable[[str], tuple[bool, Any]],
+    local_names: set[str],
+    classes: dict[str, type] | None = None,
+) -> Callee:
+    """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments.
+    ``classes``: the class of each local that holds a user object (``self``), whose methods
+    ``self.f(x)`` calls."""
     path = dotted_path(node.func)
     description = path or "a computed callable"
+    base = node.func.value if isinstance(node.func, gast.Attribute) else None
+    if isinstance(base, gast.Name) and classes and base.id in classes:
+        found_method = _class_method(node, classes[base.id], description)
+        if found_method is not None:
+            return found_method
     if (
         isinstance(node.func, gast.Attribute)
         and path is not None
@@ -118,27 +136,55 @@ def resolve(node: gast.Call, lookup: Callable[[str], tuple[bool, Any]], local_na
             {f"arg{i}": a for i, a in enumerate(_all_args(node))},
             description=f"{description} with these arguments",
         )
-    if (
-        isinstance(obj, types.FunctionType)
-        and (getattr(obj, "__module__", None) or "").split(".")[0] not in _OPAQUE_LIBRARIES
-    ):
-        try:
-            sig = inspect.signature(obj)
-            bound_args = sig.bind(*node.args, **{kw.arg: kw.value for kw in node.keywords})
-        except (TypeError, ValueError):
-            return Callee(
-                UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description
-            )
-        names = list(sig.parameters)
-        return Callee(
-            USER,
-            obj,
-            None,
-            dict(bound_args.arguments),
-            positions={p: names.index(p) for p in bound_args.arguments},
-            description=description,
-        )
+    if isinstance(obj, types.MethodType) and isinstance(base, gast.Name) and _readable(obj.__func__):
+        found_method = _user(obj.__func__, [base, *node.args], node, description)  # model.predict(x), model global
+        found_method.receiver = base
+        return found_method
+    if isinstance(obj, types.FunctionType) and _readable(obj):
+        return _user(obj, list(node.args), node, description)
     return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description)
+
+
+def _readable(fn: Any) -> bool:
+    """A Python function srcdiff reads the source of (not one of a compiled library's)."""
+    return (
+        isinstance(fn, types.FunctionType)
+        and (getattr(fn, "__module__", None) or "").split(".")[0] not in _OPAQUE_LIBRARIES
+    )
+
+
+def _class_method(node: gast.Call, cls: type, description: str) -> Callee | None:
+    """``self.f(x)`` on an object of class ``cls``: ``cls.f(self, x)`` (a static method without
+    ``self``), or None if ``f`` is not a method srcdiff reads."""
+    attr = node.func.attr  # type: ignore[attr-defined]
+    raw = inspect.getattr_static(cls, attr, None)
+    if isinstance(raw, staticmethod) and _readable(raw.__func__):
+        found = _user(raw.__func__, list(node.args), node, description)
+    elif _readable(raw):
+        found = _user(raw, [node.func.value, *node.args], node, description)  # type: ignore[attr-defined]
+        found.receiver = node.func.value  # type: ignore[attr-defined]
+    else:
+        return None
+    found.guard = ("attribute", cls, attr, raw)
+    return found
+
+
+def _user(fn: Any, args: list[gast.expr], node: gast.Call, description: str) -> Callee:
+    """A call of a Python function, its arguments bound to its parameters."""
+    try:
+        sig = inspect.signature(fn)
+        bound_args = sig.bind(*args, **{kw.arg: kw.value for kw in node.keywords})
+    except (TypeError, ValueError):
+        return Callee(UNKNOWN, fn, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description)
+    names = list(sig.parameters)
+    return Callee(
+        USER,
+        fn,
+        None,
+        dict(bound_args.arguments),
+        positions={p: names.index(p) for p in bound_args.arguments},
+        description=description,
+    )
 
 
 def _atoms(bound: dict[str, Any]) -> dict[str, Any]:

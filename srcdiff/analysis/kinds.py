@@ -26,7 +26,7 @@ from ..frontend.normal_form import NormalizedFunction
 from . import calls, shapes
 from .activity import assignments
 from .calls import Callee
-from .value_kinds import SCALAR, SCALAR_SEQ, Container, Kind, Shape, is_container
+from .value_kinds import SCALAR, SCALAR_SEQ, Container, Kind, ObjectOf, Shape, is_container
 
 _SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
 _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
@@ -40,6 +40,7 @@ class Kinds:
     containers: dict[str, Container] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
     literals: set[str] = field(default_factory=set)  # names only ever bound to list/tuple literals
     number_params: set[str] = field(default_factory=set)  # parameters passed numbers (whatever they become)
+    objects: dict[str, ObjectOf] = field(default_factory=dict)  # parameters that are user objects, not rebound
 
     def shape_of(self, node: gast.expr) -> Shape | None:
         """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
@@ -67,6 +68,8 @@ class Kinds:
             return SCALAR_SEQ
         if isinstance(node, gast.Name) and node.id in self.containers:
             return self.containers[node.id]
+        if isinstance(node, gast.Name) and node.id in self.objects:
+            return self.objects[node.id]
         return self.shape_of(node)
 
 
@@ -104,6 +107,7 @@ def infer(
     kinds = Kinds(scalars, sequences)
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
+    kinds.objects = {p: k for p, k in params.items() if isinstance(k, ObjectOf) and p not in targets}
     changed = True
     while changed:
         changed = False

@@ -8,6 +8,7 @@ and part of every cache key, as a JIT specializes on types:
 * a ``tuple`` of ints: an array of that shape (``()``: a 0-d result, a number to arithmetic);
 * :class:`DictOf` / :class:`SeqOf`: a dict with string keys / a list or tuple of other values,
   with the kind of each entry;
+* :class:`ObjectOf`: an instance of a user-defined class (its methods are resolved by class);
 * :data:`UNKNOWN` (``None``): nothing known.
 
 >>> DictOf.of({"W": (3, 2), "b": SCALAR}).entry("W")
@@ -18,6 +19,7 @@ and part of every cache key, as a JIT specializes on types:
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,13 +66,35 @@ class SeqOf:
         return None
 
 
+@dataclass(frozen=True)
+class ObjectOf:
+    """An instance of a user-defined class (a model written as a class): ``self.W`` reads its
+    attributes, ``self.predict(x)`` calls its class's methods, resolved when code is generated."""
+
+    cls: type
+
+
 Shape = tuple[int, ...]
 Container = DictOf | SeqOf
-Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | None
+Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | ObjectOf | None
 
 SCALAR = Scalar()
 SCALAR_SEQ = ScalarSeq()
 UNKNOWN: Kind = None
+
+
+def object_kind(value: Any) -> ObjectOf | None:
+    """:class:`ObjectOf` for an instance of a class defined in Python by the user (not a module,
+    function or class, nor an object of numpy or another array library), else None."""
+    cls = type(value)
+    module = (getattr(cls, "__module__", None) or "").split(".")[0]
+    if (
+        hasattr(value, "__dict__")
+        and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
+        and module not in ("builtins", "numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask", "srcdiff")
+    ):
+        return ObjectOf(cls)
+    return None
 
 
 def is_shape(kind: Any) -> bool:

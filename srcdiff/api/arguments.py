@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, UNKNOWN, DictOf, Kind, SeqOf
+from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, DictOf, Kind, SeqOf, object_kind
 
 SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 # the dtypes of arrays srcdiff differentiates or passes through as constants without a check
@@ -38,7 +38,7 @@ def kind(value: Any) -> Kind:
         return DictOf.of({k: kind(v) for k, v in value.items()})
     if cls is list or cls is tuple:
         return SeqOf(tuple(kind(v) for v in value))
-    return UNKNOWN
+    return object_kind(value)
 
 
 def differentiable(value: Any) -> bool:

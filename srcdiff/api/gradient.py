@@ -433,7 +433,33 @@ def _fresh() -> None:
         _filled_at[0] = registered.generation
 
 
+class BoundGradient(GradFunction):
+    """The gradient of a bound method (``srcdiff.grad(model.loss)``): of the class's function,
+    with the object passed first as a constant (its attributes carry no derivative), ``wrt``
+    counting the parameters after ``self``."""
+
+    def __init__(self, method: Any, wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool) -> None:
+        super().__init__(method.__func__, wrt, as_tuple, with_value, optimize)
+        self.obj = method.__self__
+
+    def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> Generated:
+        return super().compiled_for((self.obj, *args), kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return super().__call__(self.obj, *args, **kwargs)
+
+
+def _method_wrt(method: Any, wrt: Wrt) -> Wrt:
+    """``wrt`` of a bound method in terms of its function's parameters (``self`` is first)."""
+    shift = lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w  # noqa: E731
+    return [shift(w) for w in wrt] if isinstance(wrt, (tuple, list)) else shift(wrt)
+
+
 def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
+    if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+        check_signature(fn.__func__)
+        names, as_tuple = _resolve_wrt(fn.__func__, _method_wrt(fn, wrt))
+        return BoundGradient(fn, names, as_tuple, with_value, optimize)
     transformable(fn)
     names, as_tuple = _resolve_wrt(_original(fn), wrt)
     key = (fn, tuple(names), as_tuple, with_value, optimize)

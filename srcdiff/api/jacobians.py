@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from .gradient import (
     GradFunction,
     Wrt,
     _kind,
+    _method_wrt,
     _numbered,
     _positional_params,
     _resolve_wrt,
@@ -114,6 +116,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         True
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    if _is_bound(f):  # a bound method: its function, the object first and not varied
+        return jvp(f.__func__, (f.__self__, *primals), (None, *tangents))  # type: ignore[attr-defined]
     if len(primals) != len(tangents):
         name, filename, line = where(f)
         raise SrcDiffError(
@@ -164,6 +168,9 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         >>> pullback(np.array([1.0, 10.0]))
         (array([ 2., 20.]),)
     """
+    if _is_bound(f):
+        value, with_object = vjp(f.__func__, f.__self__, *args)  # type: ignore[attr-defined]
+        return value, lambda cotangent: with_object(cotangent)[1:]
     check_arguments(f, _params(f, len(args)), args, {})
     own = own_rule(f)
     if own is not None:  # the user's rule for f itself
@@ -222,7 +229,7 @@ class JacobianFunction:
     ``jac(*args)`` has shape ``f(*args).shape + args[wrt].shape``.
     """
 
-    def __init__(self, fn: Callable[..., Any], wrt: int, mode: str) -> None:
+    def __init__(self, fn: Callable[..., Any], wrt: int, mode: str, bound: tuple[Any, ...] = ()) -> None:
         if mode not in ("auto", "forward", "reverse"):
             raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
         self.fn = fn
@@ -232,8 +239,10 @@ class JacobianFunction:
         self.__doc__ = f"Jacobian of {getattr(fn, '__name__', 'f')} with respect to argument {wrt} ({mode} mode)."
         self._last_mode = "forward" if mode == "auto" else mode
         self._last_args: tuple[Any, ...] | None = None
+        self.bound = bound  # a bound method's object: passed first, not differentiated
 
     def __call__(self, *args: Any) -> Any:
+        args = (*self.bound, *args)
         names = _params(self.fn, len(args))
         check_arguments(self.fn, names, args, {})
         if self.wrt >= len(args):
@@ -340,8 +349,16 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
         array([[2., 0.],
                [0., 6.]])
     """
+    if _is_bound(f):
+        fn = f.__func__  # type: ignore[attr-defined]
+        return JacobianFunction(fn, _position(fn, _method_wrt(f, wrt)), mode, (f.__self__,))  # type: ignore[attr-defined]
     transformable(f)
     return JacobianFunction(f, _position(f, wrt), mode)
+
+
+def _is_bound(f: Any) -> bool:
+    """A bound method of a Python function (``model.loss``)."""
+    return inspect.ismethod(f) and inspect.isfunction(f.__func__)
 
 
 def _position(f: Callable[..., Any], wrt: Wrt) -> int:
@@ -372,6 +389,10 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
     """
     from .gradient import grad
 
+    if _is_bound(f):
+        fn = f.__func__  # type: ignore[attr-defined]
+        position = _position(fn, _method_wrt(f, wrt))
+        return JacobianFunction(grad(fn, wrt=position), position, "forward", (f.__self__,))  # type: ignore[attr-defined]
     position = _position(f, wrt)
     return JacobianFunction(grad(f, wrt=position), position, "forward")
 
@@ -388,11 +409,14 @@ def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
     """
     from .gradient import grad
 
+    bound: tuple[Any, ...] = ()
+    if _is_bound(f):
+        bound, wrt, f = (f.__self__,), _method_wrt(f, wrt), f.__func__  # type: ignore[attr-defined]
     position = _position(f, wrt)
     gradient = grad(f, wrt=position)
 
     def hessian_vector_product(*args_and_v: Any) -> Any:
-        *args, v = args_and_v
+        *args, v = (*bound, *args_and_v)
         tangents: list[Any] = [None] * len(args)
         tangents[position] = v
         return jvp(gradient, tuple(args), tangents)[1]

@@ -17,6 +17,7 @@ import gast
 import numpy as np
 
 from ..analysis.calls import USER, Callee, resolve
+from ..analysis.value_kinds import ObjectOf, object_kind
 from ..frontend.capture import Guard
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import TEMPLATE_GLOBALS
@@ -40,7 +41,9 @@ class HelperDerivatives(Protocol):
 class Namespace(ForwardEnvironment):
     """Name resolution and helper derivatives for one generated function."""
 
-    def __init__(self, norm: NormalizedFunction, helpers: HelperDerivatives) -> None:
+    def __init__(
+        self, norm: NormalizedFunction, helpers: HelperDerivatives, param_kinds: dict[str, Any] | None = None
+    ) -> None:
         self.norm = norm
         self.helpers = helpers
         self.cells: dict[str, types.CellType] = {}
@@ -53,12 +56,18 @@ class Namespace(ForwardEnvironment):
             self.values[name] = helper
             self.cells[name] = types.CellType(helper)
         self._locals = set(norm.params) | stored_names(norm.body)
+        rebound = stored_names(norm.body)
+        self._classes = {  # parameters holding user objects: their methods are their classes'
+            p: k.cls for p, k in (param_kinds or {}).items() if isinstance(k, ObjectOf) and p not in rebound
+        }
 
     def callee(self, node: gast.Call) -> Callee | None:
         found = self._callees.get(id(node))
         if found is None:
-            found = resolve(node, self.lookup, self._locals)
+            found = resolve(node, self.lookup, self._locals, self._classes)
             self._callees[id(node)] = found
+            if found.guard is not None and found.guard not in self.guards:
+                self.guards.append(found.guard)
             if found.kind == USER:  # the code read now must still be the function's code later
                 guard = ("attribute", found.obj, "__code__", found.obj.__code__)
                 if guard not in self.guards:
@@ -124,21 +133,32 @@ class Namespace(ForwardEnvironment):
         self.cells[name] = cell
         return name
 
+    def _param_kinds(self, callee: Callee, arg_kinds: list[Any]) -> ParamKinds:
+        """The kinds a helper is specialized on; a global holding a user object (``model``
+        in ``model.predict(x)``) is of its class."""
+        kinds = []
+        for arg, k in zip(callee.bound.values(), arg_kinds):
+            if k is None and isinstance(arg, gast.Name) and arg.id not in self._locals:
+                found, value = self.lookup(arg.id)
+                k = object_kind(value) if found else None
+            kinds.append(k)
+        return tuple(zip(callee.bound, kinds))
+
     def split(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, str]:
-        entry = self.helpers.split(callee.obj, tuple(active), _param_kinds(callee, arg_kinds))
+        entry = self.helpers.split(callee.obj, tuple(active), self._param_kinds(callee, arg_kinds))
         if entry not in self.deps:
             self.deps.append(entry)
         base = callee.obj.__name__
         return self.bind_cell(f"{base}_fwd", entry.fwd), self.bind_cell(f"{base}_bwd", entry.bwd)
 
     def forward(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, dict[str, str]]:
-        entry = self.helpers.forward(callee.obj, tuple(active), _param_kinds(callee, arg_kinds))
+        entry = self.helpers.forward(callee.obj, tuple(active), self._param_kinds(callee, arg_kinds))
         if entry not in self.deps:
             self.deps.append(entry)
         return self.bind_cell(f"{callee.obj.__name__}_jvp", entry.fwd), entry.tangent_params
 
     def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
-        return self.helpers.result_kind(callee.obj, _param_kinds(callee, arg_kinds))
+        return self.helpers.result_kind(callee.obj, self._param_kinds(callee, arg_kinds))
 
 
 # Calls a dead statement may make: no effect, and no error the function itself would not raise
@@ -159,7 +179,3 @@ def _is_pure(value: Any) -> bool:
         return False
     module = getattr(value, "__module__", None) or ""
     return module in ("numpy", "numpy.lib") and callable(value)
-
-
-def _param_kinds(callee: Callee, arg_kinds: list[Any]) -> ParamKinds:
-    return tuple(zip(callee.bound, arg_kinds))

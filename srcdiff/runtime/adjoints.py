@@ -157,6 +157,8 @@ def broadcast_tangent(t: Any, out: Any) -> Any:
     >>> broadcast_tangent(1.0, np.zeros(3))
     array([1., 1., 1.])
     """
+    if isinstance(out, (list, tuple)) and isinstance(t, (list, tuple)):
+        return t  # a sequence's tangent is a sequence, item by item (its items may differ in shape)
     shape = np.shape(out)
     if np.shape(t) == shape:
         return t

@@ -293,7 +293,9 @@ class _Forward(Transform):
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
         name, tangent_params = self.through_callee(lambda: self.env.forward(callee, active, kinds), callee, at)
         tangents = [gast.keyword(arg=tangent_params[p], value=load(self.tan(callee.bound[p].id))) for p in active]
-        forward_call = gast.Call(func=load(name), args=list(value.args), keywords=list(value.keywords) + tangents)
+        forward_call = gast.Call(
+            func=load(name), args=callee.call_args(value), keywords=list(value.keywords) + tangents
+        )
         both = gast.Tuple(elts=[store(target), store(self.tan(target))], ctx=gast.Store())
         return [located(gast.Assign(targets=[both], value=forward_call, type_comment=None), at)]
 

@@ -58,7 +58,7 @@ class _Calls(_RuleAdjoints):
         fwd, bwd = self.through_callee(lambda: self.env.split(callee, active, kinds), callee, at)
         stack = load(self.stack)
         self.calls_helpers = True
-        primal = gast.Call(func=load(fwd), args=[stack] + list(value.args), keywords=list(value.keywords))
+        primal = gast.Call(func=load(fwd), args=[stack] + callee.call_args(value), keywords=list(value.keywords))
         parts = [self.namer.fresh("g") for _ in active]
         results: gast.expr = gast.Tuple(elts=[store(p) for p in parts], ctx=gast.Store())
         back = gast.Assign(targets=[results], value=call(load(bwd), stack, load(self.adj(target))), type_comment=None)
