@@ -11,9 +11,10 @@ computes its derivative, which you can call, read and debug.
 """
 
 from .api.checks import check_grads
-from .api.gradient import cache_info, clear_cache, grad, source, value_and_grad
+from .api.gradient import cache_info, clear_cache, grad, value_and_grad
 from .api.jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
 from .api.registry import register_jvp, register_vjp
+from .api.sources import source
 from .errors import (
     NoDerivativeError,
     OutputError,

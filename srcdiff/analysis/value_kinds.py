@@ -19,6 +19,7 @@ and part of every cache key, as a JIT specializes on types:
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,11 @@ class ObjectOf:
 
     cls: type
 
+    @property
+    def is_record(self) -> bool:
+        """A dataclass or a NamedTuple: its fields (``p.W``) carry derivatives."""
+        return dataclasses.is_dataclass(self.cls) or (issubclass(self.cls, tuple) and hasattr(self.cls, "_fields"))
+
 
 Shape = tuple[int, ...]
 Container = DictOf | SeqOf
@@ -88,7 +94,7 @@ def object_kind(value: Any) -> ObjectOf | None:
     function or class, nor an object of numpy or another array library), else None."""
     cls = type(value)
     module = (getattr(cls, "__module__", None) or "").split(".")[0]
-    if (
+    if (isinstance(value, tuple) and hasattr(cls, "_fields")) or (
         hasattr(value, "__dict__")
         and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
         and module not in ("builtins", "numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask", "srcdiff")

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, DictOf, Kind, SeqOf, object_kind
+from ..runtime.outputs import numeric
+from ..runtime.records import field_names, is_record
 
 SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 # the dtypes of arrays srcdiff differentiates or passes through as constants without a check
@@ -54,6 +56,8 @@ def differentiable(value: Any) -> bool:
         return not value or any(differentiable(v) for v in value)
     if isinstance(value, dict):
         return not value or any(differentiable(v) for v in value.values())
+    if is_record(value):  # a dataclass of parameters
+        return any(differentiable(getattr(value, n)) for n in field_names(value))
     return False
 
 
@@ -128,6 +132,11 @@ def mismatch(value: Any, like: Any) -> str | None:
         if not isinstance(value, dict) or set(value) != set(like):
             return f"is {describe(value)}, but it should be a dict with keys {sorted(like, key=str)}"
         return next((f"[{k!r}] {m}" for k in like if (m := mismatch(value[k], like[k])) is not None), None)
+    if is_record(like) and not isinstance(like, tuple):
+        if type(value) is not type(like):
+            return f"is {describe(value)}, but it should be a {type(like).__name__} like its value"
+        fields = [n for n in field_names(like) if numeric(getattr(like, n))]
+        return next((f".{n} {m}" for n in fields if (m := mismatch(getattr(value, n), getattr(like, n)))), None)
     if isinstance(like, (list, tuple)):
         if isinstance(value, np.ndarray) and _shape(value) == _shape(like):
             return None  # an array standing for a list of numbers (a Jacobian's basis vector)

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime.outputs import rebuilt
+from ..runtime.outputs import numeric, rebuilt
+from ..runtime.records import field_names, is_record, record_like
 
 Rebuild = Callable[[list[Any]], Any]
 
@@ -24,7 +25,7 @@ Rebuild = Callable[[list[Any]], Any]
 def is_container(value: Any) -> bool:
     """A list, tuple or dict that is not one array to numpy: it holds arrays or containers, is
     a NamedTuple or a dict (a list of numbers is differentiated as the array it stands for)."""
-    if isinstance(value, dict) or (isinstance(value, tuple) and hasattr(type(value), "_fields")):
+    if isinstance(value, dict) or is_record(value):
         return True
     return isinstance(value, (list, tuple)) and any(isinstance(v, (list, tuple, dict, np.ndarray)) for v in value)
 
@@ -36,6 +37,10 @@ def flatten(value: Any) -> tuple[list[Any], Rebuild]:
         keys = list(value)
         parts = [flatten(value[k]) for k in keys]
         return _joined(parts, lambda built: type(value)(zip(keys, built)))
+    if is_record(value) and not isinstance(value, tuple):  # a dataclass: its numeric fields
+        names = [n for n in field_names(value) if numeric(getattr(value, n))]
+        parts = [flatten(getattr(value, n)) for n in names]
+        return _joined(parts, lambda built: record_like(value, dict(zip(names, built))))
     if isinstance(value, (list, tuple)):
         return _joined([flatten(v) for v in value], lambda built: rebuilt(value, built))
     return [value], lambda new: new[0]

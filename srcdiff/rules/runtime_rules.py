@@ -137,3 +137,5 @@ register_helpers(
         "append_zero": append_zero,
     }
 )
+_helper(rt.field_adjoint, "adj, value, name, v", linear=True, adj="g", v="field_tangent(g, name)")
+_helper(rt.field_tangent, "tangent, name", linear=True, tangent="field_adjoint(0.0, tangent, name, g)")

@@ -5,6 +5,7 @@
 * :mod:`.items`: item reads and writes (``x[i]``, ``x[i] = v``);
 * :mod:`.sequences`: list and tuple operations (appends, pops, unpacking, ``sum`` of a list);
 * :mod:`.safe_math`: derivative factors that are 0 where the exact term vanishes;
+* :mod:`.records`: dataclass and NamedTuple parameters read by field (``p.W``);
 * :mod:`.outputs`: the gradient function's output (a number checked, gradients shaped like arguments);
 * :mod:`.checkpoints`: checkpointed loops and their schedule.
 
@@ -38,6 +39,7 @@ from .adjoints import (
 from .checkpoints import TAPE, checkpoint_schedule, checkpointed, repetitions, snapshot_count
 from .items import accumulate_at, add_at, item_adjoint, keep_last, set_item, zero_item
 from .outputs import OutputNotScalar, check_scalar, grad_like, owned_results
+from .records import field_adjoint, field_names, field_tangent, is_record, record_like
 from .safe_math import (
     log_or_zero,
     power_base_adjoint,
@@ -62,6 +64,11 @@ from .sequences import (
 )
 
 __all__ = [
+    "field_adjoint",
+    "field_names",
+    "field_tangent",
+    "is_record",
+    "record_like",
     "DictAdjoint",
     "NUMBER_TYPES",
     "OutputNotScalar",
@@ -145,4 +152,6 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "index_concat": index_concat,
     "checkpoint_schedule": checkpoint_schedule,
     "checkpointed": checkpointed,
+    "field_adjoint": field_adjoint,
+    "field_tangent": field_tangent,
 }

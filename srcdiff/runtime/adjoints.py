@@ -10,6 +10,7 @@ array([3., 3.])
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -169,6 +170,8 @@ def zeros_for(value: Any) -> Any:
     """A zero adjoint with ``value``'s structure."""
     if isinstance(value, dict):
         return DictAdjoint((k, zeros_for(v)) for k, v in value.items())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a record: by field name
+        return DictAdjoint((f.name, zeros_for(getattr(value, f.name))) for f in dataclasses.fields(value))
     if isinstance(value, (list, tuple)):
         return SeqAdjoint(zeros_for(v) for v in value)
     if isinstance(value, np.ndarray):

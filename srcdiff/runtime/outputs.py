@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .adjoints import NUMBER_TYPES, grad_dtype, is_zero, seq_items
+from .records import field_names, is_record, record_like
 
 
 def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
@@ -39,6 +40,12 @@ def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
         return float(adj) if is_zero(adj) or isinstance(adj, NUMBER_TYPES) else adj
     if isinstance(value, (int, float)):
         return float(adj) if isinstance(adj, NUMBER_TYPES) else adj
+    if is_record(value) and (isinstance(adj, dict) or not isinstance(value, tuple)):
+        by_name = adj if isinstance(adj, dict) else {}
+        if type(adj) is type(value):  # a record of tangents (forward mode)
+            by_name = {n: getattr(adj, n) for n in field_names(value)}
+        fields = [n for n in field_names(value) if numeric(getattr(value, n))]
+        return record_like(value, {n: grad_like(by_name.get(n, 0.0), getattr(value, n), fresh) for n in fields})
     if isinstance(value, (list, tuple)):
         return rebuilt(value, [grad_like(a, v, fresh) for a, v in zip(seq_items(adj, value), value)])
     if isinstance(value, dict):
@@ -52,6 +59,13 @@ def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
     if isinstance(value, np.number):
         return np.asarray(adj, dtype=grad_dtype(value))[()]
     return adj
+
+
+def numeric(value: Any) -> bool:
+    """A field that can carry a derivative (the others, a name or a flag, are kept as they are)."""
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        return False
+    return isinstance(value, (int, float, np.number, np.ndarray, list, tuple, dict)) or is_record(value)
 
 
 def rebuilt(seq: Any, items: list[Any]) -> Any:

@@ -397,7 +397,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
             if example is not None:
                 derivative(*example)
             if args.standalone:
-                from ..api.gradient import _generated_functions
+                from ..api.sources import generated_functions
                 from .export import standalone
 
                 if example is None:
@@ -406,7 +406,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
                     os.path.splitext(os.path.basename(target.location))[0] if target.is_file else target.location
                 )
                 text = standalone(
-                    _generated_functions(derivative),
+                    generated_functions(derivative),
                     module_name,
                     f"Gradient of {target.function} from {target.location}",
                     " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "",
@@ -423,7 +423,7 @@ def _cmd_dump(args: argparse.Namespace) -> int:
                         lines.append(f"{key}: {value}")
                 text = "\n".join(lines) + "\n"
             elif args.annotate:
-                from ..api.gradient import annotated_source
+                from ..api.sources import annotated_source
 
                 text = annotated_source(derivative)
             else:

@@ -168,7 +168,7 @@ with a hint (`SourceUnavailableError` when there is no source to read,
 `UnsupportedSyntaxError` otherwise; the real messages, with examples and fixes,
 are in [troubleshooting.md](troubleshooting.md)):
 
-- generator functions (`yield`), `async` functions, bound methods, lambdas, and
+- generator functions (`yield`), `async` functions, lambdas, and
   functions whose source Python does not keep (made by `exec`, typed at the prompt);
 - parameters `*args` / `**kwargs`, and `f(*xs)` / `f(**kw)` in calls;
 - writing a `global` or `nonlocal` variable; assignment to an attribute

@@ -21,6 +21,7 @@ from ..analysis import aliasing, calls
 from ..analysis.activity import Activity
 from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
+from ..analysis.value_kinds import ObjectOf
 from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
 from ..frontend.inline import updated_by_call
 from ..frontend.normal_form import NormalizedFunction
@@ -162,9 +163,14 @@ class Transform:
                     NoDerivativeError,
                 )
 
+    def is_field(self, value: gast.Attribute) -> bool:
+        """``p.W`` of a record parameter (a dataclass or NamedTuple): a field, with a derivative."""
+        kind = self.kinds.kind_of(value.value)
+        return isinstance(kind, ObjectOf) and kind.is_record and value.attr not in rules.CONSTANT_ATTRIBUTES
+
     def check_attribute(self, value: gast.Attribute, at: gast.AST) -> None:
         """An attribute no rule covers (``.T`` has one) has no derivative: refused on a
-        differentiated value."""
+        differentiated value (a record's field has one: :meth:`is_field`)."""
         if value.attr not in rules.CONSTANT_ATTRIBUTES and self.is_active(value.value):
             raise self.refuse(
                 at,

@@ -187,6 +187,10 @@ class _Forward(Transform):
                     )
                 ]
             return []
+        if isinstance(value, gast.Attribute) and self.is_field(value):
+            if not self.is_active(value.value):
+                return []
+            return [call(self.helper("field_tangent"), load(self.tan(value.value.id)), const(value.attr))]
         if isinstance(value, gast.Attribute):
             self.check_attribute(value, at)
         if isinstance(value, gast.Call):

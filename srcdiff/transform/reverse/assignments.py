@@ -127,6 +127,10 @@ class _Assignments(_Calls, _Lists):
             rule = rules.lookup(fn)
             assert rule is not None
             out += self.apply_rule(rule, {rule.params[0]: value.value}, target, at)
+        elif isinstance(value, gast.Attribute) and self.is_field(value) and self.is_active(value.value):
+            d = self.adj(value.value.id)  # type: ignore[attr-defined]
+            field = call(self.helper("field_adjoint"), load(d), value.value, const(value.attr), g)
+            out.append(assign(d, field, at))
         elif isinstance(value, gast.Attribute):
             self.check_attribute(value, at)
         return value, out

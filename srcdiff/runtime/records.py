@@ -1,0 +1,63 @@
+"""Records of parameters -- dataclass instances and NamedTuples read by field (``p.W``): the
+adjoint of a field read, the tangent of a field, and the record-shaped results.
+
+>>> import dataclasses, numpy as np
+>>> @dataclasses.dataclass
+... class P:
+...     W: np.ndarray
+...     b: float
+>>> field_adjoint(0.0, P(np.ones(2), 0.5), "b", 2.0)
+{'b': 2.0}
+>>> field_tangent(P(np.ones(2), 3.0), "b"), field_tangent(0.0, "b")
+(3.0, 0.0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .adjoints import DictAdjoint, is_zero
+from .items import add_at
+
+
+def is_record(value: Any) -> bool:
+    """A dataclass instance or a NamedTuple."""
+    return (dataclasses.is_dataclass(value) and not isinstance(value, type)) or (
+        isinstance(value, tuple) and hasattr(type(value), "_fields")
+    )
+
+
+def field_names(value: Any) -> list[str]:
+    if isinstance(value, tuple):
+        return list(type(value)._fields)  # type: ignore[attr-defined]
+    return [f.name for f in dataclasses.fields(value)]
+
+
+def field_adjoint(adj: Any, value: Any, name: str, g: Any) -> Any:
+    """``adj`` plus ``g`` at field ``name`` of the record ``value`` (a NamedTuple's adjoint is a
+    list, as when it is unpacked or indexed; a dataclass's a dict by field name)."""
+    if isinstance(value, tuple):
+        return add_at(adj, value, field_names(value).index(name), g)
+    if is_zero(g):
+        return adj
+    out = DictAdjoint(adj) if isinstance(adj, dict) else DictAdjoint()
+    out[name] = out[name] + g if name in out else g
+    return out
+
+
+def field_tangent(t: Any, name: str) -> Any:
+    """The tangent of a record's field: of the record's tangent (a record, or a dict by field
+    name), zero if the record's tangent is zero."""
+    if is_zero(t):
+        return 0.0
+    if isinstance(t, dict):
+        return t.get(name, 0.0)
+    return getattr(t, name)
+
+
+def record_like(value: Any, parts: dict[str, Any]) -> Any:
+    """A record of ``value``'s type with ``parts`` in place of its fields (the others kept)."""
+    if isinstance(value, tuple):
+        return type(value)(**{n: parts.get(n, getattr(value, n)) for n in field_names(value)})
+    return dataclasses.replace(value, **parts)
