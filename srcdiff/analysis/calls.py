@@ -41,7 +41,7 @@ class CalleeKind(enum.Enum):
 RULE, CONSTANT, USER, UNKNOWN, REGISTERED = CalleeKind
 
 # Libraries whose Python functions wrap compiled code: they need rules, not their source read.
-_OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
+OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
 
 
 @dataclass
@@ -149,7 +149,7 @@ def _readable(fn: Any) -> bool:
     """A Python function srcdiff reads the source of (not one of a compiled library's)."""
     return (
         isinstance(fn, types.FunctionType)
-        and (getattr(fn, "__module__", None) or "").split(".")[0] not in _OPAQUE_LIBRARIES
+        and (getattr(fn, "__module__", None) or "").split(".")[0] not in OPAQUE_LIBRARIES
     )
 
 

@@ -24,6 +24,8 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
+from .calls import OPAQUE_LIBRARIES
+
 
 @dataclass(frozen=True)
 class Scalar:
@@ -97,7 +99,7 @@ def object_kind(value: Any) -> ObjectOf | None:
     if (isinstance(value, tuple) and hasattr(cls, "_fields")) or (
         hasattr(value, "__dict__")
         and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
-        and module not in ("builtins", "numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask", "srcdiff")
+        and module not in ("builtins", "srcdiff", *OPAQUE_LIBRARIES)
     ):
         return ObjectOf(cls)
     return None
