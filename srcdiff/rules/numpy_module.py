@@ -236,6 +236,8 @@ NUMPY.define(np.reshape, linear_rule("a, newshape=None, order='C', shape=None", 
 NUMPY.define(np.ravel, linear_rule("a, order='C'", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(np.squeeze, linear_rule("a, axis=None", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(np.expand_dims, linear_rule("a, axis", elementwise=False, a=_SAME_SHAPE))
+for _atleast in (np.atleast_1d, np.atleast_2d, np.atleast_3d):  # one array: a reshape (more: a tuple)
+    NUMPY.define(_atleast, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(np.atleast_1d, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(np.atleast_2d, linear_rule("a", elementwise=False, a=_SAME_SHAPE))
 NUMPY.define(
