@@ -157,7 +157,17 @@ stopped when it had found a class, to fix it):
       from tuples (now a KNOWN_BUGS entry).
     - seed 161 (9,800, on the final code of the session): no wrong answer, no crash; 7 refusals of
       a number parameter of unproven kind updated in place (now a KNOWN_BUGS entry).
-A clean run of 20,000 programs on one version of the code is still to be made.
+    - seed 181 (~9,900, stopped): refusals only, of valid programs -- an in-place write where a
+      conditional's temporary might share either of two arrays (``t = (w if c else b) * 1.0``),
+      ``t6[2] = p`` taken to keep ``p`` in the array -- both fixed (test_aliasing_flow.py); and a
+      nan tangent where reverse mode gave 0 (``min(2, s*s)`` after ``s ** 2`` nine times: an
+      overflow, now skipped as a non-finite gradient is; min/max of two values no longer multiply
+      the other value's derivative by 0).
+    - seed 191 (20,700 programs asked for, ~19,200 of them checked against finite differences and
+      forward mode, the rest rejected as kinks/overflows or known refusals; 54 minutes), on commit
+      d48e0de: all nine tests passed -- no wrong answer, no crash, no unexpected refusal.
+The comprehension forms (``sum(e for c in xs)``, ``np.array([... for c in v])``) were added to the
+generator after that run.
 
 The generator avoids what the README lists as refused, and also integer arrays
 (in-place float writes into them fail in numpy itself).  Points where a gradient
