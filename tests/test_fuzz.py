@@ -728,8 +728,29 @@ class Gen:
             lines += self.function(name, dict(zip(names, kinds)), ret, self.num(0, 3), defaults) + ["", ""]
             self.helpers.append((name, kinds, n_required, ret))
             self.callable_helpers.append((name, kinds, n_required, ret))
-        lines += self.function("f", params, F, self.num(1, self.max_stmts))
-        return "\n".join(lines) + "\n"
+        as_methods = bool(self.helpers) and self.num(0, 2) == 0
+        helper_lines = lines
+        lines = self.function("f", params, F, self.num(1, self.max_stmts))
+        if as_methods:  # the helpers as methods of a global object: MODEL.h0(...), self.h1(...) inside
+            helper_lines = _as_methods(helper_lines)
+            lines = [re.sub(r"\bh(\d+)\(", r"MODEL.h\1(", line) for line in lines]
+        return "\n".join(helper_lines + lines) + "\n"
+
+
+def _as_methods(lines):
+    """Module lines whose ``def hN(...)`` helpers become methods of ``class Model`` (each helper
+    calling the others as ``self.hM(...)``), with ``MODEL = Model()`` after the class."""
+    head = []
+    while lines and not lines[0].startswith("def h"):
+        head.append(lines.pop(0))
+    body = ["class Model:"]
+    for line in lines:
+        if line.startswith("def h"):
+            line = re.sub(r"^def (h\d+)\(", r"def \1(self, ", line)
+        else:
+            line = re.sub(r"\bh(\d+)\(", r"self.h\1(", line)
+        body.append("    " + line if line.strip() else line)
+    return head + body + ["", "MODEL = Model()", "", ""]
 
 
 def may_alias(value):
