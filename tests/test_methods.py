@@ -5,6 +5,8 @@ against central differences in reverse mode, forward mode and through ``hessian`
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,33 @@ def test_rebinding_a_method_generates_the_code_again():
         srcdiff.grad(m.loss)(W)
     del Model.penalty
     np.testing.assert_allclose(srcdiff.grad(m.loss)(W), g1)
+
+
+class Layer(NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+class LayerModel:
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def predict(self, layer):
+        return np.tanh(self.X @ layer.W + layer.b)
+
+    def loss(self, layer):
+        return np.mean((self.predict(layer) - self.y) ** 2)
+
+
+def test_a_method_passes_a_record_to_another_method():
+    """The object is passed once: its kinds line up with the parameters (the object was
+    prepended twice, so ``layer`` was taken for another model and ``layer.W`` refused)."""
+    model = LayerModel(X, MODEL.y)
+    layer = Layer(np.array([0.2, -0.1, 0.3]), 0.1)
+    value, g = srcdiff.value_and_grad(model.loss)(layer)
+    assert type(g) is Layer and value == pytest.approx(model.loss(layer))
+    h = 1e-6
+    for i in range(3):
+        e = np.eye(3)[i] * h
+        fd = (model.loss(Layer(layer.W + e, layer.b)) - model.loss(Layer(layer.W - e, layer.b))) / (2 * h)
+        assert g.W[i] == pytest.approx(fd, rel=1e-6, abs=1e-9)

@@ -201,7 +201,7 @@ class GradFunction:
         rules = own_rule(self.fn)
         if rules is not None:
             return self._by_rule(rules, args, kwargs)
-        generated = self.compiled_for(args, kwargs)
+        generated = GradFunction.compiled_for(self, args, kwargs)  # (args complete: a BoundGradient passed its object)
         try:
             return generated.fn(*args, **kwargs)
         except OutputNotScalar as err:
