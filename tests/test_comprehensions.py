@@ -97,3 +97,27 @@ def test_a_set_comprehension_is_refused_at_its_line():
 
     with pytest.raises(srcdiff.SrcDiffError, match="set comprehensions"):
         srcdiff.grad(f)(np.array([1.0, 2.0]))
+
+
+def checkpointed_mean(x):
+    for _ in srcdiff.checkpointed(range(4), snapshots=1):
+        x = 0.5 * x + np.mean([np.sin(x * c) for c in (1.0, 2.0, 3.0)])
+    return x
+
+
+def test_a_comprehension_in_a_checkpointed_loop():
+    """The list a comprehension builds is the iteration's own: appending to it is no change a
+    snapshot could see (it was refused, fuzz seed 201)."""
+    check_exact(checkpointed_mean, 0.7)
+
+
+def test_a_list_kept_across_iterations_is_still_refused():
+    def f(x):
+        kept = []
+        for _ in srcdiff.checkpointed(range(3), snapshots=1):
+            kept.append(x)
+            x = x * 0.5
+        return x + sum(kept)
+
+    with pytest.raises(srcdiff.SrcDiffError, match="checkpointed loop cannot change"):
+        srcdiff.grad(f)(0.7)

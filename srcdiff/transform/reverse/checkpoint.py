@@ -109,9 +109,27 @@ class _Checkpoint(_ControlFlow):
         return sorted(stored_names(s.body) & (outside | live) | {index} & outside)
 
     def refuse_mutation_in(self, loop: gast.For) -> None:
-        """A snapshot holds references: a checkpointed loop must not change objects in place.
-        And iterations run again: they must not draw random numbers (the replay would differ)."""
-        for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+        """A snapshot holds references: a checkpointed loop must not change objects in place --
+        except a list the iteration itself made first (``parts = []`` at the top of the body, as
+        a comprehension is written: a snapshot holds an earlier iteration's list, never changed
+        again).  And iterations run again: they must not draw random numbers (the replay would
+        differ)."""
+        made: set[str] = set()  # lists made by this iteration, before the statement at hand
+        for top in loop.body:
+            self._refuse_mutation_in(top, made)
+            rebound = {n.id for n in gast.walk(top) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            made -= rebound
+            if (
+                isinstance(top, gast.Assign)
+                and isinstance(top.targets[0], gast.Name)
+                and isinstance(top.value, gast.List)
+            ):
+                made.add(top.targets[0].id)
+
+    def _refuse_mutation_in(self, top: gast.stmt, made: set[str]) -> None:
+        rebound = {n.id for n in gast.walk(top) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        own = made - rebound  # (a list rebound inside this statement may be another one by then)
+        for node in gast.walk(top):
             what = self.impure_call_in(node) if isinstance(node, gast.stmt) else None
             if what == "draws random numbers":
                 raise self.refuse(
@@ -132,6 +150,8 @@ class _Checkpoint(_ControlFlow):
             if changes is None and isinstance(node, gast.Assign) and is_pop(node.value):
                 changes = (node.value.func.value.id, None)
             inplace = is_in_place(node) and not self.kinds.is_scalar(node.targets[0])
+            if changes is not None and changes[0] in own and append_call(node) is not None:
+                continue
             if changes is not None or inplace:
                 raise self.refuse(
                     node,
