@@ -110,26 +110,11 @@ class _Checkpoint(_ControlFlow):
 
     def refuse_mutation_in(self, loop: gast.For) -> None:
         """A snapshot holds references: a checkpointed loop must not change objects in place --
-        except a list the iteration itself made first (``parts = []`` at the top of the body, as
-        a comprehension is written: a snapshot holds an earlier iteration's list, never changed
-        again).  And iterations run again: they must not draw random numbers (the replay would
-        differ)."""
-        made: set[str] = set()  # lists made by this iteration, before the statement at hand
-        for top in loop.body:
-            self._refuse_mutation_in(top, made)
-            rebound = {n.id for n in gast.walk(top) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-            made -= rebound
-            if (
-                isinstance(top, gast.Assign)
-                and isinstance(top.targets[0], gast.Name)
-                and isinstance(top.value, gast.List)
-            ):
-                made.add(top.targets[0].id)
-
-    def _refuse_mutation_in(self, top: gast.stmt, made: set[str]) -> None:
-        rebound = {n.id for n in gast.walk(top) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        own = made - rebound  # (a list rebound inside this statement may be another one by then)
-        for node in gast.walk(top):
+        except append to a list the iteration itself made just before (``parts = []`` then
+        appends, as a comprehension is written: a snapshot holds an earlier iteration's list,
+        never changed again).  And iterations run again: they must not draw random numbers
+        (the replay would differ)."""
+        for node in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
             what = self.impure_call_in(node) if isinstance(node, gast.stmt) else None
             if what == "draws random numbers":
                 raise self.refuse(
@@ -144,20 +129,32 @@ class _Checkpoint(_ControlFlow):
                     "get other values)",
                     "make the call before the loop, collect its values in a list, and index the list in the loop",
                 )
-            if not isinstance(node, gast.stmt):
-                continue
-            changes = item_write(node) or append_call(node)
-            if changes is None and isinstance(node, gast.Assign) and is_pop(node.value):
-                changes = (node.value.func.value.id, None)
-            inplace = is_in_place(node) and not self.kinds.is_scalar(node.targets[0])
-            if changes is not None and changes[0] in own and append_call(node) is not None:
-                continue
-            if changes is not None or inplace:
-                raise self.refuse(
-                    node,
-                    "a checkpointed loop cannot change arrays or lists in place (snapshots would see the change)",
-                    "assign a new value instead, e.g. `a = a + b` rather than `a += b` or `a[i] = v`",
-                )
+        self._refuse_changes_in(loop.body, set())
+
+    def _refuse_changes_in(self, block: list[gast.stmt], made: set[str]) -> None:
+        """``made``: lists this iteration made, not rebound since (in this block or around it)."""
+        made = set(made)
+        for s in block:
+            if isinstance(s, gast.If):
+                self._refuse_changes_in(s.body, made)
+                self._refuse_changes_in(s.orelse, made)
+            elif isinstance(s, (gast.For, gast.While)):  # (a list rebound in the body: not its own)
+                self._refuse_changes_in(s.body, made - stored_names(s.body))
+            else:
+                changes = item_write(s) or append_call(s)
+                if changes is None and isinstance(s, gast.Assign) and is_pop(s.value):
+                    changes = (s.value.func.value.id, None)
+                inplace = is_in_place(s) and not self.kinds.is_scalar(s.targets[0])  # type: ignore[attr-defined]
+                own = changes is not None and changes[0] in made and append_call(s) is not None
+                if (changes is not None or inplace) and not own:
+                    raise self.refuse(
+                        s,
+                        "a checkpointed loop cannot change arrays or lists in place (snapshots would see the change)",
+                        "assign a new value instead, e.g. `a = a + b` rather than `a += b` or `a[i] = v`",
+                    )
+            made -= stored_names([s])
+            if isinstance(s, gast.Assign) and isinstance(s.value, gast.List):
+                made.add(s.targets[0].id)  # type: ignore[attr-defined]
 
     def impure_call_in(self, s: gast.stmt) -> str | None:
         """What makes a call of statement ``s`` itself impure (not of the blocks it holds; the
