@@ -87,16 +87,21 @@ def resolve(
     node: gast.Call,
     lookup: Callable[[str], tuple[bool, Any]],
     local_names: set[str],
-    classes: dict[str, type] | None = None,
+    classes: dict[str, Any] | None = None,
 ) -> Callee:
     """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments.
-    ``classes``: the class of each local that holds a user object (``self``), whose methods
-    ``self.f(x)`` calls."""
+    ``classes``: the kind (:class:`ObjectOf`) of each local that holds a user object (``self``),
+    whose class's methods ``self.f(x)`` calls (unless the object's own attribute hides one)."""
     path = dotted_path(node.func)
     description = path or "a computed callable"
     base = node.func.value if isinstance(node.func, gast.Attribute) else None
-    if isinstance(base, gast.Name) and classes and base.id in classes:
-        found_method = _class_method(node, classes[base.id], description)
+    if (
+        isinstance(base, gast.Name)
+        and classes
+        and base.id in classes
+        and node.func.attr not in classes[base.id].shadowed
+    ):  # type: ignore[attr-defined]
+        found_method = _class_method(node, classes[base.id].cls, description)
         if found_method is not None:
             return found_method
     if (

@@ -75,6 +75,7 @@ class ObjectOf:
     attributes, ``self.predict(x)`` calls its class's methods, resolved when code is generated."""
 
     cls: type
+    shadowed: frozenset[str] = frozenset()  # the object's own attributes that hide its class's
 
     @property
     def is_record(self) -> bool:
@@ -101,7 +102,8 @@ def object_kind(value: Any) -> ObjectOf | None:
         and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
         and module not in ("builtins", "srcdiff", *OPAQUE_LIBRARIES)
     ):
-        return ObjectOf(cls)
+        own = getattr(value, "__dict__", None) or {}
+        return ObjectOf(cls, frozenset(name for name in own if hasattr(cls, name)))
     return None
 
 

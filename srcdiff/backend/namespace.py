@@ -58,7 +58,7 @@ class Namespace(ForwardEnvironment):
         self._locals = set(norm.params) | stored_names(norm.body)
         rebound = stored_names(norm.body)
         self._classes = {  # parameters holding user objects: their methods are their classes'
-            p: k.cls for p, k in (param_kinds or {}).items() if isinstance(k, ObjectOf) and p not in rebound
+            p: k for p, k in (param_kinds or {}).items() if isinstance(k, ObjectOf) and p not in rebound
         }
 
     def callee(self, node: gast.Call) -> Callee | None:
