@@ -29,12 +29,12 @@ import gast
 from .analysis import activity as activity_
 from .analysis import kinds as kinds_
 from .analysis import liveness
-from .analysis.value_kinds import SCALAR, UNKNOWN
+from .analysis.value_kinds import SCALAR, UNKNOWN, FunctionOf
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
 from .backend.namespace import Namespace, ParamKinds
-from .errors import SrcDiffError
+from .errors import NoDerivativeError, SrcDiffError
 from .frontend.capture import capture, guard_holds
 from .frontend.normal_form import NormalizedFunction
 from .frontend.normalize import normalize
@@ -93,6 +93,14 @@ def _front(
 ) -> tuple[NormalizedFunction, Namespace]:
     """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing."""
     norm = normalize(capture(fn))
+    if norm.captured.filename.startswith("<srcdiff") and any(isinstance(k, FunctionOf) for k in param_kinds.values()):
+        raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
+            norm.name,
+            norm.captured.filename,
+            norm.captured.first_line,
+            "second derivatives through a function passed as an argument are not supported yet",
+            "differentiate once (grad, jvp), or call the function by its own name in the code",
+        )
     env = Namespace(norm, _Helpers(options), param_kinds)
     if options.optimize:
         env.hoisted = hoist_loop_invariants(norm.body, norm.params)

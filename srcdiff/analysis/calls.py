@@ -90,18 +90,18 @@ def resolve(
     classes: dict[str, Any] | None = None,
 ) -> Callee:
     """Resolve ``node.func`` (a dotted name or a method on a local) and bind its arguments.
-    ``classes``: the kind (:class:`ObjectOf`) of each local that holds a user object (``self``),
-    whose class's methods ``self.f(x)`` calls (unless the object's own attribute hides one)."""
+    ``classes``: the kind of each parameter holding a user object (:class:`ObjectOf`: ``self``,
+    whose class's methods ``self.f(x)`` calls unless the object's own attribute hides one) or a
+    function (:class:`FunctionOf`: ``f`` in ``f(y)``)."""
     path = dotted_path(node.func)
     description = path or "a computed callable"
     base = node.func.value if isinstance(node.func, gast.Attribute) else None
-    if (
-        isinstance(base, gast.Name)
-        and classes
-        and base.id in classes
-        and node.func.attr not in classes[base.id].shadowed
-    ):  # type: ignore[attr-defined]
-        found_method = _class_method(node, classes[base.id].cls, description)
+    passed = classes.get(node.func.id) if isinstance(node.func, gast.Name) and classes else None
+    if passed is not None and hasattr(passed, "fn") and _readable(passed.fn):  # f(y), f a function argument
+        return _user(passed.fn, list(node.args), node, description)
+    kind = classes.get(base.id) if isinstance(base, gast.Name) and classes else None
+    if kind is not None and hasattr(kind, "cls") and node.func.attr not in kind.shadowed:  # type: ignore[attr-defined]
+        found_method = _class_method(node, kind.cls, description)
         if found_method is not None:
             return found_method
     if (

@@ -26,7 +26,7 @@ from ..frontend.normal_form import NormalizedFunction
 from . import calls, shapes
 from .activity import assignments
 from .calls import Callee
-from .value_kinds import SCALAR, SCALAR_SEQ, Container, Kind, ObjectOf, Shape, is_container
+from .value_kinds import SCALAR, SCALAR_SEQ, Container, FunctionOf, Kind, ObjectOf, Shape, is_container
 
 _SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
 _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
@@ -40,7 +40,7 @@ class Kinds:
     containers: dict[str, Container] = field(default_factory=dict)  # parameters that are dicts/tuples: their kinds
     literals: set[str] = field(default_factory=set)  # names only ever bound to list/tuple literals
     number_params: set[str] = field(default_factory=set)  # parameters passed numbers (whatever they become)
-    objects: dict[str, ObjectOf] = field(default_factory=dict)  # parameters that are user objects, not rebound
+    objects: dict[str, ObjectOf | FunctionOf] = field(default_factory=dict)  # user objects, functions: not rebound
 
     def shape_of(self, node: gast.expr) -> Shape | None:
         """The exact shape of ``node``'s value if known (``()`` for plain numbers)."""
@@ -107,7 +107,7 @@ def infer(
     kinds = Kinds(scalars, sequences)
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
-    kinds.objects = {p: k for p, k in params.items() if isinstance(k, ObjectOf) and p not in targets}
+    kinds.objects = {p: k for p, k in params.items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in targets}
     changed = True
     while changed:
         changed = False

@@ -9,6 +9,7 @@ and part of every cache key, as a JIT specializes on types:
 * :class:`DictOf` / :class:`SeqOf`: a dict with string keys / a list or tuple of other values,
   with the kind of each entry;
 * :class:`ObjectOf`: an instance of a user-defined class (its methods are resolved by class);
+* :class:`FunctionOf`: a Python function passed as an argument (its calls are resolved to it);
 * :data:`UNKNOWN` (``None``): nothing known.
 
 >>> DictOf.of({"W": (3, 2), "b": SCALAR}).entry("W")
@@ -83,19 +84,30 @@ class ObjectOf:
         return dataclasses.is_dataclass(self.cls) or (issubclass(self.cls, tuple) and hasattr(self.cls, "_fields"))
 
 
+@dataclass(frozen=True)
+class FunctionOf:
+    """A Python function passed as an argument (``rk4(f, y, h)``): calls of it are calls of this
+    function, and passing another one generates code again."""
+
+    fn: Any
+
+
 Shape = tuple[int, ...]
 Container = DictOf | SeqOf
-Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | ObjectOf | None
+Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | ObjectOf | FunctionOf | None
 
 SCALAR = Scalar()
 SCALAR_SEQ = ScalarSeq()
 UNKNOWN: Kind = None
 
 
-def object_kind(value: Any) -> ObjectOf | None:
+def object_kind(value: Any) -> ObjectOf | FunctionOf | None:
     """:class:`ObjectOf` for an instance of a class defined in Python by the user (not a module,
     function or class, nor an object of numpy or another array library), else None."""
     cls = type(value)
+    if isinstance(value, types.FunctionType):  # a function srcdiff reads (not a compiled library's)
+        home = (getattr(value, "__module__", None) or "").split(".")[0]
+        return FunctionOf(value) if home not in ("srcdiff", *OPAQUE_LIBRARIES) else None
     module = (getattr(cls, "__module__", None) or "").split(".")[0]
     if (isinstance(value, tuple) and hasattr(cls, "_fields")) or (
         hasattr(value, "__dict__")

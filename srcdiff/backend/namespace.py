@@ -17,7 +17,7 @@ import gast
 import numpy as np
 
 from ..analysis.calls import USER, Callee, resolve
-from ..analysis.value_kinds import ObjectOf, object_kind
+from ..analysis.value_kinds import FunctionOf, ObjectOf, object_kind
 from ..frontend.capture import Guard
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import TEMPLATE_GLOBALS
@@ -58,7 +58,7 @@ class Namespace(ForwardEnvironment):
         self._locals = set(norm.params) | stored_names(norm.body)
         rebound = stored_names(norm.body)
         self._classes = {  # parameters holding user objects: their methods are their classes'
-            p: k for p, k in (param_kinds or {}).items() if isinstance(k, ObjectOf) and p not in rebound
+            p: k for p, k in (param_kinds or {}).items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in rebound
         }
 
     def callee(self, node: gast.Call) -> Callee | None:
