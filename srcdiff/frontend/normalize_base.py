@@ -30,6 +30,7 @@ from ..errors import UnsupportedSyntaxError
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
 from ..syntax import load, stored_names
 from .capture import CapturedFunction
+from .local_functions import local_functions
 from .naming import Namer, names_in
 
 REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
@@ -80,6 +81,7 @@ class NormalizerBase:
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.locals = set(self.params) | stored_names(tree.body)
         self.only_range_indices = _only_range_indices(tree) - set(self.params)
+        self.local_functions = local_functions(tree)  # written into their calls
         self.control: set[str] = set()
         self.flags: set[str] = set()  # break/continue/return flags: reassigned inside what they guard
         self.helpers: dict[str, Any] = {}  # runtime helpers the normalized code calls, by name

@@ -121,7 +121,9 @@ class ExpressionNormalizer(NormalizerBase):
             return gast.Tuple(elts=[self.index(x, out, at) for x in s.elts], ctx=gast.Load())
         return self.atomize(s, out, at)
 
-    def call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.Call:
+    def call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.expr:
+        if isinstance(e.func, gast.Name) and e.func.id in self.local_functions:
+            return self.local_call(e, out, at)
         if self._is_checkpointed(e):
             raise self.refuse(
                 at,
@@ -156,6 +158,22 @@ class ExpressionNormalizer(NormalizerBase):
                 raise self.refuse(at, "`**kwargs` in a call is not supported yet", "pass keyword arguments by name")
             keywords.append(gast.keyword(arg=kw.arg, value=self.atomize(kw.value, out, at)))
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def local_call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.expr:
+        """A call of a local function: its body, written here (:mod:`.local_functions`)."""
+        fn = self.local_functions[e.func.id]  # type: ignore[attr-defined]
+        if any(isinstance(a, gast.Starred) for a in e.args) or not fn.accepts(e.args, e.keywords):
+            raise self.refuse(
+                at,
+                f"this call of the local function `{fn.name}` is not supported",
+                "pass each argument once, by position or name",
+            )
+        args = [self.atomize(a, out, at) for a in e.args]
+        keywords = [gast.keyword(arg=kw.arg, value=self.atomize(kw.value, out, at)) for kw in e.keywords]
+        body, value = fn.at_call(args, keywords, self.namer)
+        for s in body:
+            self.statement(s, out, None)
+        return self.primitive(value, out, at)
 
     def comprehension(self, e: gast.ListComp | gast.GeneratorExp, out: list[gast.stmt], at: gast.AST) -> str:
         """A list comprehension or generator expression, as the loop that builds its list."""

@@ -38,6 +38,8 @@ class StatementNormalizer(LoopNormalizer):
 
     def statement(self, s: gast.stmt, out: list[gast.stmt], loop: Loop | None) -> set[str]:
         """Normalize one statement onto ``out``; return the exit flags it may set."""
+        if any(s is fn.node for fn in self.local_functions.values()):
+            return set()  # a local function: written into each call instead
         if type(s) in REFUSED_STATEMENTS:
             raise self.refuse(s, *REFUSED_STATEMENTS[type(s)])
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
@@ -51,7 +53,9 @@ class StatementNormalizer(LoopNormalizer):
                     s,
                 )
             elif isinstance(s.value, gast.Call):
-                out.append(located(gast.Expr(value=self.primitive(s.value, out, s)), s))
+                value = self.primitive(s.value, out, s)
+                if isinstance(value, gast.Call):  # (a local function's call is its body, written out)
+                    out.append(located(gast.Expr(value=value), s))
             elif not is_atom(s.value):
                 self.atomize(s.value, out, s)  # evaluated for its errors, value unused
         elif isinstance(s, gast.If):
