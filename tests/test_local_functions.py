@@ -105,3 +105,18 @@ def calls_itself(w):
 def test_what_cannot_be_written_out_is_refused(f):
     with pytest.raises(srcdiff.SrcDiffError, match="function defined inside"):
         srcdiff.grad(f)(np.array([0.3, -0.7, 1.1]))
+
+
+def called_in_a_test(w):
+    def size(v):
+        return np.sum(v * v)
+
+    if size(w) > 1.0:  # (a comparison is kept as written: the call cannot be written out there)
+        return size(w)
+    return 0.0
+
+
+def test_a_local_function_called_in_a_test_is_refused_not_left_undefined():
+    """It was left a call of a name the generated code does not have (NameError, fuzz seed 13)."""
+    with pytest.raises(srcdiff.SrcDiffError, match="function defined inside"):
+        srcdiff.grad(called_in_a_test)(np.array([0.3, -0.7, 1.1]))

@@ -24,7 +24,7 @@ import gast
 
 from ..frontend.normal_form import NormalizedFunction
 from . import calls, shapes
-from .activity import assignments
+from .activity import assignments, mutations
 from .calls import Callee
 from .value_kinds import SCALAR, SCALAR_SEQ, Container, FunctionOf, Kind, ObjectOf, Shape, is_container
 
@@ -108,6 +108,7 @@ def infer(
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
     kinds.objects = {p: k for p, k in params.items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in targets}
+    changes = list(mutations(fn.body))
     changed = True
     while changed:
         changed = False
@@ -118,6 +119,10 @@ def infer(
                 changed = True
             if name in kinds.sequences and not _is_sequence(a.value, kinds):
                 kinds.sequences.discard(name)
+                changed = True
+        for container, element in changes:  # xs.append(v), xs[i] = v: a list of numbers only if v is one
+            if container in kinds.sequences and not kinds.is_scalar(element):
+                kinds.sequences.discard(container)
                 changed = True
     kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of, result_kind)
     not_literal = {a.targets[0].id for a in assigns if not isinstance(a.value, (gast.List, gast.Tuple))}

@@ -88,6 +88,7 @@ def local_functions(tree: gast.FunctionDef) -> dict[str, LocalFunction]:
         return {}
     # each used only as `name(...)`, bound once, and not calling itself
     calls = {id(n.func) for n in gast.walk(tree) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)}
+    calls -= _in_tests(tree)  # (normalization keeps tests as written: a call there would stay a call)
     names = [n for n in gast.walk(tree) if isinstance(n, gast.Name)]
     for name in list(found):
         stores = [n for n in names if n.id == name and not isinstance(n.ctx, gast.Load)]
@@ -100,6 +101,18 @@ def local_functions(tree: gast.FunctionDef) -> dict[str, LocalFunction]:
         ):
             del found[name]
     return found  # (one calling another is fine: that call is written out when its body is normalized)
+
+
+def _in_tests(tree: gast.AST) -> set[int]:
+    """The called names inside what normalization keeps as written: comparisons, ``and``/``or``
+    tests, f-strings, ``while`` tests, ``assert`` and ``raise``."""
+    kept: list[gast.AST] = []
+    for n in gast.walk(tree):
+        if isinstance(n, (gast.Compare, gast.BoolOp, gast.JoinedStr, gast.Assert, gast.Raise)):
+            kept.append(n)
+        elif isinstance(n, gast.While):
+            kept.append(n.test)
+    return {id(c.func) for k in kept for c in gast.walk(k) if isinstance(c, gast.Call)}
 
 
 def _as_local(s: gast.stmt) -> LocalFunction | None:
