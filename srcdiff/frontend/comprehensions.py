@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import gast
 
-from ..syntax import call, clone, load
-from .naming import Namer
+from ..syntax import call, load
+from .naming import Namer, renamed
 
 COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 
@@ -38,15 +38,15 @@ def as_loop(e: gast.ListComp | gast.GeneratorExp, namer: Namer) -> tuple[str, ga
     """The name of the list the loop builds, and the loop (its first iterable as written: it is
     evaluated in the enclosing scope)."""
     result = namer.fresh("t")
-    renamed: dict[str, str] = {}
+    fresh_names: dict[str, str] = {}
     clauses = []
     for clause in e.generators:
-        iterable = _renamed(clause.iter, renamed)
+        iterable = renamed(clause.iter, fresh_names)
         for name in sorted({n.id for n in gast.walk(clause.target) if isinstance(n, gast.Name)}):
-            renamed[name] = namer.fresh(name.lstrip("_") or "v")
-        clauses.append((_renamed(clause.target, renamed), iterable, [_renamed(c, renamed) for c in clause.ifs]))
+            fresh_names[name] = namer.fresh(name.lstrip("_") or "v")
+        clauses.append((renamed(clause.target, fresh_names), iterable, [renamed(c, fresh_names) for c in clause.ifs]))
     append = gast.Attribute(value=load(result), attr="append", ctx=gast.Load())
-    body: list[gast.stmt] = [_at(gast.Expr(value=call(append, _renamed(e.elt, renamed))), e)]
+    body: list[gast.stmt] = [_at(gast.Expr(value=call(append, renamed(e.elt, fresh_names))), e)]
     loop: gast.stmt | None = None
     for target, iterable, conditions in reversed(clauses):
         for condition in reversed(conditions):
@@ -59,14 +59,6 @@ def as_loop(e: gast.ListComp | gast.GeneratorExp, namer: Namer) -> tuple[str, ga
 
 def is_async(e: gast.ListComp | gast.GeneratorExp) -> bool:
     return any(clause.is_async for clause in e.generators)
-
-
-def _renamed(node: gast.AST, renamed: dict[str, str]) -> gast.AST:
-    node = clone(node)
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and n.id in renamed:
-            n.id = renamed[n.id]
-    return node
 
 
 def _at(node: gast.stmt, e: gast.AST) -> gast.stmt:

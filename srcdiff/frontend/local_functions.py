@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import gast
 
 from ..syntax import clone, stored_names
-from .naming import Namer
+from .naming import Namer, renamed
 
 
 @dataclass
@@ -53,17 +53,17 @@ class LocalFunction:
         """The statements a call runs (parameters bound, variables renamed) and its value.
         ``args`` and ``keywords`` are atoms already (evaluated once, in order)."""
         own = set(self.params) | stored_names(self.body)
-        renamed = {name: namer.fresh(name.lstrip("_") or "v") for name in sorted(own)}
+        fresh_names = {name: namer.fresh(name.lstrip("_") or "v") for name in sorted(own)}
         bound = dict(zip(self.params, args)) | {kw.arg: kw.value for kw in keywords if kw.arg is not None}
         out: list[gast.stmt] = []
         for p in self.params:
             value = bound.get(p, self.defaults.get(p))
-            target = gast.Name(id=renamed[p], ctx=gast.Store(), annotation=None, type_comment=None)
+            target = gast.Name(id=fresh_names[p], ctx=gast.Store(), annotation=None, type_comment=None)
             out.append(
                 gast.copy_location(gast.Assign(targets=[target], value=clone(value), type_comment=None), self.node)
             )
-        out += [_renamed(s, renamed) for s in self.body]
-        result = _renamed(self.result, renamed) if self.result is not None else gast.Constant(value=None, kind=None)
+        out += [renamed(s, fresh_names) for s in self.body]
+        result = renamed(self.result, fresh_names) if self.result is not None else gast.Constant(value=None, kind=None)
         return out, result
 
     def accepts(self, args: list[gast.expr], keywords: list[gast.keyword]) -> bool:
@@ -160,11 +160,3 @@ def _as_local(s: gast.stmt) -> LocalFunction | None:
     if result is not None and any(isinstance(n, (gast.Lambda, gast.Yield, gast.NamedExpr)) for n in gast.walk(result)):
         return None
     return LocalFunction(name, params, defaults, body, result, s)
-
-
-def _renamed(node: gast.AST, renamed: dict[str, str]) -> gast.AST:
-    node = clone(node)
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and n.id in renamed:
-            n.id = renamed[n.id]
-    return node

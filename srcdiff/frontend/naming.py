@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import gast
 
+from ..syntax import clone
+
 
 def names_in(node: gast.AST) -> set[str]:
     """Every identifier that appears in ``node`` (variables, parameters, functions)."""
@@ -62,3 +64,13 @@ class Namer:
                 base = f"d_{name.lstrip('_')}"
             self._adjoints[name] = self.prefer(base)
         return self._adjoints[name]
+
+
+def renamed(node: gast.AST, names: dict[str, str]) -> gast.AST:
+    """A copy of ``node`` with the variables in ``names`` renamed (a comprehension's or a local
+    function's own variables, written into the enclosing function)."""
+    node = clone(node)
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in names:
+            n.id = names[n.id]
+    return node
