@@ -26,6 +26,7 @@ from .. import rules
 from ..errors import NoDerivativeError, UnsupportedSyntaxError
 from ..rules import Rule, registered
 from ..syntax import dotted_path
+from .value_kinds import OPAQUE_LIBRARIES, FunctionOf, ObjectOf
 
 
 class CalleeKind(enum.Enum):
@@ -39,9 +40,6 @@ class CalleeKind(enum.Enum):
 
 
 RULE, CONSTANT, USER, UNKNOWN, REGISTERED = CalleeKind
-
-# Libraries whose Python functions wrap compiled code: they need rules, not their source read.
-OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
 
 
 @dataclass
@@ -97,10 +95,10 @@ def resolve(
     description = path or "a computed callable"
     base = node.func.value if isinstance(node.func, gast.Attribute) else None
     passed = classes.get(node.func.id) if isinstance(node.func, gast.Name) and classes else None
-    if passed is not None and hasattr(passed, "fn") and _readable(passed.fn):  # f(y), f a function argument
+    if isinstance(passed, FunctionOf) and _readable(passed.fn):  # f(y), f a function argument
         return _user(passed.fn, list(node.args), node, description)
     kind = classes.get(base.id) if isinstance(base, gast.Name) and classes else None
-    if kind is not None and hasattr(kind, "cls") and node.func.attr not in kind.shadowed:  # type: ignore[attr-defined]
+    if isinstance(kind, ObjectOf) and node.func.attr not in kind.shadowed:  # type: ignore[attr-defined]
         found_method = _class_method(node, kind.cls, description)
         if found_method is not None:
             return found_method

@@ -25,7 +25,8 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from .calls import OPAQUE_LIBRARIES
+#: Libraries whose Python functions wrap compiled code: they need rules, not their source read.
+OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
 
 
 @dataclass(frozen=True)
