@@ -18,6 +18,7 @@ helpers are transformed once.  Forward mode (:func:`forward_function`) is the sa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable
@@ -29,6 +30,7 @@ import gast
 from .analysis import activity as activity_
 from .analysis import kinds as kinds_
 from .analysis import liveness
+from .analysis.calls import is_gradient
 from .analysis.value_kinds import SCALAR, UNKNOWN, FunctionOf
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
@@ -51,12 +53,16 @@ class Options:
 
     ``optimize=False`` keeps the code the transforms wrote, without the optimizations
     (to-be-recorded analysis, recomputation, lazy adjoints, dead stores, hoisting), to compare.
+    ``entry``: the function the user called, whose arguments are the caller's -- what it writes
+    into them goes into copies; helpers called from generated code are built with
+    ``entry=False``, since what they write into their arguments is their caller's to see.
 
     >>> Options(), Options(optimize=False) == Options(False)
-    (Options(optimize=True), True)
+    (Options(optimize=True, entry=True), True)
     """
 
     optimize: bool = True
+    entry: bool = True
 
 
 _lock = threading.RLock()
@@ -66,6 +72,7 @@ _filled_at = [registered.generation]  # the registration generation the caches w
 _split_cache = PerFunction("__srcdiff_split__")
 _forward_cache = PerFunction("__srcdiff_forward__")
 _kind_cache = PerFunction("__srcdiff_kinds__")
+_gradient_code: dict[Any, Any] = {}  # (gradient, argument kinds) -> its generated code (see _code_of)
 
 
 # -- the passes ------------------------------------------------------------------------------
@@ -76,23 +83,51 @@ class _Helpers:
     made with the same options as the function calling them."""
 
     def __init__(self, options: Options) -> None:
-        self.options = options
+        self.options = dataclasses.replace(options, entry=False)
 
     def split(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry:
-        return split_function(fn, active, param_kinds, self.options)
+        return split_function(_code_of(fn, param_kinds), active, param_kinds, self.options)
 
     def forward(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry:
-        return forward_function(fn, active, param_kinds, self.options)
+        return forward_function(_code_of(fn, param_kinds), active, param_kinds, self.options)
 
     def result_kind(self, fn: Any, param_kinds: ParamKinds) -> Any:
-        return result_kind(fn, param_kinds)
+        return result_kind(_code_of(fn, param_kinds), param_kinds)
+
+
+def _code_of(fn: Any, param_kinds: ParamKinds) -> Any:
+    """What a call of ``fn`` runs: for a srcdiff gradient called inside a differentiated function
+    (``srcdiff.grad(inner)(x, w)``), the code it generates for arguments of these kinds --
+    differentiated like any helper; otherwise ``fn`` itself."""
+    if not is_gradient(fn):
+        return fn
+    key = (fn.fn, tuple(fn.wrt), fn.with_value, fn.as_tuple, fn.optimize, param_kinds)
+    with _lock:
+        _fresh()
+        code = _gradient_code.get(key)
+        if code is None:
+            generated = build_gradient(
+                fn.fn, list(fn.wrt), dict(param_kinds), fn.with_value, fn.as_tuple, Options(optimize=fn.optimize)
+            )
+            if generated.deps:
+                code = fn.fn.__code__
+                raise NoDerivativeError(
+                    fn.fn.__name__,
+                    code.co_filename,
+                    code.co_firstlineno,
+                    "a srcdiff gradient called inside a differentiated function is differentiated only "
+                    "when its function calls no helpers of its own yet",
+                    "write the helpers' code into the inner function, or pass the inner gradient as data",
+                )
+            code = _gradient_code[key] = generated.fn
+        return code
 
 
 def _front(
     fn: Callable[..., Any], options: Options, param_kinds: dict[str, Any]
 ) -> tuple[NormalizedFunction, Namespace]:
     """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing."""
-    norm = normalize(capture(fn))
+    norm = normalize(capture(fn), copy_written_arguments=options.entry)
     if norm.captured.filename.startswith("<srcdiff") and any(isinstance(k, FunctionOf) for k in param_kinds.values()):
         raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
             norm.name,
@@ -254,7 +289,7 @@ def _build_forward(
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env.lookup)
     act = activity_.analyze(norm, set(active), env.callee)
-    body = forward_.transform(norm, act, kinds, env, set(active))
+    body = assemble.owned_copies(norm, env) + forward_.transform(norm, act, kinds, env, set(active))
     stats["transforms"] += 1
     body.append(assemble.forward_return(norm, act, kinds, env))
     tree = assemble.function(name, assemble.forward_signature(norm, entry.tangent_params), body)
@@ -339,6 +374,7 @@ def clear() -> None:
         _split_cache.clear()
         _forward_cache.clear()
         _kind_cache.clear()
+        _gradient_code.clear()
 
 
 def _fresh() -> None:

@@ -7,6 +7,8 @@ back with the argument's structure.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 import srcdiff
@@ -38,7 +40,7 @@ def rebuild(like, numbers):
 
 
 def _with(args, wrt, value):
-    args = list(args)
+    args = copy.deepcopy(list(args))  # (a function may write into its arguments)
     args[wrt] = value
     return args
 

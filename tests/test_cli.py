@@ -224,17 +224,15 @@ def test_non_differentiable_function_names_file_and_line(capsys, tmp_path):
 
         def f(x):
             y = x * x
-            try:
-                y = math.log(y)
-            except ValueError:
-                y = 0.0
+            class Local:
+                pass
             return y
     """)
     code, out, err = run(capsys, "dump", f"{target}:f")
     assert code == 1
     line = assert_one_line_error(err)
     assert "uses_try.py" in line
-    assert ":5" in line  # the `try:` line
+    assert ":5" in line  # the `class` line
     assert out == ""
 
 

@@ -36,8 +36,11 @@ def summed_sines(x):
     return np.sum(np.sin(x), keepdims=True)
 
 
-def gradient_made_inside(x):
-    return np.sum(srcdiff.grad(summed_sines)(x))
+PICKED = [summed_sines]
+
+
+def gradient_made_inside(x):  # (of a function srcdiff cannot know before the call)
+    return np.sum(srcdiff.grad(PICKED[0])(x))
 
 
 FUNCTIONS = [np.sin]

@@ -136,17 +136,23 @@ def test_nonlocal_write_is_refused():
     assert_points_at(err, accumulate, marked_lines(accumulate))
 
 
-def guarded_inverse(x):
+class Counter:
+    calls = 0
+
+
+def counted_inverse(x):
     y = x * x
     try:  # <-
+        Counter.calls = Counter.calls + 1
         return 1.0 / y
     except ZeroDivisionError:
         return 0.0
 
 
-def test_try_statement_is_refused():
-    err = refusal(guarded_inverse, 1.5, expected=errors.UnsupportedSyntaxError)
-    assert_points_at(err, guarded_inverse, marked_lines(guarded_inverse))
+def test_a_try_body_that_sets_an_attribute_is_refused():
+    err = refusal(counted_inverse, 1.5, expected=errors.UnsupportedSyntaxError)
+    assert_points_at(err, counted_inverse, marked_lines(counted_inverse))
+    assert "attribute" in err.problem
 
 
 def quiet_inverse(x):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 
 import gast
 import pytest
@@ -808,7 +809,7 @@ def test_unpacking_a_too_short_sequence_still_raises():
 
 def uses_try(x):
     try:
-        return 1 / x
+        return 1 / (x + math.sin(x) * random.random())
     except ZeroDivisionError:
         return 0.0
 
@@ -855,7 +856,7 @@ def writes_a_global(x):
 
 
 @pytest.mark.parametrize("f, words", [
-    (uses_try, "try"), (uses_lambda, "lambda"), (uses_setcomp, "set comprehension"),
+    (uses_try, "random"), (uses_lambda, "lambda"), (uses_setcomp, "set comprehension"),
     (uses_star_args, "*args"), (uses_starred_target, "starred"), (uses_item_assignment, "attribute"),
     (uses_walrus, ":="), (uses_nested_def, "function defined inside"), (writes_a_global, "global"),
 ])

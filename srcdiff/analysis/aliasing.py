@@ -183,6 +183,9 @@ def problems(
         handed_over = kept
     for xs in handed_over:  # what it was given is not read again before rebound: no write shows through it
         holds.pop(xs, None)
+    owned: frozenset[str] = getattr(fn, "owned", frozenset())  # parameters the generated code copies first
+    for p in owned:
+        fresh[p] = fresh.get(p, True)
     rebound = _rebound_before(fn.body, {id(s) for s, _ in writes})
     flow = _Sharing({id(s) for s, _ in writes}, callee_of, set(scalars) | _immutable_globals(fn), lists)
     flow.block(fn.body, {})
@@ -190,7 +193,9 @@ def problems(
     found: list[Problem] = []
     for stmt, container in writes:
         number = container in number_params and is_in_place(stmt)
-        argument = container in fn.params and container not in rebound.get(id(stmt), set()) and not number
+        argument = (
+            container in fn.params and container not in owned and container not in rebound.get(id(stmt), set())
+        ) and not number
         if argument or not fresh.get(container, False):
             what = "an argument" if argument else "a value this function did not create"
             found.append(

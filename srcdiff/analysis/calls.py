@@ -145,7 +145,16 @@ def resolve(
         return found_method
     if isinstance(obj, types.FunctionType) and _readable(obj):
         return _user(obj, list(node.args), node, description)
+    if is_gradient(obj) and isinstance(obj.fn, types.FunctionType) and _readable(obj.fn):
+        found_gradient = _user(obj.fn, list(node.args), node, description)  # bound as the function's own
+        found_gradient.obj = obj  # (its code, made for the arguments' kinds, is what is differentiated)
+        return found_gradient
     return Callee(UNKNOWN, obj, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description)
+
+
+def is_gradient(obj: Any) -> bool:
+    """A gradient srcdiff made (``srcdiff.grad(f)``, ``value_and_grad``), called like ``f``."""
+    return type(obj).__name__ == "GradFunction" and type(obj).__module__ == "srcdiff.api.gradient"
 
 
 def _readable(fn: Any) -> bool:

@@ -133,6 +133,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         if t is not None:
             refuse_nondifferentiable(f, p, x, "jvp got a tangent for")
             _check_direction(f, "tangent", f"`{p}`", t, x)
+    tangents = tuple(  # a list argument's tangent as a list: its items are read and written as such
+        trees.shaped_like(t, x) if isinstance(x, (list, tuple)) and isinstance(t, np.ndarray) else t
+        for t, x in zip(tangents, primals)
+    )
     own = own_rule(f)
     if own is not None:  # the user's rule for f itself
         if own.jvp is None:

@@ -88,6 +88,21 @@ def unit(value: Any, i: int) -> Any:
     return rebuild(new)
 
 
+def shaped_like(vector: Any, like: Any) -> Any:
+    """The numbers of array ``vector`` in ``like``'s structure, leaf after leaf (numbers as
+    floats): a list argument's tangent given as one array, as the list's own structure."""
+    flat = np.ravel(np.asarray(vector, dtype=float))
+    leaves, rebuild = flatten(like)
+    new: list[Any] = []
+    start = 0
+    for leaf in leaves:
+        n = int(np.size(leaf))
+        part = flat[start : start + n]
+        new.append(part.reshape(np.shape(leaf)) if isinstance(leaf, np.ndarray) else float(part[0]))
+        start += n
+    return rebuild(new)
+
+
 def blocks(matrix: np.ndarray, out: Any, of: Any) -> Any:
     """The rows x columns ``matrix`` (derivatives of ``out``'s numbers by ``of``'s) as
     ``out``'s structure holding, for each leaf, ``of``'s structure holding each leaf's block,

@@ -20,6 +20,7 @@ import gast
 from ..analysis.activity import Activity, assignments
 from ..analysis.kinds import Kinds
 from ..frontend.normal_form import NormalizedFunction
+from ..runtime import copy_of
 from ..syntax import assign, call, clone, const, load, nodes_in, stored_names
 from ..transform import record, reverse
 from .namespace import Namespace
@@ -38,6 +39,15 @@ def prologue(
     if placed.pushes or sweeps.calls_helpers:
         out.append(assign(sweeps.stack, gast.List(elts=[], ctx=gast.Load())))
     return out
+
+
+def owned_copies(norm: NormalizedFunction, env: Namespace) -> list[gast.stmt]:
+    """``x = copy_of(x)`` for the arguments the function writes into: the generated code writes
+    into its own copies, never into the caller's values."""
+    if not norm.owned:
+        return []
+    name = env.global_name("copy_of", copy_of)
+    return [assign(p, call(load(name), load(p))) for p in norm.params if p in norm.owned]
 
 
 def zero_adjoints(
@@ -87,7 +97,7 @@ def gradient_sweeps(
 ) -> tuple[list[gast.stmt], list[gast.stmt]]:
     """The gradient function's two halves: up to the value (prologue, primal sweep, output
     check), and from the seed to ``return`` of the gradients (and the value)."""
-    body = prologue(placed, sweeps, norm) + placed.primal
+    body = owned_copies(norm, env) + prologue(placed, sweeps, norm) + placed.primal
     result = norm.result
     known_number = kinds.is_scalar(result) or kinds.shape_of(result) == ()
     if norm.may_return_none or not known_number or _may_be_truth_value(norm, result):

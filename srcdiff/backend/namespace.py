@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import gast
 import numpy as np
 
-from ..analysis.calls import USER, Callee, resolve
+from ..analysis.calls import USER, Callee, is_gradient, resolve
 from ..analysis.value_kinds import FunctionOf, ObjectOf, object_kind
 from ..frontend.capture import Guard
 from ..frontend.normal_form import NormalizedFunction
@@ -69,7 +69,8 @@ class Namespace(ForwardEnvironment):
             if found.guard is not None and found.guard not in self.guards:
                 self.guards.append(found.guard)
             if found.kind == USER:  # the code read now must still be the function's code later
-                guard = ("attribute", found.obj, "__code__", found.obj.__code__)
+                code_of = getattr(found.obj, "fn", found.obj) if is_gradient(found.obj) else found.obj
+                guard = ("attribute", code_of, "__code__", code_of.__code__)
                 if guard not in self.guards:
                     self.guards.append(guard)
         return found

@@ -85,6 +85,7 @@ class NormalizedFunction:
     helpers: dict[str, Any] = field(default_factory=dict)  # runtime helpers it calls, by name
     namer: Namer = field(default_factory=Namer)
     guards: list[Guard] = field(default_factory=list)  # of the helpers inlined into it (srcdiff.frontend.inline)
+    owned: frozenset[str] = frozenset()  # parameters the generated code copies first (it writes into them)
 
     def as_function(self) -> gast.FunctionDef:
         """The whole function, ending in its one ``return``: to print it or to compile it."""

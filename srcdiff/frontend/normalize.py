@@ -19,7 +19,7 @@ import gast
 
 from ..syntax import assign, const, load
 from .capture import CapturedFunction
-from .inline import inline_effects
+from .inline import changed_parameters, inline_effects
 from .normal_form import NormalizedFunction
 
 # srcdiff.tools.docs_tables lists the refused constructs from this module's namespace
@@ -29,6 +29,10 @@ from .normalize_statements import StatementNormalizer
 
 class _Normalizer(StatementNormalizer, ScopeChecks):
     """The whole normalizer: :meth:`run` normalizes the function once."""
+
+    def __init__(self, captured: CapturedFunction, copy_written_arguments: bool) -> None:
+        super().__init__(captured)
+        self.copy_written_arguments = copy_written_arguments
 
     def run(self) -> NormalizedFunction:
         tree = self.captured.tree
@@ -69,7 +73,18 @@ class _Normalizer(StatementNormalizer, ScopeChecks):
             may_return_none,
             self.helpers,
             self.namer,
+            owned=self.written_arguments(),
         )
+
+    def written_arguments(self) -> frozenset[str]:
+        """The parameters the function writes into (``x[0] = ...``, ``x += v``, ``xs.append(v)``,
+        through helpers too), when it is the function the user called: the generated code
+        copies them first, so that the derivative is that of what the function computes from
+        the values it was given, and the caller's values stay as they were."""
+        if not self.copy_written_arguments or self.captured.filename.startswith("<"):
+            return frozenset()  # (a helper's writes are for its caller to see; generated code owns what it writes)
+        written = changed_parameters(self.captured, updates=True)
+        return frozenset(p for p in self.params if p in written)
 
 
 def _drop_tail_flag(body: list[gast.stmt], flag: str) -> None:
@@ -110,9 +125,12 @@ def _drop_unread_flags(body: list[gast.stmt], control: set[str]) -> list[gast.st
     return keep(body)
 
 
-def normalize(captured: CapturedFunction) -> NormalizedFunction:
-    """Rewrite ``captured`` into the normal form (:mod:`srcdiff.frontend.normal_form`)."""
+def normalize(captured: CapturedFunction, copy_written_arguments: bool = False) -> NormalizedFunction:
+    """Rewrite ``captured`` into the normal form (:mod:`srcdiff.frontend.normal_form`).
+
+    ``copy_written_arguments``: ``captured`` is the function the user called, whose arguments
+    are the caller's: those it writes into are copied first (``x = copy_of(x)``)."""
     captured, guards = inline_effects(captured)
-    norm = _Normalizer(captured).run()
+    norm = _Normalizer(captured, copy_written_arguments).run()
     norm.guards = guards
     return norm

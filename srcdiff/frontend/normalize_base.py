@@ -28,14 +28,13 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from ..syntax import load, stored_names
+from ..syntax import dotted_path, load, stored_names
 from .capture import CapturedFunction
 from .local_functions import local_functions
 from .naming import Namer, names_in
 
 REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
-    gast.Try: ("`try` statements are not supported yet", "move the try/except outside the differentiated function"),
-    gast.With: ("`with` statements are not supported yet", "move the `with` block outside the differentiated function"),
+    gast.TryStar: ("`try` with `except*` is not supported", "catch the exception group with a plain `except`"),
     gast.AsyncWith: ("`async with` is not supported", "differentiate a synchronous function"),
     gast.AsyncFor: ("`async for` is not supported", "differentiate a synchronous function"),
     gast.ClassDef: ("a class defined inside the function is not supported", "define the class at module level"),
@@ -44,7 +43,6 @@ REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
         "define the helper at module level and call it; srcdiff differentiates module-level helpers",
     ),
     gast.AsyncFunctionDef: ("a function defined inside the function is not supported yet", "define it at module level"),
-    gast.Delete: ("`del` is not supported yet", "let the variable go out of scope instead"),
     gast.Import: ("an import inside the function is not supported yet", "import at module level"),
     gast.ImportFrom: ("an import inside the function is not supported yet", "import at module level"),
 }
@@ -121,19 +119,22 @@ class NormalizerBase:
         found, value = self.captured.resolve(node.func.id)
         return found and value is getattr(builtins, name)
 
+    def calls(self, node: gast.expr, fn: object) -> bool:
+        """Is ``node`` a call of module-level ``fn`` (by whatever name the function reaches it)?"""
+        if not (isinstance(node, gast.Call) and self._is_static(node.func)):
+            return False
+        path = dotted_path(node.func)
+        if path is None:
+            return False
+        head, *attrs = path.split(".")
+        found, value = self.captured.resolve(head)
+        for attr in attrs:
+            value = getattr(value, attr, None)
+        return found and value is fn
+
     def _is_checkpointed(self, node: gast.expr) -> bool:
         """Is ``node`` a call of :func:`srcdiff.checkpointed` (by any name it is reached under)?"""
-        if not isinstance(node, gast.Call) or not self._is_static(node.func):
-            return False
-        path = []
-        func = node.func
-        while isinstance(func, gast.Attribute):
-            path.append(func.attr)
-            func = func.value
-        found, value = self.captured.resolve(func.id)  # type: ignore[attr-defined]
-        for attr in reversed(path):
-            value = getattr(value, attr, None)
-        return found and value is RUNTIME_HELPERS["checkpointed"]
+        return self.calls(node, RUNTIME_HELPERS["checkpointed"])
 
 
 def _only_range_indices(tree: gast.FunctionDef) -> set[str]:

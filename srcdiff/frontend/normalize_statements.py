@@ -8,12 +8,16 @@ exits are a ``break`` at the end of a loop body and the function's one return.
 
 from __future__ import annotations
 
+import contextlib
+
 import gast
 
-from ..syntax import assign, const, if_, is_atom, load, located
+from ..syntax import assign, call, const, if_, is_atom, load, located, store
 from .normal_form import is_pop
 from .normalize_base import REFUSED_STATEMENTS, Loop, none_of
 from .normalize_loops import LoopNormalizer
+from .patterns import PatternRefused, match_as_if
+from .try_blocks import TryRefused, try_trial
 
 
 class StatementNormalizer(LoopNormalizer):
@@ -60,6 +64,14 @@ class StatementNormalizer(LoopNormalizer):
                 self.atomize(s.value, out, s)  # evaluated for its errors, value unused
         elif isinstance(s, gast.If):
             return self.if_statement(s, out, loop)
+        elif isinstance(s, gast.With):
+            return self.with_statement(s, out, loop)
+        elif isinstance(s, gast.Try):
+            return self.try_statement(s, out, loop)
+        elif isinstance(s, gast.Match):
+            return self.match_statement(s, out, loop)
+        elif isinstance(s, gast.Delete):
+            self.delete(s)
         elif isinstance(s, gast.While):
             return self.while_loop(s, out)
         elif isinstance(s, gast.For):
@@ -88,6 +100,105 @@ class StatementNormalizer(LoopNormalizer):
                 "rewrite it with assignments, if, while and for",
             )
         return set()
+
+    def with_statement(self, s: gast.With, out: list[gast.stmt], loop: Loop | None) -> set[str]:
+        """``with E as v: body`` as ``_cm = E; v = _cm.__enter__(); body; _cm.__exit__(None,
+        None, None)``: the context is entered where the original enters it and left after the
+        body, however the body ends (a ``return`` or ``break`` inside sets a flag, and the exit
+        is not guarded by it).  Its derivative is the body's."""
+        exits = []
+        for item in s.items:
+            if self.calls(item.context_expr, contextlib.suppress):
+                raise self.refuse(
+                    item.context_expr,
+                    "a `with` block that suppresses exceptions changes where the function goes on",
+                    "test the condition with `if`, or put the `with` around the call of the gradient",
+                )
+            manager = self.local_name("cm")
+            self.statement(assign(manager, item.context_expr, s), out, loop)
+            entered = call(gast.Attribute(value=load(manager), attr="__enter__", ctx=gast.Load()))
+            entry = (
+                gast.Assign(targets=[item.optional_vars], value=entered, type_comment=None)
+                if item.optional_vars is not None
+                else gast.Expr(value=entered)
+            )
+            self.statement(located(entry, s), out, loop)
+            exits.append(manager)
+        flags = self.block_into(s.body, out, loop)
+        for manager in reversed(exits):
+            left = call(gast.Attribute(value=load(manager), attr="__exit__", ctx=gast.Load()), *[const(None)] * 3)
+            self.statement(located(gast.Expr(value=left), s), out, loop)
+        return flags
+
+    def try_statement(self, s: gast.Try, out: list[gast.stmt], loop: Loop | None) -> set[str]:
+        """``try``: its body run first as a trial (:mod:`srcdiff.frontend.try_blocks`) to learn
+        the path taken, then that path -- the body and ``else``, or the ``except`` clause that
+        caught the error -- as plain statements, and ``finally`` after it, however it ends."""
+        flags: set[str] = set()
+        if s.handlers:
+            try:
+                trial = try_trial(s, self.captured, self.locals, set(self.local_functions))
+            except TryRefused as refused:
+                raise self.refuse(refused.node, f"{refused.problem} is not supported", refused.hint) from None
+            body_fn = self.namer.prefer("try_body")
+            self.helpers[body_fn] = trial.fn
+            taken = self.local_name("taken")
+            error = self.local_name("error") if trial.with_error else None
+            probe = call(load(self.helper("handler_taken")), load(body_fn), *[load(a) for a in trial.arguments])
+            target: gast.expr = (
+                gast.Tuple(elts=[store(taken), store(error)], ctx=gast.Store()) if error else store(taken)
+            )
+            self.statement(located(gast.Assign(targets=[target], value=probe, type_comment=None), s), out, loop)
+            chain: list[gast.stmt] = []
+            for i, handler in reversed(list(enumerate(s.handlers))):
+                bound = (  # (gast keeps an except clause's name as a Name)
+                    [assign(handler.name.id, load(error), handler)] if handler.name is not None and error else []
+                )
+                test = gast.Compare(left=load(taken), ops=[gast.Eq()], comparators=[const(i)])
+                chain = [located(gast.If(test=test, body=bound + handler.body, orelse=chain), handler)]
+            ran = gast.Compare(left=load(taken), ops=[gast.Lt()], comparators=[const(0)])
+            flags |= self.statement(located(gast.If(test=ran, body=s.body + s.orelse, orelse=chain), s), out, loop)
+        else:  # try/finally: the body, then the finally block
+            flags |= self.block_into(s.body + s.orelse, out, loop)
+        flags |= self.block_into(s.finalbody, out, loop)
+        return flags
+
+    def match_statement(self, s: gast.Match, out: list[gast.stmt], loop: Loop | None) -> set[str]:
+        """``match``: the subject computed once, then the ``if`` chain of its cases
+        (:mod:`srcdiff.frontend.patterns`)."""
+        subject = self.local_name("subject")
+        self.statement(assign(subject, s.subject, s), out, loop)
+        try:
+            chain = located(match_as_if(s, subject), s)
+        except PatternRefused as refused:
+            raise self.refuse(
+                refused.node,
+                f"{refused.kind} in `match` is not supported yet",
+                "match values, `|`, `_` and captures, or unpack the subject and use `if`",
+            ) from None
+        return self.statement(chain, out, loop)
+
+    def delete(self, s: gast.Delete) -> None:
+        """``del name`` ends nothing a derivative needs: the name is simply not read again."""
+        for target in s.targets:
+            if not isinstance(target, gast.Name):
+                raise self.refuse(
+                    s,
+                    "`del` of an item, slice or attribute is not supported yet",
+                    "build the shorter list instead (`xs = [v for j, v in enumerate(xs) if j != i]`)",
+                )
+
+    def block_into(self, stmts: list[gast.stmt], out: list[gast.stmt], loop: Loop | None) -> set[str]:
+        """Normalize ``stmts`` onto the end of ``out``; return the exit flags they may set."""
+        body, flags = self.block(stmts, loop)
+        out.extend(body)
+        return flags
+
+    def local_name(self, base: str) -> str:
+        """A fresh variable of the normalized code, known to be local (not a global of that name)."""
+        name = self.namer.fresh(base)
+        self.locals.add(name)
+        return name
 
     def _flag(self, kind: str) -> str:
         name = self.namer.fresh(kind)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import runtime as rt
 from . import array_helpers as ah
 from .table import RuleTable, register_helpers, rule
@@ -19,7 +21,7 @@ _helper(rt.add_at, "adj, value, index, v", linear=True, adj="g", v="unbroadcast(
 RUNTIME.define(rt.accumulate_at, RUNTIME.rules[rt.add_at])
 _helper(rt.grad_like, "adj, value, fresh=False", linear=True, adj="g")
 _helper(rt.owned_results, "grads, inputs", linear=True, grads="g")
-_helper(rt.copy_of, "v", linear=True, v="g")
+_helper(rt.copy_of, "v", linear=True, v="copy_of(g)")  # (a list adjoint is written into later)
 _helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
 _helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, result, g)")
 _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
@@ -95,20 +97,16 @@ RUNTIME.define(ah.logistic, rule("d", d="g * out * (1.0 - out)"))
 # (1/a)' = -1/a**2 where a > 0, and 0 where the helper is 0: math.hypot's adjoint uses it, so a
 # Hessian through hypot differentiates it
 RUNTIME.define(rt.reciprocal_or_zero, rule("a", a="-g * reciprocal_or_zero(a) ** 2"))
-RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.Shaped)
+RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.Shaped, rt.handler_taken)
 
 
 def broadcast_like(g, v):  # type: ignore[no-untyped-def]
     """Adjoint of ``unbroadcast(v, like)``: spread ``g`` back over ``v``'s shape."""
-    import numpy as np
-
     return np.broadcast_to(g, np.shape(v)) if np.ndim(v) else g
 
 
 def reduce_like(g, v, a, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
     """Adjoint of ``expand(v, a, axis, keepdims)``: sum ``g`` back to ``v``'s shape."""
-    import numpy as np
-
     total = np.sum(g, axis=None if axis is None else ah._axes(axis, np.ndim(a)), keepdims=keepdims)
     return np.reshape(total, np.shape(v))
 
@@ -128,8 +126,20 @@ def as_list(g):  # type: ignore[no-untyped-def]
     return rt.SeqAdjoint(g) if isinstance(g, (list, tuple)) else g
 
 
+def diag_of(v, k=0):  # type: ignore[no-untyped-def]
+    """Adjoint of ``diag_adjoint(v, like, k)``: ``np.diag`` both ways (a zero stays zero)."""
+    return 0.0 if rt.is_zero(v) else np.diag(v, k)
+
+
+def diagonal_of(v, offset=0, axis1=0, axis2=1):  # type: ignore[no-untyped-def]
+    """Adjoint of ``diagonal_adjoint(v, a, ...)``: the diagonal it filled (a zero stays zero)."""
+    return 0.0 if rt.is_zero(v) else np.diagonal(v, offset, axis1, axis2)
+
+
 register_helpers(
     {
+        "diag_of": diag_of,
+        "diagonal_of": diagonal_of,
         "as_list": as_list,
         "broadcast_like": broadcast_like,
         "reduce_like": reduce_like,
@@ -139,3 +149,8 @@ register_helpers(
 )
 _helper(rt.field_adjoint, "adj, value, name, v", linear=True, adj="g", v="field_tangent(g, name)")
 _helper(rt.field_tangent, "tangent, name", linear=True, tangent="field_adjoint(0.0, tangent, name, g)")
+# np.diag / np.diagonal and their adjoints are each other's transposes
+_helper(ah.diag_adjoint, "v, like, k=0", linear="v", v="diag_of(g, k)")
+_helper(diag_of, "v, k=0", linear="v", v="diag_adjoint(g, v, k)")
+_helper(ah.diagonal_adjoint, "v, a, offset=0, axis1=0, axis2=1", linear="v", v="diagonal_of(g, offset, axis1, axis2)")
+_helper(diagonal_of, "v, offset=0, axis1=0, axis2=1", linear="v", v="diagonal_adjoint(g, v, offset, axis1, axis2)")

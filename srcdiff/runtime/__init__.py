@@ -7,7 +7,8 @@
 * :mod:`.safe_math`: derivative factors that are 0 where the exact term vanishes;
 * :mod:`.records`: dataclass and NamedTuple parameters read by field (``p.W``);
 * :mod:`.outputs`: the gradient function's output (a number checked, gradients shaped like arguments);
-* :mod:`.checkpoints`: checkpointed loops and their schedule.
+* :mod:`.checkpoints`: checkpointed loops and their schedule;
+* :mod:`.trials`: which path a ``try`` statement takes.
 
 Plain arithmetic is always inlined; these cover what is not one expression.  Adjoints start as
 the float ``0.0``, which every helper accepts as "zero of any shape".
@@ -62,6 +63,7 @@ from .sequences import (
     sequence_tangent,
     unpack_adjoint,
 )
+from .trials import handler_taken
 
 __all__ = [
     "field_adjoint",
@@ -88,6 +90,7 @@ __all__ = [
     "fill_like",
     "grad_dtype",
     "grad_like",
+    "handler_taken",
     "index_concat",
     "is_zero",
     "item_adjoint",
@@ -154,4 +157,5 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "checkpointed": checkpointed,
     "field_adjoint": field_adjoint,
     "field_tangent": field_tangent,
+    "handler_taken": handler_taken,
 }

@@ -155,7 +155,7 @@ def zero_item(adj: Any, value: Any, index: Any) -> Any:
 def set_item(tangent: Any, value: Any, index: Any, item: Any) -> Any:
     """Forward mode of ``value[index] = v``: a copy of ``tangent`` with ``item`` at ``index``."""
     if isinstance(value, list):
-        out = list(tangent) if isinstance(tangent, list) else [0.0] * len(value)
+        out = list(tangent) if isinstance(tangent, list) or np.ndim(tangent) > 0 else [0.0] * len(value)
     else:
         out = np.array(np.broadcast_to(tangent, np.shape(value)), dtype=grad_dtype(value))  # type: ignore[assignment]
     out[index] = item

@@ -1,0 +1,73 @@
+"""A gradient called inside a function that is itself differentiated -- gradient descent in an
+inner variable (bilevel problems, GradBench's particle and saddle), a force computed as the
+gradient of a potential -- written as users write it: ``srcdiff.grad(inner)(x, w)`` in the
+body, or a gradient kept in a module-level name.  Checked against central differences in
+reverse and forward mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcdiff
+from tests.exactness import check_exact
+
+
+def potential(x, w):
+    return np.sum(w * x**2) + np.sum(np.sin(x * w))
+
+
+FORCE = srcdiff.grad(potential)  # kept at module level, as users keep a compiled gradient
+
+
+def descend(w):
+    x = np.array([1.0, -0.5])
+    for _ in range(3):
+        x = x - 0.1 * srcdiff.grad(potential)(x, w)
+    return np.sum(x**2)
+
+
+def descend_with_a_global_gradient(w):
+    x = np.array([1.0, -0.5])
+    for _ in range(3):
+        x = x - 0.1 * FORCE(x, w)
+    return np.sum(x**2)
+
+
+def sensitivity(w, x):
+    return np.sum(srcdiff.grad(potential, wrt=1)(x, w) ** 2)
+
+
+def value_and_slope(w):
+    x = np.array([0.3, 0.8])
+    value, slope = srcdiff.value_and_grad(potential)(x, w)
+    return value * np.sum(slope)
+
+
+def cubic(t, a):
+    return a * t**3 + t
+
+
+def newton_step(a):
+    t = 1.0
+    for _ in range(2):
+        t = t - srcdiff.grad(cubic)(t, a) / (6.0 * a * t)
+    return t * t
+
+
+W = np.array([0.7, 1.3])
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (descend, (W,)),
+        (descend_with_a_global_gradient, (W,)),
+        (sensitivity, (W, np.array([0.2, -0.4]))),
+        (value_and_slope, (W,)),
+        (newton_step, (1.5,)),
+    ],
+    ids=lambda v: getattr(v, "__name__", "") if callable(v) else "",
+)
+def test_a_gradient_inside_a_differentiated_function(f, args):
+    check_exact(f, *args)
