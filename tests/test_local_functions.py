@@ -120,3 +120,52 @@ def test_a_local_function_called_in_a_test_is_refused_not_left_undefined():
     """It was left a call of a name the generated code does not have (NameError, fuzz seed 13)."""
     with pytest.raises(srcdiff.SrcDiffError, match="function defined inside"):
         srcdiff.grad(called_in_a_test)(np.array([0.3, -0.7, 1.1]))
+
+
+# -- local functions handed to a module-level helper, as ODE integrators and optimizers take them
+
+
+def rk4_step(f, t, y, h):
+    k1 = f(t, y)
+    k2 = f(t + h / 2, y + h / 2 * k1)
+    k3 = f(t + h / 2, y + h / 2 * k2)
+    k4 = f(t + h, y + h * k3)
+    return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def decay_with_a_closure(k):
+    rate = np.sum(k)
+
+    def rhs(t, y):
+        return -rate * y + np.sin(t) * k
+
+    y = np.ones(3)
+    for i in range(4):
+        y = rk4_step(rhs, 0.1 * i, y, 0.1)
+    return np.sum(y**2)
+
+
+def decay_with_a_lambda(k):
+    y = k * 1.0
+    for i in range(3):
+        y = rk4_step(lambda t, v: -k * v, 0.1 * i, y, 0.1)
+    return np.sum(y)
+
+
+def fixed_point(g, x, steps=3):
+    for _ in range(steps):
+        x = g(x)
+    return x
+
+
+def nested_handoff(w):
+    contraction = lambda v: 0.5 * np.tanh(v * w) + 0.1  # noqa: E731
+    x = fixed_point(contraction, w)
+    return np.sum(x * w)
+
+
+@pytest.mark.parametrize(
+    "f", [decay_with_a_closure, decay_with_a_lambda, nested_handoff], ids=lambda f: f.__name__
+)
+def test_a_local_function_passed_to_a_helper_is_exact(f):
+    check_exact(f, np.array([0.3, -0.7, 1.1]))

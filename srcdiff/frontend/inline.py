@@ -31,6 +31,7 @@ import gast
 from ..errors import SrcDiffError, UnsupportedSyntaxError
 from ..syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
 from .capture import CapturedFunction, Guard, capture
+from .local_functions import as_local
 from .naming import Namer, names_in
 
 # Methods that change the object they are called on (arrays, lists, dicts, sets).
@@ -162,6 +163,7 @@ def inline_effects(captured: CapturedFunction) -> tuple[CapturedFunction, list[G
     inliner = _Inliner(captured)
     tree = clone(captured.tree)  # (the captured tree is shared: rewritten in a copy)
     tree.body = inliner.block(tree.body, ())
+    tree.body = inliner.hoisted + tree.body
     if not inliner.guards:
         return captured, []
     return dataclasses.replace(captured, tree=tree), inliner.guards
@@ -177,6 +179,8 @@ class _Inliner:
         }
         self.guards: list[Guard] = []
         self.seen: dict[Any, frozenset[str]] = {}  # function -> the parameters it changes
+        self.local_fns = {made.name for made in map(as_local, tree.body) if made is not None}
+        self.hoisted: list[gast.stmt] = []  # lambdas handed to helpers, named at the top (see hand_over)
 
     def refuse(self, node: gast.AST, problem: str, hint: str) -> UnsupportedSyntaxError:
         return UnsupportedSyntaxError(
@@ -197,8 +201,40 @@ class _Inliner:
         call, target = _statement_call(s)
         found = self.effectful(call) if call is not None else None
         if found is not None:
-            return self.inline(s, call, target, *found, inside)  # type: ignore[arg-type]
+            return self.inline(s, call, target, *found, "changes an argument in place", inside)  # type: ignore[arg-type]
+        handed = self.hands_over_a_function(call) if call is not None else None
+        if handed is not None:
+            return self.inline(s, call, target, *handed, "is given a function defined in its caller", inside)  # type: ignore[arg-type]
         return [s]
+
+    def hands_over_a_function(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
+        """A helper called with a local function (or a lambda) as an argument -- ``rk4(rhs, t,
+        y, h)``: written into the caller too, so that its calls of the argument are calls of the
+        local function, which normalization writes out where they run.  A lambda argument is
+        named first, at the top of the caller (a closure reads its variables when called)."""
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        if not any(
+            isinstance(a, gast.Lambda) or isinstance(a, gast.Name) and a.id in self.local_fns for a in arguments
+        ):
+            return None
+        obj = self.resolve(call.func)
+        helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
+        if helper is None:
+            return None
+        for i, a in enumerate(call.args):
+            if isinstance(a, gast.Lambda):
+                call.args[i] = self.hand_over(a)
+        for k in call.keywords:
+            if isinstance(k.value, gast.Lambda):
+                k.value = self.hand_over(k.value)
+        return obj, helper, set()
+
+    def hand_over(self, fn: gast.Lambda) -> gast.Name:
+        name = self.namer.prefer("_lambda")
+        self.hoisted.append(located(assign(name, fn), fn))
+        self.local_fns.add(name)
+        self.caller_locals.add(name)
+        return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
     def effectful(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
         """The helper a call reaches, its syntax tree and the parameters it changes -- if it is a
@@ -234,17 +270,18 @@ class _Inliner:
         obj: Any,
         helper: CapturedFunction,
         changed: set[str],
+        why: str,
         inside: tuple[Any, ...],
     ) -> list[gast.stmt]:
         name = _name_of(call)
-        self.check_inlinable(s, obj, helper, name, inside)
+        self.check_inlinable(s, obj, helper, name, why, inside)
         tree = helper.tree
         body = [clone(b) for b in tree.body if not _is_docstring(b)]
         tail = body.pop() if body and isinstance(body[-1], gast.Return) else None
         if any(isinstance(n, gast.Return) for b in body for n in nodes_in(b)):
             raise self.refuse(
                 s,
-                f"`{name}` changes an argument in place and returns before its end",
+                f"`{name}` {why} and returns before its end",
                 f"let `{name}` return only at its last line",
             )
         helper_locals = stored_names(body + ([tail] if tail else [])) | set(_parameters(tree))
@@ -253,16 +290,16 @@ class _Inliner:
         if clash:
             raise self.refuse(
                 s,
-                f"`{name}` changes an argument in place and reads the global `{clash[0]}`, "
-                f"which is also a variable of {self.captured.name}",
+                f"`{name}` {why} and reads the global `{clash[0]}`, which is also a variable of {self.captured.name}",
                 "rename one of them",
             )
-        bound = self.bind(s, call, obj, tree, name)
+        bound = self.bind(s, call, obj, tree, name, why)
         renames: dict[str, str] = {}
         prologue: list[gast.stmt] = []
         rebound = stored_names(body + ([tail] if tail else []))
         for param, value in bound.items():
-            if isinstance(value, gast.Name) and value.id in self.caller_locals and param not in rebound:
+            own = isinstance(value, gast.Name) and (value.id in self.caller_locals or value.id in self.local_fns)
+            if own and param not in rebound:
                 renames[param] = value.id  # the caller's own variable: writes reach it
             else:
                 renames[param] = self.namer.prefer(f"_{tree.name}_{param}")
@@ -287,10 +324,10 @@ class _Inliner:
         return prologue + inlined
 
     def check_inlinable(
-        self, s: gast.stmt, obj: Any, helper: CapturedFunction, name: str, inside: tuple[Any, ...]
+        self, s: gast.stmt, obj: Any, helper: CapturedFunction, name: str, why: str, inside: tuple[Any, ...]
     ) -> None:
         def refuse(problem: str, hint: str) -> UnsupportedSyntaxError:
-            return self.refuse(s, f"`{name}` changes an argument in place and {problem}", hint)
+            return self.refuse(s, f"`{name}` {why} and {problem}", hint)
 
         if obj in inside or obj is self.captured.fn or len(inside) >= _MAX_DEPTH:
             raise refuse("calls itself", "write the recursion as a loop, or return new values instead")
@@ -304,13 +341,13 @@ class _Inliner:
                 "has closure cells or *args / **kwargs", f"define `{name}` at module level with named parameters"
             )
 
-    def bind(self, s: gast.stmt, call: gast.Call, obj: Any, tree: gast.FunctionDef, name: str) -> dict[str, gast.expr]:
+    def bind(
+        self, s: gast.stmt, call: gast.Call, obj: Any, tree: gast.FunctionDef, name: str, why: str
+    ) -> dict[str, gast.expr]:
         """Each parameter's argument expression (defaults as constants), as Python binds them."""
         params = _parameters(tree)
         if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-            raise self.refuse(
-                s, f"`{name}` changes an argument in place and is called with * or **", "pass each argument"
-            )
+            raise self.refuse(s, f"`{name}` {why} and is called with * or **", "pass each argument")
         bound: dict[str, gast.expr] = dict(zip(params, call.args))
         bound.update({k.arg: k.value for k in call.keywords if k.arg is not None})
         defaults = dict(zip(params[len(params) - len(obj.__defaults__ or ()) :], obj.__defaults__ or ()))
@@ -322,7 +359,7 @@ class _Inliner:
             if value is _MISSING or not isinstance(value, (int, float, bool, str, type(None))):
                 raise self.refuse(
                     s,
-                    f"`{name}` changes an argument in place and its parameter `{param}` "
+                    f"`{name}` {why} and its parameter `{param}` "
                     + ("is not given" if value is _MISSING else "has a default srcdiff cannot write out"),
                     f"pass `{param}` explicitly",
                 )

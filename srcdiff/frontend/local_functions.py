@@ -81,7 +81,7 @@ def local_functions(tree: gast.FunctionDef) -> dict[str, LocalFunction]:
     """The local functions of ``tree`` (at the top of its body) that can be written into their calls."""
     found: dict[str, LocalFunction] = {}
     for s in tree.body:
-        made = _as_local(s)
+        made = as_local(s)
         if made is not None:
             found[made.name] = made
     if not found:
@@ -115,7 +115,8 @@ def _in_tests(tree: gast.AST) -> set[int]:
     return {id(c.func) for k in kept for c in gast.walk(k) if isinstance(c, gast.Call)}
 
 
-def _as_local(s: gast.stmt) -> LocalFunction | None:
+def as_local(s: gast.stmt) -> LocalFunction | None:
+    """``s`` as a local function (a ``def``, or ``name = lambda``), if it can be written into its calls."""
     if isinstance(s, gast.FunctionDef):
         if s.decorator_list:
             return None
