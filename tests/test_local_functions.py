@@ -6,6 +6,8 @@ at their line."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -169,3 +171,17 @@ def nested_handoff(w):
 )
 def test_a_local_function_passed_to_a_helper_is_exact(f):
     check_exact(f, np.array([0.3, -0.7, 1.1]))
+
+
+def scaled_power(scale, v, exponent=2):
+    return scale * v**exponent
+
+
+def with_a_partial(w):
+    half_cube = functools.partial(scaled_power, 0.5, exponent=3)
+    first = np.sum(half_cube(w))
+    return first + np.sum(half_cube(w * 2.0, exponent=2))
+
+
+def test_a_partial_made_inside_is_differentiated():
+    check_exact(with_a_partial, np.array([0.3, -0.7, 1.1]))

@@ -239,3 +239,33 @@ def test_a_try_that_changes_what_it_was_given_is_refused():
 
     with pytest.raises(srcdiff.SrcDiffError, match="random"):
         srcdiff.grad(noisy)(X)
+
+
+def forward_with_a_cache(w):
+    cache = {"x": w * 1.0}
+    cache["z"] = np.tanh(cache["x"] * 2.0)
+    cache["loss"] = 0.0
+    for i in range(2):
+        cache["loss"] += np.sum(cache["z"] ** (i + 1))
+    return cache["loss"] + np.sum(cache["x"])
+
+
+def settings_dict(w):
+    config = dict()
+    config["scale"] = 3.0
+    config[0] = w * config["scale"]
+    return np.sum(np.sin(config[0]))
+
+
+@pytest.mark.parametrize("f", [forward_with_a_cache, settings_dict], ids=lambda f: f.__name__)
+def test_a_dict_of_named_values_is_differentiated(f):
+    check_exact(f, X)
+
+
+def test_a_dict_passed_on_is_still_refused():
+    def passes_it_on(w):
+        entries = {"w": w}
+        return np.sum(list(entries.values())[0])
+
+    with pytest.raises(srcdiff.SrcDiffError, match="dict"):
+        srcdiff.grad(passes_it_on)(X)

@@ -15,16 +15,21 @@ This module makes the function's single exit and removes the flags nobody reads.
 
 from __future__ import annotations
 
+import dataclasses
+
 import gast
 
 from ..syntax import assign, const, load
 from .capture import CapturedFunction
+from .dict_literals import entries_as_variables
 from .inline import changed_parameters, inline_effects
+from .naming import Namer, names_in
 from .normal_form import NormalizedFunction
 
 # srcdiff.tools.docs_tables lists the refused constructs from this module's namespace
 from .normalize_scope import ScopeChecks
 from .normalize_statements import StatementNormalizer
+from .partials import calls_of_partials
 
 
 class _Normalizer(StatementNormalizer, ScopeChecks):
@@ -131,6 +136,10 @@ def normalize(captured: CapturedFunction, copy_written_arguments: bool = False) 
     ``copy_written_arguments``: ``captured`` is the function the user called, whose arguments
     are the caller's: those it writes into are copied first (``x = copy_of(x)``)."""
     captured, guards = inline_effects(captured)
+    namer = Namer(names_in(captured.tree))
+    tree = calls_of_partials(entries_as_variables(captured.tree, namer), namer, captured.resolve)
+    if tree is not captured.tree:
+        captured = dataclasses.replace(captured, tree=tree)
     norm = _Normalizer(captured, copy_written_arguments).run()
     norm.guards = guards
     return norm
