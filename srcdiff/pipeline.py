@@ -264,6 +264,7 @@ def _build_split(
     fwd = _compile(assemble.function(fwd_name, fwd_args, fwd_body), norm, env, f"{norm.name}_fwd", fn)
     bwd_tree = assemble.function(bwd_name, assemble.adjoint_signature(sweeps.stack, seed), bwd_body)
     bwd = _compile(bwd_tree, norm, env, f"{norm.name}_bwd")
+    fwd.__srcdiff_tape__ = bwd.__srcdiff_tape__ = True  # (they talk through the stack: see reverse.calls)
     entry.fwd.cell_contents, entry.bwd.cell_contents = fwd, bwd
     entry.source = fwd.__srcdiff_plain__ + "\n\n" + bwd.__srcdiff_plain__
     entry.deps = env.deps

@@ -108,6 +108,7 @@ def infer(
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
     kinds.objects = {p: k for p, k in params.items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in targets}
+    _member_objects(assigns, targets, kinds)
     changes = list(mutations(fn.body))
     changed = True
     while changed:
@@ -128,6 +129,24 @@ def infer(
     not_literal = {a.targets[0].id for a in assigns if not isinstance(a.value, (gast.List, gast.Tuple))}
     kinds.literals = targets - not_literal
     return kinds
+
+
+def _member_objects(assigns: list[gast.Assign], targets: set[str], kinds: Kinds) -> None:
+    """``layer = self.first``, bound once: ``layer`` holds the object ``self``'s kind says that
+    attribute holds (its fields are read, its methods resolved, like a parameter's)."""
+    once = [a for a in assigns if sum(1 for b in assigns if b.targets[0].id == a.targets[0].id) == 1]
+    changed = True
+    while changed:
+        changed = False
+        for a in once:
+            name, value = a.targets[0].id, a.value
+            if name in kinds.objects or not (isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name)):
+                continue
+            owner = kinds.objects.get(value.value.id)
+            member = owner.member(value.attr) if isinstance(owner, ObjectOf) else None
+            if member is not None:
+                kinds.objects[name] = member
+                changed = True
 
 
 def _numeric_defaults(fn: NormalizedFunction) -> dict[str, Any]:

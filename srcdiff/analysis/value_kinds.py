@@ -20,13 +20,13 @@ and part of every cache key, as a JIT specializes on types:
 
 from __future__ import annotations
 
-import dataclasses
 import types
 from dataclasses import dataclass
 from typing import Any
 
+from ..runtime.records import OPAQUE_LIBRARIES
+
 #: Libraries whose Python functions wrap compiled code: they need rules, not their source read.
-OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,11 @@ class ObjectOf:
 
     cls: type
     shadowed: frozenset[str] = frozenset()  # the object's own attributes that hide its class's
+    members: tuple[tuple[str, ObjectOf], ...] = ()  # attributes holding objects of the user's (a layer)
 
-    @property
-    def is_record(self) -> bool:
-        """A dataclass or a NamedTuple: its fields (``p.W``) carry derivatives."""
-        return dataclasses.is_dataclass(self.cls) or (issubclass(self.cls, tuple) and hasattr(self.cls, "_fields"))
+    def member(self, name: str) -> ObjectOf | None:
+        """The kind of attribute ``name``, if it holds an object of the user's classes."""
+        return dict(self.members).get(name)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ SCALAR_SEQ = ScalarSeq()
 UNKNOWN: Kind = None
 
 
-def object_kind(value: Any) -> ObjectOf | FunctionOf | None:
+def object_kind(value: Any, depth: int = 0) -> ObjectOf | FunctionOf | None:
     """:class:`ObjectOf` for an instance of a class defined in Python by the user (not a module,
     function or class, nor an object of numpy or another array library), else None."""
     cls = type(value)
@@ -116,7 +116,13 @@ def object_kind(value: Any) -> ObjectOf | FunctionOf | None:
         and module not in ("builtins", "srcdiff", *OPAQUE_LIBRARIES)
     ):
         own = getattr(value, "__dict__", None) or {}
-        return ObjectOf(cls, frozenset(name for name in own if hasattr(cls, name)))
+        members = []
+        if depth < 4:  # (deeper nesting, or a cycle, is read as an object of unknown members)
+            for name, member in own.items():
+                kind = object_kind(member, depth + 1) if hasattr(member, "__dict__") else None
+                if isinstance(kind, ObjectOf):
+                    members.append((name, kind))
+        return ObjectOf(cls, frozenset(name for name in own if hasattr(cls, name)), tuple(members))
     return None
 
 

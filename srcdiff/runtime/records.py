@@ -1,5 +1,6 @@
-"""Records of parameters -- dataclass instances and NamedTuples read by field (``p.W``): the
-adjoint of a field read, the tangent of a field, and the record-shaped results.
+"""Records of parameters -- dataclass instances, NamedTuples and objects of the user's own
+classes (a model written as a class), read by field (``p.W``, ``self.W``): the adjoint of a
+field read, the tangent of a field, and the record-shaped results.
 
 >>> import dataclasses, numpy as np
 >>> @dataclasses.dataclass
@@ -14,24 +15,46 @@ adjoint of a field read, the tangent of a field, and the record-shaped results.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import types
 from typing import Any
 
 from .adjoints import DictAdjoint, is_zero
 from .items import add_at
 
+#: Libraries whose objects are values, not records (their Python code wraps compiled code).
+OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
+
 
 def is_record(value: Any) -> bool:
-    """A dataclass instance or a NamedTuple."""
-    return (dataclasses.is_dataclass(value) and not isinstance(value, type)) or (
-        isinstance(value, tuple) and hasattr(type(value), "_fields")
+    """A dataclass instance, a NamedTuple, or an object of a class the user defined (its
+    instance attributes are its fields)."""
+    return (
+        (dataclasses.is_dataclass(value) and not isinstance(value, type))
+        or (isinstance(value, tuple) and hasattr(type(value), "_fields"))
+        or is_user_object(value)
+    )
+
+
+def is_user_object(value: Any) -> bool:
+    """An instance of a class defined in Python by the user (not a module, function or class,
+    nor an object of numpy or another array library)."""
+    module = (getattr(type(value), "__module__", None) or "").split(".")[0]
+    return (
+        hasattr(value, "__dict__")
+        and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
+        and not callable(getattr(type(value), "__array__", None))
+        and module not in ("builtins", "srcdiff", "functools", *OPAQUE_LIBRARIES)
     )
 
 
 def field_names(value: Any) -> list[str]:
     if isinstance(value, tuple):
         return list(type(value)._fields)  # type: ignore[attr-defined]
-    return [f.name for f in dataclasses.fields(value)]
+    if dataclasses.is_dataclass(value):
+        return [f.name for f in dataclasses.fields(value)]
+    return list(vars(value))
 
 
 def field_adjoint(adj: Any, value: Any, name: str, g: Any) -> Any:
@@ -60,4 +83,9 @@ def record_like(value: Any, parts: dict[str, Any]) -> Any:
     """A record of ``value``'s type with ``parts`` in place of its fields (the others kept)."""
     if isinstance(value, tuple):
         return type(value)(**{n: parts.get(n, getattr(value, n)) for n in field_names(value)})
-    return dataclasses.replace(value, **parts)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **parts)
+    new = copy.copy(value)  # (a user's object: its other attributes kept, its __init__ not run)
+    for name, part in parts.items():
+        setattr(new, name, part)
+    return new

@@ -166,7 +166,7 @@ class Transform:
     def is_field(self, value: gast.Attribute) -> bool:
         """``p.W`` of a record parameter (a dataclass or NamedTuple): a field, with a derivative."""
         kind = self.kinds.kind_of(value.value)
-        return isinstance(kind, ObjectOf) and kind.is_record and value.attr not in rules.CONSTANT_ATTRIBUTES
+        return isinstance(kind, ObjectOf) and value.attr not in rules.CONSTANT_ATTRIBUTES
 
     def check_attribute(self, value: gast.Attribute, at: gast.AST) -> None:
         """An attribute no rule covers (``.T`` has one) has no derivative: refused on a

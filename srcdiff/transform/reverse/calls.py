@@ -11,6 +11,7 @@ import gast
 
 from ...analysis import calls
 from ...analysis.calls import Callee
+from ...errors import NoDerivativeError
 from ...syntax import assign, call, const, load, located, store
 from ..common import Stmts
 from .rule_adjoints import _RuleAdjoints
@@ -54,6 +55,15 @@ class _Calls(_RuleAdjoints):
         """``y = f_fwd(stack, args)`` records what ``f``'s adjoint needs on the stack;
         ``dargs = f_bwd(stack, dy)`` takes it back off."""
         active = [p for p, a in callee.bound.items() if self.is_active(a)]
+        if getattr(callee.obj, "__srcdiff_tape__", False):
+            # a helper's recording or adjoint half, in srcdiff's code for a gradient: what it
+            # hands on goes through the tape, which reverse mode cannot differentiate through
+            raise self.refuse(
+                at,
+                "reverse mode over a srcdiff gradient whose function calls helpers is not supported yet",
+                "use forward mode over the gradient (srcdiff.hessian, srcdiff.hvp, srcdiff.jvp)",
+                NoDerivativeError,
+            )
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
         fwd, bwd = self.through_callee(lambda: self.env.split(callee, active, kinds), callee, at)
         stack = load(self.stack)
