@@ -94,3 +94,60 @@ def test_hessian_of_a_record():
     columns = [_fd(lambda q, j=j: _flat(grad(q))[j], p, h=1e-5) for j in range(4)]
     flat_h = np.block([[h.W.W, h.W.b[:, None]], [np.atleast_2d(h.b.W), np.atleast_2d(h.b.b)]])
     np.testing.assert_allclose(flat_h, np.array(columns), rtol=1e-4, atol=1e-6)
+
+
+# -- records rebuilt with a field replaced, as users update parameters
+
+
+class Step(NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+@dataclasses.dataclass
+class Box:
+    W: np.ndarray
+    b: float
+    label: str = "box"
+
+
+def loss_after_replace(p):
+    q = p._replace(W=p.W * 2.0, b=p.b + 1.0)
+    r = q._replace(b=q.b * q.b)
+    return np.sum(np.tanh(r.W) * r.b) + p.b
+
+
+def loss_after_dataclasses_replace(p):
+    q = dataclasses.replace(p, W=np.sin(p.W))
+    return np.sum(q.W * p.W) * q.b
+
+
+def test_namedtuple_replace_is_differentiated():
+    p = Step(np.array([0.3, -0.7, 1.1]), 0.4)
+    g = srcdiff.grad(loss_after_replace)(p)
+    assert type(g) is Step
+    for name in ("W", "b"):
+        value = getattr(p, name)
+        flat = np.atleast_1d(np.asarray(value, dtype=float))
+        expected = []
+        for j in range(flat.size):
+            up, down = flat.copy(), flat.copy()
+            up[j] += 1e-6
+            down[j] -= 1e-6
+            mk = lambda v: p._replace(**{name: v.reshape(np.shape(value)) if np.ndim(value) else float(v[0])})  # noqa: E731
+            expected.append((loss_after_replace(mk(up)) - loss_after_replace(mk(down))) / 2e-6)
+        assert np.allclose(np.ravel(getattr(g, name)), expected, rtol=1e-5, atol=1e-7), name
+    value, tangent = srcdiff.jvp(loss_after_replace, (p,), (Step(np.ones(3), 1.0),))
+    assert tangent == pytest.approx(np.sum(g.W) + g.b, rel=1e-9)
+
+
+def test_dataclasses_replace_is_differentiated():
+    p = Box(np.array([0.3, -0.7, 1.1]), 0.4)
+    g = srcdiff.grad(loss_after_dataclasses_replace)(p)
+    assert type(g) is Box and g.label == "box"
+    h = 1e-6
+    up, down = dataclasses.replace(p, b=p.b + h), dataclasses.replace(p, b=p.b - h)
+    expected_b = (loss_after_dataclasses_replace(up) - loss_after_dataclasses_replace(down)) / (2 * h)
+    assert g.b == pytest.approx(expected_b, rel=1e-6)
+    expected_W = np.cos(p.W) * p.W * p.b + np.sin(p.W) * p.b
+    assert np.allclose(g.W, expected_W)

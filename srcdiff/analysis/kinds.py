@@ -23,6 +23,7 @@ from typing import Any
 import gast
 
 from ..frontend.normal_form import NormalizedFunction
+from ..runtime.records import with_field
 from . import calls, shapes
 from .activity import assignments, mutations
 from .calls import Callee
@@ -108,7 +109,7 @@ def infer(
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
     kinds.objects = {p: k for p, k in params.items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in targets}
-    _member_objects(assigns, targets, kinds)
+    _member_objects(assigns, kinds, callee_of)
     changes = list(mutations(fn.body))
     changed = True
     while changed:
@@ -131,21 +132,30 @@ def infer(
     return kinds
 
 
-def _member_objects(assigns: list[gast.Assign], targets: set[str], kinds: Kinds) -> None:
-    """``layer = self.first``, bound once: ``layer`` holds the object ``self``'s kind says that
-    attribute holds (its fields are read, its methods resolved, like a parameter's)."""
+def _member_objects(assigns: list[gast.Assign], kinds: Kinds, callee_of: Callable[[gast.Call], Callee | None]) -> None:
+    """Names bound once to an object of known kind: ``layer = self.first`` (the object
+    ``self``'s kind says that attribute holds) and ``q = with_field(p, "W", v)`` (``p`` with
+    a field replaced, of ``p``'s kind) -- their fields are read, their methods resolved, like a
+    parameter's."""
     once = [a for a in assigns if sum(1 for b in assigns if b.targets[0].id == a.targets[0].id) == 1]
     changed = True
     while changed:
         changed = False
         for a in once:
             name, value = a.targets[0].id, a.value
-            if name in kinds.objects or not (isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name)):
+            if name in kinds.objects:
                 continue
-            owner = kinds.objects.get(value.value.id)
-            member = owner.member(value.attr) if isinstance(owner, ObjectOf) else None
-            if member is not None:
-                kinds.objects[name] = member
+            found: ObjectOf | None = None
+            if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+                owner = kinds.objects.get(value.value.id)
+                found = owner.member(value.attr) if isinstance(owner, ObjectOf) else None
+            elif isinstance(value, gast.Call) and value.args and isinstance(value.args[0], gast.Name):
+                callee = callee_of(value)
+                record = kinds.objects.get(value.args[0].id)
+                if callee is not None and callee.obj is with_field and isinstance(record, ObjectOf):
+                    found = record
+            if found is not None:
+                kinds.objects[name] = found
                 changed = True
 
 

@@ -9,6 +9,7 @@ conditions of branches are named here too, for the statements above.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import gast
@@ -144,6 +145,9 @@ class ExpressionNormalizer(NormalizerBase):
             # min(a, b, c) is min(min(a, b), c): the first extreme wins, as in Python
             pair = gast.Call(func=e.func, args=e.args[:2], keywords=[])
             return self.call(gast.Call(func=e.func, args=[pair] + e.args[2:], keywords=[]), out, at)
+        replaced = self.field_replacements(e)
+        if replaced is not None:
+            return self.call(replaced, out, at)
         func = e.func
         made = self.gradient_made_here(func)
         if made is not None:  # srcdiff.grad(inner)(x, w): the gradient, made now, called as a value
@@ -164,6 +168,22 @@ class ExpressionNormalizer(NormalizerBase):
                 raise self.refuse(at, "`**kwargs` in a call is not supported yet", "pass keyword arguments by name")
             keywords.append(gast.keyword(arg=kw.arg, value=self.atomize(kw.value, out, at)))
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def field_replacements(self, e: gast.Call) -> gast.Call | None:
+        """``p._replace(W=v, b=c)`` or ``dataclasses.replace(p, W=v, b=c)`` as
+        ``with_field(with_field(p, "W", v), "b", c)``: one field at a time, each with its rule."""
+        if not e.keywords or any(kw.arg is None for kw in e.keywords):
+            return None
+        if isinstance(e.func, gast.Attribute) and e.func.attr == "_replace" and not e.args:
+            record = e.func.value
+        elif self.calls(e, dataclasses.replace) and len(e.args) == 1:
+            record = e.args[0]
+        else:
+            return None
+        helper = self.helper("with_field")
+        for kw in e.keywords:
+            record = gast.Call(func=load(helper), args=[record, const(kw.arg), kw.value], keywords=[])
+        return record  # type: ignore[return-value]
 
     def gradient_made_here(self, func: gast.expr) -> str | None:
         """For ``srcdiff.grad(inner, wrt=1)`` (or ``value_and_grad``) of module-level names and

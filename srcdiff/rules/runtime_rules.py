@@ -154,3 +154,9 @@ _helper(ah.diag_adjoint, "v, like, k=0", linear="v", v="diag_of(g, k)")
 _helper(diag_of, "v, k=0", linear="v", v="diag_adjoint(g, v, k)")
 _helper(ah.diagonal_adjoint, "v, a, offset=0, axis1=0, axis2=1", linear="v", v="diagonal_of(g, offset, axis1, axis2)")
 _helper(diagonal_of, "v, offset=0, axis1=0, axis2=1", linear="v", v="diagonal_adjoint(g, v, offset, axis1, axis2)")
+# p._replace(W=v), dataclasses.replace(p, W=v): a record with one field replaced
+_helper(
+    rt.with_field, "rec, name, value", linear=True, rec="without_field(g, rec, name)", value="field_of(g, rec, name)"
+)
+_helper(rt.field_of, "adj, rec, name", linear=True, adj="field_adjoint(0.0, rec, name, g)")
+_helper(rt.without_field, "adj, rec, name", linear=True, adj="without_field(g, rec, name)")

@@ -40,7 +40,16 @@ from .adjoints import (
 from .checkpoints import TAPE, checkpoint_schedule, checkpointed, repetitions, snapshot_count
 from .items import accumulate_at, add_at, item_adjoint, keep_last, set_item, zero_item
 from .outputs import OutputNotScalar, check_scalar, grad_like, owned_results
-from .records import field_adjoint, field_names, field_tangent, is_record, record_like
+from .records import (
+    field_adjoint,
+    field_names,
+    field_of,
+    field_tangent,
+    is_record,
+    record_like,
+    with_field,
+    without_field,
+)
 from .safe_math import (
     log_or_zero,
     power_base_adjoint,
@@ -68,9 +77,12 @@ from .trials import handler_taken
 __all__ = [
     "field_adjoint",
     "field_names",
+    "field_of",
     "field_tangent",
     "is_record",
     "record_like",
+    "with_field",
+    "without_field",
     "DictAdjoint",
     "NUMBER_TYPES",
     "OutputNotScalar",
@@ -158,4 +170,7 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "field_adjoint": field_adjoint,
     "field_tangent": field_tangent,
     "handler_taken": handler_taken,
+    "with_field": with_field,
+    "field_of": field_of,
+    "without_field": without_field,
 }

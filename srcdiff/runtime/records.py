@@ -89,3 +89,49 @@ def record_like(value: Any, parts: dict[str, Any]) -> Any:
     for name, part in parts.items():
         setattr(new, name, part)
     return new
+
+
+def with_field(record: Any, name: str, value: Any) -> Any:
+    """``record`` with field ``name`` replaced by ``value`` (``p._replace(W=v)``,
+    ``dataclasses.replace(p, W=v)``): a record of the same type; for a tangent or adjoint of
+    a record (a dict by field name, or zero), one holding ``value`` at ``name``.
+
+    >>> from typing import NamedTuple
+    >>> class P(NamedTuple):
+    ...     W: float
+    ...     b: float
+    >>> with_field(P(1.0, 2.0), "b", 5.0), with_field(0.0, "b", 5.0)
+    (P(W=1.0, b=5.0), {'b': 5.0})
+    """
+    if is_record(record):
+        return record_like(record, {name: value})
+    out = DictAdjoint(record) if isinstance(record, dict) else DictAdjoint()
+    out[name] = value
+    return out
+
+
+def field_of(adj: Any, record: Any, name: str) -> Any:
+    """Field ``name`` of a record's adjoint or tangent (a dict by field name, a list by the
+    NamedTuple's field order, a record, or zero)."""
+    if is_zero(adj):
+        return 0.0
+    if isinstance(adj, dict):
+        return adj.get(name, 0.0)
+    if isinstance(adj, (list, tuple)) and not hasattr(type(adj), "_fields"):
+        return adj[field_names(record).index(name)]
+    return getattr(adj, name)
+
+
+def without_field(adj: Any, record: Any, name: str) -> Any:
+    """A record's adjoint or tangent with field ``name`` zero (what ``with_field`` replaced)."""
+    if is_zero(adj):
+        return adj
+    if isinstance(adj, dict):
+        out = DictAdjoint(adj)
+        out.pop(name, None)
+        return out
+    if isinstance(adj, (list, tuple)) and not hasattr(type(adj), "_fields"):
+        items = list(adj)
+        items[field_names(record).index(name)] = 0.0
+        return type(adj)(items)
+    return record_like(adj, {name: 0.0})
