@@ -101,7 +101,10 @@ def test_nested_objects():
     assert np.allclose(g.second_W, fd_attribute(loss, net, "second_W"), rtol=1e-5, atol=1e-7)
     layer_W = fd_attribute(lambda layer: Net.loss(Net(layer, net.second_W, net.scale), X, Y), net.first, "W")
     assert np.allclose(g.first.W, layer_W, rtol=1e-5, atol=1e-7)
-    assert g.scale == pytest.approx((loss(Net(net.first, net.second_W, 1.5 + 1e-6)) - loss(Net(net.first, net.second_W, 1.5 - 1e-6))) / 2e-6, rel=1e-5)
+    assert g.scale == pytest.approx(
+        (loss(Net(net.first, net.second_W, 1.5 + 1e-6)) - loss(Net(net.first, net.second_W, 1.5 - 1e-6))) / 2e-6,
+        rel=1e-5,
+    )
 
 
 def test_hessian_with_respect_to_the_model_has_a_block_per_attribute():
@@ -114,3 +117,55 @@ def test_hessian_with_respect_to_the_model_has_a_block_per_attribute():
         down.b[j] -= 1e-6
         column = (g(up) - g(down)) / 2e-6
         assert np.allclose(h.b.b[:, j], column, rtol=1e-5, atol=1e-6)
+
+
+class Dense:
+    """A layer as PyTorch users write one: called like a function."""
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W + self.b)
+
+    def forward(self, x):
+        return self(x)
+
+
+class Stack:
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def loss(self, x):
+        h = self.first(x)
+        return np.sum(self.second.forward(h) ** 2)
+
+
+def test_layers_called_as_functions():
+    net = Stack(Dense(RNG.normal(size=(3, 4)) * 0.5, np.zeros(4)), Dense(RNG.normal(size=(4, 2)), np.ones(2) * 0.1))
+    g = srcdiff.grad(Stack.loss)(net, X)
+    assert type(g.first) is Dense and type(g.second) is Dense
+    for layer, name in ((net.first, "first"), (net.second, "second")):
+        for attr in ("W", "b"):
+
+            def loss_of(changed, name=name):
+                other = copy.deepcopy(net)
+                setattr(other, name, changed)
+                return Stack.loss(other, X)
+
+            expected = fd_attribute(loss_of, layer, attr)
+            assert np.allclose(getattr(getattr(g, name), attr), expected, rtol=1e-5, atol=1e-7), (name, attr)
+    gx = srcdiff.grad(net.loss)(X)  # with respect to the data, the model a constant
+    h = 1e-6
+    up, down = X.copy(), X.copy()
+    up[0, 0] += h
+    down[0, 0] -= h
+    assert gx[0, 0] == pytest.approx((net.loss(up) - net.loss(down)) / (2 * h), rel=1e-5)
+    direction = copy.deepcopy(net)
+    _, tangent = srcdiff.jvp(Stack.loss, (net, X), (direction, None))
+    expected = sum(
+        np.sum(getattr(getattr(g, n), a) * getattr(getattr(direction, n), a))
+        for n in ("first", "second")
+        for a in ("W", "b")
+    )
+    assert tangent == pytest.approx(expected, rel=1e-8)

@@ -97,6 +97,13 @@ def resolve(
     passed = classes.get(node.func.id) if isinstance(node.func, gast.Name) and classes else None
     if isinstance(passed, FunctionOf) and _readable(passed.fn):  # f(y), f a function argument
         return _user(passed.fn, list(node.args), node, description)
+    if isinstance(passed, ObjectOf):  # layer(x), layer an object of the user's: its class's __call__
+        raw = inspect.getattr_static(passed.cls, "__call__", None)
+        if _readable(raw):
+            found_call = _user(raw, [node.func, *node.args], node, description)
+            found_call.receiver = node.func
+            found_call.guard = ("attribute", passed.cls, "__call__", raw)
+            return found_call
     kind = classes.get(base.id) if isinstance(base, gast.Name) and classes else None
     if isinstance(kind, ObjectOf) and node.func.attr not in kind.shadowed:  # type: ignore[attr-defined]
         found_method = _class_method(node, kind.cls, description)

@@ -10,7 +10,8 @@ calls (an assignment's value is an expression, a loop body holds assignments)::
         LoopNormalizer              normalize_loops.py        while and for
           AssignmentNormalizer      normalize_targets.py      assignments and their targets
             ExpressionNormalizer    normalize_expressions.py  expressions into atoms and primitives
-              NormalizerBase        normalize_base.py         state, refusals, what a name refers to
+              CallForms             normalize_calls.py        calls written as other calls first
+                NormalizerBase      normalize_base.py         state, refusals, what a name refers to
       ScopeChecks                   normalize_scope.py        refusals read from the whole function first
         NormalizerBase
 

@@ -9,16 +9,16 @@ conditions of branches are named here too, for the statements above.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import gast
 import numpy as np
 
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from ..syntax import assign, const, dotted_path, if_, is_atom, load
+from ..syntax import assign, const, if_, is_atom, load
 from .comprehensions import COMPREHENSIONS, as_loop, is_async
-from .normalize_base import REFUSED_EXPRESSIONS, Loop, NormalizerBase
+from .normalize_base import REFUSED_EXPRESSIONS, Loop
+from .normalize_calls import CallForms
 
 # Expressions whose value is a truth value or text: kept as written, never differentiated.
 _TEST_EXPRESSIONS = (gast.Compare, gast.BoolOp, gast.JoinedStr)
@@ -26,10 +26,7 @@ _TEST_EXPRESSIONS = (gast.Compare, gast.BoolOp, gast.JoinedStr)
 _INDEX_CONCATENATORS = tuple(type(c).__mro__[1] for c in (np.r_, np.c_))  # numpy's AxisConcatenator
 
 
-_NOT_STATIC = object()  # (a value known only when the function runs)
-
-
-class ExpressionNormalizer(NormalizerBase):
+class ExpressionNormalizer(CallForms):
     """Expressions into atoms and primitives, and branch tests into condition names."""
 
     # A comprehension is a loop, normalized as a statement (by StatementNormalizer, built on this).
@@ -152,6 +149,8 @@ class ExpressionNormalizer(NormalizerBase):
         made = self.gradient_made_here(func)
         if made is not None:  # srcdiff.grad(inner)(x, w): the gradient, made now, called as a value
             func = load(made)
+        if self.calls_an_attribute_object(func):  # self.layer(x): the layer, then its call
+            func = self.atomize(func, out, at)
         if not self._is_static(func):
             if isinstance(func, gast.Attribute):
                 func = gast.Attribute(value=self.atomize(func.value, out, at), attr=func.attr, ctx=gast.Load())
@@ -168,64 +167,6 @@ class ExpressionNormalizer(NormalizerBase):
                 raise self.refuse(at, "`**kwargs` in a call is not supported yet", "pass keyword arguments by name")
             keywords.append(gast.keyword(arg=kw.arg, value=self.atomize(kw.value, out, at)))
         return gast.Call(func=func, args=args, keywords=keywords)
-
-    def field_replacements(self, e: gast.Call) -> gast.Call | None:
-        """``p._replace(W=v, b=c)`` or ``dataclasses.replace(p, W=v, b=c)`` as
-        ``with_field(with_field(p, "W", v), "b", c)``: one field at a time, each with its rule."""
-        if not e.keywords or any(kw.arg is None for kw in e.keywords):
-            return None
-        if isinstance(e.func, gast.Attribute) and e.func.attr == "_replace" and not e.args:
-            record = e.func.value
-        elif self.calls(e, dataclasses.replace) and len(e.args) == 1:
-            record = e.args[0]
-        else:
-            return None
-        helper = self.helper("with_field")
-        for kw in e.keywords:
-            record = gast.Call(func=load(helper), args=[record, const(kw.arg), kw.value], keywords=[])
-        return record  # type: ignore[return-value]
-
-    def gradient_made_here(self, func: gast.expr) -> str | None:
-        """For ``srcdiff.grad(inner, wrt=1)`` (or ``value_and_grad``) of module-level names and
-        constants: that gradient, made once now, under the name the normalized code calls it by
-        (the pipeline differentiates the code it generates, like a helper's)."""
-        if not (isinstance(func, gast.Call) and self._is_static(func.func)):
-            return None
-        path = dotted_path(func.func) or ""
-        found, maker = self.captured.resolve(path.split(".")[0])
-        for attr in path.split(".")[1:]:
-            maker = getattr(maker, attr, None)
-        if not found or getattr(maker, "__module__", None) != "srcdiff.api.gradient":
-            return None
-        if getattr(maker, "__name__", None) not in ("grad", "value_and_grad"):
-            return None
-        values = []
-        for node in [*func.args, *(kw.value for kw in func.keywords)]:
-            value = self._static_value(node)
-            if value is _NOT_STATIC:
-                return None
-            values.append(value)
-        positional = values[: len(func.args)]
-        keywords = {kw.arg: v for kw, v in zip(func.keywords, values[len(func.args) :])}
-        gradient = maker(*positional, **keywords)
-        name = self.namer.prefer(f"grad_{getattr(positional[0], '__name__', 'f')}" if positional else "grad_f")
-        self.helpers[name] = gradient
-        return name
-
-    def _static_value(self, node: gast.expr) -> object:
-        """The value of a constant, or of a module-level name, or of a tuple of them."""
-        if isinstance(node, gast.Constant):
-            return node.value
-        if isinstance(node, gast.Tuple):
-            items = [self._static_value(e) for e in node.elts]
-            return _NOT_STATIC if _NOT_STATIC in items else tuple(items)
-        path = dotted_path(node)
-        if path is None or not self._is_static(node):
-            return _NOT_STATIC
-        found, value = self.captured.resolve(path.split(".")[0])
-        for attr in path.split(".")[1:]:
-            value = getattr(value, attr, _NOT_STATIC)
-        return value if found else _NOT_STATIC
 
     def local_call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.expr:
         """A call of a local function: its body, written here (:mod:`.local_functions`)."""
