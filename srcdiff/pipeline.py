@@ -58,11 +58,12 @@ class Options:
     ``entry=False``, since what they write into their arguments is their caller's to see.
 
     >>> Options(), Options(optimize=False) == Options(False)
-    (Options(optimize=True, entry=True), True)
+    (Options(optimize=True, entry=True, inline_helpers=False), True)
     """
 
     optimize: bool = True
     entry: bool = True
+    inline_helpers: bool = False  # for a gradient called inside a differentiated function (_code_of)
 
 
 _lock = threading.RLock()
@@ -106,9 +107,8 @@ def _code_of(fn: Any, param_kinds: ParamKinds) -> Any:
         _fresh()
         code = _gradient_code.get(key)
         if code is None:
-            generated = build_gradient(
-                fn.fn, list(fn.wrt), dict(param_kinds), fn.with_value, fn.as_tuple, Options(optimize=fn.optimize)
-            )
+            options = Options(optimize=fn.optimize, inline_helpers=True)  # (its code must call no helpers)
+            generated = build_gradient(fn.fn, list(fn.wrt), dict(param_kinds), fn.with_value, fn.as_tuple, options)
             if generated.deps:
                 code = fn.fn.__code__
                 raise NoDerivativeError(
@@ -127,7 +127,7 @@ def _front(
     fn: Callable[..., Any], options: Options, param_kinds: dict[str, Any]
 ) -> tuple[NormalizedFunction, Namespace]:
     """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing."""
-    norm = normalize(capture(fn), copy_written_arguments=options.entry)
+    norm = normalize(capture(fn), copy_written_arguments=options.entry, inline_helpers=options.inline_helpers)
     if norm.captured.filename.startswith("<srcdiff") and any(isinstance(k, FunctionOf) for k in param_kinds.values()):
         raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
             norm.name,

@@ -92,3 +92,23 @@ def test_reverse_over_a_gradient_whose_function_calls_helpers_is_refused_not_zer
     expected = (g(0.7 + h) - g(0.7 - h)) / (2 * h)
     assert srcdiff.hessian(calls_a_helper)(0.7) == pytest.approx(expected, rel=1e-6)
     assert srcdiff.jvp(g, (0.7,), (1.0,))[1] == pytest.approx(expected, rel=1e-6)
+
+
+def bowl(p, q):
+    return (p[0] * p[0] + p[1] * p[1]) - (q[0] * q[0] + q[1] * q[1])
+
+
+def upside_down(q, p):
+    return -bowl(p, q)
+
+
+def inner_ascent(p):
+    q = np.array([1.0, 1.0])
+    for _ in range(3):
+        q = q - 0.1 * srcdiff.grad(upside_down)(q, p)
+    return bowl(p, q)
+
+
+def test_an_inner_gradient_whose_function_calls_a_helper():
+    """GradBench's saddle: the inner function calls another (written into it for its gradient)."""
+    check_exact(inner_ascent, np.array([0.4, -0.3]))

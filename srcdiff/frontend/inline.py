@@ -154,13 +154,16 @@ def base_name(node: gast.AST) -> str:
     return node.id if isinstance(node, gast.Name) else ""
 
 
-def inline_effects(captured: CapturedFunction) -> tuple[CapturedFunction, list[Guard]]:
+def inline_effects(captured: CapturedFunction, every_helper: bool = False) -> tuple[CapturedFunction, list[Guard]]:
     """``captured`` with every statement-level call of a helper that changes its arguments
     replaced by the helper's body; also the guards that keep the result valid (the helpers'
-    names and code)."""
+    names and code).  With ``every_helper``, the calls of any helper that can be written in
+    (same module, no closure cells, no recursion) are, taken out of larger expressions first:
+    for a gradient called inside a differentiated function, whose code must call no helpers."""
     if captured.filename.startswith("<"):  # srcdiff's own generated code: its helpers record a tape
         return captured, []
     inliner = _Inliner(captured)
+    inliner.every_helper = every_helper
     tree = clone(captured.tree)  # (the captured tree is shared: rewritten in a copy)
     tree.body = inliner.block(tree.body, ())
     tree.body = inliner.hoisted + tree.body
@@ -180,6 +183,7 @@ class _Inliner:
         self.guards: list[Guard] = []
         self.seen: dict[Any, frozenset[str]] = {}  # function -> the parameters it changes
         self.local_fns = {made.name for made in map(as_local, tree.body) if made is not None}
+        self.every_helper = False
         self.hoisted: list[gast.stmt] = []  # lambdas handed to helpers, named at the top (see hand_over)
 
     def refuse(self, node: gast.AST, problem: str, hint: str) -> UnsupportedSyntaxError:
@@ -198,6 +202,10 @@ class _Inliner:
         for field in ("body", "orelse", "finalbody"):
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, self.block(getattr(s, field), inside))
+        if self.every_helper:
+            hoisted = self.calls_taken_out(s)
+            if hoisted:
+                return self.block(hoisted + [s], inside)
         call, target = _statement_call(s)
         found = self.effectful(call) if call is not None else None
         if found is not None:
@@ -205,7 +213,48 @@ class _Inliner:
         handed = self.hands_over_a_function(call) if call is not None else None
         if handed is not None:
             return self.inline(s, call, target, *handed, "is given a function defined in its caller", inside)  # type: ignore[arg-type]
+        helper = self.plain_helper(call) if call is not None and self.every_helper else None
+        if helper is not None:
+            try:
+                return self.inline(s, call, target, *helper, "is written into its caller", inside)  # type: ignore[arg-type]
+            except UnsupportedSyntaxError:
+                pass  # (left a call: the code that needed none says so)
         return [s]
+
+    def plain_helper(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
+        obj = self.resolve(call.func)
+        helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
+        return (obj, helper, set()) if helper is not None else None
+
+    def calls_taken_out(self, s: gast.stmt) -> list[gast.stmt]:
+        """``return -h(x)`` as ``_h = h(x)`` then ``return -_h``: each call of a helper inside a
+        larger expression of ``s`` (not under ``and``/``or``, a conditional expression, a
+        lambda or a comprehension, which may not evaluate it), innermost first, in order."""
+        value = getattr(s, "value", None)
+        if not isinstance(s, (gast.Return, gast.Assign, gast.AugAssign, gast.Expr)) or value is None:
+            return []
+        taken: list[gast.stmt] = []
+        direct = value if isinstance(s, (gast.Assign, gast.Expr)) else None  # (already a statement's call)
+
+        def visit(node: gast.AST) -> gast.AST:
+            if isinstance(node, (gast.BoolOp, gast.IfExp, gast.Lambda, gast.ListComp, gast.GeneratorExp)):
+                return node
+            if isinstance(node, (gast.SetComp, gast.DictComp)):
+                return node
+            for field, old in gast.iter_fields(node):
+                if isinstance(old, list):
+                    setattr(node, field, [visit(x) if isinstance(x, gast.AST) else x for x in old])
+                elif isinstance(old, gast.AST):
+                    setattr(node, field, visit(old))
+            if isinstance(node, gast.Call) and node is not direct and self.plain_helper(node) is not None:
+                name = self.namer.prefer(f"_{_name_of(node).split('.')[-1]}")
+                self.caller_locals.add(name)
+                taken.append(located(assign(name, node), s))
+                return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+            return node
+
+        s.value = visit(value)  # type: ignore[attr-defined]
+        return taken
 
     def hands_over_a_function(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
         """A helper called with a local function (or a lambda) as an argument -- ``rk4(rhs, t,

@@ -130,12 +130,16 @@ def _drop_unread_flags(body: list[gast.stmt], control: set[str]) -> list[gast.st
     return keep(body)
 
 
-def normalize(captured: CapturedFunction, copy_written_arguments: bool = False) -> NormalizedFunction:
+def normalize(
+    captured: CapturedFunction, copy_written_arguments: bool = False, inline_helpers: bool = False
+) -> NormalizedFunction:
     """Rewrite ``captured`` into the normal form (:mod:`srcdiff.frontend.normal_form`).
 
     ``copy_written_arguments``: ``captured`` is the function the user called, whose arguments
-    are the caller's: those it writes into are copied first (``x = copy_of(x)``)."""
-    captured, guards = inline_effects(captured)
+    are the caller's: those it writes into are copied first (``x = copy_of(x)``).
+    ``inline_helpers``: the calls of every helper that can be are written in (see
+    :func:`~srcdiff.frontend.inline.inline_effects`)."""
+    captured, guards = inline_effects(captured, every_helper=inline_helpers)
     namer = Namer(names_in(captured.tree))
     tree = calls_of_partials(entries_as_variables(captured.tree, namer), namer, captured.resolve)
     if tree is not captured.tree:
