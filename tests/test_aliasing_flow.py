@@ -124,3 +124,15 @@ def alias_from_the_previous_iteration(x):
 def test_a_live_alias_is_still_refused(f):
     with pytest.raises(srcdiff.SrcDiffError, match="shares its memory"):
         srcdiff.grad(f)(np.array([0.5, -1.5, 2.0]))
+
+
+def item_read_before_a_slot_is_rebound(x, idx):
+    idx = list(idx)
+    k = idx[0]  # an int: rebinding the list's slot 0 afterwards leaves it as it is
+    idx[0] = 1
+    return x[k] * x[idx[0]]
+
+
+def test_an_item_read_from_a_copied_list_of_numbers_shares_nothing():
+    x = np.array([2.0, 3.0, 5.0])
+    assert np.allclose(srcdiff.grad(item_read_before_a_slot_is_rebound)(x, [0, 2]), [3.0, 2.0, 0.0])

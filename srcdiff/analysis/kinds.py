@@ -23,6 +23,7 @@ from typing import Any
 import gast
 
 from ..frontend.normal_form import NormalizedFunction
+from ..runtime import copy_of
 from ..runtime.records import with_field
 from . import calls, shapes
 from .activity import assignments, mutations
@@ -119,7 +120,7 @@ def infer(
             if name in kinds.scalars and not _is_scalar(a.value, kinds, callee_of, result_kind):
                 kinds.scalars.discard(name)
                 changed = True
-            if name in kinds.sequences and not _is_sequence(a.value, kinds):
+            if name in kinds.sequences and not _is_sequence(a.value, kinds, callee_of):
                 kinds.sequences.discard(name)
                 changed = True
         for container, element in changes:  # xs.append(v), xs[i] = v: a list of numbers only if v is one
@@ -174,11 +175,15 @@ def _numeric_defaults(fn: NormalizedFunction) -> dict[str, Any]:
     return found
 
 
-def _is_sequence(value: gast.expr, kinds: Kinds) -> bool:
+def _is_sequence(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], Callee | None]) -> bool:
     if isinstance(value, (gast.List, gast.Tuple)):
         return all(kinds.is_scalar(e) for e in value.elts)
     if passes_through(value):
         return kinds.is_sequence(value.args[0])
+    if isinstance(value, gast.Call) and len(value.args) == 1 and not value.keywords:  # list(xs), a copy
+        callee = callee_of(value)
+        if callee is not None and any(callee.obj is f for f in (list, tuple, copy_of)):
+            return kinds.is_sequence(value.args[0])
     return kinds.is_sequence(value)
 
 
