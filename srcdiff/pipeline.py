@@ -290,7 +290,8 @@ def _build_forward(
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env.lookup)
     act = activity_.analyze(norm, set(active), env.callee)
-    body = assemble.owned_copies(norm, env) + forward_.transform(norm, act, kinds, env, set(active))
+    copies = assemble.owned_copies(norm, env, entry.tangent_params)
+    body = copies + forward_.transform(norm, act, kinds, env, set(active))
     stats["transforms"] += 1
     body.append(assemble.forward_return(norm, act, kinds, env))
     tree = assemble.function(name, assemble.forward_signature(norm, entry.tangent_params), body)

@@ -4,6 +4,7 @@ reverse mode, forward mode and through ``hessian``."""
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 
@@ -269,3 +270,108 @@ def test_a_dict_passed_on_is_still_refused():
 
     with pytest.raises(srcdiff.SrcDiffError, match="dict"):
         srcdiff.grad(passes_it_on)(X)
+
+
+# -- try bodies the fuzzer drew (tests/test_fuzz.py, effect shapes, 2026-12-02)
+
+
+def partly_run_before_the_error(x, y):
+    t = x
+    try:
+        t = t * y  # runs, and Python keeps it
+        if t > 0.0:
+            raise ValueError("positive")
+        t = t * 10.0
+    except ValueError:
+        t = t + 1.0
+    return t
+
+
+def names_bound_inside_the_body(s):
+    try:
+        total = sum(c * s for c in (1.0, 2.0))
+        for i in range(2):
+            total = total + i * s
+        try:
+            total = total / (s - 0.3)
+        except ZeroDivisionError as err:
+            assert "zero" in str(err) or "division" in str(err)
+            total = total * s
+    except ValueError:
+        total = 0.0
+    return total
+
+
+def returns_inside_with_an_error_name(x):
+    try:
+        return x * x / (x - 1.0)
+    except ZeroDivisionError as err:
+        assert err is not None
+        return x
+
+
+def match_inside_a_try(x, mode):
+    try:
+        match mode:
+            case 0:
+                y = math.sqrt(x)
+            case _:
+                y = x * x
+    except ValueError:
+        y = -x
+    return y
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (partly_run_before_the_error, (0.7, -1.3)),
+        (partly_run_before_the_error, (0.7, 1.3)),
+        (names_bound_inside_the_body, (1.3,)),
+        (returns_inside_with_an_error_name, (0.5,)),
+        (returns_inside_with_an_error_name, (1.5,)),
+        (match_inside_a_try, (2.0, 0)),
+        (match_inside_a_try, (-2.0, 0)),
+        (match_inside_a_try, (2.0, 1)),
+    ],
+    ids=lambda v: getattr(v, "__name__", "") if callable(v) else "",
+)
+def test_try_bodies_that_run_partly_bind_names_or_return(f, args):
+    check_exact(f, *args)
+
+
+def test_an_error_inside_a_loop_of_a_try_body_is_refused():
+    def inside_a_loop(x):
+        t = 0.0
+        try:
+            for k in range(3):
+                t = t + x
+                if t > 1.0:
+                    raise ValueError("big")
+        except ValueError:
+            t = -t
+        return t
+
+    assert srcdiff.grad(inside_a_loop)(0.1) == pytest.approx(3.0)  # no error: the whole body ran
+    with pytest.raises(srcdiff.SrcDiffError, match="part of which had run"):
+        srcdiff.grad(inside_a_loop)(0.5)
+
+
+def test_forward_mode_leaves_the_callers_arrays_and_tangents_alone():
+    def swapped_then_written(a, b, s):
+        a, b = b, a
+        a[-1] *= s
+        return np.sum(a * b)
+
+    def appends(xs):
+        xs.append(xs[0] * 2.0)
+        return sum(xs)
+
+    a, b = np.array([0.5, 1.0, 2.0]), np.array([1.5, -1.0, 0.3])
+    _, tangent = srcdiff.jvp(swapped_then_written, (a, b, 0.7), (np.ones(3), np.ones(3), 1.0))
+    assert np.array_equal(b, [1.5, -1.0, 0.3]) and np.array_equal(a, [0.5, 1.0, 2.0])
+    g = srcdiff.grad(swapped_then_written, wrt=(0, 1, 2))(a, b, 0.7)
+    assert tangent == pytest.approx(np.sum(g[0]) + np.sum(g[1]) + g[2])
+    xs, txs = [0.5, 1.0], [1.0, 0.0]
+    assert srcdiff.jvp(appends, (xs,), (txs,))[1] == pytest.approx(3.0)
+    assert xs == [0.5, 1.0] and txs == [1.0, 0.0]

@@ -41,13 +41,18 @@ def prologue(
     return out
 
 
-def owned_copies(norm: NormalizedFunction, env: Namespace) -> list[gast.stmt]:
-    """``x = copy_of(x)`` for the arguments the function writes into: the generated code writes
-    into its own copies, never into the caller's values."""
+def owned_copies(norm: NormalizedFunction, env: Namespace, tangents: dict[str, str] | None = None) -> list[gast.stmt]:
+    """``x = copy_of(x)`` for the arguments the function writes into (and ``dx = copy_of(dx)``
+    for their ``tangents`` in forward mode): the generated code writes into its own copies,
+    never into the caller's values."""
     if not norm.owned:
         return []
     name = env.global_name("copy_of", copy_of)
-    return [assign(p, call(load(name), load(p))) for p in norm.params if p in norm.owned]
+    out = [assign(p, call(load(name), load(p))) for p in norm.params if p in norm.owned]
+    for p in norm.params:
+        if p in norm.owned and tangents and p in tangents:
+            out.append(assign(tangents[p], call(load(name), load(tangents[p]))))
+    return out
 
 
 def zero_adjoints(

@@ -132,36 +132,38 @@ class StatementNormalizer(LoopNormalizer):
 
     def try_statement(self, s: gast.Try, out: list[gast.stmt], loop: Loop | None) -> set[str]:
         """``try``: its body run first as a trial (:mod:`srcdiff.frontend.try_blocks`) to learn
-        the path taken, then that path -- the body and ``else``, or the ``except`` clause that
-        caught the error -- as plain statements, and ``finally`` after it, however it ends."""
-        flags: set[str] = set()
-        if s.handlers:
-            try:
-                trial = try_trial(s, self.captured, self.locals, set(self.local_functions))
-            except TryRefused as refused:
-                raise self.refuse(refused.node, f"{refused.problem} is not supported", refused.hint) from None
-            body_fn = self.namer.prefer("try_body")
-            self.helpers[body_fn] = trial.fn
-            taken = self.local_name("taken")
-            error = self.local_name("error") if trial.with_error else None
-            probe = call(load(self.helper("handler_taken")), load(body_fn), *[load(a) for a in trial.arguments])
-            target: gast.expr = (
-                gast.Tuple(elts=[store(taken), store(error)], ctx=gast.Store()) if error else store(taken)
-            )
-            self.statement(located(gast.Assign(targets=[target], value=probe, type_comment=None), s), out, loop)
-            chain: list[gast.stmt] = []
-            for i, handler in reversed(list(enumerate(s.handlers))):
-                bound = (  # (gast keeps an except clause's name as a Name)
-                    [assign(handler.name.id, load(error), handler)] if handler.name is not None and error else []
-                )
-                test = gast.Compare(left=load(taken), ops=[gast.Eq()], comparators=[const(i)])
-                chain = [located(gast.If(test=test, body=bound + handler.body, orelse=chain), handler)]
-            ran = gast.Compare(left=load(taken), ops=[gast.Lt()], comparators=[const(0)])
-            flags |= self.statement(located(gast.If(test=ran, body=s.body + s.orelse, orelse=chain), s), out, loop)
-        else:  # try/finally: the body, then the finally block
-            flags |= self.block_into(s.body + s.orelse, out, loop)
-        flags |= self.block_into(s.finalbody, out, loop)
-        return flags
+        the path taken -- how many of the body's statements ran, and which ``except`` clause
+        caught the error -- then that path as plain statements: those statements, then ``else``
+        or the clause; ``finally`` after it, however it ends."""
+        if not s.handlers:  # try/finally: the body, then the finally block
+            flags = self.block_into(s.body + s.orelse, out, loop)
+            return flags | self.block_into(s.finalbody, out, loop)
+        try:
+            trial = try_trial(s, self.captured, set(self.local_functions))
+        except TryRefused as refused:
+            raise self.refuse(refused.node, f"{refused.problem} is not supported", refused.hint) from None
+        body_fn = self.namer.prefer("try_body")
+        self.helpers[body_fn] = trial.fn
+        ran, taken, error = self.local_name("ran"), self.local_name("taken"), self.local_name("error")
+        probe = call(load(self.helper("handler_taken")), load(body_fn), *[load(a) for a in trial.arguments])
+        target = gast.Tuple(elts=[store(ran), store(taken), store(error)], ctx=gast.Store())
+        self.statement(located(gast.Assign(targets=[target], value=probe, type_comment=None), s), out, loop)
+        steps: list[gast.stmt] = []
+        for i, stmt in enumerate(s.body):  # what ran before the error, as it ran
+            if len(s.body) == 1 and not s.orelse and i == 0:
+                break  # (one statement: run under the clause test below)
+            test = gast.Compare(left=load(ran), ops=[gast.Gt()], comparators=[const(i)])
+            steps.append(located(gast.If(test=test, body=[stmt], orelse=[]), stmt))
+        chain: list[gast.stmt] = []
+        for i, handler in reversed(list(enumerate(s.handlers))):
+            bound = [assign(handler.name.id, load(error), handler)] if handler.name is not None else []
+            test = gast.Compare(left=load(taken), ops=[gast.Eq()], comparators=[const(i)])
+            chain = [located(gast.If(test=test, body=bound + handler.body, orelse=chain), handler)]
+        completed = s.body + s.orelse if not steps else s.orelse or [gast.Pass()]
+        ok = gast.Compare(left=load(taken), ops=[gast.Lt()], comparators=[const(0)])
+        steps.append(located(gast.If(test=ok, body=completed, orelse=chain), s))
+        flags = self.block_into(steps, out, loop)
+        return flags | self.block_into(s.finalbody, out, loop)
 
     def match_statement(self, s: gast.Match, out: list[gast.stmt], loop: Loop | None) -> set[str]:
         """``match``: the subject computed once, then the ``if`` chain of its cases

@@ -1,15 +1,17 @@
 """Running a ``try`` body once on its own, to learn which path the function takes.
 
 >>> def body(x):
+...     completed = 0
 ...     try:
 ...         1.0 / x
+...         completed = 1
 ...     except ZeroDivisionError as err:
-...         return 0, err
-...     return -1, None
+...         return completed, 0, err
+...     return 1, -1, None
 >>> handler_taken(body, 2.0)
-(-1, None)
->>> handler_taken(body, 0.0)[0]
-0
+(1, -1, None)
+>>> handler_taken(body, 0.0)[:2]
+(0, 0)
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 
-def handler_taken(body: Callable[..., tuple[int, BaseException | None]], *values: Any) -> tuple[int, Any]:
-    """``(i, error)``: the body of a ``try`` raised ``error``, caught by its ``i``-th ``except``;
-    ``(-1, None)``: it ran to its end.  ``body`` is the ``try`` statement written as a function
-    of the values it reads (:mod:`srcdiff.frontend.try_blocks`); its result carries no
-    derivative -- the differentiated code then runs the path taken, as the original does."""
+def handler_taken(body: Callable[..., tuple[int, int, Any]], *values: Any) -> tuple[int, int, Any]:
+    """``(completed, clause, error)``: how many of a ``try`` body's statements ran to their end,
+    and the ``except`` clause that caught ``error`` (-1 and None: the body ran to its end).
+    ``body`` is the ``try`` statement written as a function of the values it reads
+    (:mod:`srcdiff.frontend.try_blocks`); its result carries no derivative -- the
+    differentiated code then runs the path taken, as the original does."""
     return body(*values)
