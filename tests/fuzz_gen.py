@@ -30,13 +30,28 @@ The families (each a test in test_fuzz.py, see ``FAMILIES``):
   ``v = y.copy()``, ``v = y[1]`` ... then ``y[1] += ...``, then ``v`` is read);
 - ``closures``: all of the above inside ``def loss(a, b, s)`` made by a module-level factory
   ``make(X, c)`` over an array and a number (``f = make(X0, 1.5)``; another closure of the same
-  factory, ``f_warm``, is differentiated first, so caches keyed on the code are exercised).
+  factory, ``f_warm``, is differentiated first, so caches keyed on the code are exercised);
+- ``arguments``: ``f(a, b, xs, s)`` writes into its own arguments -- items and slices of the
+  arrays (``a[0] = ...``, ``b[1:] = ...``, in loops), ``a += ...``/``b *= ...``, appends and item
+  writes on the list ``xs`` (``xs.append(...)``, ``xs[1] += ...``, ``xs.extend([...])``), and
+  module-level helpers writing into them called as statements (``fill(a, v)``, ``push(xs, v)``);
+  sometimes a value read before the write is read again after it (a copy, a number, or the
+  array itself: refused).  Gen's own statements may write into ``a`` and ``b`` too;
+- ``control``: effects inside Gen's new statements -- in-place writes, appends and a helper
+  writing into its argument inside ``try`` bodies (before and after the raising statement),
+  handlers, ``else`` and ``finally``, inside ``with`` blocks left by ``return``/``break``, in
+  ``match`` cases (on a loop counter or ``f``'s ``mode="..."``); local functions (closing over
+  an array, or appending to ``f``'s list) handed to module-level helpers in straight-line code,
+  loops and branches; and ``srcdiff.grad(pot)(z, a)`` of a module-level potential inside ``f``
+  (gradient descent in an inner variable, ``wrt=1``, ``value_and_grad``, ``wrt=(0, 1)``).
 
 Every program is valid Python that runs under plain numpy (the arrays are all float arrays of
 fixed length: parameters of length 3, locals of length 3, 4 or 6, matrices 3x3 or 4x4).
 """
 
 from __future__ import annotations
+
+import re
 
 F, I, V, L = "f", "i", "v", "l"  # noqa: E741 - the kinds of test_fuzz.Gen
 LA, TA = "la", "ta"  # list / tuple arguments of 3 floats
@@ -50,8 +65,11 @@ SHAPES = {
 }
 SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for s in SHAPES[family]
                       if s != "list_arguments"]
+SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
+SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad"]
 
-PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}}
+PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}, "arguments": {"a": V, "b": V, "xs": LA, "s": F}}
+S = "s"  # test_fuzz.S: a str constant (f's parameter `mode`)
 DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
 
 
@@ -62,7 +80,12 @@ def indent(lines, n=1):
 class EffectShapes:
     """A mixin for test_fuzz.Gen: ``effect_module`` writes a module from ``SHAPES[family]``."""
 
-    scope_class = None  # test_fuzz.Scope, set by the subclass
+    # set by the subclass (test_fuzz.EffectGen): Scope, COMBINATORS, WITH_CONTEXTS, MODES,
+    # NOT_TWICE_DIFFERENTIABLE and hypothesis' strategies module
+    scope_class = None
+    combinator_source = {}
+    with_contexts = modes = not_twice = ()
+    st = None
 
     # -- small pieces ------------------------------------------------------------------------
     def owned_array(self, scope, allow_args=True):
@@ -230,6 +253,8 @@ class EffectShapes:
         else:  # a copy of an argument, overlapping windows of 2
             n, bs = 3, 2
             init = self.owned_array(scope)
+            if init == "np.zeros(3)":  # (blocks of zeros are normalized below: 0 / 0)
+                init = "np.ones(3)"
             blocks = range(2)
             lo, hi = k, f"{k}+2"
             scope.vars[u] = V
@@ -386,9 +411,249 @@ class EffectShapes:
         extra = self.pick([f"np.sum({v})", f"np.sum({y} * {v})" if full else f"np.sum({y})", "0.0"])
         return [], lines, f"(np.sum({v} ** 2) + {extra})"
 
+    # -- family "arguments": f writes into its own arguments ----------------------------------
+    def _kept_before(self, arg, scope):
+        """Sometimes a value read from ``arg`` before it is written, read again afterwards: the
+        terms to add (a copy, a number, or the array itself -- a second name, refused)."""
+        if self.num(0, 2):
+            return [], ""
+        k = self.fresh("kept")
+        value = self.pick([f"{arg}[1]", f"{arg}.copy()", f"np.sum({arg} ** 2)", f"{arg}[::-1] * 1.0", arg])
+        return [f"{k} = {value}"], f" + np.sum({k} * {k})"
+
+    def shape_arg_item(self, scope):
+        arg = self.pick(["a", "b"])
+        before, extra = self._kept_before(arg, scope)
+        k = self.num(0, 4)
+        if k == 0:
+            lines = [f"{arg}[{self.pick(['0', '1', '-1'])}] = {self.fexpr(scope, 2)}"]
+        elif k == 1:
+            lines = [f"{arg}[{self.pick(['0', '2'])}] {self.pick(['+=', '-=', '*='])} {self.fexpr(scope, 2)}"]
+        elif k == 2:
+            lines = [self.pick([f"{arg}[1:] = ({self.vexpr(scope, 1)})[:-1]", f"{arg}[:2] *= {self.fexpr(scope, 1)}",
+                                f"{arg}[::2] = {arg}[::2] * s"])]
+        elif k == 3:
+            i = self.fresh("i")
+            inner = self.loop_scope(scope, i)
+            value = f"{arg}[{i}] * {self.fexpr(inner, 1)} + {self.element(inner, i)}"
+            lines = [f"for {i} in range(3):", f"    {arg}[{i}] = {value}"]
+        else:
+            lines = [f"{arg}[:] = {self.vexpr(scope, 2)}"]
+        return [], before + lines, self.reader(arg, scope) + extra
+
+    def shape_arg_aug(self, scope):
+        arg = self.pick(["a", "b"])
+        before, extra = self._kept_before(arg, scope)
+        op = self.pick(["+=", "-=", "*=", "/="])
+        value = self.pick([lambda: self.vexpr(scope, 2), lambda: self.fexpr(scope, 2)])()
+        if op in ("*=", "/="):
+            value = f"(1.0 + ({value}) ** 2)"
+        if self.flip():
+            lines = [f"{arg} {op} {value}"]
+        else:
+            i = self.fresh("i")
+            inner = self.loop_scope(scope, i)
+            value = f"0.5 * {self.vexpr(inner, 1)}" if op in ("+=", "-=") else "1.1"
+            lines = [f"for {i} in range({self.num(1, 3)}):", f"    {arg} {op} {value}"]
+        return [], before + lines, self.reader(arg, scope) + extra
+
+    def shape_arg_list(self, scope):
+        lines = []
+        for _ in range(self.num(1, 3)):
+            k = self.num(0, 4)
+            if k == 0:
+                lines.append(f"xs.append({self.fexpr(scope, 2)})")
+            elif k == 1:
+                lines.append(f"xs[{self.num(0, 2)}] = {self.fexpr(scope, 1)} * xs[{self.num(0, 2)}]")
+            elif k == 2:
+                lines.append(f"xs[{self.num(0, 2)}] {self.pick(['+=', '-=', '*='])} {self.fexpr(scope, 2)}")
+            elif k == 3:
+                i = self.fresh("i")
+                inner = self.loop_scope(scope, i)
+                lines += [f"for {i} in range(2):", f"    xs.append(xs[{i}] * {self.fexpr(inner, 1)})"]
+            else:
+                lines.append(f"xs.extend([{self._items(scope, 2)}])")
+        return [], lines, self._list_reader("xs")
+
+    def shape_arg_fill(self, scope):
+        if self.num(0, 2) == 0:  # a helper appending to the list argument
+            h = self.fresh("push")
+            body = self.pick([["terms.append(v)"], ["terms.append(v * v)"], ["terms[0] = terms[0] + v"],
+                              ["if v > 0.0:", "    terms.append(v)", "else:", "    terms.append(2.0 * v)"]])
+            helper = [f"def {h}(terms, v):"] + indent(body) + [""]
+            return helper, [f"{h}(xs, {self.fexpr(scope, 2)})"], self._list_reader("xs")
+        h = self.fresh("fill")
+        x_op = self.pick(["2.0 * x", "np.sin(x) * x", "x * x + 0.5", "np.tanh(x)", "x"])
+        body = self.pick([[f"out[:] = {x_op}"],
+                          [f"out[1:] = ({x_op})[:-1]", "out[0] = x[2] * x[1]"],
+                          [f"out[:] += {x_op}"],
+                          ["out[0] = out[0] * x[1]"],
+                          ["for j in range(3):", f"    out[j] = ({x_op})[j] * (j + 1)"]])
+        helper = [f"def {h}(out, x):"] + indent(body) + [""]
+        arg = self.pick(["a", "b"])
+        value = self.pick([self.vexpr(scope, 2), self.vexpr(scope, 1), "a", "b"])
+        call = f"{h}({arg}, {value})"
+        if self.num(0, 2) == 0:
+            i = self.fresh("i")
+            lines = [f"for {i} in range({self.num(1, 3)}):", f"    {call}"]
+        else:
+            lines = [call]
+        return helper, lines, self.reader(arg, scope)
+
+    # -- family "control": try / with / match / local functions / gradients with effects --------
+    def _effect(self, y, terms, scope):
+        """One line with an effect on the local array ``y`` or the local list ``terms``."""
+        return self.pick([
+            lambda: f"{y}[{self.pick(['0', '1', '-1'])}] = {self.fexpr(scope, 1)}",
+            lambda: f"{y}[{self.pick(['0', '2'])}] += {self.fexpr(scope, 1)}",
+            lambda: f"{y} *= 1.0 + 0.1 * {self.vexpr(scope, 1)} ** 2",
+            lambda: f"{terms}.append({self.fexpr(scope, 1)})",
+            lambda: f"{self._fill_helper()}({y}, {self.vexpr(scope, 1)})",
+        ])()
+
+    def _fill_helper(self):
+        if not getattr(self, "_fill_name", None):
+            self._fill_name = self.fresh("fill")
+            self._helper_lines += [f"def {self._fill_name}(out, x):", "    out[1:] = out[1:] + 0.5 * x[:-1]", ""]
+        return self._fill_name
+
+    def _control_locals(self, scope):
+        y, terms = self.fresh("y"), self.fresh("terms")
+        lines = [f"{y} = {self.owned_array(scope)}", f"{terms} = [{self.fexpr(scope, 1)}]"]
+        scope.vars[y] = V
+        scope.readonly |= {y, terms}
+        return y, terms, lines, f"{self.reader(y, scope)} + {self._list_reader(terms)}"
+
+    def shape_try_effects(self, scope):
+        y, terms, lines, term = self._control_locals(scope)
+        loop = self.fresh("i") if self.num(0, 2) == 0 else None  # in a loop: the counter may reach the raise
+        if loop:
+            scope = self.loop_scope(scope, loop)
+        body_scope = scope.child(in_try=True)
+        body = [self._effect(y, terms, body_scope)] if self.num(0, 2) == 0 else []  # before the raise
+        raiser, catch, t = self.raiser(body_scope)
+        body += raiser
+        if t:
+            body_scope.vars[t] = F
+            body.append(f"{y}[1] = {y}[1] + 0.1 * {t}")
+        body += [self._effect(y, terms, body_scope) for _ in range(self.num(0, 2))]
+        out = ["try:"] + indent(body)
+        err = self.fresh("err") if self.flip() else None
+        out.append(f"except {self.pick(catch)}" + (f" as {err}:" if err else ":"))
+        handler = [f"assert str({err})"] if err else []
+        handler += [self._effect(y, terms, scope) for _ in range(self.num(1, 2))]
+        out += indent(handler)
+        if self.flip():
+            out += ["else:"] + indent([self._effect(y, terms, scope)])
+        if self.flip():
+            out += ["finally:"] + indent([self.pick([f"{y}[0] = {y}[0] * 0.5", f"{terms}.append({y}[2])",
+                                                     f"{y} += 0.25"])])
+        if loop:
+            out = [f"for {loop} in range({self.num(1, 3)}):"] + indent(out)
+        return [], lines + out, term
+
+    def shape_with_effects(self, scope):
+        y, terms, lines, term = self._control_locals(scope)
+        ctx = self.pick(self.with_contexts)
+        body = [self._effect(y, terms, scope) for _ in range(self.num(1, 3))]
+        k = self.num(0, 2)
+        if k == 0:  # leave f from inside the block
+            body += [f"if {self.cond(scope, 1)}:", f"    return {self.fexpr(scope, 1)} + {term}"]
+        block = [f"with {ctx}:"] + indent(body)
+        if k == 1:  # in a loop, leaving it from inside the block
+            i = self.fresh("i")
+            block = [f"for {i} in range(3):"] + indent(block[:1] + indent(body + [f"if {self.cond(scope, 1)}:",
+                                                                             "    break"]))
+        return [], lines + block, term
+
+    def shape_match_effects(self, scope):
+        y, terms, lines, term = self._control_locals(scope)
+        if self.flip():  # on f's constant parameter `mode`
+            self.f_defaults["mode"] = f'"{self.pick(self.modes)}"'
+            subject, values, loop = "mode", [f'"{m}"' for m in self.modes], None
+        else:  # on a loop counter
+            loop = self.fresh("i")
+            subject, values = loop, ["0", "1", "2"]
+        chosen = self.draw(self.st.lists(self.st.sampled_from(values), min_size=1, max_size=3, unique=True))
+        out = [f"match {subject}:"]
+        while chosen:
+            take = 2 if len(chosen) >= 2 and self.flip() else 1
+            out += [f"    case {' | '.join(chosen[:take])}:"] + indent([self._effect(y, terms, scope)], 2)
+            chosen = chosen[take:]
+        if self.flip():
+            m = self.fresh("m")
+            guard = f"len({m}) > 3" if subject == "mode" else f"{m} > 0"
+            out += [f"    case {m} if {guard}:"] + indent([self._effect(y, terms, scope)], 2)
+        if self.flip():
+            out += ["    case _:"] + indent([self.pick(["pass", self._effect(y, terms, scope)])], 2)
+        if loop:
+            out = [f"for {loop} in range(3):"] + indent(out)
+        return [], lines + out, term
+
+    def shape_handoff_effects(self, scope):
+        y, terms, lines, term = self._control_locals(scope)
+        k = self.num(0, 2)
+        g = self.fresh("g")
+        if k == 0:  # a local function appending to f's list, handed to a helper calling it for its effect
+            each = self.fresh("each")
+            helper = [f"def {each}(fn, v):", "    for x in v:", "        fn(x)", ""]
+            fn = [f"def {g}(v):", f"    {terms}.append(v * {self.fexpr(scope, 1)})"]
+            call = [f"{each}({g}, {self.pick(['a', 'b', y])})"]
+        else:  # a closure over f's array, its result kept
+            helper = []
+            comb = self.pick(sorted(self.combinator_source))
+            if comb not in self.combinators:
+                self.combinators.append(comb)
+            v = self.fresh("v")
+            params = [self.fresh("tt"), v] if comb == "heun" else [v]
+            value = self.pick([f"np.tanh({v}) * {y}", f"0.5 * {v} + 0.1 * {y}", f"{v} * np.sum({y} ** 2) * 0.1"])
+            fn = [f"{g} = lambda {', '.join(params)}: {value}"] if self.flip() else \
+                [f"def {g}({', '.join(params)}):", f"    return {value}"]
+            args = {"apply_twice": [y], "iterate": [y], "blend": [y, self.vexpr(scope, 1)], "heun": ["s", y]}[comb]
+            call = [f"{y} = {comb}({g}, {', '.join(args)})"]
+        where = self.num(0, 2)
+        if where == 0:  # in a loop (local functions there: refused today)
+            i = self.fresh("i")
+            body = [f"for {i} in range(2):"] + indent(fn + call)
+        elif where == 1:  # in a branch
+            body = [f"if {self.cond(scope, 1)}:"] + indent(fn + call)
+        else:
+            body = fn + call
+        return helper, lines + body, term
+
+    def shape_nested_grad(self, scope):
+        pot = self.fresh("pot")
+        inner = self.scope_class({"x": V, "w": V})
+        value = self.fexpr(inner, 2)
+        if any(w in value for w in self.not_twice) or not re.search(r"\bx\b", value):
+            value = self.pick(["np.sum(w * x ** 2) + np.sum(np.sin(x * w))", "np.sum(np.tanh(x) * w)",
+                               "np.sum((x - w) ** 2) * 0.5"])
+        helper = [f"def {pot}(x, w):", f"    return {value}", ""]
+        k = self.num(0, 3)
+        z = self.fresh("z")
+        if k == 0:  # gradient descent in an inner variable
+            i = self.fresh("i")
+            lines = [f"{z} = {self.owned_array(scope)}", f"for {i} in range({self.num(1, 3)}):",
+                     f"    {z} = {z} - 0.1 * srcdiff.grad({pot})({z}, {self.pick(['a', 'b'])})"]
+            scope.vars[z] = V
+            term = f"np.sum({z} ** 2)"
+        elif k == 1:
+            lines = [f"{z} = srcdiff.grad({pot}, wrt=1)({self.vexpr(scope, 1)}, {self.pick(['a', 'b'])})"]
+            scope.vars[z] = V
+            term = self.reader(z, scope)
+        elif k == 2:
+            lines = [f"{z}, {z}g = srcdiff.value_and_grad({pot})({self.vexpr(scope, 1)}, {self.pick(['a', 'b'])})"]
+            term = f"({z} * np.sum({z}g))"
+        else:
+            lines = []
+            term = f"np.sum(srcdiff.grad({pot}, wrt=(0, 1))(a, b)[{self.num(0, 1)}] * {self.vexpr(scope, 1)})"
+        scope.readonly.add(z)
+        return helper, lines, term
+
     # -- modules -----------------------------------------------------------------------------
     def shape_snippets(self, scope, family, n):
         helpers, body, terms = [], [], []
+        self._helper_lines = helpers  # (helpers a shape writes once, such as _fill_helper's)
         if self.flip():
             body += self.block(scope, self.num(1, 2))  # Gen's statements first
         for _ in range(n):
@@ -401,13 +666,21 @@ class EffectShapes:
         result = " + ".join([self.fexpr(scope, 1), *terms])
         return helpers, body, result
 
+    def module_head(self):
+        """The imports, and the module-level helpers Gen's hand-offs of local functions call."""
+        lines = ["import math", "import warnings", "", "import numpy as np", "import srcdiff", ""]
+        return lines + [line for c in self.combinators for line in self.combinator_source[c] + ["", ""]]
+
     def effect_module(self, family, params):
-        lines = ["import math", "import numpy as np", "import srcdiff", ""]
         n = self.num(1, 2)
+        self.f_defaults = {}  # f's constant parameters a shape asks for (``mode="soft"``)
         if family != "closures":
             scope = self.scope_class(params)
+            if family == "arguments":  # Gen's statements may write into f's own arrays too
+                scope.owned |= {p for p, k in params.items() if k == V}
             helpers, body, result = self.shape_snippets(scope, family, n)
-            return "\n".join(lines + helpers + ["", f"def f({', '.join(params)}):"] + indent(body)
+            signature = [*params, *(f"{p}={v}" for p, v in self.f_defaults.items())]
+            return "\n".join(self.module_head() + helpers + ["", f"def f({', '.join(signature)}):"] + indent(body)
                              + [f"    return {result}"]) + "\n"
         # closures: def make(X, c): [locals]; def loss(a, b, s): ...; return loss
         scope = self.scope_class({**params, "X": V, "c": F}, readonly=["X", "c"])
@@ -426,6 +699,7 @@ class EffectShapes:
         inner = [f"def loss({', '.join(params)}):"] + indent(body) + [f"    return {result}"]
         numbers = ["0.5", "-1.25", "2.0", "0.75", "-0.3"]
         consts = [f"[{', '.join(self.pick(numbers) for _ in range(3))}]" for _ in range(2)]
-        return "\n".join(lines + helpers + ["", "def make(X, c):"] + indent(factory + inner + ["return loss"]) + [
+        head = self.module_head() + helpers
+        return "\n".join(head + ["", "def make(X, c):"] + indent(factory + inner + ["return loss"]) + [
             "", "", f"f_warm = make(np.array({consts[0]}), {self.pick(['0.5', '-2.0'])})",
             f"f = make(np.array({consts[1]}), {self.pick(['1.5', '-0.75', '3.0'])})"]) + "\n"
