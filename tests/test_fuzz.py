@@ -1303,40 +1303,8 @@ KNOWN_BUGS: list = [
     ("a sum over a comprehension not proven a number: an in-place update refused as shared",
      lambda what, source, detail: "raised UnsupportedSyntaxError" in what and "in place also changes" in what
      and re.search(r"sum\(\[?[^\n]* for c\d+ in ", source) is not None),
-    # The four below were found when try/with/match, writes into f's arguments, local functions
-    # handed to helpers and srcdiff.grad inside f entered the generator (2026-12-02, srcdiff
-    # 7f583f8); each has a standalone reproduction (kept outside the repository,
-    # scratch/fuzz_found_<n>.py), none an xfail test yet.
-    # (1) A `try` body that raises after some of its statements ran: those statements are left
-    # out on the `except` path (the trial runs them, then only the handler is run) -- WRONG value
-    # and gradient.  Generated raising statements are marked `# raises`.
-    ("try: the statements a body ran before raising are dropped on the except path (wrong numbers)",
-     lambda what, source, detail: re.match(_WRONG_NUMBERS, what) is not None and _RAN_BEFORE_RAISING in detail),
-    # (2, 3, 5, 9) A name a try body sets first other than by a top-level assignment -- a nested
-    # handler's `as errN`, a comprehension's variable, the target of a `for` over range() or
-    # enumerate(), an assignment inside an `if` -- is taken as an argument of the trial before it
-    # is set: UnboundLocalError / NameError in the generated code, on every call.  (Any such error
-    # in a program with a `try`: the programs themselves run, so the name is set where it is read.)
-    ("try: a name the body sets first in a nested block, handler, comprehension or loop is read as a trial argument",
-     lambda what, source, detail: "try:" in source and re.search(
-         r"raised (UnboundLocalError|NameError): (cannot access local variable|name) '\w+'", what) is not None),
-    # (6) A `match` inside a try body: writing out the trial fails in astor (AttributeError: No
-    # defined handler for node of type Match).
-    ("try: a match statement in a try body cannot be written out as the trial (AttributeError)",
-     lambda what, source, detail: "No defined handler for node of type Match" in what),
-    # (4) jvp of a function appending to its own list argument appends to the caller's tangent list.
-    ("jvp appends to the tangent list of a list argument the function appends to",
-     lambda what, source, detail: what.startswith("jvp (in its tangents) changed")
-     and re.search(r"\.(append|extend)\(", source) is not None),
-    # (7) A try body that returns, its handler binding `as errN`: when the body returns, the trial
-    # gives back an int where a pair is unpacked (TypeError in srcdiff's check_unpack).
-    ("try: a try body that returns, with an `except ... as err` handler (TypeError in check_unpack)",
-     lambda what, source, detail: "TypeError: object of type 'int' has no len()" in what
-     and re.search(r"except .* as err\d+:", source) is not None),
-    # (8) jvp writes into the caller's array when f writes into an argument after rebinding it to
-    # another one (`a, b = b, a` then `a[-1] *= s`); grad and value_and_grad copy it.
-    ("jvp writes into an argument that f writes into under another parameter's name",
-     lambda what, source, detail: what.startswith("jvp changed the argument")),
+    # (The try/with/match, argument-write and jvp entries found on 2026-12-02 were fixed the same
+    # day, at 7c0e353: tests/test_statements.py holds their regression tests.)
 ]
 
 _RAN_BEFORE_RAISING = "[a try body raised after running some of its statements]"
