@@ -69,7 +69,6 @@ SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
 SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad"]
 
 PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}, "arguments": {"a": V, "b": V, "xs": LA, "s": F}}
-S = "s"  # test_fuzz.S: a str constant (f's parameter `mode`)
 DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
 
 
