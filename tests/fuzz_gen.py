@@ -69,7 +69,6 @@ SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
 SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad"]
 
 PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}, "arguments": {"a": V, "b": V, "xs": LA, "s": F}}
-S = "s"  # test_fuzz.S: a str constant (f's parameter `mode`)
 DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
 
 
@@ -460,7 +459,7 @@ class EffectShapes:
     def shape_arg_list(self, scope):
         lines = []
         for _ in range(self.num(1, 3)):
-            k = self.num(0, 4)
+            k = self.num(0, 4) if self.num(0, 3) else self.num(0, 5)  # (xs.extend: refused today, rare)
             if k == 0:
                 lines.append(f"xs.append({self.fexpr(scope, 2)})")
             elif k == 1:
@@ -471,6 +470,8 @@ class EffectShapes:
                 i = self.fresh("i")
                 inner = self.loop_scope(scope, i)
                 lines += [f"for {i} in range(2):", f"    xs.append(xs[{i}] * {self.fexpr(inner, 1)})"]
+            elif k == 4:
+                lines.append(f"xs[{self.num(0, 2)}] = xs[{self.num(0, 2)}] + xs[-1]")
             else:
                 lines.append(f"xs.extend([{self._items(scope, 2)}])")
         return [], lines, self._list_reader("xs")
