@@ -53,17 +53,53 @@ def mutated_parameters(helper: gast.FunctionDef) -> set[str]:
     params = {a.id for a in helper.args.posonlyargs + helper.args.args + helper.args.kwonlyargs}
     changed: set[str] = set()
     for node in _before_rebinding(helper, params):
-        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
-            changed |= {base_name(node)} & params
-        elif isinstance(node, gast.Call):
-            func = node.func
-            if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS:
-                changed |= {base_name(func.value)} & params
-            if isinstance(func, gast.Attribute) and func.attr in _MUTATING_FUNCTIONS and node.args:
-                changed |= {base_name(node.args[0])} & params
-            changed |= {base_name(k.value) for k in node.keywords if k.arg == "out"} & params
+        changed |= written_by(node) & params
+    return changed
+
+
+def written_by(node: gast.AST) -> set[str]:
+    """The names whose values ``node`` itself changes in place: an item or attribute write's
+    container, a mutating method's object, a numpy writing function's first argument, ``out=``."""
+    changed: set[str] = set()
+    if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
+        changed.add(base_name(node))
+    elif isinstance(node, gast.Call):
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS:
+            changed.add(base_name(func.value))
+        if isinstance(func, gast.Attribute) and func.attr in _MUTATING_FUNCTIONS and node.args:
+            changed.add(base_name(node.args[0]))
+        changed |= {base_name(k.value) for k in node.keywords if k.arg == "out"}
     changed.discard("")
     return changed
+
+
+def written_through_aliases(tree: gast.FunctionDef) -> set[str]:
+    """Names whose values ``tree`` may write into under another name: ``a, b = b, a`` or
+    ``y = x``, then ``a[-1] *= s`` (the written names' sources, followed back)."""
+    sources: dict[str, set[str]] = {}
+    written: set[str] = set()
+    for node in gast.walk(tree):
+        written |= written_by(node)
+        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            written.add(node.target.id)
+        if not isinstance(node, gast.Assign) or len(node.targets) != 1:
+            continue
+        target, value = node.targets[0], node.value
+        pairs = [(target, value)]
+        if isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts):
+            pairs = list(zip(target.elts, value.elts))
+        for t, v in pairs:
+            if isinstance(t, gast.Name) and isinstance(v, gast.Name):
+                sources.setdefault(t.id, set()).add(v.id)
+    reached: set[str] = set()
+    todo = list(written)
+    while todo:
+        for source in sources.get(todo.pop(), ()):
+            if source not in reached:
+                reached.add(source)
+                todo.append(source)
+    return reached
 
 
 def changed_parameters(

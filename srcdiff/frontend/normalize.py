@@ -22,7 +22,7 @@ import gast
 from ..syntax import assign, const, load
 from .capture import CapturedFunction
 from .dict_literals import entries_as_variables
-from .inline import MUTATING_METHODS, changed_parameters, inline_effects
+from .inline import changed_parameters, inline_effects, written_through_aliases
 from .naming import Namer, names_in
 from .normal_form import NormalizedFunction
 
@@ -88,47 +88,8 @@ class _Normalizer(StatementNormalizer, ScopeChecks):
         the values it was given, and the caller's values stay as they were."""
         if not self.copy_written_arguments or self.captured.filename.startswith("<"):
             return frozenset()  # (a helper's writes are for its caller to see; generated code owns what it writes)
-        written = changed_parameters(self.captured, updates=True) | _written_through_aliases(self.captured.tree)
+        written = changed_parameters(self.captured, updates=True) | written_through_aliases(self.captured.tree)
         return frozenset(p for p in self.params if p in written)
-
-
-def _written_through_aliases(tree: gast.FunctionDef) -> set[str]:
-    """Parameters whose values the function may write into under another name: ``a, b = b, a``
-    or ``y = x``, then ``a[-1] *= s`` (the written name's sources, followed back)."""
-    sources: dict[str, set[str]] = {}
-    for node in gast.walk(tree):
-        if not isinstance(node, gast.Assign) or len(node.targets) != 1:
-            continue
-        target, value = node.targets[0], node.value
-        pairs = (
-            list(zip(target.elts, value.elts))
-            if isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)
-            else [(target, value)]
-        )
-        for t, v in pairs:
-            if isinstance(t, gast.Name) and isinstance(v, gast.Name):
-                sources.setdefault(t.id, set()).add(v.id)
-    written: set[str] = set()
-    for node in gast.walk(tree):
-        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
-            base = node.value
-            while isinstance(base, (gast.Subscript, gast.Attribute)):
-                base = base.value
-            if isinstance(base, gast.Name):
-                written.add(base.id)
-        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            written.add(node.target.id)
-        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
-            if node.func.attr in MUTATING_METHODS and isinstance(node.func.value, gast.Name):
-                written.add(node.func.value.id)
-    reached, todo = set(), list(written)
-    while todo:
-        name = todo.pop()
-        for source in sources.get(name, ()):
-            if source not in reached:
-                reached.add(source)
-                todo.append(source)
-    return reached
 
 
 def _drop_tail_flag(body: list[gast.stmt], flag: str) -> None:
