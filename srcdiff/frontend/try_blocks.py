@@ -1,5 +1,6 @@
 """A ``try`` statement's body as a function of its own, run first to learn which path the
-function takes; the differentiated code then runs that path (the body, or one ``except``
+function takes -- how many of the body's statements ran, and which ``except`` clause caught the
+error; the differentiated code then runs that path (those statements, then ``else`` or the
 clause) as plain statements.
 
 The trial runs the body's statements as written, so it must leave no trace: it may not change
