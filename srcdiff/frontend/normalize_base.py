@@ -49,7 +49,11 @@ REFUSED_STATEMENTS: dict[type, tuple[str, str]] = {
 }
 
 REFUSED_EXPRESSIONS: dict[type, tuple[str, str]] = {
-    gast.Lambda: ("lambda expressions are not supported yet", "define a module-level function and call it"),
+    gast.Lambda: (
+        "lambda expressions are not supported yet here (one bound to a name at the top of the function, "
+        "or handed to a helper, is)",
+        "bind it at the top of the function (`g = lambda v: ...`) and call it, or define a module-level function",
+    ),
     gast.SetComp: ("set comprehensions are not supported", "write a for loop"),
     gast.DictComp: ("dict comprehensions are not supported yet", "write a for loop"),
     gast.Yield: ("`yield` is not supported", "return a value (or a list of values) instead"),
