@@ -16,6 +16,7 @@ Knowing which values are scalars keeps that helper out of scalar code.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +111,7 @@ def infer(
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
     kinds.objects = {p: k for p, k in params.items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in targets}
-    _member_objects(assigns, kinds, callee_of)
+    kinds.objects.update(objects_bound_once(assigns, kinds.objects, callee_of))
     changes = list(mutations(fn.body))
     changed = True
     while changed:
@@ -133,31 +134,38 @@ def infer(
     return kinds
 
 
-def _member_objects(assigns: list[gast.Assign], kinds: Kinds, callee_of: Callable[[gast.Call], Callee | None]) -> None:
+def objects_bound_once(
+    assigns: list[gast.Assign],
+    objects: dict[str, Any],
+    callee_of: Callable[[gast.Call], Callee | None] | None = None,
+) -> dict[str, ObjectOf]:
     """Names bound once to an object of known kind: ``layer = self.first`` (the object
-    ``self``'s kind says that attribute holds) and ``q = with_field(p, "W", v)`` (``p`` with
-    a field replaced, of ``p``'s kind) -- their fields are read, their methods resolved, like a
-    parameter's."""
-    once = [a for a in assigns if sum(1 for b in assigns if b.targets[0].id == a.targets[0].id) == 1]
+    ``self``'s kind says that attribute holds) and, given ``callee_of``, ``q = with_field(p,
+    "W", v)`` (``p`` with a field replaced, of ``p``'s kind) -- their fields are read, their
+    methods resolved, like a parameter's."""
+    counts = Counter(a.targets[0].id for a in assigns if isinstance(a.targets[0], gast.Name))
+    once = [a for a in assigns if isinstance(a.targets[0], gast.Name) and counts[a.targets[0].id] == 1]
+    known = dict(objects)
+    found: dict[str, ObjectOf] = {}
     changed = True
     while changed:
         changed = False
         for a in once:
             name, value = a.targets[0].id, a.value
-            if name in kinds.objects:
+            if name in known:
                 continue
-            found: ObjectOf | None = None
+            kind: ObjectOf | None = None
             if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
-                owner = kinds.objects.get(value.value.id)
-                found = owner.member(value.attr) if isinstance(owner, ObjectOf) else None
-            elif isinstance(value, gast.Call) and value.args and isinstance(value.args[0], gast.Name):
-                callee = callee_of(value)
-                record = kinds.objects.get(value.args[0].id)
-                if callee is not None and callee.obj is with_field and isinstance(record, ObjectOf):
-                    found = record
-            if found is not None:
-                kinds.objects[name] = found
+                owner = known.get(value.value.id)
+                kind = owner.member(value.attr) if isinstance(owner, ObjectOf) else None
+            elif callee_of is not None and isinstance(value, gast.Call) and value.args:
+                record = known.get(value.args[0].id) if isinstance(value.args[0], gast.Name) else None
+                callee = callee_of(value) if isinstance(record, ObjectOf) else None
+                kind = record if callee is not None and callee.obj is with_field else None
+            if kind is not None:
+                known[name] = found[name] = kind
                 changed = True
+    return found
 
 
 def _numeric_defaults(fn: NormalizedFunction) -> dict[str, Any]:

@@ -16,12 +16,14 @@ from typing import Any, Protocol
 import gast
 import numpy as np
 
+from ..analysis.activity import assignments
 from ..analysis.calls import USER, Callee, is_gradient, resolve
+from ..analysis.kinds import objects_bound_once
 from ..analysis.value_kinds import FunctionOf, ObjectOf, object_kind
 from ..frontend.capture import Guard
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import TEMPLATE_GLOBALS
-from ..syntax import nodes_in, stored_names
+from ..syntax import stored_names
 from ..transform.forward import ForwardEnvironment
 from .cache import SplitEntry
 
@@ -60,7 +62,7 @@ class Namespace(ForwardEnvironment):
         self._classes = {  # parameters holding user objects: their methods are their classes'
             p: k for p, k in (param_kinds or {}).items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in rebound
         }
-        self._classes.update(_member_objects(norm.body, self._classes))
+        self._classes.update(objects_bound_once(list(assignments(norm.body)), self._classes))
 
     def callee(self, node: gast.Call) -> Callee | None:
         found = self._callees.get(id(node))
@@ -161,26 +163,6 @@ class Namespace(ForwardEnvironment):
 
     def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
         return self.helpers.result_kind(callee.obj, self._param_kinds(callee, arg_kinds))
-
-
-def _member_objects(body: list[gast.stmt], classes: dict[str, Any]) -> dict[str, ObjectOf]:
-    """``layer = self.first`` bound once, ``self``'s kind saying that attribute holds an object
-    of the user's: ``layer``'s kind (``layer(x)`` calls its class's ``__call__``)."""
-    assigns = [s for s in nodes_in(gast.Module(body=body, type_ignores=[])) if isinstance(s, gast.Assign)]
-    counts: dict[str, int] = {}
-    for a in assigns:
-        for name in stored_names([a]):
-            counts[name] = counts.get(name, 0) + 1
-    found: dict[str, ObjectOf] = {}
-    for a in assigns:
-        target, value = a.targets[0], a.value
-        if not (isinstance(target, gast.Name) and counts.get(target.id) == 1 and isinstance(value, gast.Attribute)):
-            continue
-        owner = classes.get(value.value.id) if isinstance(value.value, gast.Name) else None
-        member = owner.member(value.attr) if isinstance(owner, ObjectOf) else None
-        if member is not None:
-            found[target.id] = member
-    return found
 
 
 # Calls a dead statement may make: no effect, and no error the function itself would not raise
