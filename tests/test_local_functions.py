@@ -72,7 +72,59 @@ def fills_the_enclosing_list(w):
     return sum(terms)
 
 
-CASES = [nested_def, closure_over_a_local, with_a_lambda, called_in_a_loop, one_calls_another, fills_the_enclosing_list]
+def nonlocal_counter(w):
+    pos = 0
+
+    def take(k):
+        nonlocal pos
+        out = w[pos : pos + k]
+        pos += k
+        return out
+
+    parts = [take(i + 1) for i in range(2)]
+    return np.sum(np.concatenate(parts) ** 2) + np.sum(take(1)) * pos
+
+
+def nonlocal_accumulator(w):
+    total = 0.0
+
+    def add(v):
+        nonlocal total
+        total = total + v * v
+
+    for x in w:
+        add(x)
+    return total
+
+
+def unpack(w):
+    """A counter kept as an attribute of the function (GradBench's gmm, as its authors wrote it)."""
+    unpack.pos = 0
+
+    def take(k):
+        part = w[unpack.pos : unpack.pos + k]
+        unpack.pos += k
+        return part
+
+    return [take(i + 1) for i in range(2)]
+
+
+def reads_a_function_attribute_counter(w):
+    first, second = unpack(w)
+    return np.sum(first) * np.sum(np.sin(second))
+
+
+CASES = [
+    nested_def,
+    closure_over_a_local,
+    with_a_lambda,
+    called_in_a_loop,
+    one_calls_another,
+    fills_the_enclosing_list,
+    nonlocal_counter,
+    nonlocal_accumulator,
+    reads_a_function_attribute_counter,
+]
 
 
 @pytest.mark.parametrize("f", CASES, ids=lambda f: f.__name__)
@@ -101,6 +153,33 @@ def calls_itself(w):
         return 1.0 if n == 0 else v * power(v, n - 1)
 
     return power(w[0], 3)
+
+
+def nonlocal_of_a_function_passed_on(w):
+    total = 0.0
+
+    def add(v):
+        nonlocal total
+        total = total + v
+        return v
+
+    return np.sum(list(map(add, w))) + total
+
+
+def test_a_nonlocal_write_in_a_function_that_cannot_be_written_out_is_refused():
+    with pytest.raises(srcdiff.SrcDiffError, match="nonlocal"):
+        srcdiff.grad(nonlocal_of_a_function_passed_on)(np.array([0.3, -0.7, 1.1]))
+
+
+def counts_its_calls(w):
+    """Reads the attribute before setting it: it is state kept between calls, not a local counter."""
+    counts_its_calls.calls = getattr(counts_its_calls, "calls", 0) + 1
+    return np.sum(w) * counts_its_calls.calls
+
+
+def test_a_function_attribute_kept_between_calls_is_refused():
+    with pytest.raises(srcdiff.SrcDiffError, match="attribute"):
+        srcdiff.grad(counts_its_calls)(np.array([0.3, -0.7, 1.1]))
 
 
 @pytest.mark.parametrize("f", [passed_on, returns_early, calls_itself], ids=lambda f: f.__name__)

@@ -108,6 +108,8 @@ def infer(
     scalars |= loop_indices
     sequences = (targets - set(fn.params)) | {p for p, k in params.items() if k == SCALAR_SEQ}
     kinds = Kinds(scalars, sequences)
+    # arrays passed in, never rebound: their ``.shape`` is a tuple of ints, ``.ndim``/``.size`` ints
+    kinds.shapes = {p: k for p, k in params.items() if isinstance(k, tuple) and p not in targets}
     kinds.number_params = {p for p in fn.params if params.get(p) == SCALAR}
     kinds.containers = {p: k for p, k in params.items() if is_container(k) and p not in targets}
     kinds.objects = {p: k for p, k in params.items() if isinstance(k, (ObjectOf, FunctionOf)) and p not in targets}
@@ -184,6 +186,8 @@ def _numeric_defaults(fn: NormalizedFunction) -> dict[str, Any]:
 
 
 def _is_sequence(value: gast.expr, kinds: Kinds, callee_of: Callable[[gast.Call], Callee | None]) -> bool:
+    if isinstance(value, gast.Attribute) and value.attr == "shape":
+        return isinstance(value.value, gast.Name) and value.value.id in kinds.shapes
     if isinstance(value, (gast.List, gast.Tuple)):
         return all(kinds.is_scalar(e) for e in value.elts)
     if passes_through(value):
@@ -213,6 +217,8 @@ def _is_scalar(
 ) -> bool:
     if isinstance(value, (gast.Name, gast.Constant)):
         return kinds.is_scalar(value)
+    if isinstance(value, gast.Attribute) and value.attr in ("ndim", "size"):
+        return isinstance(value.value, gast.Name) and value.value.id in kinds.shapes
     if isinstance(value, gast.Subscript):
         if isinstance(value.value, gast.Name) and value.value.id in kinds.containers:
             return shapes.entry_kind(kinds.containers[value.value.id], value.slice) == SCALAR

@@ -32,6 +32,7 @@ from typing import Any
 import gast
 
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from .function_attributes import attributes_as_variables
 
 
 @dataclass
@@ -203,7 +204,11 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
     cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
     # Keep linecache warm so later error messages can quote the user's line.
     linecache.getlines(filename)
-    return CapturedFunction(fn, name, tree, filename, first_line, fn.__globals__, cells)
+    captured = CapturedFunction(fn, name, tree, filename, first_line, fn.__globals__, cells)
+    found, value = captured.resolve(tree.name)
+    if found and value is fn:  # (its attributes are this function's)
+        captured.tree = attributes_as_variables(tree)
+    return captured
 
 
 # code object -> (the source text it was checked against, whether that text compiles to it)

@@ -4,8 +4,8 @@ place that calls them.
 A local function that is only ever called (never passed on, returned or stored) and returns
 only at its end is the same as its body at the call: its parameters bound to the arguments, its
 variables renamed (they are its own), the enclosing function's variables read (and the objects
-they hold changed) there when it is called, as a closure does.  (A rebinding of an enclosing
-variable needs ``nonlocal``, which is refused.)  Other local functions stay refused.
+they hold changed) there when it is called, as a closure does; its ``nonlocal`` variables are
+the enclosing function's, rebound there.  Other local functions stay refused.
 
 >>> import gast
 >>> from srcdiff.backend.emit import to_source
@@ -46,13 +46,14 @@ class LocalFunction:
     body: list[gast.stmt]  # before its return
     result: gast.expr | None  # what it returns (None: None)
     node: gast.stmt  # the def (or the assignment of the lambda)
+    shared: frozenset[str] = frozenset()  # its ``nonlocal`` names: the enclosing function's variables
 
     def at_call(
         self, args: list[gast.expr], keywords: list[gast.keyword], namer: Namer
     ) -> tuple[list[gast.stmt], gast.expr]:
         """The statements a call runs (parameters bound, variables renamed) and its value.
         ``args`` and ``keywords`` are atoms already (evaluated once, in order)."""
-        own = set(self.params) | stored_names(self.body)
+        own = (set(self.params) | stored_names(self.body)) - self.shared
         fresh_names = {name: namer.fresh(name.lstrip("_") or "v") for name in sorted(own)}
         bound = dict(zip(self.params, args)) | {kw.arg: kw.value for kw in keywords if kw.arg is not None}
         out: list[gast.stmt] = []
@@ -143,6 +144,10 @@ def as_local(s: gast.stmt) -> LocalFunction | None:
     if body and isinstance(body[-1], gast.Return):
         result = body[-1].value
         body = body[:-1]
+    # (``nonlocal`` at its top level; written into the enclosing function, the names it
+    # declares are that function's variables already)
+    shared = frozenset(name for n in body if isinstance(n, gast.Nonlocal) for name in n.names)
+    body = [n for n in body if not isinstance(n, gast.Nonlocal)]
     nodes = list(gast.walk(gast.Module(body=body, type_ignores=[])))
     forbidden = (
         gast.Return,
@@ -160,4 +165,6 @@ def as_local(s: gast.stmt) -> LocalFunction | None:
         return None
     if result is not None and any(isinstance(n, (gast.Lambda, gast.Yield, gast.NamedExpr)) for n in gast.walk(result)):
         return None
-    return LocalFunction(name, params, defaults, body, result, s)
+    if set(params) & shared:
+        return None
+    return LocalFunction(name, params, defaults, body, result, s, shared)

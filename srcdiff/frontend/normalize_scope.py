@@ -41,8 +41,10 @@ class ScopeChecks(NormalizerBase):
     """The checks of the whole function that :meth:`srcdiff.frontend.normalize._Normalizer.run` makes first."""
 
     def _check_scope_declarations(self, tree: gast.FunctionDef) -> None:
+        # (a local function written into its calls rebinds the enclosing variables it declares there)
+        written_in = {id(s) for fn in self.local_functions.values() if fn.shared for s in fn.node.body}  # type: ignore[attr-defined]
         for node in gast.walk(tree):
-            if isinstance(node, (gast.Global, gast.Nonlocal)):
+            if isinstance(node, (gast.Global, gast.Nonlocal)) and id(node) not in written_in:
                 written = [n for n in node.names if n in stored_names(tree.body)]
                 if written:
                     kind = "global" if isinstance(node, gast.Global) else "nonlocal"
