@@ -43,7 +43,9 @@ def attributes_as_variables(tree: gast.FunctionDef) -> gast.FunctionDef:
     own = tree.name
     uses = [n for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == own]
     on_attributes = [
-        n for n in gast.walk(tree) if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == own
+        n
+        for n in gast.walk(tree)
+        if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == own
     ]
     if not on_attributes or len(on_attributes) != len(uses):
         return tree  # (the name stands for something else too: a call, or the function passed on)
@@ -61,7 +63,9 @@ def attributes_as_variables(tree: gast.FunctionDef) -> gast.FunctionDef:
     tree = _AsVariables(own, variables).visit(clone(tree))
     for node in gast.walk(tree):
         if isinstance(node, gast.FunctionDef) and node is not tree:
-            stored = sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)})
+            stored = sorted(
+                {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+            )
             shared = [v for v in variables.values() if v in stored]
             if shared:
                 node.body.insert(0, gast.copy_location(gast.Nonlocal(names=shared), node.body[0]))
