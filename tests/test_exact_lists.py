@@ -139,3 +139,20 @@ def test_named_tuple_parameter_gets_a_named_tuple_gradient():
     p = Affine(np.array([0.1, -0.2, 0.3]), 0.5)
     g = check_exact(unpacked_named_tuple, p)
     assert type(g) is Affine and g.W.shape == (3,)
+
+
+def picked_twice(x, idx):
+    return x[idx[0]] * 2.0
+
+
+def index_list_edited_after_a_helper_read_it(x):
+    """The helper's result is a new number, not a view of ``idx``: editing ``idx`` afterwards
+    changes nothing it returned (it was refused as sharing memory with ``idx``)."""
+    idx = [0, 2]
+    y = picked_twice(x, idx)
+    idx[0] = 1
+    return y * x[idx[0]]
+
+
+def test_an_index_list_edited_after_a_helper_read_it():
+    check_exact(index_list_edited_after_a_helper_read_it, np.array([2.0, 3.0, 5.0]))

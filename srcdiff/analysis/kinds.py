@@ -130,7 +130,7 @@ def infer(
             if container in kinds.sequences and not kinds.is_scalar(element):
                 kinds.sequences.discard(container)
                 changed = True
-    kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of, result_kind)
+    kinds.shapes = shapes.infer(fn, params, kinds.scalars, callee_of, result_kind, kinds.sequences)
     not_literal = {a.targets[0].id for a in assigns if not isinstance(a.value, (gast.List, gast.Tuple))}
     kinds.literals = targets - not_literal
     return kinds

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import gast
@@ -31,7 +32,7 @@ from ..rules.numpy_module import BINARY, UNARY
 from ..runtime import copy_of
 from . import calls
 from .activity import assignments
-from .value_kinds import SCALAR, SeqOf, Shape, is_container, is_shape
+from .value_kinds import SCALAR, SCALAR_SEQ, SeqOf, Shape, is_container, is_shape
 
 _TOP = "unassigned"  # no assignment seen yet (optimistic start)
 
@@ -51,8 +52,10 @@ def infer(
     scalars: set[str],
     callee_of: Callable[[gast.Call], calls.Callee | None],
     result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None,
+    sequences: AbstractSet[str] = frozenset(),
 ) -> dict[str, Shape]:
-    """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape)."""
+    """Known shapes of ``fn``'s variables, given parameter kinds (a tuple is an array's shape).
+    ``sequences`` hold lists or tuples of numbers (what helpers they are passed to are told)."""
     state: dict[str, Any] = {
         p: (k if is_shape(k) else () if k == SCALAR else k if is_container(k) else None) for p, k in params.items()
     }
@@ -75,7 +78,7 @@ def infer(
                     changed = True
             if name in scalars or state.get(name) is None:
                 continue
-            shape = _shape(a.value, state, scalars, callee_of, result_kind, values)
+            shape = _shape(a.value, state, scalars, callee_of, result_kind, values, sequences)
             if shape == _TOP:
                 continue
             joined = shape if state[name] == _TOP or state[name] == shape else None
@@ -126,6 +129,7 @@ def _shape(
     callee_of: Callable[[gast.Call], calls.Callee | None],
     result_kind: Callable[[calls.Callee, list[Any]], Any] | None = None,
     values: dict[str, Any] | None = None,
+    sequences: AbstractSet[str] = frozenset(),
 ) -> Any:
     values = values or {}
     of = lambda node: _of(node, state, scalars)  # noqa: E731
@@ -160,6 +164,8 @@ def _shape(
                 k = of(arg) if isinstance(arg, gast.AST) else None
                 if k == _TOP:
                     return _TOP
+                if isinstance(arg, gast.Name) and arg.id in sequences:
+                    k = SCALAR_SEQ
                 kinds.append(SCALAR if k == () and _is_number(arg, scalars) else k)
             found = result_kind(callee, kinds)
             return found if is_shape(found) else None
