@@ -106,3 +106,74 @@ def test_the_generated_code_copies_only_what_is_written():
     text = srcdiff.source(srcdiff.grad(fill_work_buffer))
     assert "copy_of(buf)" in text
     assert "copy_of(w)" not in text
+
+
+# -- recursion that edits index lists in place (cmpad's det_of_minor is written this way) ------
+def minor_determinant(a, n, used, row):
+    """Determinant of the minor of the n-by-n matrix ``a`` (flat) made of rows ``row`` on and
+    the columns not marked in ``used``: expansion along its first row, each column marked
+    for the recursive call and cleared after it."""
+    if row == n - 1:
+        for j in range(n):
+            if used[j] == 0:
+                return a[row * n + j]
+    total = 0.0
+    sign = 1.0
+    for j in range(n):
+        if used[j] == 0:
+            used[j] = 1
+            total = total + sign * a[row * n + j] * minor_determinant(a, n, used, row + 1)
+            used[j] = 0
+            sign = -sign
+    return total
+
+
+def walk_with_marks(x, marks, depth):
+    """A recursive walk that marks where it has been, in a list it is handed, and clears the
+    mark after the recursive call returns."""
+    if depth == 0:
+        return x[marks[0]]
+    total = 0.0
+    for j in range(2):
+        k = marks[j]
+        marks[j] = (k + 1) % 3
+        total = total + x[k] * walk_with_marks(x, marks, depth - 1)
+        marks[j] = k
+    return total
+
+
+def test_recursion_editing_its_index_lists_is_exact():
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=9)
+    check_exact(minor_determinant, a, 3, [0, 0, 0], 0, forward=False)
+    v = rng.normal(size=9)
+    _, tangent = srcdiff.jvp(minor_determinant, (a, 3, [0, 0, 0], 0), (v, None, None, None))
+    assert np.isclose(tangent, srcdiff.grad(minor_determinant)(a, 3, [0, 0, 0], 0) @ v)
+    a = rng.normal(size=(3, 3))
+    cofactors = np.linalg.det(a) * np.linalg.inv(a).T
+    assert np.allclose(srcdiff.grad(minor_determinant)(a.ravel(), 3, [0, 0, 0], 0), cofactors.ravel())
+    check_exact(walk_with_marks, np.array([2.0, 3.0, 5.0]), [0, 1], 2, forward=False)
+
+
+def scale_first(xs, s):
+    xs[0] = xs[0] * s
+    return s
+
+
+def writes_a_differentiated_list_through_a_helper(s):
+    xs = [s, 2.0]
+    y = 1.0 + scale_first(xs, s)
+    return y * xs[0]
+
+
+def scales_a_list_argument(s, xs):
+    y = 1.0 + scale_first(xs, s)
+    return y * xs[0] + xs[1]
+
+
+def test_a_helper_writing_a_list_a_derivative_flows_through_is_refused():
+    """In forward mode this gave a wrong tangent (1.55 for 3.55) when it was let through."""
+    with pytest.raises(srcdiff.SrcDiffError, match="writing into `xs`"):
+        srcdiff.grad(writes_a_differentiated_list_through_a_helper)(1.5)
+    with pytest.raises(srcdiff.SrcDiffError, match="writing into `xs`"):
+        srcdiff.jvp(scales_a_list_argument, (1.5, [3.0, 4.0]), (0.3, [-0.2, 0.7]))

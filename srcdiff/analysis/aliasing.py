@@ -112,6 +112,7 @@ def problems(
     scalars: AbstractSet[str] = frozenset(),
     number_params: AbstractSet[str] = frozenset(),
     arrays: AbstractSet[str] = frozenset(),
+    number_lists: AbstractSet[str] = frozenset(),
 ) -> list[Problem]:  # type: ignore[assignment]
     """The in-place writes of normalized ``fn`` that srcdiff cannot differentiate exactly.
     (``x += y`` is one too, unless ``x`` is a number: ``scalars``.  A parameter passed a
@@ -192,6 +193,11 @@ def problems(
     sharing_at = flow.at
     found: list[Problem] = []
     for stmt, container in writes:
+        if container in number_lists and container in fn.params:
+            # a list of numbers passed in that no derivative flows through (indices, counts):
+            # the caller sees the write, as in Python, and no adjoint reads the list (each
+            # number read from it is a variable of its own, saved for the adjoint)
+            continue
         number = container in number_params and is_in_place(stmt)
         argument = (
             container in fn.params and container not in owned and container not in rebound.get(id(stmt), set())

@@ -244,6 +244,11 @@ class _Inliner:
                 return self.block(hoisted + [s], inside)
         call, target = _statement_call(s)
         found = self.effectful(call) if call is not None else None
+        if found is not None and (found[0] in inside or found[0] is self.captured.fn):
+            # a recursive call cannot be written out: it stays a call, and the helper's own
+            # derivative refuses the writes into its arguments it cannot follow (it can follow
+            # those into lists of numbers: cmpad's det_of_minor edits its index lists)
+            return [s]
         if found is not None:
             return self.inline(s, call, target, *found, "changes an argument in place", inside)  # type: ignore[arg-type]
         handed = self.hands_over_a_function(call) if call is not None else None

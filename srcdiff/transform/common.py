@@ -82,7 +82,10 @@ class Transform:
     def alias_problems(self) -> list[aliasing.Problem]:
         """Writes into memory another name shares (each mode refuses those it cannot follow)."""
         arrays = {name for name, shape in self.kinds.shapes.items() if shape}
-        return aliasing.problems(self.fn, self.env.callee, self.kinds.numbers(), self.kinds.number_params, arrays)
+        quiet_lists = self.kinds.sequences - self.activity.varied  # lists of numbers no derivative flows through
+        return aliasing.problems(
+            self.fn, self.env.callee, self.kinds.numbers(), self.kinds.number_params, arrays, quiet_lists
+        )
 
     # -- refusals -------------------------------------------------------------------------
     def refuse(self, at: gast.AST, problem: str, hint: str, cls: type = UnsupportedSyntaxError) -> Exception:

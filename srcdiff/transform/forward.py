@@ -333,7 +333,12 @@ def transform(
         list_change = append_call(problem.statement) is not None or (
             isinstance(problem.statement, gast.Assign) and is_pop(problem.statement.value)
         )
-        if problem.alias is None and list_change and problem.container in fn.params:
+        number_list = (
+            item_write(problem.statement) is not None
+            and problem.container in kinds.sequences
+            and problem.container not in activity.varied  # (no tangent to keep alongside)
+        )
+        if problem.alias is None and (list_change or number_list) and problem.container in fn.params:
             continue  # appending to / popping from a list argument: its tangent list changes alongside
         raise forward.refuse(problem.statement, problem.reason, "write into a copy instead")
     start = [
