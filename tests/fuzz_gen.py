@@ -43,7 +43,10 @@ The families (each a test in test_fuzz.py, see ``FAMILIES``):
   ``match`` cases (on a loop counter or ``f``'s ``mode="..."``); local functions (closing over
   an array, or appending to ``f``'s list) handed to module-level helpers in straight-line code,
   loops and branches; and ``srcdiff.grad(pot)(z, a)`` of a module-level potential inside ``f``
-  (gradient descent in an inner variable, ``wrt=1``, ``value_and_grad``, ``wrt=(0, 1)``).
+  (gradient descent in an inner variable, ``wrt=1``, ``value_and_grad``, ``wrt=(0, 1)``);
+  index bookkeeping as tracer-era code writes it: a ``nonlocal`` counter of a local function, a
+  counter kept as an attribute of a module-level helper (``unpack.pos += k``), and a recursive
+  helper that marks an index list it is handed and clears the mark after the recursive call.
 
 Every program is valid Python that runs under plain numpy (the arrays are all float arrays of
 fixed length: parameters of length 3, locals of length 3, 4 or 6, matrices 3x3 or 4x4).
@@ -66,7 +69,7 @@ SHAPES = {
 SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for s in SHAPES[family]
                       if s != "list_arguments"]
 SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
-SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad"]
+SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad", "counters"]
 
 PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}, "arguments": {"a": V, "b": V, "xs": LA, "s": F}}
 DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
@@ -621,6 +624,32 @@ class EffectShapes:
         else:
             body = fn + call
         return helper, lines + body, term
+
+    def shape_counters(self, scope):
+        src = self.pick(["a", "b"])
+        k = self.num(0, 2)
+        p1, p2 = self.fresh("part"), self.fresh("part")
+        if k == 0:  # a local function slicing with a nonlocal counter
+            pos, take, out = self.fresh("pos"), self.fresh("take"), self.fresh("out")
+            lines = [f"{pos} = 0", f"def {take}(k):", f"    nonlocal {pos}", f"    {out} = {src}[{pos}:{pos} + k]",
+                     f"    {pos} += k", f"    return {out}", f"{p1} = {take}(1)", f"{p2} = {take}(2)"]
+            scope.readonly |= {pos, take, p1, p2}
+            return [], lines, f"(np.sum({p1}) * {self.fexpr(scope, 1)} + np.sum(np.sin({p2})) * {pos})"
+        if k == 1:  # a module-level helper keeping its counter as its own attribute
+            unpack = self.fresh("unpack")
+            helper = [f"def {unpack}(v):", f"    {unpack}.pos = 0", "", "    def take(k):",
+                      f"        part = v[{unpack}.pos:{unpack}.pos + k]", f"        {unpack}.pos += k",
+                      "        return part", "", "    return [take(1), take(2)]", ""]
+            scope.readonly |= {p1, p2}
+            return helper, [f"{p1}, {p2} = {unpack}({src})"], f"(np.sum({p1}) * {self.fexpr(scope, 1)} + np.sum({p2} ** 2))"
+        walk = self.fresh("walk")
+        helper = [f"def {walk}(x, marks, depth):", "    if depth == 0:", "        return x[marks[0]]",
+                  "    total = 0.0", "    for j in range(2):", "        k = marks[j]",
+                  "        marks[j] = (k + 1) % 3", f"        total = total + x[k] * {walk}(x, marks, depth - 1)",
+                  "        marks[j] = k", "    return total", ""]
+        marks = self.fresh("marks")
+        self.f_defaults[marks] = f"[{self.num(0, 2)}, {self.num(0, 2)}]"  # (an index list f is handed)
+        return helper, [], f"{walk}({src}, {marks}, {self.num(1, 2)})"
 
     def shape_nested_grad(self, scope):
         pot = self.fresh("pot")
