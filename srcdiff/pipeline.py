@@ -31,7 +31,7 @@ from .analysis import activity as activity_
 from .analysis import kinds as kinds_
 from .analysis import liveness
 from .analysis.calls import is_gradient
-from .analysis.value_kinds import SCALAR, UNKNOWN, FunctionOf
+from .analysis.value_kinds import SCALAR, UNKNOWN, DictOf, FunctionOf, SeqOf
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
@@ -127,7 +127,13 @@ def _front(
     fn: Callable[..., Any], options: Options, param_kinds: dict[str, Any]
 ) -> tuple[NormalizedFunction, Namespace]:
     """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing."""
-    norm = normalize(capture(fn), copy_written_arguments=options.entry, inline_helpers=options.inline_helpers)
+    captured = capture(fn)
+    norm = normalize(
+        captured,
+        copy_written_arguments=options.entry,
+        inline_helpers=options.inline_helpers,
+        gathered=_gathered(captured.tree, param_kinds),
+    )
     if norm.captured.filename.startswith("<srcdiff") and any(isinstance(k, FunctionOf) for k in param_kinds.values()):
         raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
             norm.name,
@@ -313,7 +319,8 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
             return _kind_cache[key]
         try:
             with room_for_deep_trees():
-                norm = normalize(capture(fn))
+                captured = capture(fn)
+                norm = normalize(captured, gathered=_gathered(captured.tree, dict(param_kinds)))
         except Exception:
             return UNKNOWN
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
@@ -327,6 +334,18 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
             _kind_cache.clear()  # answers that may have relied on the assumption are void
         _kind_cache[key] = kind
         return kind
+
+
+def _gathered(tree: gast.FunctionDef, param_kinds: dict[str, Any]) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+    """How many arguments ``tree``'s ``*args`` gathers and which keywords its ``**kwargs`` does, as
+    their kinds tell (to spread ``g(*args)``, ``g(**kwargs)``)."""
+    counts: dict[str, int] = {}
+    keys: dict[str, tuple[str, ...]] = {}
+    if tree.args.vararg is not None and isinstance(param_kinds.get(tree.args.vararg.id), SeqOf):
+        counts[tree.args.vararg.id] = len(param_kinds[tree.args.vararg.id].items)
+    if tree.args.kwarg is not None and isinstance(param_kinds.get(tree.args.kwarg.id), DictOf):
+        keys[tree.args.kwarg.id] = tuple(key for key, _ in param_kinds[tree.args.kwarg.id].entries)
+    return counts, keys
 
 
 def _recursive(norm: NormalizedFunction) -> bool:

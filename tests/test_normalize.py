@@ -823,8 +823,8 @@ def uses_setcomp(x):
     return sum({x * i for i in range(3)})
 
 
-def uses_star_args(*xs):
-    return xs[0]
+def uses_star_args(x):
+    return max(*x)
 
 
 def uses_starred_target(xs):

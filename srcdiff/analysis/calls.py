@@ -74,10 +74,10 @@ class Callee:
 
 
 def _flat(values: list[Any]) -> list[gast.expr]:
-    """Arguments, with those gathered by a ``*args`` parameter spread out."""
+    """Arguments, with those gathered by a ``*args`` or ``**kwargs`` parameter spread out."""
     out: list[gast.expr] = []
     for v in values:
-        out.extend(v if isinstance(v, tuple) else [v])
+        out.extend(v if isinstance(v, tuple) else v.values() if isinstance(v, dict) else [v])
     return out
 
 

@@ -29,7 +29,7 @@ from ..runtime.records import with_field
 from . import calls, shapes
 from .activity import assignments, mutations
 from .calls import Callee
-from .value_kinds import SCALAR, SCALAR_SEQ, Container, FunctionOf, Kind, ObjectOf, Shape, is_container
+from .value_kinds import SCALAR, SCALAR_SEQ, Container, DictOf, FunctionOf, Kind, ObjectOf, SeqOf, Shape, is_container
 
 _SCALAR_FOR_SCALARS = (abs, round, pow, min, max)
 _OF_SEQUENCE = (min, max, sum)  # min(xs), max(xs), sum(xs[, start])
@@ -64,7 +64,12 @@ class Kinds:
         return isinstance(node, gast.Name) and node.id in self.sequences
 
     def kind_of(self, node: gast.expr) -> Kind:
-        """SCALAR, SCALAR_SEQ, an array's shape, or UNKNOWN: what a callee is specialized on."""
+        """SCALAR, SCALAR_SEQ, an array's shape, or UNKNOWN: what a callee is specialized on.
+        (What a callee's ``*args`` / ``**kwargs`` gather is a tuple / dict of atoms.)"""
+        if isinstance(node, tuple):
+            return SeqOf(tuple(self.kind_of(a) for a in node))
+        if isinstance(node, dict):
+            return DictOf.of({k: self.kind_of(a) for k, a in node.items()})
         if self.is_scalar(node):
             return SCALAR
         if self.is_sequence(node):

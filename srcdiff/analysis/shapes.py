@@ -32,7 +32,7 @@ from ..rules.numpy_module import BINARY, UNARY
 from ..runtime import copy_of
 from . import calls
 from .activity import assignments
-from .value_kinds import SCALAR, SCALAR_SEQ, SeqOf, Shape, is_container, is_shape
+from .value_kinds import SCALAR, SCALAR_SEQ, DictOf, SeqOf, Shape, is_container, is_shape
 
 _TOP = "unassigned"  # no assignment seen yet (optimistic start)
 
@@ -122,6 +122,23 @@ def _matmul(a: Any, b: Any) -> Any:
         return None
 
 
+def _argument_kind(arg: Any, of: Callable[[Any], Any], scalars: set[str], sequences: AbstractSet[str]) -> Any:
+    """What a helper is told of an argument: its shape, SCALAR, SCALAR_SEQ, or (what the helper's
+    ``*args`` / ``**kwargs`` gather) a tuple / dict of those."""
+    if isinstance(arg, (tuple, dict)):
+        items = arg.values() if isinstance(arg, dict) else arg
+        found = [_argument_kind(a, of, scalars, sequences) for a in items]
+        if _TOP in found:
+            return _TOP
+        return DictOf.of(dict(zip(arg, found))) if isinstance(arg, dict) else SeqOf(tuple(found))
+    if not isinstance(arg, gast.AST):
+        return None
+    if isinstance(arg, gast.Name) and arg.id in sequences:
+        return SCALAR_SEQ
+    k = of(arg)
+    return SCALAR if k == () and _is_number(arg, scalars) else k
+
+
 def _shape(
     value: gast.expr,
     state: dict[str, Any],
@@ -161,12 +178,10 @@ def _shape(
         if callee is not None and callee.kind == calls.USER and result_kind is not None:
             kinds = []
             for arg in callee.bound.values():
-                k = of(arg) if isinstance(arg, gast.AST) else None
+                k = _argument_kind(arg, of, scalars, sequences)
                 if k == _TOP:
                     return _TOP
-                if isinstance(arg, gast.Name) and arg.id in sequences:
-                    k = SCALAR_SEQ
-                kinds.append(SCALAR if k == () and _is_number(arg, scalars) else k)
+                kinds.append(k)
             found = result_kind(callee, kinds)
             return found if is_shape(found) else None
         if callee is not None and returns_python_number(callee.obj):

@@ -14,6 +14,8 @@ classifies its arguments here, so they all accept and refuse the same things:
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -153,3 +155,39 @@ def mismatch(value: Any, like: Any) -> str | None:
     if shape != want and shape != ():
         return f"has shape {shape}, but the value it belongs to has shape {want}"
     return None
+
+
+def parameter_kinds(fn: Any, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> dict[str, Kind]:
+    """The kind of each parameter of Python function ``fn`` in a call with ``args`` and ``kwargs``:
+    named parameters one by one; what ``*args`` gathers as one tuple, what ``**kwargs`` gathers
+    as one dict (code is specialized on how many there are, and their kinds).
+
+    >>> def loss(w, *data, scale=1.0, **options):
+    ...     return w
+    >>> kinds = parameter_kinds(loss, (1.0, [1.0, 2.0], np.zeros(2)), {"scale": 2.0, "tol": 0.1})
+    >>> kinds["data"], kinds["options"]
+    (SeqOf(items=(SCALAR_SEQ, (2,))), DictOf(entries=(('tol', SCALAR),)))
+    """
+    kwargs = kwargs or {}
+    code = fn.__code__
+    positional = list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount])
+    kinds: dict[str, Kind] = {p: kind(a) for p, a in zip(positional, args)}
+    gathered, keywords = gathered_parameters(fn)
+    if gathered is not None:
+        # (one kind per item, even for numbers: a call spreading them, ``g(*data)``, needs how many)
+        kinds[gathered] = SeqOf(tuple(kind(a) for a in args[len(positional) :]))
+    named = set(code.co_varnames[: code.co_posonlyargcount + code.co_argcount + code.co_kwonlyargcount])
+    kinds.update((k, kind(v)) for k, v in kwargs.items() if k in named)
+    if keywords is not None:
+        kinds[keywords] = kind({k: v for k, v in kwargs.items() if k not in named})
+    return kinds
+
+
+def gathered_parameters(fn: Any) -> tuple[str | None, str | None]:
+    """The names of ``fn``'s ``*args`` and ``**kwargs`` parameters (None where it has none)."""
+    code = fn.__code__
+    at = code.co_posonlyargcount + code.co_argcount + code.co_kwonlyargcount
+    gathered = code.co_varnames[at] if code.co_flags & inspect.CO_VARARGS else None
+    at += gathered is not None
+    keywords = code.co_varnames[at] if code.co_flags & inspect.CO_VARKEYWORDS else None
+    return gathered, keywords

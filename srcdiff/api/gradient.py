@@ -26,7 +26,7 @@ from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSy
 from ..frontend.capture import guard_holds
 from ..rules import registered
 from ..runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
-from .arguments import SCALAR_TYPES, differentiable, kind, unsupported
+from .arguments import SCALAR_TYPES, differentiable, gathered_parameters, kind, parameter_kinds, unsupported
 
 Wrt = int | str | Sequence[int | str]
 
@@ -107,31 +107,24 @@ def from_generated(err: Exception, fn: Any) -> SrcDiffError | None:
 
 
 def check_signature(fn: Any) -> None:
-    """Refuse ``*args`` / ``**kwargs`` parameters up front, where the parameter positions and
-    names ``wrt`` refers to are decided (a functools.wraps wrapper is the common case)."""
+    """Refuse a decorator's ``*args, **kwargs`` wrapper up front, where the parameter positions and
+    names ``wrt`` refers to are decided: srcdiff cannot tell which parameter is which.  (A
+    function of its own with ``*args`` / ``**kwargs`` is differentiated in its named parameters.)"""
     code = getattr(fn, "__code__", None)
-    if code is None or not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+    wrapped = getattr(fn, "__wrapped__", None)
+    if code is None or wrapped is None or not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return
     name = _name(fn)
-    wrapped = getattr(fn, "__wrapped__", None)
-    if wrapped is not None:
-        inner = getattr(wrapped, "__code__", None)
-        at = f" ({inner.co_filename}:{inner.co_firstlineno})" if inner is not None else ""
-        raise UnsupportedSyntaxError(
-            name,
-            code.co_filename,
-            code.co_firstlineno,
-            f"`{name}` is a decorator's wrapper around the function `{_name(wrapped)}`{at}, and the "
-            "wrapper takes *args / **kwargs, so srcdiff cannot tell which parameter is which "
-            "(and the wrapper may do more than pass its arguments on)",
-            f"apply srcdiff to the undecorated function, e.g. srcdiff.grad({name}.__wrapped__)",
-        )
+    inner = getattr(wrapped, "__code__", None)
+    at = f" ({inner.co_filename}:{inner.co_firstlineno})" if inner is not None else ""
     raise UnsupportedSyntaxError(
         name,
         code.co_filename,
         code.co_firstlineno,
-        "`*args` / `**kwargs` parameters are not supported yet",
-        "name each parameter",
+        f"`{name}` is a decorator's wrapper around the function `{_name(wrapped)}`{at}, and the "
+        "wrapper takes *args / **kwargs, so srcdiff cannot tell which parameter is which "
+        "(and the wrapper may do more than pass its arguments on)",
+        f"apply srcdiff to the undecorated function, e.g. srcdiff.grad({name}.__wrapped__)",
     )
 
 
@@ -266,8 +259,12 @@ class GradFunction:
 
     def _build(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Generated:
         self._last_args = args
-        kinds = {p: _kind(a) for p, a in zip(self._params, args)}
-        kinds.update({k: _kind(v) for k, v in kwargs.items()})
+        fn = _original(self.fn)
+        if hasattr(fn, "__code__"):
+            kinds = parameter_kinds(fn, args, kwargs)
+        else:
+            kinds = {p: _kind(a) for p, a in zip(self._params, args)}
+            kinds.update({k: _kind(v) for k, v in kwargs.items()})
         return self._generate(key, kinds)
 
     def _generate(self, key: Any, kinds: dict[str, Any]) -> Generated:
@@ -390,6 +387,16 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
                 )
             names.append(f"arg{item}")
         elif isinstance(item, int):
+            gathered = gathered_parameters(fn)[0]
+            if item >= n_positional and gathered is not None:
+                raise WrtError(
+                    name,
+                    filename,
+                    line,
+                    f"wrt={item} falls among the arguments `*{gathered}` gathers: srcdiff differentiates "
+                    "named parameters only (what *args gathers is data)",
+                    f"give the argument a parameter of its own in {name}'s signature",
+                )
             if not -n_positional <= item < n_positional:
                 raise WrtError(
                     name,
@@ -400,6 +407,15 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
                 )
             names.append(params[item])
         else:
+            if item in gathered_parameters(fn) and code is not None:
+                raise WrtError(
+                    name,
+                    filename,
+                    line,
+                    f"wrt={item!r} names {name}'s `*args` / `**kwargs` parameter: srcdiff differentiates "
+                    "named parameters only (what it gathers is data)",
+                    "give each argument to differentiate a parameter of its own",
+                )
             if item not in params:
                 raise WrtError(
                     name,

@@ -24,7 +24,7 @@ from ..errors import SrcDiffError
 from ..frontend.capture import guard_holds
 from ..runtime import grad_like, zeros_for
 from . import trees
-from .arguments import differentiable, mismatch, unsupported
+from .arguments import differentiable, gathered_parameters, mismatch, parameter_kinds, unsupported
 from .gradient import (
     GradFunction,
     Wrt,
@@ -65,7 +65,15 @@ def _entry(
 
 
 def _kinds(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[tuple[str, Any], ...]:
+    if hasattr(fn, "__code__"):
+        return tuple(parameter_kinds(fn, args).items())
     return tuple((p, _kind(a)) for p, a in zip(_positional_params(fn), args))
+
+
+def _named_positional(fn: Callable[..., Any]) -> list[str]:
+    """The parameters arguments given by position bind to (not those ``*args`` gathers)."""
+    code = fn.__code__
+    return list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount])
 
 
 _differentiable = differentiable  # (the name other modules import)
@@ -145,7 +153,17 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         return value, own.jvp(tangents, value, *primals)
     transformable(f)
     fn = _target(f, primals)
-    params = _positional_params(fn)
+    params = _named_positional(fn)
+    if not all(_is_zero(t) for t in list(tangents)[len(params) :]):
+        name, filename, line = where(f)
+        raise SrcDiffError(
+            name,
+            filename,
+            line,
+            f"a tangent was given for an argument `*{gathered_parameters(fn)[0]}` gathers: srcdiff "
+            "differentiates named parameters only (what *args gathers is data)",
+            "pass None (or zeros) as its tangent, or give the argument a parameter of its own",
+        )
     active = tuple(p for p, t in zip(params, tangents) if t is not None)
     entry = _entry(pipeline.forward_function, fn, active, _kinds(fn, primals))
     kwargs = {
@@ -153,6 +171,20 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     }
     value, tangent = _run(f, entry.fwd.cell_contents, *primals, **kwargs)
     return value, grad_like(tangent, value)
+
+
+def _is_zero(tangent: Any) -> bool:
+    """No variation at all: None, or zeros (in a container too)."""
+    if tangent is None:
+        return True
+    if isinstance(tangent, (list, tuple)):
+        return all(map(_is_zero, tangent))
+    if isinstance(tangent, dict):
+        return all(map(_is_zero, tangent.values()))
+    try:
+        return bool(np.all(np.asarray(tangent) == 0))
+    except (TypeError, ValueError):
+        return False
 
 
 def _tangent_like(tangent: Any, primal: Any) -> Any:
@@ -190,8 +222,9 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         return value, pullback_by_rule
     transformable(f)
     fn = _target(f, args)
-    params = _positional_params(fn)[: len(args)]
+    params = _named_positional(fn)[: len(args)]
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))
+    gathered = (None,) * (len(args) - len(params))  # (what *args gathers is data: no cotangent)
     entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
     stack: list[Any] = []
     value = _run(f, entry.fwd.cell_contents, stack, *args)
@@ -205,7 +238,7 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
             _run(f, entry.fwd.cell_contents, tape, *args)
         first[0] = False
         grads = dict(zip(active, _run(f, entry.bwd.cell_contents, tape, cotangent)))
-        return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args))
+        return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args)) + gathered
 
     return value, pullback
 
@@ -331,7 +364,7 @@ class JacobianFunction:
                 "call it once so srcdiff knows the kinds of the arguments",
             )
         fn = _target(self.fn, self._last_args)
-        params = _positional_params(fn)
+        params = _named_positional(fn)
         kinds = _kinds(fn, self._last_args)
         if self._last_mode == "forward":
             entry = pipeline.forward_function(fn, (params[self.wrt],), kinds)

@@ -22,6 +22,7 @@ import gast
 from ..syntax import assign, const, load
 from .capture import CapturedFunction
 from .dict_literals import entries_as_variables
+from .gathered import spread_gathered
 from .inline import changed_parameters, inline_effects, written_through_aliases
 from .naming import Namer, names_in
 from .normal_form import NormalizedFunction
@@ -42,8 +43,6 @@ class _Normalizer(StatementNormalizer, ScopeChecks):
     def run(self) -> NormalizedFunction:
         tree = self.captured.tree
         args = tree.args
-        if args.vararg is not None or args.kwarg is not None:
-            raise self.refuse(tree, "`*args` / `**kwargs` parameters are not supported yet", "name each parameter")
         self._check_scope_declarations(tree)
         self._check_dynamic_scope(tree)
         self._check_hidden_mutation(tree)
@@ -131,14 +130,23 @@ def _drop_unread_flags(body: list[gast.stmt], control: set[str]) -> list[gast.st
 
 
 def normalize(
-    captured: CapturedFunction, copy_written_arguments: bool = False, inline_helpers: bool = False
+    captured: CapturedFunction,
+    copy_written_arguments: bool = False,
+    inline_helpers: bool = False,
+    gathered: tuple[dict[str, int], dict[str, tuple[str, ...]]] | None = None,
 ) -> NormalizedFunction:
     """Rewrite ``captured`` into the normal form (:mod:`srcdiff.frontend.normal_form`).
 
     ``copy_written_arguments``: ``captured`` is the function the user called, whose arguments
     are the caller's: those it writes into are copied first (``x = copy_of(x)``).
     ``inline_helpers``: the calls of every helper that can be are written in (see
-    :func:`~srcdiff.frontend.inline.inline_effects`)."""
+    :func:`~srcdiff.frontend.inline.inline_effects`).
+    ``gathered``: how many arguments the ``*args`` parameters gather, and which keywords the
+    ``**kwargs`` ones do, if known (passing them on, ``g(*args)``, spreads those)."""
+    if gathered:
+        tree = spread_gathered(captured.tree, *gathered)
+        if tree is not captured.tree:
+            captured = dataclasses.replace(captured, tree=tree)
     captured, guards = inline_effects(captured, every_helper=inline_helpers)
     namer = Namer(names_in(captured.tree))
     tree = calls_of_partials(entries_as_variables(captured.tree, namer), namer, captured.resolve)

@@ -81,7 +81,9 @@ class NormalizerBase:
         self.captured = captured
         tree = captured.tree
         self.namer = Namer(names_in(tree))
-        self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+        args = tree.args
+        gathered = [a for a in (args.vararg, args.kwarg) if a is not None]  # (a tuple, a dict)
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs + gathered]
         self.locals = set(self.params) | stored_names(tree.body)
         self.only_range_indices = _only_range_indices(tree) - set(self.params)
         self.local_functions = local_functions(tree)  # written into their calls

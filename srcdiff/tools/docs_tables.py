@@ -170,7 +170,8 @@ are in [troubleshooting.md](troubleshooting.md)):
 
 - generator functions (`yield`), `async` functions, lambdas, and
   functions whose source Python does not keep (made by `exec`, typed at the prompt);
-- parameters `*args` / `**kwargs`, and `f(*xs)` / `f(**kw)` in calls;
+- differentiating what `*args` / `**kwargs` gather (named parameters are differentiated),
+  and `f(*xs)` / `f(**kw)` in calls of anything but the function's own `*args` / `**kwargs`;
 - writing a `global` or `nonlocal` variable; assignment to an attribute
   (`p.x = v`) or to an item of an expression (`f(a)[0] = v`); starred targets
   (`a, *b = xs`);

@@ -112,6 +112,22 @@ class Transform:
             NoDerivativeError,
         )
 
+    def active_parameters(self, callee: calls.Callee, at: gast.AST) -> list[str]:
+        """The parameters of a user function called here that receive a differentiated value.
+        (What its ``*args`` / ``**kwargs`` gather is data: a differentiated value there is refused.)"""
+        for param, value in callee.bound.items():
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else ()
+            if any(isinstance(a, gast.AST) and self.is_active(a) for a in items):
+                raise self.refuse(
+                    at,
+                    f"a differentiated value is passed into `{param}`, which gathers the arguments "
+                    f"of `{callee.description}` (`*args` / `**kwargs`): srcdiff differentiates named "
+                    "parameters only",
+                    "give the argument a parameter of its own in the function's signature",
+                    NoDerivativeError,
+                )
+        return [p for p, a in callee.bound.items() if self.is_active(a)]
+
     def through_callee(self, build: Any, callee: Callee, at: gast.AST) -> Any:
         """``build()`` (a callee's derivative); a refusal inside srcdiff's own helpers (the
         adjoints of rules, differentiated again for a second order) is told at this call."""

@@ -293,7 +293,7 @@ class _Forward(Transform):
         return terms
 
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> Stmts:
-        active = [p for p, a in callee.bound.items() if self.is_active(a)]
+        active = self.active_parameters(callee, at)
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
         name, tangent_params = self.through_callee(lambda: self.env.forward(callee, active, kinds), callee, at)
         tangents = [gast.keyword(arg=tangent_params[p], value=load(self.tan(callee.bound[p].id))) for p in active]

@@ -54,7 +54,7 @@ class _Calls(_RuleAdjoints):
     def user_call(self, target: str, value: gast.Call, callee: Callee, at: gast.AST) -> tuple[gast.expr, Stmts]:
         """``y = f_fwd(stack, args)`` records what ``f``'s adjoint needs on the stack;
         ``dargs = f_bwd(stack, dy)`` takes it back off."""
-        active = [p for p, a in callee.bound.items() if self.is_active(a)]
+        active = self.active_parameters(callee, at)
         if getattr(callee.obj, "__srcdiff_tape__", False):
             # a helper's recording or adjoint half, in srcdiff's code for a gradient: what it
             # hands on goes through the tape, which reverse mode cannot differentiate through

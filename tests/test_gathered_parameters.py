@@ -1,0 +1,136 @@
+"""Functions with ``*args`` and ``**kwargs``, written as scipy's optimizers call them
+(``minimize(loss, w0, args=(X, y), jac=srcdiff.grad(loss))`` calls ``jac(w, X, y)``): the named
+parameters are differentiated, what ``*args`` / ``**kwargs`` gather is data.  Each is checked
+against central differences in reverse and forward mode and through ``hessian``, and every
+transform takes the same calls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcdiff
+from tests.exactness import check_exact
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(6, 3))
+Y = RNG.normal(size=6)
+W = RNG.normal(size=3)
+
+
+def least_squares(w, *data):
+    X, y = data
+    r = X @ w - y
+    return 0.5 * np.sum(r**2)
+
+
+def ridge(w, *data, l2=0.1, **options):
+    X, y = data
+    r = np.tanh(X @ w) - y
+    return np.sum(r**2) * options["scale"] + l2 * np.sum(w**2)
+
+
+def weighted(w, *weights):
+    total = 0.0
+    for k, c in enumerate(weights):
+        total = total + c * np.sum(np.sin(w * (k + 1)))
+    return total + len(weights) * np.sum(w**2)
+
+
+def test_star_args_data_is_exact():
+    check_exact(least_squares, W, X, Y)
+    check_exact(weighted, W, 0.5, -1.5, 2.0)
+    check_exact(weighted, W)  # (nothing gathered)
+
+
+def test_star_star_kwargs_are_passed_through_every_transform():
+    g = srcdiff.grad(ridge)(W, X, Y, l2=0.3, scale=2.0)
+    h = 1e-6
+    fd = [(ridge(W + h * e, X, Y, l2=0.3, scale=2.0) - ridge(W - h * e, X, Y, l2=0.3, scale=2.0)) / (2 * h) for e in np.eye(3)]
+    assert np.allclose(g, fd, rtol=1e-6)
+    value, grad = srcdiff.value_and_grad(ridge)(W, X, Y, scale=2.0)
+    assert np.isclose(value, ridge(W, X, Y, scale=2.0))
+
+
+def test_every_transform_takes_gathered_arguments():
+    v = RNG.normal(size=3)
+    g = srcdiff.grad(least_squares)(W, X, Y)
+    value, tangent = srcdiff.jvp(least_squares, (W, X, Y), (v, None, None))
+    assert np.isclose(tangent, g @ v)
+    value, pullback = srcdiff.vjp(least_squares, W, X, Y)
+    cotangents = pullback(1.0)
+    assert len(cotangents) == 3 and cotangents[1:] == (None, None)
+    assert np.allclose(cotangents[0], g)
+    assert np.allclose(srcdiff.jacobian(least_squares)(W, X, Y), g)
+    assert np.allclose(srcdiff.hessian(least_squares)(W, X, Y), X.T @ X)
+    assert np.allclose(srcdiff.hvp(least_squares)(W, X, Y, v), X.T @ X @ v)
+
+
+def test_differentiating_what_star_args_gathers_is_refused():
+    with pytest.raises(srcdiff.SrcDiffError, match=r"\*data"):
+        srcdiff.grad(least_squares, wrt=1)
+    with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
+        srcdiff.grad(least_squares, wrt="data")
+    with pytest.raises(srcdiff.SrcDiffError, match=r"\*data"):
+        srcdiff.jvp(least_squares, (W, X, Y), (None, X, None))
+
+
+def test_scipy_minimize_with_args():
+    optimize = pytest.importorskip("scipy.optimize")
+    found = optimize.minimize(least_squares, np.zeros(3), args=(X, Y), jac=srcdiff.grad(least_squares), method="BFGS")
+    assert np.allclose(found.x, np.linalg.lstsq(X, Y, rcond=None)[0], atol=1e-5)
+
+
+def predict(w, X, **options):
+    return options["gain"] * np.tanh(X @ w)
+
+
+def residual(w, *data, **options):
+    X, y = data
+    return predict(w, X, **options) - y
+
+
+def loss_passing_them_on(w, *data, **options):
+    r = residual(w, *data, **options)
+    return 0.5 * np.sum(r**2)
+
+
+def loss_of_named_parameters(w, X, y):
+    return loss_passing_them_on(w, X, y, gain=1.5)
+
+
+def test_passing_star_args_and_kwargs_on_to_helpers_is_exact():
+    """``g(w, *data, **options)``: the arguments they gathered, spread (code is specialized on
+    how many there are and which keywords)."""
+    check_exact(loss_of_named_parameters, W, X, Y, forward=False)  # (zero tangents for X, Y: refused)
+    g = srcdiff.grad(loss_passing_them_on)(W, X, Y, gain=1.5)
+    assert np.allclose(g, srcdiff.grad(loss_of_named_parameters)(W, X, Y))
+    v = RNG.normal(size=3)
+    for f in (lambda_free_loss, loss_of_named_parameters):
+        _, tangent = srcdiff.jvp(f, (W, X, Y), (v, None, None))
+        assert np.isclose(tangent, g @ v)
+
+
+def lambda_free_loss(w, *data):
+    return loss_passing_them_on(w, *data, gain=1.5)
+
+
+def scaled_by_extras(w, *data, **options):
+    return np.sum(w * data[0]) + options["k"]
+
+
+def differentiated_into_star_args(w):
+    return scaled_by_extras(w, np.sin(w), k=2.0)
+
+
+def differentiated_into_star_star_kwargs(w):
+    return scaled_by_extras(w, 1.0, k=np.sum(w**2))
+
+
+@pytest.mark.parametrize("f", [differentiated_into_star_args, differentiated_into_star_star_kwargs])
+def test_a_differentiated_value_into_a_helpers_gathered_parameters_is_refused(f):
+    """Both gave the gradient without the gathered value's part ([1, 1] for [0.6, 1.0])."""
+    with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
+        srcdiff.grad(f)(W)
+    with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
+        srcdiff.jvp(f, (W,), (np.ones(3),))
