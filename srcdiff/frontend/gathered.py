@@ -17,6 +17,8 @@ def loss(w, *data, **options):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import gast
 
 from ..syntax import clone, stored_names
@@ -41,7 +43,7 @@ def spread_gathered(
     return _Spread(counts, keys).visit(clone(tree)) if spread else tree
 
 
-def _named(node: gast.expr, names: dict[str, object]) -> bool:
+def _named(node: gast.expr, names: Mapping[str, object]) -> bool:
     return isinstance(node, gast.Name) and node.id in names
 
 
