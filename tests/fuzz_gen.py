@@ -46,7 +46,8 @@ The families (each a test in test_fuzz.py, see ``FAMILIES``):
   (gradient descent in an inner variable, ``wrt=1``, ``value_and_grad``, ``wrt=(0, 1)``);
   index bookkeeping as tracer-era code writes it: a ``nonlocal`` counter of a local function, a
   counter kept as an attribute of a module-level helper (``unpack.pos += k``), and a recursive
-  helper that marks an index list it is handed and clears the mark after the recursive call.
+  helper that marks an index list it is handed and clears the mark after the recursive call;
+  helpers taking ``*data, **options`` (data only), called directly or passed them on.
 
 Every program is valid Python that runs under plain numpy (the arrays are all float arrays of
 fixed length: parameters of length 3, locals of length 3, 4 or 6, matrices 3x3 or 4x4).
@@ -69,7 +70,8 @@ SHAPES = {
 SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for s in SHAPES[family]
                       if s != "list_arguments"]
 SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
-SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad", "counters"]
+SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad", "counters",
+                     "gathered"]
 
 PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}, "arguments": {"a": V, "b": V, "xs": LA, "s": F}}
 DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
@@ -650,6 +652,15 @@ class EffectShapes:
         marks = self.fresh("marks")
         self.f_defaults[marks] = f"[{self.num(0, 2)}, {self.num(0, 2)}]"  # (an index list f is handed)
         return helper, [], f"{walk}({src}, {marks}, {self.num(1, 2)})"
+
+    def shape_gathered(self, scope):
+        h, h2 = self.fresh("gather"), self.fresh("passes")
+        helper = [f"def {h}(v, *data, **options):", "    total = np.sum(v * data[0])", "    for c in data[1:]:",
+                  "        total = total + c * np.sum(np.cos(v))", "    return total * options['k']", "",
+                  f"def {h2}(v, *data, **options):", f"    return {h}(v, *data, **options) + np.sum(v ** 2)", ""]
+        extras = ", ".join(["np.linspace(0.5, 1.5, 3)"] + [self.pick(["0.25", "-1.5", "2.0"]) for _ in range(self.num(0, 2))])
+        called = self.pick([h, h2])
+        return helper, [], f"{called}({self.vexpr(scope, 1)}, {extras}, k={self.pick(['2.0', '-0.5'])})"
 
     def shape_nested_grad(self, scope):
         pot = self.fresh("pot")
