@@ -13,7 +13,7 @@ computes its derivative, which you can call, read and debug.
 from .api.checks import check_grads
 from .api.gradient import cache_info, clear_cache, grad, value_and_grad
 from .api.jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
-from .api.registry import register_jvp, register_vjp
+from .api.registry import register_jvp, register_pytree_node, register_vjp
 from .api.sources import source
 from .errors import (
     NoDerivativeError,
@@ -26,6 +26,7 @@ from .errors import (
 from .runtime import checkpointed
 
 __all__ = [
+    "register_pytree_node",
     "jvp",
     "vjp",
     "jacobian",

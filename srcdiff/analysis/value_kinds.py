@@ -24,7 +24,7 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from ..runtime.records import OPAQUE_LIBRARIES
+from ..runtime.records import NODES, OPAQUE_LIBRARIES, node_fields
 
 #: Libraries whose Python functions wrap compiled code: they need rules, not their source read.
 
@@ -110,20 +110,31 @@ def object_kind(value: Any, depth: int = 0) -> ObjectOf | FunctionOf | None:
         home = (getattr(value, "__module__", None) or "").split(".")[0]
         return FunctionOf(value) if home not in ("srcdiff", *OPAQUE_LIBRARIES) else None
     module = (getattr(cls, "__module__", None) or "").split(".")[0]
+    if cls in NODES:  # a registered container: its children are its members
+        try:
+            names = node_fields(value)
+        except TypeError:
+            return None
+        return ObjectOf(cls, frozenset(), _members({n: getattr(value, n) for n in names}, depth))
     if (isinstance(value, tuple) and hasattr(cls, "_fields")) or (
         hasattr(value, "__dict__")
         and not isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType))
         and module not in ("builtins", "srcdiff", *OPAQUE_LIBRARIES)
     ):
         own = getattr(value, "__dict__", None) or {}
-        members = []
-        if depth < 4:  # (deeper nesting, or a cycle, is read as an object of unknown members)
-            for name, member in own.items():
-                kind = object_kind(member, depth + 1) if hasattr(member, "__dict__") else None
-                if isinstance(kind, ObjectOf):
-                    members.append((name, kind))
-        return ObjectOf(cls, frozenset(name for name in own if hasattr(cls, name)), tuple(members))
+        return ObjectOf(cls, frozenset(name for name in own if hasattr(cls, name)), _members(own, depth))
     return None
+
+
+def _members(own: dict[str, Any], depth: int) -> tuple[tuple[str, ObjectOf], ...]:
+    """The attributes that are objects themselves, with their kinds."""
+    members = []
+    if depth < 4:  # (deeper nesting, or a cycle, is read as an object of unknown members)
+        for name, member in own.items():
+            kind = object_kind(member, depth + 1) if hasattr(member, "__dict__") or type(member) in NODES else None
+            if isinstance(kind, ObjectOf):
+                members.append((name, kind))
+    return tuple(members)
 
 
 def is_shape(kind: Any) -> bool:

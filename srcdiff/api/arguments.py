@@ -22,7 +22,7 @@ import numpy as np
 
 from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, DictOf, Kind, SeqOf, object_kind
 from ..runtime.outputs import numeric
-from ..runtime.records import field_names, is_record
+from ..runtime.records import NODES, field_names, is_record, node_fields
 
 SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 # the dtypes of arrays srcdiff differentiates or passes through as constants without a check
@@ -95,6 +95,12 @@ def unsupported(value: Any) -> tuple[str, str] | None:
         return next((p for p in map(unsupported, value) if p is not None), None)
     if isinstance(value, dict):
         return next((p for p in map(unsupported, value.values()) if p is not None), None)
+    if cls in NODES:
+        try:
+            node_fields(value)
+        except TypeError as err:
+            return (str(err), "let flatten return the object's own attributes (as they are, not copies)")
+        return None
     if any(hasattr(cls, a) for a in ("__array__", "__array_namespace__", "__array_interface__")):
         where = f"{cls.__module__}.{cls.__qualname__}"
         return (

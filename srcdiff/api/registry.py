@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import SrcDiffError
 from ..rules import registered
 from ..rules.registered import Registered
+from ..runtime.records import register_node
 from .arguments import describe, mismatch
 from .jacobians import jvp, vjp
 
@@ -193,3 +194,34 @@ def register_jvp(fn: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         12.0
     """
     return _register(fn, "jvp")
+
+
+def register_pytree_node(
+    cls: type, flatten: Callable[[Any], tuple[Any, Any]], unflatten: Callable[[Any, Any], Any]
+) -> type:
+    """Differentiate with respect to objects of your own container class ``cls``, as with JAX's
+    ``jax.tree_util.register_pytree_node``: ``flatten(obj)`` returns ``(children, aux_data)``
+    and ``unflatten(aux_data, children)`` builds an object again.  The children are attributes
+    of the object, as they are (the fields the code reads: ``p.W``); the gradient is an object
+    of ``cls`` made by ``unflatten`` with each child's gradient, and ``jacobian``/``hessian``
+    give containers of that structure (so, as in JAX, ``unflatten`` must accept any children:
+    a Hessian's blocks are objects of ``cls`` holding objects of ``cls``).  Returns ``cls``.
+
+    Objects of plain classes, dataclasses and NamedTuples need no registration; register a
+    class whose objects cannot be copied attribute by attribute (``__slots__``, or an
+    ``__init__`` that must run).
+
+        >>> import numpy as np, srcdiff
+        >>> class Affine:
+        ...     __slots__ = ("W", "b")
+        ...     def __init__(self, W, b):
+        ...         self.W, self.b = W, b
+        >>> _ = srcdiff.register_pytree_node(Affine, lambda p: ((p.W, p.b), None), lambda aux, c: Affine(*c))
+        >>> def loss(p, x):  # doctest: +SKIP
+        ...     return np.sum((p.W @ x + p.b) ** 2)
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"register_pytree_node takes a class, not {cls!r}")
+    register_node(cls, flatten, unflatten)
+    registered.changed()
+    return cls

@@ -53,3 +53,11 @@ def add_entry(entry: Registered) -> None:
     with _lock:
         _RULES[entry.fn] = entry
         generation += 1
+
+
+def changed() -> None:
+    """Something code is generated from changed (a container class was registered): caches filled
+    before are stale."""
+    global generation
+    with _lock:
+        generation += 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import types
+from collections.abc import Callable
 from typing import Any
 
 from .adjoints import DictAdjoint, is_zero
@@ -27,11 +28,43 @@ from .items import add_at
 OPAQUE_LIBRARIES = ("numpy", "scipy", "jax", "torch", "pandas", "cupy", "dask")
 
 
+#: Container classes registered with :func:`register_node`: their ``(flatten, unflatten)``.
+NODES: dict[type, tuple[Callable[[Any], tuple[Any, Any]], Callable[[Any, Any], Any]]] = {}
+
+
+def register_node(cls: type, flatten: Callable[[Any], tuple[Any, Any]], unflatten: Callable[[Any, Any], Any]) -> None:
+    """Read objects of ``cls`` as records: ``flatten(obj)`` gives ``(children, aux)``, the
+    children being attributes of ``obj`` (by identity: their names are the fields the code
+    reads), and ``unflatten(aux, children)`` builds an object of ``cls`` again."""
+    NODES[cls] = (flatten, unflatten)
+
+
+def node_fields(value: Any) -> list[str]:
+    """The attribute names of a registered object's children, in their order; raises
+    TypeError if a child is not one of the object's attributes (``flatten`` made it)."""
+    children, _ = NODES[type(value)][0](value)
+    candidates = list(getattr(value, "__dict__", {}))
+    for cls in type(value).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        candidates += [slots] if isinstance(slots, str) else list(slots)
+    names: list[str] = []
+    for i, child in enumerate(children):
+        found = [n for n in candidates if n not in names and getattr(value, n, None) is child]
+        if not found:
+            raise TypeError(
+                f"child {i} that flatten gives for a {type(value).__name__} is none of its attributes "
+                "(srcdiff reads the children as the attributes the code uses)"
+            )
+        names.append(found[0])
+    return names
+
+
 def is_record(value: Any) -> bool:
-    """A dataclass instance, a NamedTuple, or an object of a class the user defined (its
-    instance attributes are its fields)."""
+    """A dataclass instance, a NamedTuple, an object of a registered container class, or an
+    object of a class the user defined (its instance attributes are its fields)."""
     return (
-        (dataclasses.is_dataclass(value) and not isinstance(value, type))
+        type(value) in NODES
+        or (dataclasses.is_dataclass(value) and not isinstance(value, type))
         or (isinstance(value, tuple) and hasattr(type(value), "_fields"))
         or is_user_object(value)
     )
@@ -50,6 +83,8 @@ def is_user_object(value: Any) -> bool:
 
 
 def field_names(value: Any) -> list[str]:
+    if type(value) in NODES:
+        return node_fields(value)
     if isinstance(value, tuple):
         return list(type(value)._fields)  # type: ignore[attr-defined]
     if dataclasses.is_dataclass(value):
@@ -81,6 +116,11 @@ def field_tangent(t: Any, name: str) -> Any:
 
 def record_like(value: Any, parts: dict[str, Any]) -> Any:
     """A record of ``value``'s type with ``parts`` in place of its fields (the others kept)."""
+    if type(value) in NODES:
+        flatten, unflatten = NODES[type(value)]
+        children, aux = flatten(value)
+        names = node_fields(value)
+        return unflatten(aux, type(children)(parts.get(n, c) for n, c in zip(names, children)))
     if isinstance(value, tuple):
         return type(value)(**{n: parts.get(n, getattr(value, n)) for n in field_names(value)})
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
