@@ -78,10 +78,11 @@ def _same_structure(g, like, what):
 def check_exact(f, *args, wrt=0, hessian=True, forward=True, rtol=1e-5, atol=1e-6, seed=0):
     """Check ``grad``, ``jvp`` and (if ``hessian``) ``hessian`` of ``f`` in the argument at
     position ``wrt`` against central finite differences; returns the gradient."""
+    name = getattr(f, "__name__", None) or getattr(f.func, "__name__", "f")  # (f may be a functools.partial)
     expected = fd_gradient(f, args, wrt)
     g = srcdiff.grad(f, wrt=wrt)(*args)
-    _same_structure(g, args[wrt], f"grad({f.__name__})")
-    _close(leaves(g), expected, rtol, atol, f"grad({f.__name__})")
+    _same_structure(g, args[wrt], f"grad({name})")
+    _close(leaves(g), expected, rtol, atol, f"grad({name})")
     if forward:
         v = np.random.default_rng(seed).standard_normal(len(expected))
         primals = tuple(args)
@@ -90,13 +91,13 @@ def check_exact(f, *args, wrt=0, hessian=True, forward=True, rtol=1e-5, atol=1e-
             for i, a in enumerate(args)
         )
         _, t = srcdiff.jvp(f, primals, tangents)
-        _close(float(t), float(expected @ v), rtol, atol, f"jvp({f.__name__})")
+        _close(float(t), float(expected @ v), rtol, atol, f"jvp({name})")
     if hessian:
         h = srcdiff.hessian(f, wrt=wrt)(*args)
         n = len(expected)
         grad_f = srcdiff.grad(f, wrt=wrt)
         columns = [fd_gradient(lambda *a, j=j: leaves(grad_f(*a))[j], args, wrt, h=1e-5) for j in range(n)]
-        _close(_hessian_matrix(h, args[wrt], n), np.array(columns), 1e-4, 1e-5, f"hessian({f.__name__})")
+        _close(_hessian_matrix(h, args[wrt], n), np.array(columns), 1e-4, 1e-5, f"hessian({name})")
     return g
 
 

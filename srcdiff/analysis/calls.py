@@ -24,6 +24,7 @@ import numpy
 
 from .. import rules
 from ..errors import NoDerivativeError, UnsupportedSyntaxError
+from ..frontend.partial_objects import unwrap_partial
 from ..rules import Rule, registered
 from ..syntax import dotted_path
 from .value_kinds import OPAQUE_LIBRARIES, FunctionOf, ObjectOf
@@ -150,6 +151,7 @@ def resolve(
         found_method = _user(obj.__func__, [base, *node.args], node, description)  # model.predict(x), model global
         found_method.receiver = base
         return found_method
+    obj = unwrap_partial(obj)  # (a module-level functools.partial: the call it stands for)
     if isinstance(obj, types.FunctionType) and _readable(obj):
         return _user(obj, list(node.args), node, description)
     if is_gradient(obj) and isinstance(obj.fn, types.FunctionType) and _readable(obj.fn):

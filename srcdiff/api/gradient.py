@@ -24,6 +24,7 @@ from ..backend.cache import Generated, PerFunction
 from ..backend.emit import user_location
 from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
 from ..frontend.capture import guard_holds
+from ..frontend.partial_objects import unwrap_partial
 from ..rules import registered
 from ..runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
 from .arguments import SCALAR_TYPES, differentiable, gathered_parameters, kind, parameter_kinds, unsupported
@@ -472,6 +473,7 @@ def _method_wrt(method: Any, wrt: Wrt) -> Wrt:
 
 
 def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
+    fn = unwrap_partial(fn)
     if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
         check_signature(fn.__func__)
         names, as_tuple = _resolve_wrt(fn.__func__, _method_wrt(fn, wrt))

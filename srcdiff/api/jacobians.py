@@ -22,6 +22,7 @@ from .. import pipeline
 from ..backend.cache import Generated, SplitEntry, all_guards
 from ..errors import SrcDiffError
 from ..frontend.capture import guard_holds
+from ..frontend.partial_objects import unwrap_partial
 from ..runtime import grad_like, zeros_for
 from . import trees
 from .arguments import differentiable, gathered_parameters, mismatch, parameter_kinds, unsupported
@@ -124,6 +125,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         True
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    f = unwrap_partial(f)
     if _is_bound(f):  # a bound method: its function, the object first and not varied
         return jvp(f.__func__, (f.__self__, *primals), (None, *tangents))  # type: ignore[attr-defined]
     if len(primals) != len(tangents):
@@ -204,6 +206,7 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         >>> pullback(np.array([1.0, 10.0]))
         (array([ 2., 20.]),)
     """
+    f = unwrap_partial(f)
     if _is_bound(f):
         value, with_object = vjp(f.__func__, f.__self__, *args)  # type: ignore[attr-defined]
         return value, lambda cotangent: with_object(cotangent)[1:]
@@ -386,6 +389,7 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
         array([[2., 0.],
                [0., 6.]])
     """
+    f = unwrap_partial(f)
     if _is_bound(f):
         fn = f.__func__  # type: ignore[attr-defined]
         return JacobianFunction(fn, _position(fn, _method_wrt(f, wrt)), mode, (f.__self__,))  # type: ignore[attr-defined]
@@ -426,6 +430,7 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
     """
     from .gradient import grad
 
+    f = unwrap_partial(f)
     if _is_bound(f):
         fn = f.__func__  # type: ignore[attr-defined]
         position = _position(fn, _method_wrt(f, wrt))
@@ -447,6 +452,7 @@ def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
     from .gradient import grad
 
     bound: tuple[Any, ...] = ()
+    f = unwrap_partial(f)
     if _is_bound(f):
         bound, wrt, f = (f.__self__,), _method_wrt(f, wrt), f.__func__  # type: ignore[attr-defined]
     position = _position(f, wrt)
@@ -479,6 +485,7 @@ def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | No
     """
     from ..analysis.value_kinds import SCALAR, UNKNOWN
 
+    f = unwrap_partial(f)
     transformable(f)
     names, _ = _resolve_wrt(f, wrt)
     params = _positional_params(f)

@@ -1,0 +1,91 @@
+"""A ``functools.partial`` object (``loss_on_data = partial(loss, X=X, y=y)``) read as the Python
+function it stands for: one call of ``loss`` with the bound arguments.  Handed to a transform,
+or called inside a function being differentiated, it is then differentiated like any function.
+
+JAX's transforms take no keyword arguments of their own: binding them with ``partial`` is how
+JAX users pass data.  The function made here has the partial's signature (a bound keyword is
+a keyword-only parameter whose default is the bound value); its source is kept where srcdiff
+reads source from.
+
+>>> import functools, inspect
+>>> def loss(w, X, scale=1.0):
+...     return scale * w * X
+>>> made = function_of_partial(functools.partial(loss, X=2.0))
+>>> made(3.0), made(3.0, scale=10.0), str(inspect.signature(made))
+(6.0, 60.0, '(w, *, X=2.0, scale=1.0)')
+>>> print(made.__srcdiff_source__, end="")
+def loss(w, *, X=None, scale=None):
+    return __srcdiff_partial_of__(w, X=X, scale=scale)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import linecache
+import types
+import weakref
+from typing import Any
+
+_made: weakref.WeakKeyDictionary[functools.partial[Any], types.FunctionType] = weakref.WeakKeyDictionary()
+_counter = itertools.count(1)
+
+
+def unwrap_partial(f: Any) -> Any:
+    """``f`` itself, or the function a partial of a Python function stands for."""
+    if isinstance(f, functools.partial) and isinstance(f.func, types.FunctionType):
+        return function_of_partial(f)
+    return f
+
+
+def function_of_partial(p: functools.partial[Any]) -> types.FunctionType:
+    """A Python function with ``p``'s signature calling ``p.func`` as ``p`` would (one per partial)."""
+    made = _made.get(p)
+    if made is None:
+        made = _made[p] = _compiled(p)
+    return made
+
+
+def _compiled(p: functools.partial[Any]) -> types.FunctionType:
+    fn = p.func
+    namespace: dict[str, Any] = {"__srcdiff_partial_of__": fn}
+    params: list[str] = []
+    args: list[str] = []
+    for i, value in enumerate(p.args):
+        namespace[f"__srcdiff_bound{i}__"] = value
+        args.append(f"__srcdiff_bound{i}__")
+    defaults: list[Any] = []
+    kwdefaults: dict[str, Any] = {}
+    signature = list(inspect.signature(p).parameters.values())
+    for k, param in enumerate(signature):
+        name, kind = param.name, param.kind
+        placeholder = "" if param.default is param.empty else "=None"  # (the values are the function's own)
+        if kind is param.KEYWORD_ONLY and (k == 0 or signature[k - 1].kind not in (kind, param.VAR_POSITIONAL)):
+            params.append("*")
+        if kind is param.VAR_POSITIONAL:
+            params.append(f"*{name}")
+            args.append(f"*{name}")
+        elif kind is param.VAR_KEYWORD:
+            params.append(f"**{name}")
+            args.append(f"**{name}")
+        else:
+            params.append(name + placeholder)
+            args.append(f"{name}={name}" if kind is param.KEYWORD_ONLY else name)
+            if placeholder and kind is param.KEYWORD_ONLY:
+                kwdefaults[name] = param.default
+            elif placeholder:
+                defaults.append(param.default)
+        if kind is param.POSITIONAL_ONLY and (k + 1 == len(signature) or signature[k + 1].kind is not kind):
+            params.append("/")
+    source = f"def {fn.__name__}({', '.join(params)}):\n    return __srcdiff_partial_of__({', '.join(args)})\n"
+    filename = f"<srcdiff partial of {fn.__name__} #{next(_counter)}>"
+    exec(compile(source, filename, "exec"), namespace)
+    made: types.FunctionType = namespace[fn.__name__]
+    made.__defaults__ = tuple(defaults) or None
+    made.__kwdefaults__ = kwdefaults or None
+    made.__doc__ = f"{fn.__name__} with arguments bound by functools.partial."
+    made.__srcdiff_source__ = source  # type: ignore[attr-defined]
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    weakref.finalize(made, linecache.cache.pop, filename, None)
+    return made
