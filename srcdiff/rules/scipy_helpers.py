@@ -85,7 +85,7 @@ def mvn_partials(x: Any, mean: Any, cov: Any, allow_singular: bool, wrt: str) ->
         return scaled
     half = 0.5 * (scaled[:, :, None] * scaled[:, None, :] - precision)  # d/d(the symmetric matrix)
     if np.ndim(cov) == 0:
-        return np.einsum("nii->n", half)
+        return np.sum(half * np.eye(dim), axis=(-2, -1))
     # an element below the diagonal stands for both of its places in the symmetric matrix
     return np.tril(half) + np.tril(half, -1)
 
@@ -114,7 +114,8 @@ def mvn_adjoint(g: Any, x: Any, mean: Any, cov: Any, allow_singular: bool, wrt: 
     weights = np.reshape(np.broadcast_to(g, mvn_shape(x, mean, cov)), (-1,))
     if wrt == "x":
         return np.reshape(weights[:, None] * partials, np.shape(x))
-    return np.reshape(np.tensordot(weights, partials, axes=1), np.shape(mean if wrt == "mean" else cov))
+    # (a number for a number: [()] makes a 0-d array a numpy scalar)
+    return np.reshape(np.tensordot(weights, partials, axes=1), np.shape(mean if wrt == "mean" else cov))[()]
 
 
 def mvn_tangent(t: Any, x: Any, mean: Any, cov: Any, allow_singular: bool, wrt: str) -> Any:

@@ -134,9 +134,15 @@ def _define_special(table: RuleTable) -> None:
         special.beta, rule("a, b", a=f"g * out * ({psi_ab.format('a')})", b=f"g * out * ({psi_ab.format('b')})")
     )
     table.define(special.betaln, rule("a, b", a=f"g * ({psi_ab.format('a')})", b=f"g * ({psi_ab.format('b')})"))
-    # xlogy(0, y) is 0 for every y: no derivative in y there (not 0 / 0 at y = 0)
-    table.define(special.xlogy, rule("x, y", x="g * np.log(y)", y="g * x / np.where(x == 0, 1.0, y)"))
-    table.define(special.xlog1py, rule("x, y", x="g * np.log1p(y)", y="g * x / np.where(x == 0, 1.0, 1.0 + y)"))
+    # xlogy(0, y) is 0 for every y: no derivative in y there (not 0 / 0 at y = 0; elsewhere x / y,
+    # whose derivative in x is 1 / y at x = 0 too)
+    table.define(
+        special.xlogy, rule("x, y", x="g * np.log(y)", y="g * x / np.where((x == 0) & (y == 0), 1.0, y)")
+    )
+    table.define(
+        special.xlog1py,
+        rule("x, y", x="g * np.log1p(y)", y="g * x / np.where((x == 0) & (y == -1), 1.0, 1.0 + y)"),
+    )
     table.define(special.rel_entr, rule("x, y", x="g * (np.log(x / y) + 1.0)", y="-g * x / y"))
     table.define(special.kl_div, rule("x, y", x="g * np.log(x / y)", y="g * (1.0 - x / y)"))
     # the incomplete gamma and beta functions: in x only (their shape parameters have no closed form)
@@ -230,7 +236,7 @@ def _continuous_rules(name: str) -> dict[str, Rule]:
     }
     partials = {p: text.replace("Z", _Z) for p, text in partials.items()}
     # outside a bounded support the logpdf is -inf and the pdf 0, for all nearby values
-    inside = "np.where(out > -np.inf, {}, 0.0)" if bounded else "{}"
+    inside = "np.where(out > -np.inf, {}, 0.0)" if bounded else "({})"
     density_inside = "np.where(out > 0.0, {}, 0.0)" if bounded else "{}"
     found = {
         "logpdf": rule(signature, **{p: "g * " + inside.format(d) for p, d in partials.items()}),
