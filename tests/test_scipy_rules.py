@@ -18,13 +18,13 @@ import sys
 
 import numpy as np
 import pytest
+from test_numpy_rules import PARAMS, A, F, assert_array_grad
 
 import srcdiff
 from srcdiff import rules
 from srcdiff.rules import scipy_helpers
 from srcdiff.rules.math_module import polygamma_scalar
 from srcdiff.rules.scipy_module import SCIPY
-from test_numpy_rules import PARAMS, A, F, assert_array_grad
 
 scipy = pytest.importorskip("scipy")
 special = pytest.importorskip("scipy.special")
@@ -134,8 +134,13 @@ DISTRIBUTIONS = {
     "norm": [A(4), A(4), A(4, lo=0.5, hi=2.0)],
     "t": [A(4), A(4, lo=2.1, hi=6.0), A(4), A(4, lo=0.5, hi=2.0)],
     "gamma": [A(4, lo=1.0, hi=3.0), A(4, lo=1.2, hi=3.0), A(4, lo=-0.5, hi=0.5), A(4, lo=0.5, hi=2.0)],
-    "beta": [A(4, lo=0.2, hi=0.6), A(4, lo=1.2, hi=3.0), A(4, lo=1.2, hi=3.0), A(4, lo=-0.1, hi=0.1),
-             A(4, lo=1.0, hi=1.3)],
+    "beta": [
+        A(4, lo=0.2, hi=0.6),
+        A(4, lo=1.2, hi=3.0),
+        A(4, lo=1.2, hi=3.0),
+        A(4, lo=-0.1, hi=0.1),
+        A(4, lo=1.0, hi=1.3),
+    ],
     "chi2": [A(4, lo=1.0, hi=3.0), A(4, lo=1.5, hi=5.0), A(4, lo=-0.5, hi=0.5), A(4, lo=0.5, hi=2.0)],
 }
 for name, specs in DISTRIBUTIONS.items():

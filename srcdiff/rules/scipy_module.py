@@ -136,9 +136,7 @@ def _define_special(table: RuleTable) -> None:
     table.define(special.betaln, rule("a, b", a=f"g * ({psi_ab.format('a')})", b=f"g * ({psi_ab.format('b')})"))
     # xlogy(0, y) is 0 for every y: no derivative in y there (not 0 / 0 at y = 0; elsewhere x / y,
     # whose derivative in x is 1 / y at x = 0 too)
-    table.define(
-        special.xlogy, rule("x, y", x="g * np.log(y)", y="g * x / np.where((x == 0) & (y == 0), 1.0, y)")
-    )
+    table.define(special.xlogy, rule("x, y", x="g * np.log(y)", y="g * x / np.where((x == 0) & (y == 0), 1.0, y)"))
     table.define(
         special.xlog1py,
         rule("x, y", x="g * np.log1p(y)", y="g * x / np.where((x == 0) & (y == -1), 1.0, 1.0 + y)"),
@@ -238,18 +236,24 @@ def _continuous_rules(name: str) -> dict[str, Rule]:
     # outside a bounded support the logpdf is -inf and the pdf 0, for all nearby values
     inside = "np.where(out > -np.inf, {}, 0.0)" if bounded else "({})"
     density_inside = "np.where(out > 0.0, {}, 0.0)" if bounded else "{}"
-    found = {
-        "logpdf": rule(signature, **{p: "g * " + inside.format(d) for p, d in partials.items()}),
-        "pdf": rule(signature, **{p: "g * " + density_inside.format(f"out * ({d})") for p, d in partials.items()}),
-    }
+    log_density: dict[str, Any] = {p: "g * " + inside.format(d) for p, d in partials.items()}
+    density_of: dict[str, Any] = {p: "g * " + density_inside.format(f"out * ({d})") for p, d in partials.items()}
+    found = {"logpdf": rule(signature, **log_density), "pdf": rule(signature, **density_of)}
     # the cdf's derivatives: the density, times -1 for loc and -z for scale (none for shapes);
     # the sf's are their negatives
     factors = {"x": (False, ""), "loc": (True, ""), "scale": (True, f"{_Z} * ")}
     density = f"stats.{name}.pdf({args})"
     ratio = inside.format(f"np.exp(stats.{name}.logpdf({args}) - out)")
     refuse = ", ".join(params)
-    for method, flip, of in (("cdf", False, density), ("sf", True, density), ("logcdf", False, ratio), ("logsf", True, ratio)):
-        templates = {p: ("-" if negative != flip else "") + f"g * {z}{of}" for p, (negative, z) in factors.items()}
+    for method, flip, of in (
+        ("cdf", False, density),
+        ("sf", True, density),
+        ("logcdf", False, ratio),
+        ("logsf", True, ratio),
+    ):
+        templates: dict[str, Any] = {
+            p: ("-" if negative != flip else "") + f"g * {z}{of}" for p, (negative, z) in factors.items()
+        }
         found[method] = rule(signature, refuse=refuse, **templates)
     return found
 
@@ -264,9 +268,7 @@ def _poisson_rules() -> dict[str, Rule]:
         "pmf": rule(signature, mu="g * out * ((k - loc) / mu - 1.0)"),
         "cdf": rule(signature, mu=f"-g * stats.poisson.pmf({point})"),
         "sf": rule(signature, mu=f"g * stats.poisson.pmf({point})"),
-        "logcdf": rule(
-            signature, mu=f"-g * np.where(out > -np.inf, np.exp(stats.poisson.logpmf({point}) - out), 0.0)"
-        ),
+        "logcdf": rule(signature, mu=f"-g * np.where(out > -np.inf, np.exp(stats.poisson.logpmf({point}) - out), 0.0)"),
         "logsf": rule(signature, mu=f"g * np.exp(stats.poisson.logpmf({point}) - out)"),
     }
 
@@ -276,12 +278,11 @@ def _mvn_rules() -> dict[str, Rule]:
     found = {}
     for method, weight in (("logpdf", "g"), ("pdf", "g * out")):
         scale = "" if method == "logpdf" else "out * "
-        found[method] = rule(
-            signature,
-            elementwise=False,
-            **{p: f"mvn_adjoint({weight}, x, mean, cov, allow_singular, '{p}')" for p in ("x", "mean", "cov")},
-            jvp={p: f"{scale}mvn_tangent(t, x, mean, cov, allow_singular, '{p}')" for p in ("x", "mean", "cov")},
-        )
+        adjoints: dict[str, Any] = {
+            p: f"mvn_adjoint({weight}, x, mean, cov, allow_singular, '{p}')" for p in ("x", "mean", "cov")
+        }
+        tangents = {p: f"{scale}mvn_tangent(t, x, mean, cov, allow_singular, '{p}')" for p in ("x", "mean", "cov")}
+        found[method] = rule(signature, elementwise=False, jvp=tangents, **adjoints)
     return found
 
 
