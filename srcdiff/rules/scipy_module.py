@@ -34,6 +34,7 @@ class ScipyTable(RuleTable):
         self._rules: dict[Any, Rule] = {}
         self._constants: set[Any] = set()
         self._waiting = dict(definers)
+        self._defining = False
         super().__init__(name)
 
     @property  # type: ignore[override]
@@ -57,10 +58,14 @@ class ScipyTable(RuleTable):
         self._constants = value
 
     def _define_imported(self) -> None:
-        for module in [m for m in self._waiting if m in sys.modules]:
-            definer = self._waiting.pop(module, None)
-            if definer is not None:
-                definer(self)
+        if self._defining:  # (a definer reading the table sees what is defined so far)
+            return
+        self._defining = True
+        try:
+            for module in [m for m in self._waiting if m in sys.modules]:
+                self._waiting.pop(module)(self)
+        finally:
+            self._defining = False
 
     def load(self) -> bool:
         """Import scipy and define every rule; False if scipy is not installed.
@@ -75,6 +80,42 @@ class ScipyTable(RuleTable):
                 return False
         self._define_imported()
         return True
+
+
+#: How user code spells each scipy function with a rule (filled as the rules are defined).
+NAMES: dict[Any, list[str]] = {}
+
+#: The scipy section of ``docs/coverage.md`` (:mod:`srcdiff.tools.docs_tables`), before its table.
+DOCS_INTRO = (
+    "## scipy\n\n"
+    "Only when scipy is installed; the rules are defined once the program has imported\n"
+    "`scipy.special` or `scipy.stats`. The distributions' methods are matched on scipy's own\n"
+    "objects (`scipy.stats.norm.logpdf`, with `from scipy.stats import norm` too); a frozen\n"
+    "distribution (`norm(0.0, 1.0).logpdf`) has no rule. Shape parameters not listed as\n"
+    "differentiable (a Bessel function's order, the incomplete gamma function's `a`, a cdf's\n"
+    "shape parameters) are refused when differentiated.\n\n"
+)
+
+
+def docs_names(fn: Any) -> list[str]:
+    """The names of ``fn`` in scipy, the first the one the docs show.
+
+    >>> SCIPY.load() and docs_names(__import__("scipy.special").special.jv) or ["scipy.special.jv"]
+    ['scipy.special.jv', 'scipy.special.jn']
+    """
+    return NAMES.get(fn) or [getattr(fn, "__qualname__", repr(fn))]
+
+
+def _name_special(special: Any) -> None:
+    by_id: dict[int, list[str]] = {}
+    for name in sorted(vars(special)):
+        if not name.startswith("_"):
+            by_id.setdefault(id(getattr(special, name)), []).append(name)
+    for fn in [*SCIPY.rules, *SCIPY.nondifferentiable]:
+        names = by_id.get(id(fn), [])
+        primary = getattr(fn, "__name__", "")
+        if names:
+            NAMES[fn] = [f"scipy.special.{n}" for n in sorted(names, key=lambda n: (n != primary, n))]
 
 
 def _define_special(table: RuleTable) -> None:
@@ -151,6 +192,7 @@ def _define_special(table: RuleTable) -> None:
     table.define(special.betainc, rule("a, b, x", x=f"g * {beta_density}", refuse="a, b"))
     _define_reductions(table, special)
     table.constant(special.gammasgn)
+    _name_special(special)
 
 
 def _define_reductions(table: RuleTable, special: Any) -> None:
@@ -292,11 +334,17 @@ def _define_stats(table: RuleTable) -> None:
     register_helpers({"stats": stats})
     for name in _CONTINUOUS:
         for method, r in _continuous_rules(name).items():
-            table.define(getattr(getattr(stats, name), method), r)
+            _define_method(table, stats, name, method, r)
     for method, r in _poisson_rules().items():
-        table.define(getattr(stats.poisson, method), r)
+        _define_method(table, stats, "poisson", method, r)
     for method, r in _mvn_rules().items():
-        table.define(getattr(stats.multivariate_normal, method), r)
+        _define_method(table, stats, "multivariate_normal", method, r)
+
+
+def _define_method(table: RuleTable, stats: Any, distribution: str, method: str, r: Rule) -> None:
+    fn = getattr(getattr(stats, distribution), method)
+    table.define(fn, r)
+    NAMES[fn] = [f"scipy.stats.{distribution}.{method}"]
 
 
 SCIPY = ScipyTable("scipy", {"scipy.special": _define_special, "scipy.stats": _define_stats})
