@@ -182,6 +182,13 @@ for method in ("logpdf", "pdf"):
     case(fn, f"stats.multivariate_normal.{method}(x, cov=y)", A(4, 2), SPD(2))
     case(fn, f"stats.multivariate_normal.{method}(x, y, z)", A(4), A(), F(0.5, 2.0))  # one dimension
     case(fn, f"stats.multivariate_normal.{method}(x, y, 2.0 * z)", A(2, 3), A(3), F(0.5, 2.0))
+for method in ("logpdf", "pdf"):
+    fn = getattr(stats.dirichlet, method)
+    # x on the simplex whatever its value: normalized (the derivative flows through the division)
+    case(fn, f"stats.dirichlet.{method}(x / np.sum(x), y)", A(3, lo=0.5, hi=2.0), A(3, lo=0.6, hi=3.0))
+    case(fn, f"stats.dirichlet.{method}(x / np.sum(x, axis=0), y)", A(3, 4, lo=0.5, hi=2.0), A(3, lo=0.6, hi=3.0))
+    case(fn, f"stats.dirichlet.{method}(x, y)", A(2, lo=0.1, hi=0.4), A(3, lo=0.6, hi=3.0))  # one fewer
+    case(fn, f"stats.dirichlet.{method}(x, y)", A(2, 3, lo=0.1, hi=0.4), A(3, lo=0.6, hi=3.0))
 case(MVN.logpdf, "stats.multivariate_normal.logpdf(x, y, z, allow_singular=False)", A(2), A(2), SPD(2))
 
 

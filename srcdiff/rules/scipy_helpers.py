@@ -128,6 +128,40 @@ def mvn_tangent(t: Any, x: Any, mean: Any, cov: Any, allow_singular: bool, wrt: 
     return np.reshape(np.tensordot(partials, t, axes=arg_ndim), shape)
 
 
+def dirichlet_partials(x: Any, alpha: Any, psi: Any, wrt: str) -> Any:
+    """The partials of ``scipy.stats.dirichlet.logpdf(x, alpha)`` (components along the first axis
+    of ``x``) at each point, in ``x`` or in ``alpha`` (``psi``: digamma(sum(alpha)) - digamma(alpha)).
+    With one component fewer than ``alpha``, scipy fills the last one in as 1 - the sum of the others,
+    and the partials in ``x`` count it; with all of them they are those of the density's formula
+    (scipy takes only points on the simplex: along it, these are its derivatives).
+
+    >>> dirichlet_partials(np.array([0.25, 0.75]), np.array([2.0, 4.0]), 0.0, "x")
+    array([4., 4.])
+    """
+    complete = np.shape(x)[0] == np.shape(alpha)[0]
+    full = x if complete else np.concatenate([x, np.reshape(1.0 - np.sum(x, axis=0), (1,) + np.shape(x)[1:])])
+    column = np.shape(alpha) + (1,) * (np.ndim(full) - 1)
+    if wrt == "alpha":
+        return np.reshape(psi, column) + np.log(full)
+    partials = (np.reshape(alpha, column) - 1.0) / full
+    return partials if complete else partials[:-1] - partials[-1:]
+
+
+def dirichlet_adjoint(g: Any, x: Any, alpha: Any, psi: Any, wrt: str) -> Any:
+    """The adjoint of ``dirichlet.logpdf`` in ``x`` or ``alpha`` (summed over the points)."""
+    spread = g * dirichlet_partials(x, alpha, psi, wrt)
+    if wrt == "x":
+        return spread
+    return np.sum(spread, axis=tuple(range(1, np.ndim(spread))))
+
+
+def dirichlet_tangent(t: Any, x: Any, alpha: Any, psi: Any, wrt: str) -> Any:
+    """Forward mode of ``dirichlet.logpdf``: the partials summed against the tangent."""
+    partials = dirichlet_partials(x, alpha, psi, wrt)
+    along = t if wrt == "x" else np.reshape(t, np.shape(alpha) + (1,) * (np.ndim(partials) - 1))
+    return np.sum(partials * along, axis=0)
+
+
 def _unsupported(what: str, hint: str) -> Exception:
     from ..errors import UnsupportedSyntaxError
 

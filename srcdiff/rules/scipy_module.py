@@ -328,6 +328,16 @@ def _mvn_rules() -> dict[str, Rule]:
     return found
 
 
+def _dirichlet_rules() -> dict[str, Rule]:
+    psi = {"x": "0.0", "alpha": "special.digamma(np.sum(alpha)) - special.digamma(alpha)"}
+    found = {}
+    for method, weight, scale in (("logpdf", "g", ""), ("pdf", "g * out", "out * ")):
+        adjoints: dict[str, Any] = {p: f"dirichlet_adjoint({weight}, x, alpha, {psi[p]}, '{p}')" for p in psi}
+        tangents = {p: f"{scale}dirichlet_tangent(t, x, alpha, {psi[p]}, '{p}')" for p in psi}
+        found[method] = rule("x, alpha", elementwise=False, jvp=tangents, **adjoints)
+    return found
+
+
 def _define_stats(table: RuleTable) -> None:
     import scipy.stats as stats
 
@@ -339,6 +349,8 @@ def _define_stats(table: RuleTable) -> None:
         _define_method(table, stats, "poisson", method, r)
     for method, r in _mvn_rules().items():
         _define_method(table, stats, "multivariate_normal", method, r)
+    for method, r in _dirichlet_rules().items():
+        _define_method(table, stats, "dirichlet", method, r)
 
 
 def _define_method(table: RuleTable, stats: Any, distribution: str, method: str, r: Rule) -> None:
