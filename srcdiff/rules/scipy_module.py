@@ -17,6 +17,7 @@ A frozen distribution (``scipy.stats.norm(0.0, 1.0).logpdf``) has no rule and is
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ class ScipyTable(RuleTable):
         self._constants: set[Any] = set()
         self._waiting = dict(definers)
         self._defining = False
+        self._lock = threading.RLock()  # (another thread waits for the rules, not a half-filled table)
         super().__init__(name)
 
     @property  # type: ignore[override]
@@ -58,14 +60,15 @@ class ScipyTable(RuleTable):
         self._constants = value
 
     def _define_imported(self) -> None:
-        if self._defining:  # (a definer reading the table sees what is defined so far)
-            return
-        self._defining = True
-        try:
-            for module in [m for m in self._waiting if m in sys.modules]:
-                self._waiting.pop(module)(self)
-        finally:
-            self._defining = False
+        with self._lock:
+            if self._defining:  # (a definer reading the table sees what is defined so far)
+                return
+            self._defining = True
+            try:
+                for module in [m for m in self._waiting if m in sys.modules]:
+                    self._waiting.pop(module)(self)
+            finally:
+                self._defining = False
 
     def load(self) -> bool:
         """Import scipy and define every rule; False if scipy is not installed.
@@ -100,8 +103,8 @@ DOCS_INTRO = (
 def docs_names(fn: Any) -> list[str]:
     """The names of ``fn`` in scipy, the first the one the docs show.
 
-    >>> SCIPY.load() and docs_names(__import__("scipy.special").special.jv) or ["scipy.special.jv"]
-    ['scipy.special.jv', 'scipy.special.jn']
+    >>> docs_names(len)  # (not one of scipy's: its own name)
+    ['len']
     """
     return NAMES.get(fn) or [getattr(fn, "__qualname__", repr(fn))]
 
