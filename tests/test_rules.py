@@ -14,6 +14,7 @@ import pytest
 
 import srcdiff
 from srcdiff import rules
+from srcdiff.rules.scipy_module import SCIPY
 from helpers import numeric_grad
 
 # callable -> (call expression over the parameters, points to check)
@@ -44,6 +45,8 @@ DOMAINS = {
     math.copysign: ("math.copysign(x, y)", [(0.3, -1.0), (-2.0, 3.0)]),
     math.erf: ("math.erf(x)", [(0.3,), (-1.2,)]),
     math.erfc: ("math.erfc(x)", [(0.3,), (-1.2,)]),
+    math.lgamma: ("math.lgamma(x)", [(0.3,), (-2.5,), (7.0,), (40.0,)]),
+    math.gamma: ("math.gamma(x)", [(0.3,), (-1.5,), (4.2,)]),
     math.degrees: ("math.degrees(x)", [(0.3,)]),
     math.radians: ("math.radians(x)", [(30.0,)]),
     math.fmod: ("math.fmod(x, y)", [(5.3, 2.0), (-5.3, 2.1)]),
@@ -69,8 +72,8 @@ if hasattr(math, "cbrt"):
     DOMAINS[math.cbrt] = ("math.cbrt(x)", [(0.3,), (-8.0,)])
     DOMAINS[math.exp2] = ("math.exp2(x)", [(0.3,), (-2.0,)])
 
-# numpy rules (and `@`) are checked on arrays in test_numpy_rules.py
-ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.RUNTIME) for fn in table.rules
+# numpy rules (and `@`) are checked on arrays in test_numpy_rules.py, scipy's in test_scipy_rules.py
+ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.RUNTIME, SCIPY) for fn in table.rules
              if fn is not gast.MatMult and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
 
 

@@ -16,9 +16,10 @@ from .math_module import MATH
 from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS, VALUE_CONSTRUCTORS
 from .operators import OPERATORS
 from .runtime_rules import RUNTIME
+from .scipy_module import SCIPY
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME, SCIPY]
 
 __all__ = [
     "RUNTIME",

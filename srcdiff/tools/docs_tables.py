@@ -32,6 +32,7 @@ from ..rules.builtin_functions import BUILTINS
 from ..rules.math_module import MATH
 from ..rules.numpy_module import NUMPY
 from ..rules.operators import OPERATORS
+from ..rules.scipy_module import DOCS_INTRO, SCIPY, docs_names
 from ..rules.table import Rule, RuleTable
 
 HEADER = """\
@@ -448,6 +449,9 @@ def render() -> str:
         "of a broadcast operand is summed back to its shape.\n\n"
         + _table(_RULE_HEADER, _rule_rows(NUMPY, "numpy", _numpy_names, "elementwise")),
         _methods(),
+        DOCS_INTRO + _table(_RULE_HEADER, _rule_rows(SCIPY, "scipy", docs_names, "elementwise", _srcdiff_internal))
+        if SCIPY.load()
+        else "",
     ]
     return "\n".join(parts)
 
