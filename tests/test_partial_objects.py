@@ -66,3 +66,14 @@ def test_scipy_minimize_with_a_partial():
     optimize = pytest.importorskip("scipy.optimize")
     found = optimize.minimize(ON_DATA, np.zeros(3), jac=srcdiff.grad(ON_DATA), method="BFGS")
     assert found.success and np.linalg.norm(srcdiff.grad(ON_DATA)(found.x)) < 1e-4
+
+
+def test_a_library_function_with_a_rule_is_differentiated_by_its_rule():
+    """``srcdiff.grad(scipy.special.logsumexp)``: the rule, not scipy's own source (refused: it
+    writes in place)."""
+    special = pytest.importorskip("scipy.special")
+    x = np.array([0.3, -1.2, 2.0])
+    softmax = np.exp(x) / np.sum(np.exp(x))
+    assert np.allclose(srcdiff.grad(special.logsumexp)(x), softmax)
+    assert np.isclose(srcdiff.jvp(special.logsumexp, (x,), (np.ones(3),))[1], 1.0)
+    assert np.allclose(srcdiff.hessian(special.logsumexp)(x), np.diag(softmax) - np.outer(softmax, softmax))

@@ -28,15 +28,35 @@ import types
 import weakref
 from typing import Any
 
-_made: weakref.WeakKeyDictionary[functools.partial[Any], types.FunctionType] = weakref.WeakKeyDictionary()
+_made: weakref.WeakKeyDictionary[Any, types.FunctionType] = weakref.WeakKeyDictionary()
 _counter = itertools.count(1)
 
 
 def unwrap_partial(f: Any) -> Any:
-    """``f`` itself, or the function a partial of a Python function stands for."""
+    """``f`` itself; or the function a partial of a Python function stands for; or, for a
+    library's Python function that has a derivative rule (``scipy.special.logsumexp``), a
+    function calling it, so that the rule is used rather than the library's source."""
     if isinstance(f, functools.partial) and isinstance(f.func, types.FunctionType):
         return function_of_partial(f)
+    rule = _rule_of_library_function(f)
+    if rule is not None:
+        made = _made.get(f)
+        if made is None:  # (the rule's parameters: those it has templates or defaults for)
+            made = _made[f] = _compiled(functools.partial(f), rule.signature)
+        return made
     return f
+
+
+def _rule_of_library_function(f: Any) -> Any:
+    from ..rules import lookup
+    from ..runtime.records import OPAQUE_LIBRARIES
+
+    if not isinstance(f, types.FunctionType) or (f.__module__ or "").split(".")[0] not in OPAQUE_LIBRARIES:
+        return None
+    try:
+        return lookup(f)
+    except TypeError:
+        return None
 
 
 def function_of_partial(p: functools.partial[Any]) -> types.FunctionType:
@@ -47,7 +67,7 @@ def function_of_partial(p: functools.partial[Any]) -> types.FunctionType:
     return made
 
 
-def _compiled(p: functools.partial[Any]) -> types.FunctionType:
+def _compiled(p: functools.partial[Any], signature: inspect.Signature | None = None) -> types.FunctionType:
     fn = p.func
     namespace: dict[str, Any] = {"__srcdiff_partial_of__": fn}
     params: list[str] = []
@@ -57,11 +77,11 @@ def _compiled(p: functools.partial[Any]) -> types.FunctionType:
         args.append(f"__srcdiff_bound{i}__")
     defaults: list[Any] = []
     kwdefaults: dict[str, Any] = {}
-    signature = list(inspect.signature(p).parameters.values())
-    for k, param in enumerate(signature):
+    parameters = list((signature or inspect.signature(p)).parameters.values())
+    for k, param in enumerate(parameters):
         name, kind = param.name, param.kind
         placeholder = "" if param.default is param.empty else "=None"  # (the values are the function's own)
-        if kind is param.KEYWORD_ONLY and (k == 0 or signature[k - 1].kind not in (kind, param.VAR_POSITIONAL)):
+        if kind is param.KEYWORD_ONLY and (k == 0 or parameters[k - 1].kind not in (kind, param.VAR_POSITIONAL)):
             params.append("*")
         if kind is param.VAR_POSITIONAL:
             params.append(f"*{name}")
@@ -76,7 +96,7 @@ def _compiled(p: functools.partial[Any]) -> types.FunctionType:
                 kwdefaults[name] = param.default
             elif placeholder:
                 defaults.append(param.default)
-        if kind is param.POSITIONAL_ONLY and (k + 1 == len(signature) or signature[k + 1].kind is not kind):
+        if kind is param.POSITIONAL_ONLY and (k + 1 == len(parameters) or parameters[k + 1].kind is not kind):
             params.append("/")
     source = f"def {fn.__name__}({', '.join(params)}):\n    return __srcdiff_partial_of__({', '.join(args)})\n"
     filename = f"<srcdiff partial of {fn.__name__} #{next(_counter)}>"
