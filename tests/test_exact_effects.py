@@ -191,7 +191,7 @@ def through_a_list_of_methods(x):
     "f, words",
     [
         (in_an_expression, "changes an argument"),
-        (calls_recursive, "calls itself"),
+        (calls_recursive, "calls itself|changes an argument"),  # (recursive: it stays a call)
         (calls_early_return, "returns before its end"),
         (through_setter, "taken as a value"),
         (through_getattr, "getattr"),

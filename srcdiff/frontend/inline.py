@@ -154,6 +154,12 @@ def updated_by_call(obj: Any) -> set[str]:
     return set() if helper is None else changed_parameters(helper, updates=True)
 
 
+def augmented_parameters(obj: Any) -> set[str]:
+    """The parameters function ``obj`` itself updates with ``p += v`` (not through helpers)."""
+    helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
+    return set() if helper is None else updated_parameters(helper.tree)
+
+
 def updated_parameters(helper: gast.FunctionDef) -> set[str]:
     """The parameters of ``helper`` updated by ``p += v``: in place for an array or a list, a
     rebinding of ``p`` alone for a number."""

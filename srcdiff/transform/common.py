@@ -23,7 +23,7 @@ from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
 from ..analysis.value_kinds import ObjectOf
 from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
-from ..frontend.inline import updated_by_call
+from ..frontend.inline import augmented_parameters, updated_by_call
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import registered
 from ..syntax import ZERO, assign, call, clone, const, load
@@ -173,12 +173,20 @@ class Transform:
         for param in sorted(updated_by_call(callee.obj)):
             arg = callee.bound.get(param)
             if isinstance(arg, gast.Name) and not self.kinds.is_scalar(arg):
-                raise self.refuse(
+                if param in augmented_parameters(callee.obj):
+                    raise self.refuse(
+                        at,
+                        f"`{callee.description}` updates its argument `{param}` in place (`{param} += ...`), "
+                        "a change srcdiff cannot follow from here",
+                        f"write `{param}[:] += ...` in `{callee.description}` (srcdiff then differentiates the "
+                        "change), or return the new value and assign it",
+                        NoDerivativeError,
+                    )
+                raise self.refuse(  # (left a call: it calls itself, so it cannot be written into its caller)
                     at,
-                    f"`{callee.description}` updates its argument `{param}` in place (`{param} += ...`), "
-                    "a change srcdiff cannot follow from here",
-                    f"write `{param}[:] += ...` in `{callee.description}` (srcdiff then differentiates the "
-                    "change), or return the new value and assign it",
+                    f"`{callee.description}` changes its argument `{param}` in place and calls itself, a change "
+                    "srcdiff cannot follow from here",
+                    "write the recursion as a loop, or return the new value and assign it",
                     NoDerivativeError,
                 )
 
