@@ -155,9 +155,10 @@ def updated_by_call(obj: Any) -> set[str]:
 
 
 def augmented_parameters(obj: Any) -> set[str]:
-    """The parameters function ``obj`` itself updates with ``p += v`` (not through helpers)."""
+    """The parameters a call of function ``obj`` updates with ``p += v`` (itself or through its
+    helpers) and changes in no other way (item writes, mutating methods)."""
     helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
-    return set() if helper is None else updated_parameters(helper.tree)
+    return set() if helper is None else changed_parameters(helper, updates=True) - changed_parameters(helper)
 
 
 def updated_parameters(helper: gast.FunctionDef) -> set[str]:
