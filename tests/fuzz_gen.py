@@ -47,7 +47,9 @@ The families (each a test in test_fuzz.py, see ``FAMILIES``):
   index bookkeeping as tracer-era code writes it: a ``nonlocal`` counter of a local function, a
   counter kept as an attribute of a module-level helper (``unpack.pos += k``), and a recursive
   helper that marks an index list it is handed and clears the mark after the recursive call;
-  helpers taking ``*data, **options`` (data only), called directly or passed them on.
+  helpers taking ``*data, **options`` (data only), called directly or passed them on; dicts
+  made in ``f`` (a memo filled in a loop, comprehensions, ``.values()``/``.items()``, a dict
+  handed to a helper).
 
 Every program is valid Python that runs under plain numpy (the arrays are all float arrays of
 fixed length: parameters of length 3, locals of length 3, 4 or 6, matrices 3x3 or 4x4).
@@ -71,7 +73,7 @@ SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for
                       if s != "list_arguments"]
 SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
 SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad", "counters",
-                     "gathered"]
+                     "gathered", "dicts"]
 
 PARAMS = {"lists": {"a": V, "xs": LA, "tp": TA, "s": F}, "arguments": {"a": V, "b": V, "xs": LA, "s": F}}
 DEFAULT_PARAMS = {"a": V, "b": V, "s": F}
@@ -661,6 +663,26 @@ class EffectShapes:
         extras = ", ".join(["np.linspace(0.5, 1.5, 3)"] + [self.pick(["0.25", "-1.5", "2.0"]) for _ in range(self.num(0, 2))])
         called = self.pick([h, h2])
         return helper, [], f"{called}({self.vexpr(scope, 1)}, {extras}, k={self.pick(['2.0', '-0.5'])})"
+
+    def shape_dicts(self, scope):
+        d, i, k, v = self.fresh("memo"), self.fresh("i"), self.fresh("k"), self.fresh("v")
+        src = self.pick(["a", "b"])
+        k_ = self.num(0, 2)
+        if k_ == 0:  # a memo filled in a loop, one entry updated
+            lines = [f"{d} = {{}}", f"for {i} in range(3):", f"    {d}[{i}] = {src}[{i}] * {self.fexpr(scope, 1)}",
+                     f"{d}[{self.num(0, 2)}] += {self.fexpr(scope, 1)}"]
+            term = f"({d}[0] * {d}[2] + sum({d}.values()))"
+        elif k_ == 1:  # a comprehension by name, read through .items()
+            lines = [f"{d} = {{{k}: np.sin({v}) * {self.fexpr(scope, 1)} for {k}, {v} in zip(('p', 'q', 'r'), {src})}}",
+                     f"{v}s = 0.0", f"for {k}, {v} in {d}.items():", f"    {v}s = {v}s + {v} * len({k})"]
+            term = f"({v}s + {d}['q'])"
+        else:  # handed to a helper reading it by key
+            reader = self.fresh("read")
+            self._helper_lines += [f"def {reader}(p, w):", "    return np.sum(p['u'] * w) + p['c'] ** 2", ""]
+            lines = [f"{d} = {{'u': {self.vexpr(scope, 1)}, 'c': {self.fexpr(scope, 1)}}}"]
+            term = f"{reader}({d}, {src})"
+        scope.readonly |= {d}
+        return [], lines, term
 
     def shape_nested_grad(self, scope):
         pot = self.fresh("pot")

@@ -105,3 +105,59 @@ def _replace(tree: gast.FunctionDef, name: str, namer: Namer) -> None:
             return self.generic_visit(node)
 
     Rewrite().visit(tree)
+
+
+def dicts_made(tree: gast.FunctionDef) -> tuple[set[str], set[str]]:
+    """The names only ever bound to dicts the function makes (``{k: v}``, ``{k: v for ...}``,
+    ``dict()``): those whose writes ``d[k] = v`` can be read as a new dict bound to ``d`` (no
+    other name can see the dict: it is only read by key, iterated, measured, passed to a call or
+    returned), and the others (a write into those would show through another name)."""
+    params = {a.id for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs}
+    bound: dict[str, bool] = {}  # name -> every binding makes a dict
+    for n in gast.walk(tree):
+        for target, value in _bindings(n):
+            if isinstance(target, gast.Name):
+                made = isinstance(value, (gast.Dict, gast.DictComp)) or _literal_keys(value) == []
+                bound[target.id] = bound.get(target.id, True) and made
+    names = {name for name, made in bound.items() if made and name not in params}
+    if not names:
+        return set(), set()
+    safe: set[int] = set()  # the Name nodes that stand where no other name gets hold of the dict
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Subscript) or isinstance(n, gast.Attribute) and n.attr in _VIEWS:
+            safe.add(id(n.value))
+        elif isinstance(n, gast.Call):
+            safe.update(id(a) for a in n.args if not _stores(n))
+            safe.update(id(k.value) for k in n.keywords)
+        elif isinstance(n, (gast.For, gast.comprehension)):
+            safe.add(id(n.iter))
+        elif isinstance(n, gast.Compare):
+            safe.update(id(c) for c in n.comparators)
+        elif isinstance(n, gast.Return) and n.value is not None:
+            safe.add(id(n.value))
+        for target, _ in _bindings(n):
+            safe.add(id(target))
+    shared = {
+        name
+        for name in names
+        if any(isinstance(n, gast.Name) and n.id == name and id(n) not in safe for n in gast.walk(tree))
+    }
+    return names - shared, shared
+
+
+_VIEWS = frozenset({"values", "items", "keys", "get"})
+
+
+def _stores(call: gast.Call) -> bool:
+    """A call that keeps what it is given (``xs.append(d)``)."""
+    return isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "insert", "extend", "add")
+
+
+def _bindings(n: gast.AST) -> list[tuple[gast.expr, gast.expr]]:
+    if isinstance(n, gast.Assign):
+        return [(t, n.value) for t in n.targets]
+    if isinstance(n, (gast.AnnAssign, gast.AugAssign)) and n.value is not None:
+        return [(n.target, n.value if isinstance(n, gast.AnnAssign) else n)]  # (x += v: not a dict made)
+    if isinstance(n, (gast.For, gast.comprehension)):
+        return [(n.target, n)]
+    return []

@@ -31,6 +31,7 @@ from ..errors import UnsupportedSyntaxError
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
 from ..syntax import dotted_path, load, stored_names
 from .capture import CapturedFunction
+from .dict_literals import dicts_made
 from .local_functions import local_functions
 from .naming import Namer, names_in
 
@@ -87,6 +88,8 @@ class NormalizerBase:
         self.locals = set(self.params) | stored_names(tree.body)
         self.only_range_indices = _only_range_indices(tree) - set(self.params)
         self.local_functions = local_functions(tree)  # written into their calls
+        # dicts the function makes: a write into one no other name sees is a new dict bound to it
+        self.updatable_dicts, self.shared_dicts = dicts_made(tree)
         self.control: set[str] = set()
         self.flags: set[str] = set()  # break/continue/return flags: reassigned inside what they guard
         self.helpers: dict[str, Any] = {}  # runtime helpers the normalized code calls, by name

@@ -15,7 +15,7 @@ import gast
 import numpy as np
 
 from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
-from ..syntax import assign, const, if_, is_atom, load
+from ..syntax import assign, clone, const, if_, is_atom, load
 from .comprehensions import COMPREHENSIONS, as_loop, is_async
 from .normalize_base import REFUSED_EXPRESSIONS, Loop
 from .normalize_calls import CallForms
@@ -46,6 +46,9 @@ class ExpressionNormalizer(CallForms):
     def primitive(self, e: gast.expr, out: list[gast.stmt], at: gast.AST) -> gast.expr:
         """``e`` as one primitive operation on atoms."""
         at = e if hasattr(e, "lineno") else at
+        made = self.dict_made(e)
+        if made is not None:  # a dict the function makes (a bag of named values is variables already)
+            return self.call(made, out, at)
         if type(e) in REFUSED_EXPRESSIONS:
             raise self.refuse(at, *REFUSED_EXPRESSIONS[type(e)])
         if is_atom(e):
@@ -88,6 +91,19 @@ class ExpressionNormalizer(CallForms):
             f"`{type(e).__name__}` expressions are not supported yet",
             "compute the value with plain arithmetic and calls",
         )
+
+    def dict_made(self, e: gast.expr) -> gast.Call | None:
+        """``{k: v, ...}`` and ``{k: v for ...}`` as ``make_dict(keys, values)`` (the comprehension's
+        loops run twice: once for the keys, once for the values), or None."""
+        if isinstance(e, gast.Dict) and all(k is not None for k in e.keys):  # (not `{**d}`)
+            keys: gast.expr = gast.List(elts=list(e.keys), ctx=gast.Load())  # type: ignore[arg-type]
+            values: gast.expr = gast.List(elts=list(e.values), ctx=gast.Load())
+        elif isinstance(e, gast.DictComp):
+            keys = gast.ListComp(elt=e.key, generators=e.generators)
+            values = gast.ListComp(elt=e.value, generators=[clone(g) for g in e.generators])
+        else:
+            return None
+        return gast.Call(func=load(self.helper("make_dict")), args=[keys, values], keywords=[])
 
     def _is_index_concatenation(self, e: gast.expr) -> bool:
         """Whether ``e`` is ``np.r_`` / ``np.c_`` (or another of numpy's index-syntax concatenators)."""

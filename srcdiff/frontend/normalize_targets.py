@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gast
 
-from ..syntax import IN_PLACE, assign, call, clone, const, expr_stmt, load, loaded_names, located, stored_names
+from ..syntax import IN_PLACE, assign, call, clone, const, expr_stmt, load, loaded_names, located, store, stored_names
 from .normal_form import is_accumulation
 from .normalize_expressions import ExpressionNormalizer
 
@@ -73,6 +73,12 @@ class AssignmentNormalizer(ExpressionNormalizer):
                 out.append(expr_stmt(call(self.helper("check_unpack"), seq, const(len(target.elts))), at))
                 for i, sub in enumerate(target.elts):
                     self.assign_target(sub, gast.Subscript(value=seq, slice=const(i), ctx=gast.Load()), out, at)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and self.is_made_dict(target):
+            # d[k] = v into a dict the function made, that no other name sees: the dict with k set
+            name = target.value.id
+            key, item = self.index(target.slice, out, at), self.atomize(value, out, at)
+            updated = call(self.helper("with_item"), load(name), key, item)
+            self.assign_target(store(name), updated, out, at)  # (a new name first: the update reads d)
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
             # a[i] = v: an in-place write, a statement of its own (see srcdiff.transform.reverse)
             index = self.index(target.slice, out, at)
@@ -88,6 +94,18 @@ class AssignmentNormalizer(ExpressionNormalizer):
             )
         else:
             raise self.refuse(at, f"assignment to {type(target).__name__} is not supported", "assign to a variable")
+
+    def is_made_dict(self, target: gast.Subscript) -> bool:
+        """Is ``target`` an item of a dict the function made?  (Refused if another name may see it.)"""
+        name = target.value.id  # type: ignore[attr-defined]
+        if name in self.shared_dicts:  # type: ignore[attr-defined]
+            raise self.refuse(
+                target,
+                f"writing into the dict `{name}` is not supported here: another name may hold it "
+                "(it is assigned, stored in a container or handed to a method that keeps it)",
+                f"build the dict in one expression (`{name} = {{k: v for ...}}`), or copy it first",
+            )
+        return name in self.updatable_dicts  # type: ignore[attr-defined]
 
     def _shield(self, atom: gast.expr, targets: set[str], out: list[gast.stmt], at: gast.AST) -> gast.expr:
         """Copy an atom that a multiple assignment is about to overwrite (``a, b = b, a``)."""

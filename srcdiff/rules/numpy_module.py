@@ -405,7 +405,7 @@ NUMPY.constant(
 VALUE_CONSTRUCTORS = {np.full, np.full_like, np.linspace, np.arange, np.random.normal, np.random.uniform}
 
 # ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
-METHODS = {
+METHODS: dict[str, Any] = {
     "sum": "sum",
     "mean": "mean",
     "prod": "prod",
@@ -431,6 +431,8 @@ METHODS = {
     "argmin": "argmin",
     "round": "round",
 }
+# a dict's views, as lists (a user object's own method of the name comes first)
+METHODS.update({"values": runtime.dict_values, "items": runtime.dict_items, "keys": runtime.dict_keys})
 #: Methods whose positional arguments after the first may be spread out (``x.reshape(2, 3)``).
 SPREAD_METHODS = {"reshape", "transpose"}
 #: ``x.T`` and friends; the attributes that describe an array carry no derivative.

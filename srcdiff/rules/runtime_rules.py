@@ -39,6 +39,17 @@ _helper(
     adj="zero_item(g, value, index)",
     item="unbroadcast(item_adjoint(g, index), item)",
 )
+# dicts the function makes, and their values (tangents and adjoints of dicts are dicts by key)
+_helper(rt.make_dict, "keys, values", sequences="values", linear="values", values="values_adjoint(g, keys)")
+_helper(rt.dict_values, "d", linear=True, d="dict_adjoint(g, d)", jvp={"d": "values_tangent(t, d)"})
+_helper(rt.values_adjoint, "v, keys", linear="v", v="make_dict(keys, g)")
+_helper(rt.dict_adjoint, "v, d", linear="v", v="values_tangent(g, d)")
+_helper(rt.values_tangent, "v, d", linear="v", v="dict_adjoint(g, d)")
+_helper(rt.dict_items, "d", linear=True, d="items_adjoint(g, d)", jvp={"d": "items_tangent(t, d)"})
+_helper(rt.items_adjoint, "v, d", linear="v", v="items_tangent(g, d)")
+_helper(rt.items_tangent, "v, d", linear="v", v="items_adjoint(g, d)")
+RUNTIME.constant(rt.dict_keys)
+_helper(rt.with_item, "d, key, v", linear="d, v", d="without_field(g, d, key)", v="field_of(g, d, key)")
 _helper(rt.last_adjoint, "adj", linear=True, adj="add_at(0.0, adj, -1, g)")
 _helper(rt.push_adjoint, "adj, element, value", linear=True, adj="drop_last(g)", element="last_adjoint(g)")
 _helper(rt.drop_last, "adj", linear=True, adj="append_zero(g)")

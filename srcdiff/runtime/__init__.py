@@ -38,6 +38,18 @@ from .adjoints import (
     zeros_for,
 )
 from .checkpoints import TAPE, checkpoint_schedule, checkpointed, repetitions, snapshot_count
+from .dicts import (
+    dict_adjoint,
+    dict_items,
+    dict_keys,
+    dict_values,
+    items_adjoint,
+    items_tangent,
+    make_dict,
+    values_adjoint,
+    values_tangent,
+    with_item,
+)
 from .items import accumulate_at, add_at, item_adjoint, keep_last, set_item, zero_item
 from .outputs import OutputNotScalar, check_scalar, grad_like, owned_results
 from .records import (
@@ -94,6 +106,16 @@ __all__ = [
     "broadcast_tangent",
     "check_scalar",
     "check_unpack",
+    "dict_adjoint",
+    "dict_items",
+    "dict_keys",
+    "dict_values",
+    "items_adjoint",
+    "items_tangent",
+    "make_dict",
+    "values_adjoint",
+    "values_tangent",
+    "with_item",
     "checkpoint_schedule",
     "checkpointed",
     "copy_of",
@@ -173,4 +195,13 @@ TEMPLATE_HELPERS: dict[str, Any] = {
     "with_field": with_field,
     "field_of": field_of,
     "without_field": without_field,
+    "make_dict": make_dict,
+    "values_adjoint": values_adjoint,
+    "dict_values": dict_values,
+    "values_tangent": values_tangent,
+    "dict_adjoint": dict_adjoint,
+    "dict_items": dict_items,
+    "items_adjoint": items_adjoint,
+    "items_tangent": items_tangent,
+    "with_item": with_item,
 }

@@ -65,9 +65,10 @@ function it calls (helpers are read from their source too).
   tuples, numpy arrays (row by row), `enumerate(...)` and `zip(...)`; `break`,
   `continue`, `else` clauses on loops, and `return` anywhere.
 - Reading items and slices: `xs[i]`, `a[1:3]`, `a[i, j]`, `a[mask]`, `a[idx]`;
-  reading dict arguments (`params["W"]`); list and tuple literals; `xs.append(v)`
-  and `xs.pop()` on lists the function created; `a[i] = v` into arrays and lists
-  the function created.
+  reading dict arguments (`params["W"]`, `.values()`, `.items()`); list and tuple
+  literals; dicts the function makes (literals, comprehensions, `d[k] = v`);
+  `xs.append(v)` and `xs.pop()` on lists the function created; `a[i] = v` into
+  arrays and lists the function created.
 - Calls to Python functions (module-level helpers with keyword arguments and
   default values, recursion, closures), which are differentiated from their source;
   calls to anything in the tables below; calls to functions with a rule you
@@ -402,6 +403,9 @@ def _refused() -> str:
 def _methods() -> str:
     rows = []
     for method, target in METHODS.items():
+        if not isinstance(target, str):  # a dict's views (runtime helpers with their own rules)
+            rows.append([_code(f"d.{method}()"), _code(f"list(d.{method}())") + " of a dict", "dict views"])
+            continue
         fn = getattr(numpy, target)
         example = _SPREAD_EXAMPLES.get(method, "2, 3")
         spread = f"; `x.{method}({example})` means `x.{method}(({example}))`" if method in SPREAD_METHODS else ""

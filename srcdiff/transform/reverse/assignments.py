@@ -12,8 +12,9 @@ from __future__ import annotations
 import gast
 
 from ... import rules
+from ...errors import SrcDiffError
 from ...frontend.normal_form import is_accumulation, is_pop
-from ...syntax import assign, binop, call, const, load
+from ...syntax import assign, binop, call, const, load, loaded_names
 from ..common import Stmts, index_value, shape_stand_in
 from .calls import _Calls
 from .lists import _Lists
@@ -43,6 +44,13 @@ class _Assignments(_Calls, _Lists):
             if overwrites:
                 adjoint.append(self.zero_adjoint(target, s))
         elif self.is_active(s.targets[0]):
+            if target in loaded_names(value):  # (normalization reads it into a new name first)
+                raise self.refuse(
+                    s,
+                    f"internal: `{target}` is read by the value assigned to it",
+                    "please report this: the derivative would be wrong",
+                    SrcDiffError,
+                )
             new_value, contributions = self.contributions(target, value, s)
             primal.append(assign(target, new_value, s) if new_value is not value else s)
             adjoint += contributions
