@@ -353,7 +353,6 @@ NUMPY.constant(
     np.eye,
     np.identity,
     np.arange,
-    np.linspace,
     np.sign,
     np.floor,
     np.ceil,
@@ -402,7 +401,7 @@ NUMPY.constant(
 
 #: Constants only as long as their arguments are: they build values *from* those arguments
 #: (np.full(3, x) depends on x), so a differentiated argument is refused.
-VALUE_CONSTRUCTORS = {np.full, np.full_like, np.linspace, np.arange, np.random.normal, np.random.uniform}
+VALUE_CONSTRUCTORS = {np.full, np.full_like, np.arange, np.random.normal, np.random.uniform}
 
 # ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
 METHODS = {
