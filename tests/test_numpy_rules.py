@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import operator
 import re
 import warnings
 
@@ -763,3 +764,197 @@ def test_rule_second_derivatives_match_finite_differences(case_functions, index)
         srcdiff.check_grads(srcdiff.grad(f, wrt=tuple(range(len(args)))), args + [w], order=1, rtol=1e-4, atol=1e-5)
     except srcdiff.SrcDiffError:
         pass  # second order through some array helpers (comprehensions, in-place writes) is refused, never wrong
+
+
+# -- conventions at ties and kinks of the newer rules (exact values) ------------------------------
+WEIGHTS4 = np.array([10.0, 20.0, 30.0, 40.0])
+
+
+def sort_weighted(x):
+    return np.sum(np.sort(x) * WEIGHTS4)
+
+
+def sort_plain(x):
+    return np.sort(x)
+
+
+def test_sort_tie_follows_the_stable_order():
+    # sorted: x[0], x[2] (equal: the first in x first), x[3], x[1]
+    x = np.array([1.0, 3.0, 1.0, 2.0])
+    np.testing.assert_array_equal(srcdiff.grad(sort_weighted)(x), [10.0, 40.0, 20.0, 30.0])
+    _, tangent = srcdiff.jvp(sort_plain, (x,), (np.array([1.0, 0.0, 0.0, 0.0]),))
+    np.testing.assert_array_equal(tangent, [1.0, 0.0, 0.0, 0.0])  # forward mode agrees
+
+
+def median_plain(x):
+    return np.median(x)
+
+
+def test_median_ties_give_the_sorted_place_to_one_element():
+    np.testing.assert_array_equal(srcdiff.grad(median_plain)(np.array([2.0, 1.0, 2.0])), [1.0, 0.0, 0.0])
+    # even count: the two middle places, x[0] and x[2] (x[3] is sorted after them)
+    np.testing.assert_array_equal(srcdiff.grad(median_plain)(np.array([3.0, 1.0, 3.0, 3.0])), [0.5, 0.0, 0.5, 0.0])
+
+
+def quantile_ends(x):
+    return np.quantile(x, 1.0) + 10.0 * np.percentile(x, 0.0)
+
+
+def test_quantile_ends_pick_one_element_at_a_tie():
+    # q = 1: the last sorted place (the later of equal maxima); q = 0: the earlier of equal minima
+    g = srcdiff.grad(quantile_ends)(np.array([2.0, 0.0, 2.0, 0.0]))
+    np.testing.assert_array_equal(g, [0.0, 10.0, 1.0, 0.0])
+
+
+def nanmax_plain(x):
+    return np.nanmax(x)
+
+
+def test_nanmax_tie_splits_evenly_and_nan_gets_zero():
+    g = srcdiff.grad(nanmax_plain)(np.array([1.0, np.nan, 3.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.5, 0.5])
+
+
+def maximum_reduce_plain(x):
+    return np.maximum.reduce(x)
+
+
+def test_maximum_reduce_tie_splits_evenly():
+    np.testing.assert_array_equal(srcdiff.grad(maximum_reduce_plain)(np.array([3.0, 1.0, 3.0])), [0.5, 0.0, 0.5])
+
+
+XP, FP = np.array([0.0, 0.5, 2.0]), np.array([0.0, 1.0, 4.0])
+
+
+def interp_at(x):
+    return np.interp(x, XP, FP)
+
+
+def test_interp_takes_the_right_derivative_at_breakpoints():
+    d = srcdiff.grad(interp_at)
+    assert d(0.0) == 2.0 and d(0.5) == 2.0  # the slope of the segment to the right
+    assert d(2.0) == 0.0 and d(-1.0) == 0.0 and d(3.0) == 0.0  # constant from the last point on, and before the first
+    _, tangent = srcdiff.jvp(interp_at, (0.5,), (1.0,))
+    assert tangent == 2.0
+
+
+def partition_weighted(x):
+    return np.sum(np.partition(x, 1) * WEIGHTS4)
+
+
+def test_partition_tie_follows_argpartition():
+    x = np.array([2.0, 1.0, 2.0, 1.0])
+    order = np.argpartition(x, 1)
+    expected = np.zeros(4)
+    expected[order] = WEIGHTS4
+    np.testing.assert_array_equal(srcdiff.grad(partition_weighted)(x), expected)
+
+
+def sinc_plain(x):
+    return np.sinc(x)
+
+
+def test_sinc_derivatives_at_zero():
+    assert srcdiff.grad(sinc_plain)(0.0) == 0.0
+    np.testing.assert_allclose(srcdiff.hessian(sinc_plain)(0.0), -np.pi**2 / 3, rtol=1e-12)
+
+
+def astype_sum(x):
+    return np.sum(np.sin(x.astype("float64")))
+
+
+def int_cast(x):
+    return np.sum(x.astype(int) * x)
+
+
+def test_astype_keeps_the_input_precision_and_int_casts_are_flat():
+    x = np.arange(3, dtype=np.float32)
+    g = srcdiff.grad(astype_sum)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, np.cos(x), rtol=1e-6)
+    np.testing.assert_array_equal(srcdiff.grad(int_cast)(np.array([0.5, 1.5])), [0.0, 1.0])  # x.astype(int)
+
+
+def linspace_ends(a, b):
+    return np.sum(np.linspace(a, b, 5) * np.arange(5.0))
+
+
+def test_linspace_weights_its_ends():
+    ga, gb = srcdiff.grad(linspace_ends, wrt=(0, 1))(1.0, 3.0)
+    assert (ga, gb) == (2.5, 7.5)  # sum_k k (1 - k/4) and sum_k k * k/4
+
+
+# -- refused, never wrong --------------------------------------------------------------------------
+def sort_in_place(x):
+    y = x * 1.0
+    y.sort()
+    return np.sum(y * WEIGHTS4)
+
+
+def quantile_nearest(x):
+    return np.quantile(x, 0.3, method="nearest")
+
+
+def quantile_of_q(q):
+    return np.quantile(np.array([1.0, 2.0, 4.0]), q)
+
+
+def average_returned(x):
+    avg, total = np.average(x, weights=np.ones(4), returned=True)
+    return avg * total
+
+
+def interp_in_xp(xp):
+    return np.interp(0.3, xp, np.array([0.0, 1.0]))
+
+
+def linspace_steps(a):
+    samples, step = np.linspace(a, 2.0, 5, retstep=True)
+    return np.sum(samples) * step
+
+
+def complex_cast(x):
+    return np.sum(np.abs(x.astype(complex)))
+
+
+def interp_periodic(x):
+    return np.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0]), period=2.0)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        sort_in_place,
+        quantile_nearest,
+        quantile_of_q,
+        average_returned,
+        interp_in_xp,
+        linspace_steps,
+        complex_cast,
+        interp_periodic,
+    ],
+)
+def test_newer_rules_refuse_what_they_do_not_cover(f):
+    x = np.array([0.5, 0.2, 0.9, 0.1]) if f not in (interp_in_xp, quantile_of_q, linspace_steps) else None
+    arg = {interp_in_xp: np.array([0.0, 1.0]), quantile_of_q: 0.4, linspace_steps: 1.0}.get(f, x)
+    with pytest.raises(srcdiff.SrcDiffError):
+        srcdiff.grad(f)(arg)
+
+
+# -- the functions of the operator module -------------------------------------------------------
+def with_operator_functions(x, y):
+    return np.sum(
+        operator.add(x, y) * operator.mul(x, y)
+        + operator.truediv(x, y)
+        - operator.sub(y, x) ** 2
+        + operator.pow(y, 2.0)
+        + operator.neg(operator.mod(x, y))
+        + operator.pos(x) * operator.floordiv(x, y)
+    )
+
+
+def test_operator_module_functions_match_their_operators():
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-2, 2, (3, 2)), rng.uniform(0.5, 2, (3, 2))
+    assert_array_grad(with_operator_functions, (x, y), wrt=(0, 1))
+    srcdiff.check_grads(with_operator_functions, (x, y), order=2)
