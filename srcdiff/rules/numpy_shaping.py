@@ -41,6 +41,28 @@ RUNTIME.constant(
     shaping_helpers.rollaxis_inverse,
 )
 
+# second derivatives through the sequence adjoints: each is the transpose of an assembly
+RUNTIME.define(
+    shaping_helpers.column_stack_adjoint,
+    rule("v, tup", elementwise=False, linear="v", v="assemble_like(g, tup, 'column_stack')"),
+)
+RUNTIME.define(
+    shaping_helpers.select_adjoint,
+    rule("v, condlist, choicelist", elementwise=False, linear="v", v="select_of(g, condlist, choicelist)"),
+)
+RUNTIME.define(
+    shaping_helpers.meshgrid_adjoint,
+    rule(
+        "v, xi, k, sparse=False, indexing='xy'",
+        elementwise=False,
+        linear="v",
+        v="meshgrid_tangent(g, xi, k, True, sparse, indexing)",
+    ),
+)
+RUNTIME.define(
+    shaping_helpers.cumsum_of, rule("v, axis=None", elementwise=False, linear="v", v="cumsum_adjoint(g, v, axis)")
+)
+
 # -- assembling ---------------------------------------------------------------------------
 NUMPY.define(
     np.column_stack,
@@ -110,7 +132,7 @@ NUMPY.define(
     rule(
         "*xi, copy=True, sparse=False, indexing='xy'",
         elementwise=False,
-        xi="meshgrid_adjoint(g, xi, i, indexing)",
+        xi="meshgrid_adjoint(g, xi, i, sparse, indexing)",
         jvp={"xi": "meshgrid_tangent(t, xi, i, copy, sparse, indexing)"},
     ),
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime import SeqAdjoint, is_zero, unbroadcast
+from ..runtime import SeqAdjoint, is_zero, seq_items, unbroadcast
 
 
 def _unsupported(what: str, hint: str) -> Exception:
@@ -41,6 +41,25 @@ def scatter_add(values: Any, index: Any, n: int) -> Any:
 def gather_rows(g: Any, index: Any) -> Any:
     """``np.take(g, index, axis=0)``, the transpose of :func:`scatter_add` (a zero stays zero)."""
     return 0.0 if is_zero(g) else np.take(g, index, axis=0)
+
+
+def assemble_like(g: Any, arrays: Any, how: str = "concatenate", axis: Any = 0) -> Any:
+    """The transpose of splitting an adjoint into pieces shaped like ``arrays`` (the adjoints of
+    ``np.concatenate``, ``np.stack``, ``np.hstack``, ... ): the pieces' adjoints put back together
+    the way ``how`` assembled the arrays (zeros for a piece that got none)."""
+    if is_zero(g):
+        return 0.0
+    pieces = [np.zeros(np.shape(a)) + p for a, p in zip(arrays, seq_items(g, arrays))]
+    if how == "concatenate":
+        return np.concatenate(pieces, axis)
+    if how == "stack":
+        return np.stack(pieces, axis)
+    return {"hstack": np.hstack, "vstack": np.vstack, "column_stack": np.column_stack}[how](pieces)
+
+
+def cumsum_of(g: Any, axis: Any = None) -> Any:
+    """``np.cumsum(g, axis)``, the transpose of ``cumsum_adjoint`` (a zero stays zero)."""
+    return 0.0 if is_zero(g) else np.cumsum(g, axis)
 
 
 def _index_in_range(indices: Any, n: int, mode: str = "raise") -> Any:
@@ -333,6 +352,15 @@ def select_adjoint(g: Any, condlist: Any, choicelist: Any) -> SeqAdjoint:
     return SeqAdjoint(unbroadcast(np.where(taken == k, g, 0.0), c) for k, c in enumerate(choicelist))
 
 
+def select_of(g: Any, condlist: Any, choicelist: Any) -> Any:
+    """The transpose of :func:`select_adjoint`: the choices' adjoints placed where each was taken."""
+    if is_zero(g):
+        return 0.0
+    parts = [np.zeros(np.shape(c)) + p for c, p in zip(choicelist, seq_items(g, choicelist))]
+    shape = np.broadcast_shapes(*[np.shape(c) for c in list(condlist) + list(choicelist)])
+    return np.select(condlist, [np.broadcast_to(p, shape) for p in parts], 0.0)
+
+
 def select_default_adjoint(g: Any, condlist: Any, default: Any) -> Any:
     if is_zero(g):
         return 0.0
@@ -382,7 +410,7 @@ def gradient_adjoint(g: Any, f: Any, varargs: Any, axis: Any = None, edge_order:
     return total
 
 
-def meshgrid_adjoint(g: Any, xi: Any, i: int, indexing: str = "xy") -> Any:
+def meshgrid_adjoint(g: Any, xi: Any, i: int, sparse: bool = False, indexing: str = "xy") -> Any:
     """Adjoint of input ``i`` of ``np.meshgrid(*xi, indexing=indexing)``: its grid summed over
     the other axes (with ``'xy'``, the first two inputs run along axes 1 and 0)."""
     parts = list(g) if isinstance(g, (list, tuple)) else [g] * len(xi)
