@@ -54,7 +54,9 @@ def assemble_like(g: Any, arrays: Any, how: str = "concatenate", axis: Any = 0) 
         return np.concatenate(pieces, axis)
     if how == "stack":
         return np.stack(pieces, axis)
-    return {"hstack": np.hstack, "vstack": np.vstack, "column_stack": np.column_stack}[how](pieces)
+    if how == "hstack":
+        return np.hstack(pieces)
+    return np.vstack(pieces) if how == "vstack" else np.column_stack(pieces)
 
 
 def cumsum_of(g: Any, axis: Any = None) -> Any:
