@@ -263,8 +263,9 @@ NUMPY.define(
     np.stack,
     linear_rule("arrays, axis=0", elementwise=False, sequences="arrays", arrays="unstack_like(g, arrays, axis)"),
 )
-NUMPY.define(np.hstack, linear_rule("tup", elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
-NUMPY.define(np.vstack, linear_rule("tup", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
+_STACK = "tup, *, dtype=None, casting='same_kind'"
+NUMPY.define(np.hstack, linear_rule(_STACK, elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
+NUMPY.define(np.vstack, linear_rule(_STACK, elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
 NUMPY.define(
     np.split,
     linear_rule(

@@ -39,6 +39,13 @@ RUNTIME.constant(
     shaping_helpers.partition_inverse,
     shaping_helpers.select_choices,
     shaping_helpers.rollaxis_inverse,
+    shaping_helpers._index_in_range,
+    shaping_helpers._lane_index,
+    shaping_helpers._kron_shapes,
+    shaping_helpers._moved_shape,
+    shaping_helpers._marks,
+    shaping_helpers._gradient_probe,
+    shaping_helpers._gradient_axes,
 )
 
 # second derivatives through the sequence adjoints: each is the transpose of an assembly
@@ -69,10 +76,8 @@ NUMPY.define(
     linear_rule("tup", elementwise=False, sequences="tup", tup="column_stack_adjoint(g, tup)"),
 )
 NUMPY.define(
-    np.row_stack,  # (numpy's own row_stack calls vstack with keywords)
-    linear_rule(
-        "tup, *, dtype=None, casting='same_kind'", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"
-    ),
+    np.row_stack,  # (deprecated: the same as np.vstack)
+    NUMPY.rules[np.vstack],
 )
 NUMPY.define(
     np.append,

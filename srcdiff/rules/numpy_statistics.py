@@ -26,7 +26,15 @@ from .runtime_rules import RUNTIME
 from .table import register_helpers, rule
 
 register_helpers(statistics_helpers.HELPERS)
-RUNTIME.constant(statistics_helpers.lane_order, statistics_helpers.quantile_weights)
+# index arrays and weights made from counts and constants (a count is never differentiated)
+RUNTIME.constant(
+    statistics_helpers.lane_order,
+    statistics_helpers.quantile_weights,
+    statistics_helpers.space_weights,
+    statistics_helpers._lanes,
+    statistics_helpers._cov_weights,
+    statistics_helpers._mode_start,
+)
 
 # -- order statistics ----------------------------------------------------------------------
 # (``out=`` is not supported: a positional one does not fit these signatures and is refused)

@@ -67,6 +67,7 @@ _helper(
     },
 )
 _helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v", v="cumsum_of(g, axis)")
+_helper(ah.repeat_adjoint, "v, a, repeats, axis=None", linear="v", v="repeat_of(g, repeats, axis)")
 # np.r_ / np.c_: placing the items' adjoints and picking them out are each other's transposes
 _helper(ah.index_concat_adjoint, "v, maker, items", linear="v", v="index_concat_tangent(g, maker, items)")
 _helper(ah.index_concat_tangent, "v, maker, items", linear="v", v="index_concat_adjoint(g, maker, items)")

@@ -64,6 +64,11 @@ def cumsum_of(g: Any, axis: Any = None) -> Any:
     return 0.0 if is_zero(g) else np.cumsum(g, axis)
 
 
+def repeat_of(g: Any, repeats: Any, axis: Any = None) -> Any:
+    """``np.repeat(g, repeats, axis)``, the transpose of ``repeat_adjoint`` (a zero stays zero)."""
+    return 0.0 if is_zero(g) else np.repeat(g, repeats, axis)
+
+
 def _index_in_range(indices: Any, n: int, mode: str = "raise") -> Any:
     indices = np.asarray(indices)
     if mode == "clip":
