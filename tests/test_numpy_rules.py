@@ -582,6 +582,15 @@ case(np.geomspace, "np.geomspace(x, y, 5)", F(0.5, 2.0), F(0.5, 2.0))
 case(np.geomspace, "np.geomspace(-x, -y, 4, endpoint=False)", F(0.5, 2.0), F(0.5, 2.0))
 case(np.geomspace, "np.geomspace(x, y, 3, axis=1)", P(2), P(2))
 
+case(np.einsum, "np.einsum('...ij,...jk->...ik', x, y)", A(2, 3), A(3, 4))
+case(np.einsum, "np.einsum('...ij,...jk->...ik', x, y)", A(2, 2, 3), A(3, 4))
+case(np.einsum, "np.einsum('...ij,...jk', x, y)", A(1, 2, 3), A(4, 3, 2))  # a length-1 axis broadcast
+case(np.einsum, "np.einsum('jk...,lj...->lk...', x, y)", A(3, 2), A(2, 3, 4))
+case(np.einsum, "np.einsum('j...k,lj...->lk...', x, y)", A(2, 2, 2), A(2, 2, 2))
+case(np.einsum, "np.einsum('...k,...nk->...', x, y)", A(3, 5), A(3, 2, 5))
+case(np.einsum, "np.einsum('i...->...', x)", A(3, 2, 2))
+case(np.einsum, "np.einsum(x, [Ellipsis, 0, 1], y, [Ellipsis, 1, 2], [Ellipsis, 0, 2])", A(2, 2, 3), A(3, 4))
+
 # ---- compositions
 case((np.tanh, gast.MatMult, np.mean), "h = np.tanh(x @ y + z)\nnp.mean(h, axis=0)", A(5, 3), A(3, 4), A(4))
 case((np.exp, np.log, np.sum, np.max), "m = np.max(x, axis=1, keepdims=True)\n"
