@@ -83,7 +83,8 @@ DOMAINS.update({  # the operator module's functions: their operators' rules
 
 # numpy rules (and `@`) are checked on arrays in test_numpy_rules.py
 ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.RUNTIME) for fn in table.rules
-             if fn is not gast.MatMult and fn is not operator.matmul and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
+             if fn not in (gast.MatMult, operator.matmul)
+             and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
 
 
 def test_every_rule_has_a_domain():
