@@ -69,17 +69,19 @@ def passes_out(x):
     return np.sum(np.sum(x, out=None) * np.exp(x, y))  # <-
 
 
-def einsum_with_ellipsis(x):
+def einsum_with_a_diagonal(x):
     m = np.outer(x, x)
-    return np.sum(np.einsum("...i,...i->...", m, m))  # <-
+    return np.sum(np.einsum("ii->i", m))  # <-
 
 
 def norm_with_an_order(x):
     return np.linalg.norm(x, ord=1)  # <-
 
 
-def sorts(x):
-    return np.sum(np.sort(x) * np.arange(3))  # <-
+def sorts_in_place(x):
+    y = x * 1.0
+    y.sort()  # <-
+    return np.sum(y * np.arange(3))
 
 
 def concatenates_lists(x):
@@ -98,9 +100,9 @@ def mutates_with_a_method(x):
 @pytest.mark.parametrize("func, args", [
     (writes_while_a_view_is_alive, (X,)),
     (writes_into_a_plain_copy, (X,)),
-    (einsum_with_ellipsis, (X,)),
+    (einsum_with_a_diagonal, (X,)),
     (norm_with_an_order, (X,)),
-    (sorts, (X,)),
+    (sorts_in_place, (X,)),
     (concatenates_lists, (X,)),
     (mutates_with_a_method, (X,)),
 ])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import operator
 import re
 import warnings
 
@@ -116,7 +117,7 @@ def FIXED(value):
 
 # -- the cases ---------------------------------------------------------------------------------
 #: (rules exercised, body, argument makers, xfail reason or None); every argument is differentiated.
-CASES: list[tuple[tuple, str, tuple, "str | None"]] = []
+CASES: list[tuple[tuple, str, tuple, str | None]] = []
 
 
 def case(keys, body, *specs, xfail=None):
@@ -194,7 +195,7 @@ def _maker(shape, bounds):
 
 
 for body, (fn, rx, ry) in BINARY.items():
-    for cls, (sx, sy) in SHAPES.items():
+    for _cls, (sx, sy) in SHAPES.items():
         case(fn, body, _maker(sx, rx), _maker(sy, ry))
 case(np.power, "np.power(x, 3)", A(3, 4))  # negative bases with a constant integer exponent
 case(gast.Pow, "x ** 2 + x ** 3.0", A(3, 4))
@@ -417,6 +418,179 @@ case(np.array, "np.array([x, 1.0, y])", F(), F())  # a constant element
 case(np.stack, "np.stack([x, np.zeros(3), y])", A(3), A(3))
 case(np.hstack, "np.hstack([x, y])", A(), A(3))  # a 0-d piece
 
+# ---- more shaping and assembly (srcdiff/rules/numpy_shaping.py)
+case(np.column_stack, "np.column_stack([x, y])", A(3), A(3))
+case(np.column_stack, "np.column_stack((x, y, z))", A(3, 2), A(3), A(3, 1))
+case(np.row_stack, "np.row_stack([x, y])", A(3), A(2, 3))
+case(np.append, "np.append(x, y)", A(2, 2), A(3))
+case(np.append, "np.append(x, y, axis=0)", A(2, 3), A(1, 3))
+case(np.append, "np.append(x, y, axis=1)", A(2, 3), A(2, 2))
+case(np.append, "np.append([x, 1.0], y)", F(), F())
+case(np.insert, "np.insert(x, 1, y)", A(4), F())
+case(np.insert, "np.insert(x, [0, 2, 2], y)", A(4), A(3))
+case(np.insert, "np.insert(x, 1, y, axis=1)", A(2, 3), A(2))
+case(np.insert, "np.insert(x, 2, y, axis=0)", A(3, 2), A(2))
+case(np.insert, "np.insert(x, [0, 3], y)", A(2, 2), F())  # one value into two places
+case(np.delete, "np.delete(x, 1)", A(4))
+case(np.delete, "np.delete(x, [0, 2], axis=1)", A(2, 4))
+case(np.delete, "np.delete(x, slice(0, 2), axis=0)", A(3, 2))
+case(np.kron, "np.kron(x, y)", A(2, 2), A(3, 3))
+case(np.kron, "np.kron(x, y)", A(3), A(2))
+case(np.kron, "np.kron(x, y)", A(2, 1), A(3))
+case(np.kron, "np.kron(x, y)", A(), A(2, 2))
+case(np.cross, "np.cross(x, y)", A(3), A(3))
+case(np.cross, "np.cross(x, y)", A(4, 3), A(4, 3))
+case(np.cross, "np.cross(x, y)", A(3), A(4, 3))  # broadcast
+case(np.cross, "np.cross(x, y)", A(2), A(2))  # the z component only
+case(np.cross, "np.cross(x, y)", A(2), A(3))
+case(np.cross, "np.cross(x, y, axisa=0, axisb=1, axisc=0)", A(3, 4), A(4, 3))
+case(np.cross, "np.cross(x, y, axis=0)", A(3, 2), A(3, 2))
+case(np.vdot, "np.vdot(x, y)", A(2, 3), A(6))
+case(np.select, "np.select([x > 0.0, y > 0.0], [x, y * 2.0], 0.5)", A(3, 4), A(3, 4))
+case(np.select, "np.select([x > 0.5], [x], y)", A(3, 4), A(4))
+case(np.select, "np.select([x > 0.0, x < -1.0], [y, z], x)", A(3, 4), A(4), F())
+case(np.meshgrid, "a, b = np.meshgrid(x, y)\na * b + a", A(3), A(4))
+case(np.meshgrid, "a, b = np.meshgrid(x, y, indexing='ij')\na * b", A(3), A(4))
+case(np.meshgrid, "a, b, c = np.meshgrid(x, y, z)\na * b * c", A(2), A(3), A(2))
+case(np.meshgrid, "a, b = np.meshgrid(x, y, sparse=True)\na * b", A(3), A(2))
+case(np.diff, "np.diff(x)", A(5))
+case(np.diff, "np.diff(x, 2)", A(6))
+case(np.diff, "np.diff(x, 0)", A(3))
+case(np.diff, "np.diff(x, axis=0)", A(4, 3))
+case(np.diff, "np.diff(x, n=3, axis=1)", A(2, 5))
+case(np.diff, "np.diff(x, prepend=y, append=z)", A(4), F(), A(2))
+case(np.diff, "np.diff(x, 2, axis=0, prepend=y)", A(3, 2), A(1, 2))
+case(np.diff, "np.diff(x, prepend=y)", A(3, 2), F())  # a number before every row
+case(np.ediff1d, "np.ediff1d(x)", A(2, 3))
+case(np.ediff1d, "np.ediff1d(x, to_end=y, to_begin=z)", A(4), A(2), F())
+case(np.gradient, "np.gradient(x)", A(6))
+case(np.gradient, "np.gradient(x, 0.5)", A(6))
+case(np.gradient, "np.gradient(x, axis=0)", A(4, 3))
+case(np.gradient, "a, b = np.gradient(x)\na * b", A(4, 5))
+case(np.gradient, "np.gradient(x, edge_order=2)", A(7))
+case(np.gradient, "np.gradient(x, np.array([0.0, 0.5, 1.5, 2.0, 3.5]))", A(5))  # uneven spacing
+case(np.gradient, "np.gradient(x, np.array([0.0, 0.5, 1.5, 2.0, 3.5]), edge_order=2)", A(5))
+case(np.gradient, "np.gradient(x, 2.0, edge_order=2, axis=-1)", A(3, 6))
+case(np.gradient, "p = np.gradient(x, axis=(0, 2))\np[0] * p[1]", A(3, 2, 4))
+case(np.rot90, "np.rot90(x)", A(3, 4))
+case(np.rot90, "np.rot90(x, 2)", A(3, 4))
+case(np.rot90, "np.rot90(x, -1, axes=(1, 2))", A(2, 3, 4))
+case(np.rollaxis, "np.rollaxis(x, 2)", A(2, 3, 4))
+case(np.rollaxis, "np.rollaxis(x, 0, 3)", A(2, 3, 4))
+case(np.rollaxis, "np.rollaxis(x, 1, 0)", A(2, 3, 4))
+case(np.rollaxis, "np.rollaxis(x, -1, 1)", A(2, 3, 4))
+case(np.vsplit, "p = np.vsplit(x, 2)\np[0] * p[1]", A(4, 3))
+case(np.hsplit, "p = np.hsplit(x, [1, 3])\np[2] + np.sum(p[0] * p[1])", A(2, 5))
+case(np.hsplit, "p = np.hsplit(x, 2)\np[0] * p[1]", A(4))
+case(np.dsplit, "p = np.dsplit(x, 2)\np[0] * p[1]", A(2, 2, 4))
+case(np.take, "np.take(x, [2, 0, 2])", A(2, 3))
+case(np.take, "np.take(x, [[1, 0], [2, 2]], axis=1)", A(2, 3))
+case(np.take, "np.take(x, 1, axis=0)", A(3, 2))
+case(np.take, "np.take(x, [-1, 4], mode='wrap')", A(3))
+case(np.take, "np.take(x, [5, -2], mode='clip')", A(4))
+case(np.take_along_axis, "np.take_along_axis(x, np.array([[0, 0], [2, 1]]), 1)", A(2, 3))
+case(np.take_along_axis, "np.take_along_axis(x, np.array([[1, 0, 1]]), axis=0)", A(2, 3))
+case(np.take_along_axis, "np.take_along_axis(x, np.argsort(x, axis=0), axis=0)", A(3, 2))
+case(np.take_along_axis, "np.take_along_axis(x, np.array([3, 0, 0]), None)", A(2, 2))
+case(np.take_along_axis, "np.take_along_axis(x, np.array([[0], [1], [1]]), 1)", A(1, 2))  # x broadcast
+case(np.sort, "np.sort(x)", A(5))
+case(np.sort, "np.sort(x, axis=0)", A(3, 4))
+case(np.sort, "np.sort(x, axis=None)", A(3, 2))
+case(np.sort, "np.sort(x * y)[..., -1]", A(2, 4), A(4))
+case(np.partition, "np.partition(x, 2)", A(6))
+case(np.partition, "np.partition(x, (1, 3), axis=0)", A(5, 2))
+case(np.partition, "np.partition(x, 0, axis=None)", A(2, 3))
+case(np.add.reduce, "np.add.reduce(x)", A(3, 4))
+case(np.add.reduce, "np.add.reduce(x, axis=1, keepdims=True)", A(3, 4))
+case(np.multiply.reduce, "np.multiply.reduce(x, 1)", P(3, 4))
+case(np.maximum.reduce, "np.maximum.reduce(x)", A(3, 4))
+case(np.minimum.reduce, "np.minimum.reduce(x, axis=None)", A(3, 4))
+case(np.fmax.reduce, "np.fmax.reduce(x, axis=1)", A(3, 4))
+case(np.fmin.reduce, "np.fmin.reduce(x)", A(3, 4))
+case(np.logaddexp.reduce, "np.logaddexp.reduce(x, axis=1)", A(3, 4))
+case(np.logaddexp.reduce, "np.logaddexp.reduce(x)", A(5))
+case(np.add.accumulate, "np.add.accumulate(x)", A(3, 4))
+case(np.add.accumulate, "np.add.accumulate(x, axis=1)", A(3, 4))
+case(np.multiply.accumulate, "np.multiply.accumulate(x, axis=1)", A(3, 4))
+case(np.add.outer, "np.add.outer(x, y)", A(3), A(2, 2))
+case(np.multiply.outer, "np.multiply.outer(x, y)", A(2, 2), A(3))
+case(np.astype, "x.astype(np.float64) * x", A(3))
+case(np.astype, "np.astype(x, 'float64') + x.astype(int) * x", A(2, 3))
+
+# ---- statistics and friends (srcdiff/rules/numpy_statistics.py)
+case(np.quantile, "np.quantile(x, 0.3)", A(7))
+case(np.quantile, "np.quantile(x, [0.1, 0.5, 1.0], axis=0)", A(5, 3))
+case(np.quantile, "np.quantile(x, 0.75, axis=(0, 2), keepdims=True)", A(3, 2, 4))
+case(np.quantile, "np.quantile(x, np.array([[0.2], [0.9]]), axis=1)", A(3, 4))
+case(np.percentile, "np.percentile(x, 40)", A(6))
+case(np.percentile, "np.percentile(x, [25, 75], axis=1, keepdims=True)", A(3, 5))
+case(np.median, "np.median(x)", A(6))
+case(np.median, "np.median(x)", A(7))
+case(np.median, "np.median(x, axis=0)", A(4, 3))
+case(np.median, "np.median(x, axis=1, keepdims=True)", A(3, 4))
+case(np.nansum, "np.nansum(x + np.array([1.0, np.nan, 2.0]))", A(3))
+case(np.nansum, "np.nansum(x + np.array([[np.nan, 0.0], [1.0, 2.0]]), axis=0)", A(2, 2))
+case(np.nanmean, "np.nanmean(x + np.array([1.0, np.nan, 2.0]))", A(3))
+case(np.nanmean, "np.nanmean(x + np.array([[np.nan, 0.0], [1.0, 2.0]]), axis=1, keepdims=True)", A(2, 2))
+case(np.nanprod, "np.nanprod(x + np.array([1.0, np.nan, 2.0]))", A(3))
+case(np.nanprod, "np.nanprod(x + np.array([[np.nan, 0.0], [1.0, 2.0]]), axis=0)", A(2, 2))
+case(np.nanmax, "np.nanmax(x + np.array([1.0, np.nan, 2.0]))", A(3))
+case(np.nanmax, "np.nanmax(x + np.array([[np.nan, 0.0], [1.0, 2.0]]), axis=0)", A(2, 2))
+case(np.nanmin, "np.nanmin(x + np.array([[1.0, np.nan, 2.0]]), axis=1, keepdims=True)", A(2, 3))
+case(np.nan_to_num, "np.sin(np.nan_to_num(x + np.array([0.0, np.nan, np.inf, -np.inf])))", A(4))
+case(np.nan_to_num, "np.nan_to_num(x)", A(3))
+case(np.average, "np.average(x)", A(3, 4))
+case(np.average, "np.average(x, axis=1, weights=y)", A(3, 4), P(4))
+case(np.average, "np.average(x, axis=0, weights=y)", A(3, 4), P(3, 4))
+case(np.average, "np.average(x, weights=y)", A(2, 3), P(2, 3))
+case(np.average, "np.average(x, axis=1, weights=y, keepdims=True)", A(3, 4), P(4))
+case(np.cov, "np.cov(x)", A(3, 5))
+case(np.cov, "np.cov(x, y)", A(5), A(5))
+case(np.cov, "np.cov(x)", A(6))  # one variable: a number
+case(np.cov, "np.cov(x, rowvar=False)", A(6, 2))
+case(np.cov, "np.cov(x, y, rowvar=False)", A(5, 2), A(5))
+case(np.cov, "np.cov(x, bias=True)", A(2, 4))
+case(np.cov, "np.cov(x, ddof=0, aweights=np.array([1.0, 2.0, 0.5, 1.0]))", A(2, 4))
+case(np.cov, "np.cov(x, fweights=np.array([1, 2, 1, 3]), aweights=np.array([1.0, 2.0, 0.5, 1.0]))", A(2, 4))
+case(np.corrcoef, "np.corrcoef(x)", A(3, 5))
+case(np.corrcoef, "np.corrcoef(x, y)", A(6), A(6))
+case(np.corrcoef, "np.corrcoef(x, rowvar=False)", A(6, 3))
+case(np.interp, "np.interp(x, np.array([-1.0, 0.0, 0.5, 2.0]), y)", A(5, lo=-1.5, hi=2.5), A(4))
+case(np.interp, "np.interp(x, np.array([0.0, 1.0, 3.0]), np.array([1.0, -1.0, 2.0]))", A(3, 2, lo=-0.5, hi=3.5))
+case(np.interp, "np.interp(x, np.array([0.0, 1.0]), y, left=z, right=u)", A(6, lo=-1.0, hi=2.0), A(2), F(), F())
+case(np.interp, "np.interp(x, np.array([0.0, 1.0, 2.0]), y)", F(-0.5, 2.5), A(3))
+case(np.polyval, "np.polyval(x, y)", A(4), A(3))
+case(np.polyval, "np.polyval(x, y)", A(1), F())
+case(np.polyval, "np.polyval(x, y)", A(3), A(2, 2))
+case(np.sinc, "np.sinc(x)", A(3, 4))
+case(np.sinc, "np.sinc(x)", A(6, lo=-0.02, hi=0.02))  # around the series near 0
+for mode in ("full", "same", "valid"):
+    for n, m in ((5, 3), (3, 5), (4, 4), (2, 5)):
+        case(np.convolve, f"np.convolve(x, y, '{mode}')", A(n), A(m))
+        case(np.correlate, f"np.correlate(x, y, mode='{mode}')", A(n), A(m))
+case(np.convolve, "np.convolve(x, y)", A(1), A(3))
+case(np.unwrap, "np.unwrap(x * 3.0)", A(6))
+case(np.unwrap, "np.unwrap(x, axis=0)", A(4, 3))
+case(np.linspace, "np.linspace(x, y, 5)", F(), F())
+case(np.linspace, "np.linspace(x, y, 4, endpoint=False)", F(), F())
+case(np.linspace, "np.linspace(x, y, 3, axis=1)", A(2), A(2))
+case(np.linspace, "np.linspace(x, y, 3, axis=-1)", A(2, 1), A(3))
+case(np.linspace, "np.linspace(x, y, 1)", F(), F())
+case(np.linspace, "np.linspace(x, 2.0, 0)", F())
+case(np.linspace, "np.linspace(x, x, 3)", F())  # no step
+case(np.geomspace, "np.geomspace(x, y, 5)", F(0.5, 2.0), F(0.5, 2.0))
+case(np.geomspace, "np.geomspace(-x, -y, 4, endpoint=False)", F(0.5, 2.0), F(0.5, 2.0))
+case(np.geomspace, "np.geomspace(x, y, 3, axis=1)", P(2), P(2))
+
+case(np.einsum, "np.einsum('...ij,...jk->...ik', x, y)", A(2, 3), A(3, 4))
+case(np.einsum, "np.einsum('...ij,...jk->...ik', x, y)", A(2, 2, 3), A(3, 4))
+case(np.einsum, "np.einsum('...ij,...jk', x, y)", A(1, 2, 3), A(4, 3, 2))  # a length-1 axis broadcast
+case(np.einsum, "np.einsum('jk...,lj...->lk...', x, y)", A(3, 2), A(2, 3, 4))
+case(np.einsum, "np.einsum('j...k,lj...->lk...', x, y)", A(2, 2, 2), A(2, 2, 2))
+case(np.einsum, "np.einsum('...k,...nk->...', x, y)", A(3, 5), A(3, 2, 5))
+case(np.einsum, "np.einsum('i...->...', x)", A(3, 2, 2))
+case(np.einsum, "np.einsum(x, [Ellipsis, 0, 1], y, [Ellipsis, 1, 2], [Ellipsis, 0, 2])", A(2, 2, 3), A(3, 4))
+
 # ---- compositions
 case((np.tanh, gast.MatMult, np.mean), "h = np.tanh(x @ y + z)\nnp.mean(h, axis=0)", A(5, 3), A(3, 4), A(4))
 case((np.exp, np.log, np.sum, np.max), "m = np.max(x, axis=1, keepdims=True)\n"
@@ -599,3 +773,197 @@ def test_rule_second_derivatives_match_finite_differences(case_functions, index)
         srcdiff.check_grads(srcdiff.grad(f, wrt=tuple(range(len(args)))), args + [w], order=1, rtol=1e-4, atol=1e-5)
     except srcdiff.SrcDiffError:
         pass  # second order through some array helpers (comprehensions, in-place writes) is refused, never wrong
+
+
+# -- conventions at ties and kinks of the newer rules (exact values) ------------------------------
+WEIGHTS4 = np.array([10.0, 20.0, 30.0, 40.0])
+
+
+def sort_weighted(x):
+    return np.sum(np.sort(x) * WEIGHTS4)
+
+
+def sort_plain(x):
+    return np.sort(x)
+
+
+def test_sort_tie_follows_the_stable_order():
+    # sorted: x[0], x[2] (equal: the first in x first), x[3], x[1]
+    x = np.array([1.0, 3.0, 1.0, 2.0])
+    np.testing.assert_array_equal(srcdiff.grad(sort_weighted)(x), [10.0, 40.0, 20.0, 30.0])
+    _, tangent = srcdiff.jvp(sort_plain, (x,), (np.array([1.0, 0.0, 0.0, 0.0]),))
+    np.testing.assert_array_equal(tangent, [1.0, 0.0, 0.0, 0.0])  # forward mode agrees
+
+
+def median_plain(x):
+    return np.median(x)
+
+
+def test_median_ties_give_the_sorted_place_to_one_element():
+    np.testing.assert_array_equal(srcdiff.grad(median_plain)(np.array([2.0, 1.0, 2.0])), [1.0, 0.0, 0.0])
+    # even count: the two middle places, x[0] and x[2] (x[3] is sorted after them)
+    np.testing.assert_array_equal(srcdiff.grad(median_plain)(np.array([3.0, 1.0, 3.0, 3.0])), [0.5, 0.0, 0.5, 0.0])
+
+
+def quantile_ends(x):
+    return np.quantile(x, 1.0) + 10.0 * np.percentile(x, 0.0)
+
+
+def test_quantile_ends_pick_one_element_at_a_tie():
+    # q = 1: the last sorted place (the later of equal maxima); q = 0: the earlier of equal minima
+    g = srcdiff.grad(quantile_ends)(np.array([2.0, 0.0, 2.0, 0.0]))
+    np.testing.assert_array_equal(g, [0.0, 10.0, 1.0, 0.0])
+
+
+def nanmax_plain(x):
+    return np.nanmax(x)
+
+
+def test_nanmax_tie_splits_evenly_and_nan_gets_zero():
+    g = srcdiff.grad(nanmax_plain)(np.array([1.0, np.nan, 3.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.5, 0.5])
+
+
+def maximum_reduce_plain(x):
+    return np.maximum.reduce(x)
+
+
+def test_maximum_reduce_tie_splits_evenly():
+    np.testing.assert_array_equal(srcdiff.grad(maximum_reduce_plain)(np.array([3.0, 1.0, 3.0])), [0.5, 0.0, 0.5])
+
+
+XP, FP = np.array([0.0, 0.5, 2.0]), np.array([0.0, 1.0, 4.0])
+
+
+def interp_at(x):
+    return np.interp(x, XP, FP)
+
+
+def test_interp_takes_the_right_derivative_at_breakpoints():
+    d = srcdiff.grad(interp_at)
+    assert d(0.0) == 2.0 and d(0.5) == 2.0  # the slope of the segment to the right
+    assert d(2.0) == 0.0 and d(-1.0) == 0.0 and d(3.0) == 0.0  # constant from the last point on, and before the first
+    _, tangent = srcdiff.jvp(interp_at, (0.5,), (1.0,))
+    assert tangent == 2.0
+
+
+def partition_weighted(x):
+    return np.sum(np.partition(x, 1) * WEIGHTS4)
+
+
+def test_partition_tie_follows_argpartition():
+    x = np.array([2.0, 1.0, 2.0, 1.0])
+    order = np.argpartition(x, 1)
+    expected = np.zeros(4)
+    expected[order] = WEIGHTS4
+    np.testing.assert_array_equal(srcdiff.grad(partition_weighted)(x), expected)
+
+
+def sinc_plain(x):
+    return np.sinc(x)
+
+
+def test_sinc_derivatives_at_zero():
+    assert srcdiff.grad(sinc_plain)(0.0) == 0.0
+    np.testing.assert_allclose(srcdiff.hessian(sinc_plain)(0.0), -np.pi**2 / 3, rtol=1e-12)
+
+
+def astype_sum(x):
+    return np.sum(np.sin(x.astype("float64")))
+
+
+def int_cast(x):
+    return np.sum(x.astype(int) * x)
+
+
+def test_astype_keeps_the_input_precision_and_int_casts_are_flat():
+    x = np.arange(3, dtype=np.float32)
+    g = srcdiff.grad(astype_sum)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, np.cos(x), rtol=1e-6)
+    np.testing.assert_array_equal(srcdiff.grad(int_cast)(np.array([0.5, 1.5])), [0.0, 1.0])  # x.astype(int)
+
+
+def linspace_ends(a, b):
+    return np.sum(np.linspace(a, b, 5) * np.arange(5.0))
+
+
+def test_linspace_weights_its_ends():
+    ga, gb = srcdiff.grad(linspace_ends, wrt=(0, 1))(1.0, 3.0)
+    assert (ga, gb) == (2.5, 7.5)  # sum_k k (1 - k/4) and sum_k k * k/4
+
+
+# -- refused, never wrong --------------------------------------------------------------------------
+def sort_in_place(x):
+    y = x * 1.0
+    y.sort()
+    return np.sum(y * WEIGHTS4)
+
+
+def quantile_nearest(x):
+    return np.quantile(x, 0.3, method="nearest")
+
+
+def quantile_of_q(q):
+    return np.quantile(np.array([1.0, 2.0, 4.0]), q)
+
+
+def average_returned(x):
+    avg, total = np.average(x, weights=np.ones(4), returned=True)
+    return avg * total
+
+
+def interp_in_xp(xp):
+    return np.interp(0.3, xp, np.array([0.0, 1.0]))
+
+
+def linspace_steps(a):
+    samples, step = np.linspace(a, 2.0, 5, retstep=True)
+    return np.sum(samples) * step
+
+
+def complex_cast(x):
+    return np.sum(np.abs(x.astype(complex)))
+
+
+def interp_periodic(x):
+    return np.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0]), period=2.0)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        sort_in_place,
+        quantile_nearest,
+        quantile_of_q,
+        average_returned,
+        interp_in_xp,
+        linspace_steps,
+        complex_cast,
+        interp_periodic,
+    ],
+)
+def test_newer_rules_refuse_what_they_do_not_cover(f):
+    x = np.array([0.5, 0.2, 0.9, 0.1]) if f not in (interp_in_xp, quantile_of_q, linspace_steps) else None
+    arg = {interp_in_xp: np.array([0.0, 1.0]), quantile_of_q: 0.4, linspace_steps: 1.0}.get(f, x)
+    with pytest.raises(srcdiff.SrcDiffError):
+        srcdiff.grad(f)(arg)
+
+
+# -- the functions of the operator module -------------------------------------------------------
+def with_operator_functions(x, y):
+    return np.sum(
+        operator.add(x, y) * operator.mul(x, y)
+        + operator.truediv(x, y)
+        - operator.sub(y, x) ** 2
+        + operator.pow(y, 2.0)
+        + operator.neg(operator.mod(x, y))
+        + operator.pos(x) * operator.floordiv(x, y)
+    )
+
+
+def test_operator_module_functions_match_their_operators():
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-2, 2, (3, 2)), rng.uniform(0.5, 2, (3, 2))
+    assert_array_grad(with_operator_functions, (x, y), wrt=(0, 1))
+    srcdiff.check_grads(with_operator_functions, (x, y), order=2)

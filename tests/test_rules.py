@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import operator
 
 import gast
 import pytest
@@ -72,9 +73,21 @@ if hasattr(math, "cbrt"):
     DOMAINS[math.cbrt] = ("math.cbrt(x)", [(0.3,), (-8.0,)])
     DOMAINS[math.exp2] = ("math.exp2(x)", [(0.3,), (-2.0,)])
 
+DOMAINS.update({  # the operator module's functions: their operators' rules
+    operator.add: ("operator.add(x, y)", [(0.3, 1.7)]),
+    operator.sub: ("operator.sub(x, y)", [(0.3, 1.7)]),
+    operator.mul: ("operator.mul(x, y)", [(0.3, 1.7)]),
+    operator.truediv: ("operator.truediv(x, y)", [(0.3, 1.7)]),
+    operator.mod: ("operator.mod(x, y)", [(5.3, 2.0), (-5.3, 2.1)]),
+    operator.pow: ("operator.pow(x, y) + operator.pow(x, 3)", [(0.3, 1.7)]),
+    operator.neg: ("operator.neg(x)", [(0.3,)]),
+    operator.pos: ("operator.pos(x)", [(0.3,)]),
+})
+
 # numpy rules (and `@`) are checked on arrays in test_numpy_rules.py, scipy's in test_scipy_rules.py
 ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.RUNTIME, SCIPY) for fn in table.rules
-             if fn is not gast.MatMult and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
+             if fn not in (gast.MatMult, operator.matmul)
+             and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
 
 
 def test_every_rule_has_a_domain():
@@ -85,7 +98,7 @@ def test_every_rule_has_a_domain():
 @pytest.fixture(scope="module")
 def rule_functions(tmp_path_factory):
     """One module-level function per rule, written to a real file so srcdiff can read it."""
-    lines = ["import math", ""]
+    lines = ["import math", "import operator", ""]
     for i, (fn, (expr, points)) in enumerate(DOMAINS.items()):
         params = ["x", "y"][: len(points[0])]
         lines += [f"def rule_{i}({', '.join(params)}):", f"    return {expr}", ""]

@@ -276,9 +276,6 @@ def unsupported_arguments(
                     "make it a constant, or write the operation with operations that have rules (see docs/coverage.md)",
                     NoDerivativeError,
                 )
-    subscripts = callee.bound.get("subscripts")
-    if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
-        return "np.einsum with '...' is not supported yet", "write the axes out explicitly", UnsupportedSyntaxError
     order = callee.bound.get("ord")
     if (
         callee.obj is numpy.linalg.norm

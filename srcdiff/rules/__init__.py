@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import numpy_shaping, numpy_statistics  # noqa: F401  (more rules into NUMPY)
 from .builtin_functions import BUILTINS
 from .math_module import MATH
 from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS, VALUE_CONSTRUCTORS
+from .operator_module import OPERATOR_FUNCTIONS
 from .operators import OPERATORS
 from .runtime_rules import RUNTIME
 from .scipy_module import SCIPY
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME, SCIPY]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME, SCIPY, OPERATOR_FUNCTIONS]
 
 __all__ = [
     "RUNTIME",

@@ -261,11 +261,28 @@ def tensordot_adjoint(g: Any, a: Any, b: Any, axes: Any, wrt_a: bool) -> Any:
     return np.transpose(d, np.argsort(order))
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _sublist_letters(sublist: Any) -> str:
-    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    if any(axis is Ellipsis for axis in sublist):
-        raise _unsupported("np.einsum with '...'", "write the axes out explicitly")
-    return "".join(letters[axis] for axis in sublist)
+    return "".join("..." if axis is Ellipsis else _LETTERS[axis] for axis in sublist)
+
+
+def _without_ellipsis(spec: str, operands: Any) -> str:
+    """``spec`` with each ``...`` written out as letters it does not use (right-aligned across
+    the operands, as numpy broadcasts them), and with its output made explicit."""
+    ins, arrow, out = spec.partition("->")
+    terms = ins.split(",")
+    free = [c for c in _LETTERS if c not in spec]
+    counts = [np.ndim(op) - (len(t) - 3) if "..." in t else 0 for t, op in zip(terms, operands)]
+    dots = "".join(free[: max(counts, default=0)])
+    terms = [t.replace("...", dots[len(dots) - n :]) for t, n in zip(terms, counts)]
+    if arrow:
+        out = out.replace("...", dots)
+    else:
+        letters = "".join(terms)
+        out = dots + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in dots))
+    return ",".join(terms) + "->" + out
 
 
 def einsum_as_subscripts(subscripts: Any, operands: Any, i: int) -> tuple[str, list[Any], int]:
@@ -290,7 +307,7 @@ def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     subscripts, operands, i = einsum_as_subscripts(subscripts, operands, i)
     spec = subscripts.replace(" ", "")
     if "..." in spec:
-        raise _unsupported("np.einsum with '...'", "write the axes out explicitly")
+        spec = _without_ellipsis(spec, operands)
     if "->" in spec:
         ins, out = spec.split("->")
     else:
@@ -315,10 +332,14 @@ def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     expression = ",".join([out] + [s for s, _ in others]) + "->" + kept
     partial = np.einsum(expression, g, *[op for _, op in others], optimize=big)
     shape = np.shape(operands[i])
+    sizes = dict(zip(mine, shape))
+    # a length-1 axis of this operand that numpy broadcast against the others: summed back
+    ones = tuple(k for k, c in enumerate(kept) if sizes[c] == 1 and np.shape(partial)[k] != 1)
+    if ones:
+        partial = np.sum(partial, axis=ones, keepdims=True)
     if kept == mine:
         return partial
     # indices only this operand has were summed away: broadcast back along them
-    sizes = dict(zip(mine, shape))
     expanded = partial.reshape([sizes[c] if c in kept else 1 for c in mine])
     return np.broadcast_to(expanded, shape)
 

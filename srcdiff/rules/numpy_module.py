@@ -263,8 +263,9 @@ NUMPY.define(
     np.stack,
     linear_rule("arrays, axis=0", elementwise=False, sequences="arrays", arrays="unstack_like(g, arrays, axis)"),
 )
-NUMPY.define(np.hstack, linear_rule("tup", elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
-NUMPY.define(np.vstack, linear_rule("tup", elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
+_STACK = "tup, *, dtype=None, casting='same_kind'"
+NUMPY.define(np.hstack, linear_rule(_STACK, elementwise=False, sequences="tup", tup="hstack_adjoint(g, tup)"))
+NUMPY.define(np.vstack, linear_rule(_STACK, elementwise=False, sequences="tup", tup="vstack_adjoint(g, tup)"))
 NUMPY.define(
     np.split,
     linear_rule(
@@ -353,7 +354,6 @@ NUMPY.constant(
     np.eye,
     np.identity,
     np.arange,
-    np.linspace,
     np.sign,
     np.floor,
     np.ceil,
@@ -402,7 +402,7 @@ NUMPY.constant(
 
 #: Constants only as long as their arguments are: they build values *from* those arguments
 #: (np.full(3, x) depends on x), so a differentiated argument is refused.
-VALUE_CONSTRUCTORS = {np.full, np.full_like, np.linspace, np.arange, np.random.normal, np.random.uniform}
+VALUE_CONSTRUCTORS = {np.full, np.full_like, np.arange, np.random.normal, np.random.uniform}
 
 # ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
 METHODS: dict[str, Any] = {

@@ -77,12 +77,16 @@ _helper(
         "b": "matmul_adjoint(v, a, t, True) if wrt_a else 0.0 * t",
     },
 )
-_helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v")
+_helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v", v="cumsum_of(g, axis)")
+_helper(ah.repeat_adjoint, "v, a, repeats, axis=None", linear="v", v="repeat_of(g, repeats, axis)")
 # np.r_ / np.c_: placing the items' adjoints and picking them out are each other's transposes
 _helper(ah.index_concat_adjoint, "v, maker, items", linear="v", v="index_concat_tangent(g, maker, items)")
 _helper(ah.index_concat_tangent, "v, maker, items", linear="v", v="index_concat_adjoint(g, maker, items)")
-_helper(ah.split_like, "v, arrays, axis=0", linear="v")
-_helper(ah.unstack_like, "v, arrays, axis=0", linear="v")
+# (the transposes of the sequence adjoints assemble the pieces again: shaping_helpers.assemble_like)
+_helper(ah.split_like, "v, arrays, axis=0", linear="v", v="assemble_like(g, arrays, 'concatenate', axis)")
+_helper(ah.unstack_like, "v, arrays, axis=0", linear="v", v="assemble_like(g, arrays, 'stack', axis)")
+_helper(ah.hstack_adjoint, "v, arrays", linear="v", v="assemble_like(g, arrays, 'hstack')")
+_helper(ah.vstack_adjoint, "v, arrays", linear="v", v="assemble_like(g, arrays, 'vstack')")
 # (power_term keeps these exact at a == 0: b == 1 makes the first term 0, not 0 * 0.0 ** -1)
 RUNTIME.define(
     rt.power_base_adjoint,

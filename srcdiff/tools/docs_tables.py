@@ -225,7 +225,6 @@ _NOTES: dict[Any, str] = {
     numpy.pad: "`constant_values` carries no derivative",
     numpy.full: "even when `fill_value` depends on the inputs (write `x * np.ones(shape)`)",
     numpy.full_like: "even when `fill_value` depends on the inputs (write `x * np.ones_like(a)`)",
-    numpy.linspace: "even when `start` or `stop` depends on the inputs",
     numpy.random.normal: "even when `loc` or `scale` depends on the inputs (write `loc + scale * z`)",
     numpy.random.uniform: "even when `low` or `high` depends on the inputs",
 }
@@ -283,6 +282,8 @@ def _numpy_names(fn: Any) -> list[str]:
             return [f"{prefix}.{n}" for n in names]
     if fn is runtime.index_concat:
         return ["np.r_[...] / np.c_[...] as index_concat"]
+    if isinstance(getattr(fn, "__self__", None), numpy.ufunc):  # np.add.reduce: a method of a ufunc
+        return [f"np.{fn.__self__.__name__}.{fn.__name__}"]
     return [getattr(fn, "__qualname__", repr(fn))]  # pragma: no cover - every rule has a public name
 
 
