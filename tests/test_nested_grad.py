@@ -112,3 +112,35 @@ def inner_ascent(p):
 def test_an_inner_gradient_whose_function_calls_a_helper():
     """GradBench's saddle: the inner function calls another (written into it for its gradient)."""
     check_exact(inner_ascent, np.array([0.4, -0.3]))
+
+
+# -- gradients of functions defined inside (JAX's habit) -------------------------------------
+def _loss(p, x):
+    return np.sum(np.tanh(p * x) ** 2)
+
+
+def closure_gradient(w, x):
+    scale = 2.0 * np.sum(w)
+
+    def inner(y):
+        return scale * np.sum(y**2) + _loss(y, x)
+
+    g = srcdiff.grad(inner)(w)
+    return np.sum(g * w) + inner(w)
+
+
+def maml_step(w, x):
+    def inner_loss(p):
+        return _loss(p, x)
+
+    adapted = w - 0.1 * srcdiff.grad(inner_loss)(w)
+    value, slope = srcdiff.value_and_grad(inner_loss)(adapted)
+    return value + 0.5 * np.sum(slope**2)
+
+
+@pytest.mark.parametrize("f", [closure_gradient, maml_step])
+def test_the_gradient_of_a_local_function_is_exact(f):
+    """The local function reads the enclosing variables (``scale``, ``x``): they are passed to it
+    where it is used, so the outer derivative flows through them too."""
+    w, x = np.array([0.3, -0.5]), np.array([1.0, 2.0])
+    check_exact(f, w, x)

@@ -31,6 +31,7 @@ import gast
 from ..errors import SrcDiffError, UnsupportedSyntaxError
 from ..syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
 from .capture import CapturedFunction, Guard, capture
+from .lifted import LIFTED_FILE
 from .local_functions import as_local
 from .naming import Namer, names_in
 
@@ -203,8 +204,8 @@ def inline_effects(captured: CapturedFunction, every_helper: bool = False) -> tu
     names and code).  With ``every_helper``, the calls of any helper that can be written in
     (same module, no closure cells, no recursion) are, taken out of larger expressions first:
     for a gradient called inside a differentiated function, whose code must call no helpers."""
-    if captured.filename.startswith("<"):  # srcdiff's own generated code: its helpers record a tape
-        return captured, []
+    if captured.filename.startswith("<") and not captured.filename.startswith(LIFTED_FILE):
+        return captured, []  # srcdiff's own generated code: its helpers record a tape
     inliner = _Inliner(captured)
     inliner.every_helper = every_helper
     tree = clone(captured.tree)  # (the captured tree is shared: rewritten in a copy)
@@ -428,7 +429,8 @@ class _Inliner:
 
         if obj in inside or obj is self.captured.fn or len(inside) >= _MAX_DEPTH:
             raise refuse("calls itself", "write the recursion as a loop, or return new values instead")
-        if obj.__globals__ is not self.captured.globals or helper.filename != self.captured.filename:
+        lifted = self.captured.filename.startswith(LIFTED_FILE)  # (see .lifted: the user's module)
+        if obj.__globals__ is not self.captured.globals or helper.filename != self.captured.filename and not lifted:
             raise refuse(
                 "is defined in another module",
                 f"define `{name}` in the same module, or let it return the new value instead",

@@ -32,6 +32,7 @@ from ..runtime import TEMPLATE_HELPERS as RUNTIME_HELPERS
 from ..syntax import dotted_path, load, stored_names
 from .capture import CapturedFunction
 from .dict_literals import dicts_made
+from .lifted import lifted_functions
 from .local_functions import local_functions
 from .naming import Namer, names_in
 
@@ -88,6 +89,8 @@ class NormalizerBase:
         self.locals = set(self.params) | stored_names(tree.body)
         self.only_range_indices = _only_range_indices(tree) - set(self.params)
         self.local_functions = local_functions(tree)  # written into their calls
+        # local functions a gradient is made of: functions of their own, the variables they read passed
+        self.lifted = lifted_functions(tree, self.locals, set(captured.cells), captured.resolve, captured.globals)
         # dicts the function makes: a write into one no other name sees is a new dict bound to it
         self.updatable_dicts, self.shared_dicts = dicts_made(tree)
         self.control: set[str] = set()

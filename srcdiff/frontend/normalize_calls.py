@@ -82,8 +82,17 @@ class CallForms(NormalizerBase):
         self.helpers[name] = gradient
         return name
 
+    def lifted_name(self, name: str) -> str:
+        """The name normalized code calls lifted local function ``name`` by."""
+        alias = self.namer.prefer(f"_{name}_lifted")
+        self.helpers[alias] = self.lifted[name].fn
+        return alias
+
     def _static_value(self, node: gast.expr) -> object:
-        """The value of a constant, or of a module-level name, or of a tuple of them."""
+        """The value of a constant, or of a module-level name (or a lifted local function), or of
+        a tuple of them."""
+        if isinstance(node, gast.Name) and node.id in self.lifted:
+            return self.lifted[node.id].fn
         if isinstance(node, gast.Constant):
             return node.value
         if isinstance(node, gast.Tuple):

@@ -163,8 +163,14 @@ class ExpressionNormalizer(CallForms):
             return self.call(replaced, out, at)
         func = e.func
         made = self.gradient_made_here(func)
+        free: list[str] = []  # the variables a lifted local function reads, passed to it
         if made is not None:  # srcdiff.grad(inner)(x, w): the gradient, made now, called as a value
+            inner = func.args[0]  # type: ignore[attr-defined]
+            free = self.lifted[inner.id].free if isinstance(inner, gast.Name) and inner.id in self.lifted else []
             func = load(made)
+        elif isinstance(func, gast.Name) and func.id in self.lifted:  # inner(y), a lifted local function
+            free = self.lifted[func.id].free
+            func = load(self.lifted_name(func.id))
         if self.calls_an_attribute_object(func):  # self.layer(x): the layer, then its call
             func = self.atomize(func, out, at)
         if not self._is_static(func):
@@ -182,6 +188,7 @@ class ExpressionNormalizer(CallForms):
             if kw.arg is None:
                 raise self.refuse(at, "`**kwargs` in a call is not supported yet", "pass keyword arguments by name")
             keywords.append(gast.keyword(arg=kw.arg, value=self.atomize(kw.value, out, at)))
+        keywords += [gast.keyword(arg=name, value=load(name)) for name in free]
         return gast.Call(func=func, args=args, keywords=keywords)
 
     def local_call(self, e: gast.Call, out: list[gast.stmt], at: gast.AST) -> gast.expr:

@@ -44,6 +44,8 @@ class StatementNormalizer(LoopNormalizer):
         """Normalize one statement onto ``out``; return the exit flags it may set."""
         if any(s is fn.node for fn in self.local_functions.values()):
             return set()  # a local function: written into each call instead
+        if any(s is fn.node for fn in self.lifted.values()):
+            return set()  # a function of its own now, called with the variables it reads
         if type(s) in REFUSED_STATEMENTS:
             raise self.refuse(s, *REFUSED_STATEMENTS[type(s)])
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
