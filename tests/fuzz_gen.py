@@ -43,7 +43,8 @@ The families (each a test in test_fuzz.py, see ``FAMILIES``):
   ``match`` cases (on a loop counter or ``f``'s ``mode="..."``); local functions (closing over
   an array, or appending to ``f``'s list) handed to module-level helpers in straight-line code,
   loops and branches; and ``srcdiff.grad(pot)(z, a)`` of a module-level potential inside ``f``
-  (gradient descent in an inner variable, ``wrt=1``, ``value_and_grad``, ``wrt=(0, 1)``);
+  (gradient descent in an inner variable, ``wrt=1``, ``value_and_grad``, ``wrt=(0, 1)``, of a
+  function defined in ``f`` closing over its values);
   index bookkeeping as tracer-era code writes it: a ``nonlocal`` counter of a local function, a
   counter kept as an attribute of a module-level helper (``unpack.pos += k``), and a recursive
   helper that marks an index list it is handed and clears the mark after the recursive call;
@@ -707,9 +708,13 @@ class EffectShapes:
         elif k == 2:
             lines = [f"{z}, {z}g = srcdiff.value_and_grad({pot})({self.vexpr(scope, 1)}, {self.pick(['a', 'b'])})"]
             term = f"({z} * np.sum({z}g))"
-        else:
+        elif self.flip():
             lines = []
             term = f"np.sum(srcdiff.grad({pot}, wrt=(0, 1))(a, b)[{self.num(0, 1)}] * {self.vexpr(scope, 1)})"
+        else:  # of a function defined in f, closing over f's values
+            inner = self.fresh("inner")
+            lines = [f"def {inner}(v):", f"    return {pot}(v, {self.pick(['a', 'b'])}) * s"]
+            term = f"np.sum(srcdiff.grad({inner})({self.vexpr(scope, 1)}) * {self.vexpr(scope, 1)})"
         scope.readonly.add(z)
         return helper, lines, term
 
