@@ -301,7 +301,8 @@ def _constructed(fn: Any, bound: dict[str, Any], of: Callable[[gast.expr], Any],
         return None
     if fn is np.linspace:
         num = _constant(arg(2, "num"), values) if arg(2, "num") is not None else 50
-        return (num,) if type(num) is int and set(bound) <= {"arg0", "arg1", "arg2", "num"} else None
+        known = {"arg0", "arg1", "arg2", "num", "start", "stop"}  # (by position, or by its rule's names)
+        return (num,) if type(num) is int and set(bound) <= known else None
     if fn is np.eye:
         n, m = _constant(arg(0, "N"), values), _constant(arg(1, "M"), values) if arg(1, "M") is not None else None
         m = n if m is None else m

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..runtime import SeqAdjoint, is_zero
+from .table import helpers_of, not_supported
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -201,7 +202,7 @@ def dot_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
         d = np.asarray(g) * other
         return np.sum(d) if np.ndim(mine) == 0 else d
     if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise _unsupported("np.dot of arrays with more than 2 dimensions", "use np.matmul, np.tensordot or np.einsum")
+        raise not_supported("np.dot of arrays with more than 2 dimensions", "use np.matmul, np.tensordot or np.einsum")
     return matmul_adjoint(g, a, b, wrt_a)
 
 
@@ -317,7 +318,7 @@ def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     inputs = ins.split(",")
     mine = inputs[i]
     if len(set(mine)) != len(mine):
-        raise _unsupported(
+        raise not_supported(
             "np.einsum with a repeated index in one operand (a diagonal)", "take the diagonal with np.diagonal first"
         )
     others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
@@ -383,7 +384,7 @@ def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, ke
     if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
-        raise _unsupported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")
+        raise not_supported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")
     x = np.asarray(x)
     safe = np.where(np.asarray(out) == 0, 1.0, out)
     return expand(np.asarray(g) / safe, x, axis, keepdims) * x
@@ -584,14 +585,4 @@ def _placed_positions(maker: Any, items: Any, k: int) -> Any:
     return (np.asarray(maker[marked(True)]) - np.asarray(maker[marked(False)])).astype(int)
 
 
-def _unsupported(what: str, hint: str) -> Exception:
-    from ..errors import UnsupportedSyntaxError
-
-    return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
-
-
-HELPERS: dict[str, Any] = {
-    name: fn
-    for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
-}
+HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

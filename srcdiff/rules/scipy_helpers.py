@@ -17,6 +17,7 @@ import numpy as np
 
 from ..runtime import unbroadcast
 from .array_helpers import expand
+from .table import helpers_of, not_supported
 
 #: ``scipy.special``, once the scipy rules are loaded (``SPECIAL["module"]``).
 SPECIAL: dict[str, Any] = {}
@@ -71,9 +72,9 @@ def mvn_partials(x: Any, mean: Any, cov: Any, allow_singular: bool, wrt: str) ->
     array([[-0.5, -1. ]])
     """
     if allow_singular:
-        raise _unsupported("multivariate_normal with allow_singular=True", "use allow_singular=False")
+        raise not_supported("multivariate_normal with allow_singular=True", "use allow_singular=False")
     if np.ndim(cov) not in (0, 2):
-        raise _unsupported("multivariate_normal with a 1-D cov", "pass the covariance matrix (np.diag(cov))")
+        raise not_supported("multivariate_normal with a 1-D cov", "pass the covariance matrix (np.diag(cov))")
     centered = _centered(x, mean, cov)
     dim = np.shape(centered)[-1]
     lower = np.tril(cov) + np.swapaxes(np.tril(cov, -1), -1, -2) if np.ndim(cov) == 2 else cov * np.eye(dim)
@@ -162,14 +163,4 @@ def dirichlet_tangent(t: Any, x: Any, alpha: Any, psi: Any, wrt: str) -> Any:
     return np.sum(partials * along, axis=0)
 
 
-def _unsupported(what: str, hint: str) -> Exception:
-    from ..errors import UnsupportedSyntaxError
-
-    return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
-
-
-HELPERS: dict[str, Any] = {
-    name: fn
-    for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
-}
+HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

@@ -16,12 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..runtime import SeqAdjoint, is_zero, seq_items, unbroadcast
-
-
-def _unsupported(what: str, hint: str) -> Exception:
-    from ..errors import UnsupportedSyntaxError
-
-    return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
+from .table import helpers_of, not_supported
 
 
 def scatter_add(values: Any, index: Any, n: int) -> Any:
@@ -160,7 +155,7 @@ def partition_order(a: Any, kth: Any, axis: Any, result: Any) -> Any:
     ax = -1 if axis is None else axis
     order = np.argpartition(flat, kth, axis=ax)
     if not np.array_equal(np.take_along_axis(flat, order, ax), result, equal_nan=True):
-        raise _unsupported("np.partition of these values (argpartition orders them differently)", "use np.sort")
+        raise not_supported("np.partition of these values (argpartition orders them differently)", "use np.sort")
     return order
 
 
@@ -462,7 +457,7 @@ def astype_adjoint(g: Any, x: Any, dtype: Any) -> Any:
     piecewise constant), else ``g`` in ``x``'s own floating precision."""
     target = np.dtype(dtype)
     if np.issubdtype(target, np.complexfloating):
-        raise _unsupported("casting a differentiated value to a complex dtype", "keep real and imaginary parts apart")
+        raise not_supported("casting a differentiated value to a complex dtype", "keep real and imaginary parts apart")
     if not np.issubdtype(target, np.floating):
         return 0.0
     if is_zero(g):
@@ -473,14 +468,10 @@ def astype_adjoint(g: Any, x: Any, dtype: Any) -> Any:
 def astype_tangent(t: Any, dtype: Any) -> Any:
     target = np.dtype(dtype)
     if np.issubdtype(target, np.complexfloating):
-        raise _unsupported("casting a differentiated value to a complex dtype", "keep real and imaginary parts apart")
+        raise not_supported("casting a differentiated value to a complex dtype", "keep real and imaginary parts apart")
     if not np.issubdtype(target, np.floating):
         return 0.0
     return np.asarray(t).astype(target)
 
 
-HELPERS: dict[str, Any] = {
-    name: fn
-    for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
-}
+HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..runtime import is_zero, unbroadcast
 from .array_helpers import expand, mean_adjoint
-from .shaping_helpers import _unsupported, scatter_add, sort_inverse, sort_order
+from .shaping_helpers import scatter_add, sort_inverse, sort_order
+from .table import helpers_of, not_supported
 
 
 # -- quantiles (median, percentile, quantile) ----------------------------------------------
@@ -36,7 +37,7 @@ def quantile_weights(n: int, q: Any) -> Any:
 
 def _check_quantile(method: str, weights: Any) -> None:
     if method != "linear" or weights is not None:
-        raise _unsupported(
+        raise not_supported(
             f"the derivative of a quantile with method={method!r} or weights", "use the default method='linear'"
         )
 
@@ -115,7 +116,7 @@ def without_nans(t: Any, a: Any) -> Any:
 # -- weighted means -----------------------------------------------------------------------
 def _check_average(returned: bool) -> None:
     if returned:
-        raise _unsupported(
+        raise not_supported(
             "np.average(..., returned=True) of a differentiated value", "compute the sum of weights apart"
         )
 
@@ -282,7 +283,7 @@ def _interp_segments(x: Any, xp: Any, period: Any) -> tuple[Any, Any, Any]:
     """For each ``x``, the segment ``[xp[j], xp[j + 1])`` it is in (clipped to the first and last),
     the segment's length (1 where it has none) and where ``x`` lies in it (0..1)."""
     if period is not None:
-        raise _unsupported("the derivative of np.interp with a period", "wrap x into one period first")
+        raise not_supported("the derivative of np.interp with a period", "wrap x into one period first")
     xp = np.asarray(xp)
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, max(np.size(xp) - 2, 0))
     if np.size(xp) < 2:
@@ -392,7 +393,7 @@ def convolve_adjoint(g: Any, a: Any, v: Any, mode: str, wrt_a: bool, correlate: 
 # -- spaced samples -----------------------------------------------------------------------------
 def _check_space(retstep: bool, dtype: Any) -> None:
     if retstep or (dtype is not None and not np.issubdtype(np.dtype(dtype), np.floating)):
-        raise _unsupported("the derivative of np.linspace with retstep=True or a non-float dtype", "leave them out")
+        raise not_supported("the derivative of np.linspace with retstep=True or a non-float dtype", "leave them out")
 
 
 def space_weights(num: int, endpoint: bool, ndim: int, axis: int) -> Any:
@@ -452,8 +453,4 @@ def geomspace_tangent(
     return result * w * np.expand_dims(np.asarray(t) / stop, ax)
 
 
-HELPERS: dict[str, Any] = {
-    name: fn
-    for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
-}
+HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

@@ -38,6 +38,24 @@ from .. import runtime
 TEMPLATE_GLOBALS: dict[str, Any] = {"math": math, "np": numpy, **runtime.TEMPLATE_HELPERS}
 
 
+def helpers_of(namespace: dict[str, Any], module: str) -> dict[str, Any]:
+    """The public functions a helper module defines (``helpers_of(globals(), __name__)``): what
+    its templates may call by name."""
+    return {
+        name: fn
+        for name, fn in list(namespace.items())
+        if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == module
+    }
+
+
+def not_supported(what: str, hint: str) -> Exception:
+    """The refusal a helper raises for arguments its rule does not cover (the transform adds
+    where the call is)."""
+    from ..errors import UnsupportedSyntaxError
+
+    return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
+
+
 def register_helpers(helpers: dict[str, Any]) -> None:
     """Make more helpers available to templates (array rules bring their own)."""
     TEMPLATE_GLOBALS.update(helpers)
