@@ -277,17 +277,6 @@ def unsupported_arguments(
     subscripts = callee.bound.get("subscripts")
     if callee.obj is numpy.einsum and isinstance(subscripts, gast.Constant) and "..." in str(subscripts.value):
         return "np.einsum with '...' is not supported yet", "write the axes out explicitly", UnsupportedSyntaxError
-    order = callee.bound.get("ord")
-    if (
-        callee.obj is numpy.linalg.norm
-        and order is not None
-        and not (isinstance(order, gast.Constant) and order.value in (None, 2, "fro"))
-    ):
-        return (
-            "np.linalg.norm with an `ord` is not supported yet",
-            "use the default (Euclidean / Frobenius) norm, or write the norm out",
-            UnsupportedSyntaxError,
-        )
     return None
 
 

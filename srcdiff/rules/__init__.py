@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from .builtin_functions import BUILTINS
+from .linalg_module import LINALG
 from .math_module import MATH
 from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS, VALUE_CONSTRUCTORS
 from .operators import OPERATORS
 from .runtime_rules import RUNTIME
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, RUNTIME]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME]
 
 __all__ = [
     "RUNTIME",
