@@ -29,8 +29,9 @@ def refusal(what: str, hint: str) -> Exception:
 
 
 def mT(x: Any) -> Any:
-    """The matrix transpose of a stack of matrices (the last two axes swapped)."""
-    return np.swapaxes(x, -1, -2)
+    """The matrix transpose of a stack of matrices (the last two axes swapped); a zero adjoint
+    (the number 0) stays 0, as when this helper is differentiated again."""
+    return 0.0 if is_zero(x) else np.swapaxes(x, -1, -2)
 
 
 def symmetric_from(a: Any, lower: bool) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..runtime import SeqAdjoint
 from . import linalg_helpers, linalg_norms, linalg_solvers
 from .table import Rule, RuleTable, register_helpers, rule
 
@@ -199,6 +200,10 @@ if hasattr(np.linalg, "matrix_transpose"):  # numpy >= 2
     )
 
 LINALG.constant(np.linalg.matrix_rank)
+# The adjoints of sequence arguments (multi_dot's, cho_solve's) are built as SeqAdjoint lists;
+# differentiating those helpers again (hessian) goes through the constructor, linear in its items.
+LINALG.define(linalg_helpers.mT, rule("x", elementwise=False, linear=True, x="mT(g)"))
+LINALG.define(SeqAdjoint, rule("iterable=()", elementwise=False, sequences="iterable", linear=True, iterable="g"))
 
 
 def linalg_trace_adjoint(g: Any, x: Any, offset: int = 0) -> Any:

@@ -29,21 +29,21 @@ def _safe(out: Any) -> Any:
     return np.where(np.asarray(out) == 0, 1.0, out)
 
 
-def _evenly(hits: Any, axis: int) -> Any:
+def _evenly(hits: Any, axis: Any) -> Any:
     """Weights 1/k on the ``k`` entries marked in ``hits`` along ``axis``, 0 elsewhere."""
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
 
-def _vector_last(gx: Any, x: Any, out: Any, ord: Any) -> Any:
-    """Adjoint of the ``ord``-norm along the last axis of ``x``; ``gx`` and ``out`` keep that axis (size 1)."""
+def _vector(gx: Any, x: Any, out: Any, ord: Any, axes: tuple[int, ...]) -> Any:
+    """Adjoint of the ``ord``-norm over ``axes`` of ``x``; ``gx`` and ``out`` keep those axes (size 1)."""
     if ord is None or ord == 2:
         return gx * x / _safe(out)
     if isinstance(ord, str):
         raise refusal(f"a vector norm with ord={ord!r}", "numpy has no such vector norm")
     ax = np.abs(x)
     if ord == np.inf or ord == -np.inf:
-        extreme = np.max(ax, axis=-1, keepdims=True) if ord > 0 else np.min(ax, axis=-1, keepdims=True)
-        return gx * np.sign(x) * _evenly(ax == extreme, -1)
+        extreme = np.max(ax, axis=axes, keepdims=True) if ord > 0 else np.min(ax, axis=axes, keepdims=True)
+        return gx * np.sign(x) * _evenly(ax == extreme, axes)
     if ord == 0:
         return 0.0 * gx * x
     if ord == 1:
@@ -62,7 +62,7 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 def _kept(v: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
-    """``v`` (shaped like a reduction of ``x`` over ``axes``) with those axes present, of size 1."""
+    """``v`` (one value per vector or matrix of ``x`` along ``axes``) with those axes present, of size 1."""
     v = np.asarray(v)
     if keepdims or v.ndim == np.ndim(x):
         return v
@@ -75,40 +75,30 @@ def vector_norm_adjoint(g: Any, x: Any, out: Any, ord: Any, axis: Any, keepdims:
         return 0.0
     x = np.asarray(x)
     axes = _axes(axis, x.ndim)
-    others = [i for i in range(x.ndim) if i not in axes]
-    order = others + list(axes)
-    moved = np.transpose(x, order)
-    lead = moved.shape[: len(others)]
-    flat = np.reshape(moved, lead + (-1,))
-    gx = np.reshape(np.transpose(np.broadcast_to(_kept(g, x, axes, keepdims), _ones_at(x, axes)), order), lead + (1,))
-    ox = np.reshape(np.transpose(np.broadcast_to(_kept(out, x, axes, keepdims), _ones_at(x, axes)), order), lead + (1,))
-    d = np.reshape(_vector_last(gx, flat, ox, ord) + np.zeros(flat.shape), moved.shape)
-    return np.transpose(d, np.argsort(order))
+    # (the norm's value only where the derivative reads it: an unused value would get a zero
+    # adjoint when this helper is differentiated again)
+    value = _kept(out, x, axes, keepdims) if ord not in (1, 0, np.inf, -np.inf) else 1.0
+    return _vector(_kept(g, x, axes, keepdims), x, value, ord, axes) + np.zeros(x.shape)
 
 
-def _ones_at(x: Any, axes: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(1 if i in axes else n for i, n in enumerate(np.shape(x)))
-
-
-def _matrix_last(gm: Any, y: Any, om: Any, ord: Any) -> Any:
-    """Adjoint of the ``ord`` matrix norm of each matrix of ``y`` (the last two axes); ``gm`` and
-    ``om`` are shaped (..., 1, 1)."""
+def _matrix(gm: Any, x: Any, om: Any, ord: Any, rows: int, cols: int) -> Any:
+    """Adjoint of the ``ord`` matrix norm over axes ``rows`` and ``cols`` of ``x``; ``gm`` and ``om``
+    keep those axes (size 1)."""
     if ord is None or ord == "fro":
-        return gm * y / _safe(om)
+        return gm * x / _safe(om)
     if ord in ("nuc", 2, -2):
-        u, s, vh = np.linalg.svd(y, full_matrices=False)
+        u, s, vh = np.linalg.svd(np.moveaxis(x, (rows, cols), (-2, -1)), full_matrices=False)
         if ord == "nuc":
-            return gm * (u @ vh)
-        extreme = np.max(s, axis=-1, keepdims=True) if ord == 2 else np.min(s, axis=-1, keepdims=True)
-        weights = _evenly(s == extreme, -1)
-        return gm * ((u * np.expand_dims(weights, -2)) @ vh)
+            d = u @ vh
+        else:
+            extreme = np.max(s, axis=-1, keepdims=True) if ord == 2 else np.min(s, axis=-1, keepdims=True)
+            d = (u * np.expand_dims(_evenly(s == extreme, -1), -2)) @ vh
+        return gm * np.moveaxis(d, (-2, -1), (rows, cols))
     if ord in (1, -1, np.inf, -np.inf):
-        ay = np.abs(y)
-        along = -2 if ord in (1, -1) else -1  # column sums for 1, row sums for inf
-        sums = np.sum(ay, axis=along, keepdims=True)
-        other = -1 if along == -2 else -2
+        along, other = (rows, cols) if ord in (1, -1) else (cols, rows)  # column sums for 1, row sums for inf
+        sums = np.sum(np.abs(x), axis=along, keepdims=True)
         extreme = np.max(sums, axis=other, keepdims=True) if ord > 0 else np.min(sums, axis=other, keepdims=True)
-        return gm * np.sign(y) * _evenly(sums == extreme, other)
+        return gm * np.sign(x) * _evenly(sums == extreme, other)
     raise refusal(f"a matrix norm with ord={ord!r}", "numpy has no such matrix norm")
 
 
@@ -120,14 +110,8 @@ def matrix_norm_adjoint(g: Any, x: Any, out: Any, ord: Any, axis: Any, keepdims:
     rows, cols = _axes(axis, x.ndim)
     if rows == cols:
         raise refusal("a matrix norm over one axis twice", "pass two different axes")
-    y = np.moveaxis(x, (rows, cols), (-2, -1))
-    gm = np.moveaxis(
-        np.broadcast_to(_kept(g, x, (rows, cols), keepdims), _ones_at(x, (rows, cols))), (rows, cols), (-2, -1)
-    )
-    om = np.moveaxis(
-        np.broadcast_to(_kept(out, x, (rows, cols), keepdims), _ones_at(x, (rows, cols))), (rows, cols), (-2, -1)
-    )
-    return np.moveaxis(_matrix_last(gm, y, om, ord), (-2, -1), (rows, cols))
+    om = _kept(out, x, (rows, cols), keepdims) if ord in (None, "fro") else 1.0  # (read by fro only)
+    return _matrix(_kept(g, x, (rows, cols), keepdims), x, om, ord, rows, cols) + np.zeros(x.shape)
 
 
 def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
