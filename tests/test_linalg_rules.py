@@ -333,3 +333,98 @@ def test_forward_mode_and_second_order_match_finite_differences(case_functions, 
         srcdiff.check_grads(df, args + [w], modes=("reverse",), order=1, rtol=1e-4, atol=1e-5)
     except srcdiff.SrcDiffError:
         pass
+
+
+# -- refusals, conventions and exact values -------------------------------------------------------
+def svd_full_wide(x):
+    return np.sum(np.linalg.svd(x)[0])
+
+
+def svd_hermitian(x):
+    return np.sum(np.linalg.svd(x, hermitian=True)[1])
+
+
+def eig_values(x):
+    return np.sum(np.linalg.eigvals(x))
+
+
+def half_norm(x):
+    return np.linalg.norm(x, 0.5)
+
+
+def qr_complete(x):
+    return np.sum(np.linalg.qr(x, mode="complete")[0])
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (svd_full_wide, np.arange(6.0).reshape(3, 2) ** 2),  # the extra columns of U have no derivative
+        (svd_hermitian, np.eye(3) + 0.1),
+        (eig_values, np.array([[0.0, -1.0], [1.0, 0.0]])),  # eigenvalues +-i
+        (half_norm, np.array([1.0, 0.0, 2.0])),  # |x|^0.5 at 0
+        (qr_complete, np.ones((3, 2)) + np.eye(3, 2)),
+    ],
+    ids=["svd-full-matrices", "svd-hermitian", "eig-complex", "norm-ord-half-at-zero", "qr-complete-tall"],
+)
+def test_derivatives_that_do_not_exist_are_refused(f, x):
+    with pytest.raises(srcdiff.SrcDiffError):
+        srcdiff.grad(f)(x)
+    with pytest.raises(srcdiff.SrcDiffError):
+        srcdiff.jvp(f, (x,), (np.ones_like(x),))
+
+
+def logm_sum(x):
+    return np.sum(sla.logm(x))
+
+
+def test_complex_matrix_functions_are_refused():
+    pytest.importorskip("scipy")
+    x = np.array([[-1.0, 0.2], [0.0, 2.0]])  # a negative eigenvalue: a complex logarithm
+    with pytest.raises(srcdiff.SrcDiffError):
+        srcdiff.grad(logm_sum)(x)
+
+
+def eigh_weighted(x):
+    w, v = np.linalg.eigh(x)
+    return np.sum(w * np.arange(1.0, 5.0)) + np.sum(v * v[::-1])
+
+
+def cholesky_upper_sum(x):
+    return np.sum(np.linalg.cholesky(x, upper=True) * np.arange(16.0).reshape(4, 4))
+
+
+def test_the_triangle_a_routine_does_not_read_gets_exactly_zero():
+    rng = np.random.default_rng(3)
+    x = SYM(4, 4, garbage="upper")(rng)
+    g = srcdiff.grad(eigh_weighted)(x)
+    assert np.all(np.triu(g, 1) == 0.0)
+    g = srcdiff.grad(cholesky_upper_sum)(SPD(4, 4, garbage="lower")(rng))
+    assert np.all(np.tril(g, -1) == 0.0)
+
+
+def inf_norm(x):
+    return np.linalg.norm(x, np.inf)
+
+
+def matrix_one_norm(x):
+    return np.linalg.norm(x, 1)
+
+
+def count_norm(x):
+    return np.linalg.norm(x, 0)
+
+
+def test_norm_ties_split_evenly_and_ord_zero_is_constant():
+    np.testing.assert_array_equal(srcdiff.grad(inf_norm)(np.array([3.0, -3.0, 1.0])), [0.5, -0.5, 0.0])
+    x = np.array([[1.0, -2.0], [2.0, 1.0]])  # both columns sum to 3
+    np.testing.assert_array_equal(srcdiff.grad(matrix_one_norm)(x), 0.5 * np.sign(x))
+    np.testing.assert_array_equal(srcdiff.grad(count_norm)(np.array([1.0, 0.0, -2.0])), [0.0, 0.0, 0.0])
+
+
+def test_importing_srcdiff_does_not_import_scipy():
+    import subprocess
+    import sys
+
+    code = "import sys, srcdiff; assert 'scipy' not in sys.modules, sorted(m for m in sys.modules if 'scipy' in m)"
+    subprocess.run([sys.executable, "-c", code], check=True)

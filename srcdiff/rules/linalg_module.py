@@ -46,10 +46,22 @@ class OnDemandRules(dict):  # type: ignore[type-arg]
         return default if found is None else found
 
     def load_all(self) -> None:
-        """Define every pending module's rules (importing the modules): for the docs and tests."""
-        for define in list(self.pending.values()):
-            define()
-        self.pending.clear()
+        """Define the rules of every pending module that can be imported (the docs and tests list
+        them all: iterating the table loads them)."""
+        for module, define in list(self.pending.items()):
+            try:
+                define()
+            except ImportError:  # not installed: its functions cannot be called either
+                pass
+            self.pending.pop(module)
+
+    def __iter__(self) -> Any:
+        self.load_all()
+        return super().__iter__()
+
+    def items(self) -> Any:
+        self.load_all()
+        return super().items()
 
 
 _RULES = OnDemandRules()
@@ -222,3 +234,20 @@ def _scipy_rules() -> None:
 
 
 _RULES.pending["scipy.linalg"] = _scipy_rules
+
+#: What the coverage page says of some rules (srcdiff/tools/docs_tables.py).
+NOTES: dict[Any, str] = {
+    np.linalg.norm: "every `ord`; ties (of entries, sums or singular values) split the derivative evenly; "
+    "`ord` < 1 at a zero entry is refused",
+    np.linalg.svd: "distinct nonzero singular values; `full_matrices=True` of a non-square matrix and "
+    "`hermitian=True` are refused",
+    np.linalg.eigh: "reads one triangle (`UPLO`): the other gets no derivative; distinct eigenvalues",
+    np.linalg.eigvalsh: "reads one triangle (`UPLO`): the other gets no derivative",
+    np.linalg.cholesky: "reads one triangle: the other gets no derivative",
+    np.linalg.eig: "real eigenvalues only (complex results are refused); distinct eigenvalues",
+    np.linalg.eigvals: "real eigenvalues only (complex results are refused)",
+    np.linalg.pinv: "the derivative that keeps the rank (at full rank: the derivative)",
+    np.linalg.qr: "full rank; `mode='complete'` of a tall matrix and `mode='raw'` are refused",
+    np.linalg.lstsq: "`rcond` is a constant; the rank carries no derivative",
+    np.linalg.matrix_power: "`n` an integer",
+}

@@ -29,6 +29,8 @@ from .. import runtime
 from ..frontend import normalize_base
 from ..rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
 from ..rules.builtin_functions import BUILTINS
+from ..rules.linalg_module import LINALG
+from ..rules.linalg_module import NOTES as LINALG_NOTES
 from ..rules.math_module import MATH
 from ..rules.numpy_module import NUMPY
 from ..rules.operators import OPERATORS
@@ -207,7 +209,6 @@ _OPERATOR_SYMBOLS: dict[type, str] = {
 _NOTES: dict[Any, str] = {
     numpy.einsum: "subscripts with `...` are refused; the sublist form (`np.einsum(a, [0, 1], [1, 0])`) works",
     runtime.index_concat: "what `np.r_[a, 0:3, b]` and `np.c_[a, b]` are read as; slices and directives are constants",
-    numpy.linalg.norm: "an `ord` other than None, 2 or 'fro' is refused",
     min: "ties: the first argument gets the derivative",
     max: "ties: the first argument gets the derivative",
     numpy.maximum: "ties: the first argument gets the derivative",
@@ -225,6 +226,7 @@ _NOTES: dict[Any, str] = {
     numpy.linspace: "even when `start` or `stop` depends on the inputs",
     numpy.random.normal: "even when `loc` or `scale` depends on the inputs (write `loc + scale * z`)",
     numpy.random.uniform: "even when `low` or `high` depends on the inputs",
+    **LINALG_NOTES,
 }
 
 #: ``x.reshape(2, 3)``: an example of spread arguments, per method.
@@ -281,6 +283,11 @@ def _numpy_names(fn: Any) -> list[str]:
     if fn is runtime.index_concat:
         return ["np.r_[...] / np.c_[...] as index_concat"]
     return [getattr(fn, "__qualname__", repr(fn))]  # pragma: no cover - every rule has a public name
+
+
+def _linalg_names(fn: Any) -> list[str]:
+    scipy = (getattr(fn, "__module__", None) or "").startswith("scipy")
+    return [f"scipy.linalg.{fn.__name__}"] if scipy else _numpy_names(fn)
 
 
 def _signature(rule: Rule) -> str:
@@ -446,6 +453,8 @@ def render() -> str:
         "the other names found in this numpy version). Elementwise rules broadcast: the adjoint\n"
         "of a broadcast operand is summed back to its shape.\n\n"
         + _table(_RULE_HEADER, _rule_rows(NUMPY, "numpy", _numpy_names, "elementwise")),
+        "## numpy.linalg and scipy.linalg\n\n"
+        + _table(_RULE_HEADER, _rule_rows(LINALG, "linalg", _linalg_names, skip=_srcdiff_internal)),
         _methods(),
     ]
     return "\n".join(parts)
