@@ -44,8 +44,6 @@ def _vector(gx: Any, x: Any, out: Any, ord: Any, axes: tuple[int, ...]) -> Any:
     if ord == np.inf or ord == -np.inf:
         extreme = np.max(ax, axis=axes, keepdims=True) if ord > 0 else np.min(ax, axis=axes, keepdims=True)
         return gx * np.sign(x) * _evenly(ax == extreme, axes)
-    if ord == 0:
-        return 0.0 * gx * x
     if ord == 1:
         return gx * np.sign(x)
     if ord < 1 and np.any(ax == 0):
@@ -74,6 +72,8 @@ def vector_norm_adjoint(g: Any, x: Any, out: Any, ord: Any, axis: Any, keepdims:
     if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     x = np.asarray(x)
+    if ord == 0:  # a count of nonzero entries: piecewise constant
+        return np.zeros(x.shape)
     axes = _axes(axis, x.ndim)
     # (the norm's value only where the derivative reads it: an unused value would get a zero
     # adjoint when this helper is differentiated again)

@@ -59,7 +59,7 @@ def _lstsq_pinv(a: Any, rcond: Any) -> Any:
     m, n = np.shape(a)
     cutoff = np.finfo(np.result_type(a, 1.0)).eps * max(m, n) if rcond is None else rcond
     cutoff = np.finfo(np.result_type(a, 1.0)).eps if cutoff < 0 else cutoff
-    return np.linalg.pinv(a, rtol=cutoff)
+    return np.linalg.pinv(a, cutoff)
 
 
 def lstsq_adjoint(g: Any, a: Any, b: Any, out: Any, rcond: Any, wrt_a: bool) -> Any:
