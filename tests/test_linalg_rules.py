@@ -442,3 +442,18 @@ def test_importing_srcdiff_does_not_import_scipy():
 
     code = "import sys, srcdiff; assert 'scipy' not in sys.modules, sorted(m for m in sys.modules if 'scipy' in m)"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def eigh_vectors(x):
+    return np.sum(np.linalg.eigh(x)[1] * np.arange(9.0).reshape(3, 3))
+
+
+def eigh_values(x):
+    return np.sum(np.linalg.eigh(x)[0] * np.arange(3.0))
+
+
+def test_eigenvectors_at_a_repeated_eigenvalue_are_refused_the_values_are_not():
+    x = np.diag([1.0, 1.0, 2.0])
+    with pytest.raises(srcdiff.SrcDiffError):
+        srcdiff.grad(eigh_vectors)(x)
+    np.testing.assert_allclose(srcdiff.grad(eigh_values)(x), np.diag([0.0, 1.0, 2.0]))

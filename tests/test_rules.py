@@ -69,8 +69,8 @@ if hasattr(math, "cbrt"):
     DOMAINS[math.cbrt] = ("math.cbrt(x)", [(0.3,), (-8.0,)])
     DOMAINS[math.exp2] = ("math.exp2(x)", [(0.3,), (-2.0,)])
 
-# numpy rules (and `@`) are checked on arrays in test_numpy_rules.py
-ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.RUNTIME) for fn in table.rules
+# numpy rules (and `@`) are checked on arrays in test_numpy_rules.py, linalg ones in test_linalg_rules.py
+ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.LINALG, rules.RUNTIME) for fn in table.rules
              if fn is not gast.MatMult and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
 
 

@@ -24,6 +24,7 @@ TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME]
 __all__ = [
     "RUNTIME",
     "NUMPY",
+    "LINALG",
     "Rule",
     "RuleTable",
     "rule",

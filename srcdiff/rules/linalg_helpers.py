@@ -54,10 +54,27 @@ def _eye(n: int) -> Any:
     return np.eye(n)
 
 
-def _gap_inverse(d: Any) -> Any:
-    """``1 / d`` off the diagonal of each matrix of ``d`` (differences of eigenvalues), 0 on it."""
+def _over_gaps(c: Any, d: Any) -> Any:
+    """``c / d`` off the diagonal of each matrix (``d``: differences of eigenvalues or squared
+    singular values), 0 on it.  A zero difference (a repeated value) met by a nonzero ``c`` is
+    refused: the vectors have no derivative there."""
     n = np.shape(d)[-1]
-    return (1.0 - _eye(n)) / (d + _eye(n))
+    off = 1.0 - _eye(n)
+    gap = (d != 0) * off
+    if np.any((gap == 0) * off * (c != 0)):
+        raise refusal(
+            "the derivative of eigenvectors or singular vectors at a repeated eigenvalue or singular value",
+            "they have none there: differentiate a function of the values only, or of the subspace",
+        )
+    return gap * c / np.where(gap > 0, d, 1.0)
+
+
+def _nonzero(s: Any) -> Any:
+    """The singular values ``s``, refused if one is zero (the extra singular vectors of a
+    rank-deficient non-square matrix have no derivative)."""
+    if np.any(s == 0):
+        raise refusal("the derivative of the singular vectors of a rank-deficient matrix", "it has none there")
+    return s
 
 
 def _no_complex(value: Any, what: str) -> None:
@@ -97,20 +114,20 @@ def svd_adjoint(g: Any, a: Any, out: Any, full_matrices: bool, compute_uv: bool,
     middle = np.zeros(np.shape(s)[:-1] + (k, k)) if is_zero(gs) else _eye(k) * np.expand_dims(gs, -2)
     if is_zero(gu) and is_zero(gvh):
         return u @ middle @ vh
-    f = _gap_inverse(np.expand_dims(s, -2) ** 2 - np.expand_dims(s, -1) ** 2)
+    gaps = np.expand_dims(s, -2) ** 2 - np.expand_dims(s, -1) ** 2
     row, col = np.expand_dims(s, -2), np.expand_dims(s, -1)
     extra = 0.0
     if not is_zero(gu):
-        ju = f * (mT(u) @ gu)
+        ju = _over_gaps(mT(u) @ gu, gaps)
         middle = middle + (ju + mT(ju)) * row
         if m > k:
-            extra = extra + (gu - u @ (mT(u) @ gu)) / row @ vh
+            extra = extra + (gu - u @ (mT(u) @ gu)) / _nonzero(row) @ vh
     if not is_zero(gvh):
         gv = mT(gvh)
-        jv = f * (vh @ gv)
+        jv = _over_gaps(vh @ gv, gaps)
         middle = middle + col * (jv + mT(jv))
         if n > k:
-            extra = extra + u @ (mT(gv - mT(vh) @ (vh @ gv)) / col)
+            extra = extra + u @ (mT(gv - mT(vh) @ (vh @ gv)) / _nonzero(col))
     return u @ middle @ vh + extra
 
 
@@ -123,14 +140,14 @@ def svd_tangent(a: Any, out: Any, t: Any, full_matrices: bool, compute_uv: bool,
     if not compute_uv:
         return ds
     m, n, k = np.shape(u)[-2], np.shape(vh)[-1], np.shape(s)[-1]
-    f = _gap_inverse(np.expand_dims(s, -2) ** 2 - np.expand_dims(s, -1) ** 2)
+    gaps = np.expand_dims(s, -2) ** 2 - np.expand_dims(s, -1) ** 2
     row, col = np.expand_dims(s, -2), np.expand_dims(s, -1)
-    du = u @ (f * (p * row + col * mT(p)))
-    dv = v @ (f * (col * p + mT(p) * row))
+    du = u @ _over_gaps(p * row + col * mT(p), gaps)
+    dv = v @ _over_gaps(col * p + mT(p) * row, gaps)
     if m > k:
-        du = du + (t @ v - u @ p) / row
+        du = du + (t @ v - u @ p) / _nonzero(row)
     if n > k:
-        dv = dv + (mT(t) @ u - v @ mT(p)) / row
+        dv = dv + (mT(t) @ u - v @ mT(p)) / _nonzero(row)
     return (du, ds, mT(dv))
 
 
@@ -158,14 +175,14 @@ def eigh_adjoint(g: Any, a: Any, out: Any, UPLO: Any) -> Any:
     n = np.shape(w)[-1]
     middle = np.zeros(np.shape(w)[:-1] + (n, n)) if is_zero(gw) else _eye(n) * np.expand_dims(gw, -2)
     if not is_zero(gv):
-        middle = middle + _gap_inverse(np.expand_dims(w, -2) - np.expand_dims(w, -1)) * (mT(v) @ gv)
+        middle = middle + _over_gaps(mT(v) @ gv, np.expand_dims(w, -2) - np.expand_dims(w, -1))
     return symmetric_from_adjoint(v @ middle @ mT(v), _lower(UPLO))
 
 
 def eigh_tangent(a: Any, out: Any, t: Any, UPLO: Any) -> Any:
     w, v = out
     c = mT(v) @ symmetric_from(t, _lower(UPLO)) @ v
-    dv = v @ (_gap_inverse(np.expand_dims(w, -2) - np.expand_dims(w, -1)) * c)
+    dv = v @ _over_gaps(c, np.expand_dims(w, -2) - np.expand_dims(w, -1))
     return (np.diagonal(c, 0, -2, -1), dv)
 
 
@@ -204,8 +221,8 @@ def eig_adjoint(g: Any, a: Any, out: Any, vectors: bool) -> Any:
     n = np.shape(w)[-1]
     middle = np.zeros(np.shape(w)[:-1] + (n, n)) if is_zero(gw) else _eye(n) * np.expand_dims(gw, -2)
     if not is_zero(gv):
-        f = _gap_inverse(np.expand_dims(w, -2) - np.expand_dims(w, -1))
-        middle = middle + f * (mT(v) @ _unit_columns_adjoint(gv, v))
+        gaps = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+        middle = middle + _over_gaps(mT(v) @ _unit_columns_adjoint(gv, v), gaps)
     return np.linalg.solve(mT(v), middle @ mT(v))
 
 
@@ -215,7 +232,7 @@ def eig_tangent(a: Any, out: Any, t: Any, vectors: bool) -> Any:
     dw = np.diagonal(c, 0, -2, -1)
     if not vectors:
         return dw
-    dv = v @ (_gap_inverse(np.expand_dims(w, -2) - np.expand_dims(w, -1)) * c)
+    dv = v @ _over_gaps(c, np.expand_dims(w, -2) - np.expand_dims(w, -1))
     return (dw, _unit_columns_adjoint(dv, v))
 
 
