@@ -74,8 +74,8 @@ def einsum_with_a_diagonal(x):
     return np.sum(np.einsum("ii->i", m))  # <-
 
 
-def norm_with_an_order(x):
-    return np.linalg.norm(x, ord=1)  # <-
+def svd_full_of_a_tall_matrix(x):
+    return np.sum(np.linalg.svd(np.outer(x, x[:2]))[0])  # <-  (the extra columns of U)
 
 
 def sorts_in_place(x):
@@ -101,7 +101,7 @@ def mutates_with_a_method(x):
     (writes_while_a_view_is_alive, (X,)),
     (writes_into_a_plain_copy, (X,)),
     (einsum_with_a_diagonal, (X,)),
-    (norm_with_an_order, (X,)),
+    (svd_full_of_a_tall_matrix, (X,)),
     (sorts_in_place, (X,)),
     (concatenates_lists, (X,)),
     (mutates_with_a_method, (X,)),

@@ -84,10 +84,13 @@ DOMAINS.update({  # the operator module's functions: their operators' rules
     operator.pos: ("operator.pos(x)", [(0.3,)]),
 })
 
-# numpy rules (and `@`) are checked on arrays in test_numpy_rules.py, scipy's in test_scipy_rules.py
-ALL_RULES = [fn for table in rules.TABLES if table not in (rules.NUMPY, rules.RUNTIME, SCIPY) for fn in table.rules
-             if fn not in (gast.MatMult, operator.matmul)
-             and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")]
+# numpy rules (and `@`) are checked on arrays in test_numpy_rules.py, linalg's in test_linalg_rules.py,
+# scipy's in test_scipy_rules.py
+ALL_RULES = [
+    fn for table in rules.TABLES if table not in (rules.NUMPY, rules.LINALG, rules.RUNTIME, SCIPY) for fn in table.rules
+    if fn not in (gast.MatMult, operator.matmul)
+    and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")
+]
 
 
 def test_every_rule_has_a_domain():

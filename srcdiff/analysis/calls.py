@@ -23,7 +23,7 @@ import gast
 import numpy
 
 from .. import rules
-from ..errors import NoDerivativeError, UnsupportedSyntaxError
+from ..errors import NoDerivativeError
 from ..frontend.partial_objects import unwrap_partial
 from ..rules import Rule, registered
 from ..syntax import dotted_path
@@ -276,17 +276,6 @@ def unsupported_arguments(
                     "make it a constant, or write the operation with operations that have rules (see docs/coverage.md)",
                     NoDerivativeError,
                 )
-    order = callee.bound.get("ord")
-    if (
-        callee.obj is numpy.linalg.norm
-        and order is not None
-        and not (isinstance(order, gast.Constant) and order.value in (None, 2, "fro"))
-    ):
-        return (
-            "np.linalg.norm with an `ord` is not supported yet",
-            "use the default (Euclidean / Frobenius) norm, or write the norm out",
-            UnsupportedSyntaxError,
-        )
     return None
 
 

@@ -345,51 +345,6 @@ def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
     return np.broadcast_to(expanded, shape)
 
 
-def solve_adjoint(g: Any, a: Any, out: Any, wrt_a: bool) -> Any:
-    if is_zero(g):  # nothing reached the result's adjoint on this path
-        return 0.0
-    a = np.asarray(a)
-    g = np.asarray(g)
-    vector = np.ndim(out) == a.ndim - 1
-    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vector else g)
-    if not wrt_a:
-        return gb[..., 0] if vector else gb
-    x = np.asarray(out)[..., None] if vector else np.asarray(out)
-    return -gb @ np.swapaxes(x, -1, -2)
-
-
-def cholesky_adjoint(g: Any, out: Any) -> Any:
-    """Adjoint of the Cholesky factor ``L`` of a symmetric ``a`` (symmetrized)."""
-    if is_zero(g):  # nothing reached the result's adjoint on this path
-        return 0.0
-    L = np.asarray(out)
-    P = np.swapaxes(L, -1, -2) @ np.asarray(g)
-    P = np.tril(P) - 0.5 * np.eye(L.shape[-1]) * P
-    Linv = np.linalg.inv(L)
-    S = np.swapaxes(Linv, -1, -2) @ P @ Linv
-    return 0.5 * (S + np.swapaxes(S, -1, -2))
-
-
-def cholesky_tangent(L: Any, t: Any) -> Any:
-    """Forward mode of ``L = cholesky(a)``: ``L @ phi(L^-1 @ t @ L^-T)``, phi = lower triangle,
-    half diagonal."""
-    L = np.asarray(L)
-    Linv = np.linalg.inv(L)
-    inner = Linv @ np.asarray(t) @ np.swapaxes(Linv, -1, -2)
-    phi = np.tril(inner) - 0.5 * np.eye(L.shape[-1]) * inner
-    return L @ phi
-
-
-def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    if is_zero(g):  # nothing reached the result's adjoint on this path
-        return 0.0
-    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
-        raise not_supported(f"np.linalg.norm with ord={ord!r}", "use the default (Euclidean / Frobenius) norm")
-    x = np.asarray(x)
-    safe = np.where(np.asarray(out) == 0, 1.0, out)
-    return expand(np.asarray(g) / safe, x, axis, keepdims) * x
-
-
 def trace_adjoint(g: Any, a: Any, offset: int = 0) -> Any:
     """np.trace sums the diagonals of axes 0 and 1; the adjoint spreads ``g`` (over the other axes) onto them."""
     if is_zero(g):  # nothing reached the result's adjoint on this path

@@ -155,15 +155,6 @@ NUMPY.define(
         jvp={"a": "cumprod_tangent(a, out, t, axis)"},
     ),
 )
-NUMPY.define(
-    np.linalg.norm,
-    rule(
-        "x, ord=None, axis=None, keepdims=False",
-        elementwise=False,
-        x="norm_adjoint(g, x, out, ord, axis, keepdims)",
-        jvp={"x": _REDUCE_TANGENT.format("norm_adjoint(np.ones_like(out), x, out, ord, axis, keepdims)")},
-    ),
-)
 NUMPY.define(np.trace, linear_rule("a, offset=0", elementwise=False, a="trace_adjoint(g, a, offset)"))
 
 # -- linear algebra ---------------------------------------------------------------------------
@@ -187,47 +178,6 @@ NUMPY.define(
         a="tensordot_adjoint(g, a, b, axes, True)",
         b="tensordot_adjoint(g, a, b, axes, False)",
     ),
-)
-NUMPY.define(
-    np.linalg.solve,
-    rule(
-        "a, b",
-        elementwise=False,
-        a="solve_adjoint(g, a, out, True)",
-        b="solve_adjoint(g, a, out, False)",
-        jvp={"a": "-np.linalg.solve(a, t @ out)", "b": "np.linalg.solve(a, t)"},
-    ),
-)
-NUMPY.define(
-    np.linalg.inv,
-    rule(
-        "a",
-        elementwise=False,
-        a="-np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2)",
-        jvp={"a": "-out @ t @ out"},
-    ),
-)
-NUMPY.define(
-    np.linalg.det,
-    rule(
-        "a",
-        elementwise=False,
-        a="np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
-        jvp={"a": "out * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)"},
-    ),
-)
-NUMPY.define(
-    np.linalg.slogdet,
-    rule(
-        "a",
-        elementwise=False,
-        a="np.asarray(unpack_adjoint(g, 2)[1])[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
-        jvp={"a": "(0.0, np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))"},
-    ),
-)
-NUMPY.define(
-    np.linalg.cholesky,
-    rule("a", elementwise=False, a="cholesky_adjoint(g, out)", jvp={"a": "cholesky_tangent(out, t)"}),
 )
 
 # -- shape and assembly ---------------------------------------------------------------------

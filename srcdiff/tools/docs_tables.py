@@ -29,6 +29,8 @@ from .. import runtime
 from ..frontend import normalize_base
 from ..rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
 from ..rules.builtin_functions import BUILTINS
+from ..rules.linalg_module import LINALG
+from ..rules.linalg_module import NOTES as LINALG_NOTES
 from ..rules.math_module import MATH
 from ..rules.numpy_module import NUMPY
 from ..rules.operators import OPERATORS
@@ -210,7 +212,6 @@ _OPERATOR_SYMBOLS: dict[type, str] = {
 _NOTES: dict[Any, str] = {
     numpy.einsum: "subscripts with `...` are refused; the sublist form (`np.einsum(a, [0, 1], [1, 0])`) works",
     runtime.index_concat: "what `np.r_[a, 0:3, b]` and `np.c_[a, b]` are read as; slices and directives are constants",
-    numpy.linalg.norm: "an `ord` other than None, 2 or 'fro' is refused",
     min: "ties: the first argument gets the derivative",
     max: "ties: the first argument gets the derivative",
     numpy.maximum: "ties: the first argument gets the derivative",
@@ -227,6 +228,7 @@ _NOTES: dict[Any, str] = {
     numpy.full_like: "even when `fill_value` depends on the inputs (write `x * np.ones_like(a)`)",
     numpy.random.normal: "even when `loc` or `scale` depends on the inputs (write `loc + scale * z`)",
     numpy.random.uniform: "even when `low` or `high` depends on the inputs",
+    **LINALG_NOTES,
 }
 
 #: ``x.reshape(2, 3)``: an example of spread arguments, per method.
@@ -285,6 +287,11 @@ def _numpy_names(fn: Any) -> list[str]:
     if isinstance(getattr(fn, "__self__", None), numpy.ufunc):  # np.add.reduce: a method of a ufunc
         return [f"np.{fn.__self__.__name__}.{fn.__name__}"]
     return [getattr(fn, "__qualname__", repr(fn))]  # pragma: no cover - every rule has a public name
+
+
+def _linalg_names(fn: Any) -> list[str]:
+    scipy = (getattr(fn, "__module__", None) or "").startswith("scipy")
+    return [f"scipy.linalg.{fn.__name__}"] if scipy else _numpy_names(fn)
 
 
 def _signature(rule: Rule) -> str:
@@ -453,6 +460,8 @@ def render() -> str:
         "the other names found in this numpy version). Elementwise rules broadcast: the adjoint\n"
         "of a broadcast operand is summed back to its shape.\n\n"
         + _table(_RULE_HEADER, _rule_rows(NUMPY, "numpy", _numpy_names, "elementwise")),
+        "## numpy.linalg and scipy.linalg\n\n"
+        + _table(_RULE_HEADER, _rule_rows(LINALG, "linalg", _linalg_names, skip=_srcdiff_internal)),
         _methods(),
         DOCS_INTRO + _table(_RULE_HEADER, _rule_rows(SCIPY, "scipy", docs_names, "elementwise", _srcdiff_internal))
         if SCIPY.load()
