@@ -330,3 +330,49 @@ def test_standalone_export_runs_without_srcdiff(tmp_path):
     spec.loader.exec_module(module)
     expected = srcdiff.grad(module.loss)(*module.example_args())
     assert eval(result.stdout) == expected.tolist()
+
+
+RULE_HELPERS_MODEL = '''import numpy as np
+
+
+def loss(x, a):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    sorted_rows = np.sort(x, axis=1)
+    spread = np.percentile(x, 75.0) - np.median(x)
+    weights = {k: np.sum(x[k]) for k in range(2)}
+    return np.sum(s ** 2) + np.sum(sorted_rows * a) + spread + weights[1] * np.linalg.norm(x, 1)
+
+
+def example_args():
+    return np.array([[0.3, -1.2, 2.0], [1.1, 0.4, -0.7]]), np.array([[1.0, 2.0, 3.0], [0.5, 0.1, -1.0]])
+'''
+
+
+def test_standalone_export_copies_the_helpers_of_every_rule_module(tmp_path):
+    """(svd, sort, percentile and dict helpers live in modules of their own: the export refused
+    "cannot be written into a standalone module")."""
+    import importlib.util
+    import subprocess
+    import sys as _sys
+
+    import numpy as np
+
+    import srcdiff
+
+    (tmp_path / "rule_model.py").write_text(RULE_HELPERS_MODEL)
+    out = tmp_path / "rule_grads.py"
+    code = main(["dump", str(tmp_path / "rule_model.py") + ":loss", "--example", "example_args",
+                 "--standalone", "-o", str(out)])
+    assert code == 0
+    script = (
+        "import sys\n"
+        "sys.modules['srcdiff'] = None\n"
+        "import rule_grads, rule_model as m\n"
+        "print(repr(rule_grads.grad_loss(*m.example_args()).tolist()))\n"
+    )
+    result = subprocess.run([_sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    spec = importlib.util.spec_from_file_location("rule_model_check", tmp_path / "rule_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert np.allclose(eval(result.stdout), srcdiff.grad(module.loss)(*module.example_args()))

@@ -19,13 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..runtime import is_zero, unpack_adjoint
-
-
-def refusal(what: str, hint: str) -> Exception:
-    """The error a rule raises where its derivative is not supported (it is a SrcDiffError)."""
-    from ..errors import UnsupportedSyntaxError
-
-    return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
+from .table import helpers_of, not_supported
 
 
 def mT(x: Any) -> Any:
@@ -62,7 +56,7 @@ def _over_gaps(c: Any, d: Any) -> Any:
     off = 1.0 - _eye(n)
     gap = (d != 0) * off
     if np.any((gap == 0) * off * (c != 0)):
-        raise refusal(
+        raise not_supported(
             "the derivative of eigenvectors or singular vectors at a repeated eigenvalue or singular value",
             "they have none there: differentiate a function of the values only, or of the subspace",
         )
@@ -73,22 +67,22 @@ def _nonzero(s: Any) -> Any:
     """The singular values ``s``, refused if one is zero (the extra singular vectors of a
     rank-deficient non-square matrix have no derivative)."""
     if np.any(s == 0):
-        raise refusal("the derivative of the singular vectors of a rank-deficient matrix", "it has none there")
+        raise not_supported("the derivative of the singular vectors of a rank-deficient matrix", "it has none there")
     return s
 
 
 def _no_complex(value: Any, what: str) -> None:
     if np.iscomplexobj(value):
-        raise refusal(f"{what} with complex results", "complex numbers are not supported yet")
+        raise not_supported(f"{what} with complex results", "complex numbers are not supported yet")
 
 
 # -- singular value decomposition -------------------------------------------------------------
 def _svd_parts(a: Any, out: Any, full_matrices: bool, compute_uv: bool, hermitian: bool) -> tuple[Any, Any, Any]:
     if hermitian:
-        raise refusal("np.linalg.svd with hermitian=True", "leave hermitian=False (the default)")
+        raise not_supported("np.linalg.svd with hermitian=True", "leave hermitian=False (the default)")
     m, n = np.shape(a)[-2], np.shape(a)[-1]
     if compute_uv and full_matrices and m != n:
-        raise refusal(
+        raise not_supported(
             "np.linalg.svd(a, full_matrices=True) of a non-square matrix (the extra singular vectors have no "
             "derivative)",
             "pass full_matrices=False",
@@ -200,7 +194,7 @@ def eigvalsh_tangent(a: Any, t: Any, UPLO: Any) -> Any:
 
 def _lower(UPLO: Any) -> bool:
     if UPLO not in ("L", "U", "l", "u"):
-        raise refusal(f"UPLO={UPLO!r}", "pass 'L' or 'U'")
+        raise not_supported(f"UPLO={UPLO!r}", "pass 'L' or 'U'")
     return UPLO in ("L", "l")
 
 
@@ -285,7 +279,7 @@ def cholesky_tangent(out: Any, t: Any, upper: bool) -> Any:
 def _qr_parts(a: Any, out: Any, mode: str) -> tuple[Any, Any]:
     m, n = np.shape(a)[-2], np.shape(a)[-1]
     if mode not in ("reduced", "complete", "r") or (mode == "complete" and m > n):
-        raise refusal(
+        raise not_supported(
             f"np.linalg.qr(a, mode={mode!r})" + (" of a tall matrix" if mode == "complete" else ""),
             "use mode='reduced' (the default) or 'r'",
         )
@@ -357,8 +351,4 @@ def pinv_tangent(a: Any, out: Any, t: Any, hermitian: bool) -> Any:
     return -p @ t @ p + (p @ pt) @ (mT(t) - (mT(t) @ a) @ p) + (mT(t) - p @ (a @ mT(t))) @ (pt @ p)
 
 
-HELPERS: dict[str, Any] = {
-    name: fn
-    for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__ and name != "refusal"
-}
+HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..runtime import is_zero
-from .linalg_helpers import refusal
+from .table import not_supported
 
 
 def _safe(out: Any) -> Any:
@@ -39,7 +39,7 @@ def _vector(gx: Any, x: Any, out: Any, ord: Any, axes: tuple[int, ...]) -> Any:
     if ord is None or ord == 2:
         return gx * x / _safe(out)
     if isinstance(ord, str):
-        raise refusal(f"a vector norm with ord={ord!r}", "numpy has no such vector norm")
+        raise not_supported(f"a vector norm with ord={ord!r}", "numpy has no such vector norm")
     ax = np.abs(x)
     if ord == np.inf or ord == -np.inf:
         extreme = np.max(ax, axis=axes, keepdims=True) if ord > 0 else np.min(ax, axis=axes, keepdims=True)
@@ -47,7 +47,7 @@ def _vector(gx: Any, x: Any, out: Any, ord: Any, axes: tuple[int, ...]) -> Any:
     if ord == 1:
         return gx * np.sign(x)
     if ord < 1 and np.any(ax == 0):
-        raise refusal(f"the derivative of a vector norm with ord={ord!r} at a zero entry", "it has none there")
+        raise not_supported(f"the derivative of a vector norm with ord={ord!r} at a zero entry", "it has none there")
     return gx * np.sign(x) * (ax / _safe(out)) ** (ord - 1)
 
 
@@ -99,7 +99,7 @@ def _matrix(gm: Any, x: Any, om: Any, ord: Any, rows: int, cols: int) -> Any:
         sums = np.sum(np.abs(x), axis=along, keepdims=True)
         extreme = np.max(sums, axis=other, keepdims=True) if ord > 0 else np.min(sums, axis=other, keepdims=True)
         return gm * np.sign(x) * _evenly(sums == extreme, other)
-    raise refusal(f"a matrix norm with ord={ord!r}", "numpy has no such matrix norm")
+    raise not_supported(f"a matrix norm with ord={ord!r}", "numpy has no such matrix norm")
 
 
 def matrix_norm_adjoint(g: Any, x: Any, out: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
@@ -109,7 +109,7 @@ def matrix_norm_adjoint(g: Any, x: Any, out: Any, ord: Any, axis: Any, keepdims:
     x = np.asarray(x)
     rows, cols = _axes(axis, x.ndim)
     if rows == cols:
-        raise refusal("a matrix norm over one axis twice", "pass two different axes")
+        raise not_supported("a matrix norm over one axis twice", "pass two different axes")
     om = _kept(out, x, (rows, cols), keepdims) if ord in (None, "fro") else 1.0  # (read by fro only)
     return _matrix(_kept(g, x, (rows, cols), keepdims), x, om, ord, rows, cols) + np.zeros(x.shape)
 
@@ -127,7 +127,7 @@ def norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = None, ke
     if isinstance(axis, (tuple, list)) and len(axis) == 2:
         return matrix_norm_adjoint(g, x, out, ord, axis, keepdims)
     if isinstance(axis, (tuple, list)) and len(axis) != 1:
-        raise refusal(f"np.linalg.norm over {len(axis)} axes", "numpy takes one axis or two")
+        raise not_supported(f"np.linalg.norm over {len(axis)} axes", "numpy takes one axis or two")
     return vector_norm_adjoint(g, x, out, ord, axis, keepdims)
 
 

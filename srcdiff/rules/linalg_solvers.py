@@ -16,6 +16,7 @@ import numpy as np
 
 from ..runtime import SeqAdjoint, is_zero, unpack_adjoint
 from .linalg_helpers import mT, pinv_adjoint, pinv_tangent, singular_values_adjoint, singular_values_tangent
+from .table import helpers_of
 
 
 def sum_to_shape(d: Any, shape: tuple[int, ...]) -> Any:
@@ -164,9 +165,9 @@ def tensorinv_tangent(a: Any, out: Any, t: Any, ind: int) -> Any:
 # -- matrix power and chained products ------------------------------------------------------------
 def _check_power(n: Any) -> None:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-        from .linalg_helpers import refusal
+        from .table import not_supported
 
-        raise refusal(f"np.linalg.matrix_power with exponent {n!r}", "pass an integer")
+        raise not_supported(f"np.linalg.matrix_power with exponent {n!r}", "pass an integer")
 
 
 def _power_terms(left: Any, middle: Any, right: Any, n: int) -> Any:
@@ -252,8 +253,4 @@ def multi_dot_tangent(arrays: Any, t: Any) -> Any:
     return np.zeros(shape) if is_zero(total) else np.reshape(total, shape)
 
 
-HELPERS: dict[str, Any] = {
-    name: fn
-    for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
-}
+HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

@@ -24,12 +24,11 @@ from .linalg_helpers import (
     cholesky_adjoint,
     cholesky_tangent,
     mT,
-    refusal,
     symmetric_from,
     symmetric_from_adjoint,
 )
 from .linalg_solvers import solve_adjoint
-from .table import RuleTable, register_helpers, rule
+from .table import RuleTable, not_supported, register_helpers, rule
 
 _GENERAL = (None, "gen", "general")
 _SYMMETRIC = ("sym", "her", "pos", "symmetric", "hermitian", "positive definite")
@@ -45,7 +44,7 @@ def structured(a: Any, assume_a: Any, lower: bool) -> Any:
         return np.triu(a) if assume_a == "upper triangular" else np.tril(a)
     if assume_a == "diagonal":
         return a * np.eye(np.shape(a)[-1])
-    raise refusal(f"scipy.linalg with assume_a={assume_a!r}", "use 'general', 'sym', 'pos' or a triangular one")
+    raise not_supported(f"scipy.linalg with assume_a={assume_a!r}", "use 'general', 'sym', 'pos' or a triangular one")
 
 
 def structured_adjoint(g: Any, assume_a: Any, lower: bool) -> Any:
@@ -112,7 +111,7 @@ def _transposing(trans: Any) -> bool:
         return False
     if trans in (1, 2, "T", "C"):
         return True
-    raise refusal(f"trans={trans!r}", "pass 0, 1, 2, 'N', 'T' or 'C'")
+    raise not_supported(f"trans={trans!r}", "pass 0, 1, 2, 'N', 'T' or 'C'")
 
 
 def triangular_adjoint(
@@ -201,7 +200,7 @@ def lu_permutation(piv: Any) -> Any:
 def _lu_parts(lu: Any) -> tuple[Any, Any]:
     n = np.shape(lu)[-1]
     if np.shape(lu)[-2] != n:
-        raise refusal("scipy.linalg.lu_factor of a non-square matrix", "factor a square matrix")
+        raise not_supported("scipy.linalg.lu_factor of a non-square matrix", "factor a square matrix")
     return np.tril(lu, -1) + np.eye(n), np.triu(lu)
 
 
@@ -268,14 +267,14 @@ def frechet_block(a: Any, e: Any, name: str) -> Any:
     else:
         f = sla.logm(block)
     if np.iscomplexobj(f):
-        raise refusal(f"scipy.linalg.{name} with a complex result", "complex numbers are not supported yet")
+        raise not_supported(f"scipy.linalg.{name} with a complex result", "complex numbers are not supported yet")
     return f[..., :n, n:]
 
 
 def matrix_function_adjoint(g: Any, a: Any, out: Any, name: str) -> Any:
     """Adjoint of ``scipy.linalg.expm`` / ``sqrtm`` / ``logm``."""
     if np.iscomplexobj(out):
-        raise refusal(f"scipy.linalg.{name} with a complex result", "complex numbers are not supported yet")
+        raise not_supported(f"scipy.linalg.{name} with a complex result", "complex numbers are not supported yet")
     if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
     return frechet_block(mT(a), g, name)
@@ -283,7 +282,7 @@ def matrix_function_adjoint(g: Any, a: Any, out: Any, name: str) -> Any:
 
 def matrix_function_tangent(a: Any, out: Any, t: Any, name: str) -> Any:
     if np.iscomplexobj(out):
-        raise refusal(f"scipy.linalg.{name} with a complex result", "complex numbers are not supported yet")
+        raise not_supported(f"scipy.linalg.{name} with a complex result", "complex numbers are not supported yet")
     return frechet_block(a, t, name)
 
 

@@ -29,6 +29,7 @@ import gast
 import numpy
 
 from .. import runtime
+from ..errors import UnsupportedSyntaxError
 
 #: Global names a template may use, and what they refer to.  (``known(p)``, ``ndim(p)`` and
 #: ``only_shape(p)`` are not functions: they are decided when the template is inlined -- is
@@ -51,8 +52,6 @@ def helpers_of(namespace: dict[str, Any], module: str) -> dict[str, Any]:
 def not_supported(what: str, hint: str) -> Exception:
     """The refusal a helper raises for arguments its rule does not cover (the transform adds
     where the call is)."""
-    from ..errors import UnsupportedSyntaxError
-
     return UnsupportedSyntaxError(None, None, None, f"{what} is not supported yet", hint)
 
 
