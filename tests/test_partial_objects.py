@@ -77,3 +77,12 @@ def test_a_library_function_with_a_rule_is_differentiated_by_its_rule():
     assert np.allclose(srcdiff.grad(special.logsumexp)(x), softmax)
     assert np.isclose(srcdiff.jvp(special.logsumexp, (x,), (np.ones(3),))[1], 1.0)
     assert np.allclose(srcdiff.hessian(special.logsumexp)(x), np.diag(softmax) - np.outer(softmax, softmax))
+
+
+def test_a_library_function_called_with_an_argument_its_rule_lacks_is_refused():
+    """(It crashed: the function made for the rule took the rule's parameters only.)"""
+    special = pytest.importorskip("scipy.special")
+    x = np.array([0.3, -1.2, 2.0])
+    assert np.allclose(srcdiff.grad(special.logsumexp)(x, 0, None, False), srcdiff.grad(special.logsumexp)(x))
+    with pytest.raises(srcdiff.SrcDiffError, match="return_sign"):
+        srcdiff.grad(special.logsumexp)(x, return_sign=True)

@@ -28,6 +28,8 @@ import types
 import weakref
 from typing import Any
 
+from ..runtime.outputs import left_at_default
+
 _made: weakref.WeakKeyDictionary[Any, types.FunctionType] = weakref.WeakKeyDictionary()
 _counter = itertools.count(1)
 
@@ -41,8 +43,8 @@ def unwrap_partial(f: Any) -> Any:
     rule = _rule_of_library_function(f)
     if rule is not None:
         made = _made.get(f)
-        if made is None:  # (the rule's parameters: those it has templates or defaults for)
-            made = _made[f] = _compiled(functools.partial(f), rule.signature)
+        if made is None:  # (the rule's parameters passed on; any other must keep its default)
+            made = _made[f] = _compiled(functools.partial(f), set(rule.params))
         return made
     return f
 
@@ -67,9 +69,12 @@ def function_of_partial(p: functools.partial[Any]) -> types.FunctionType:
     return made
 
 
-def _compiled(p: functools.partial[Any], signature: inspect.Signature | None = None) -> types.FunctionType:
+def _compiled(p: functools.partial[Any], passed: set[str] | None = None) -> types.FunctionType:
+    """The function; with ``passed``, only those parameters go on to ``p.func`` (its rule's), and
+    each other one is checked to keep its default."""
     fn = p.func
-    namespace: dict[str, Any] = {"__srcdiff_partial_of__": fn}
+    namespace: dict[str, Any] = {"__srcdiff_partial_of__": fn, "__srcdiff_at_default__": left_at_default}
+    checks: list[str] = []
     params: list[str] = []
     args: list[str] = []
     for i, value in enumerate(p.args):
@@ -77,7 +82,7 @@ def _compiled(p: functools.partial[Any], signature: inspect.Signature | None = N
         args.append(f"__srcdiff_bound{i}__")
     defaults: list[Any] = []
     kwdefaults: dict[str, Any] = {}
-    parameters = list((signature or inspect.signature(p)).parameters.values())
+    parameters = list(inspect.signature(p).parameters.values())
     for k, param in enumerate(parameters):
         name, kind = param.name, param.kind
         placeholder = "" if param.default is param.empty else "=None"  # (the values are the function's own)
@@ -91,14 +96,21 @@ def _compiled(p: functools.partial[Any], signature: inspect.Signature | None = N
             args.append(f"**{name}")
         else:
             params.append(name + placeholder)
-            args.append(f"{name}={name}" if kind is param.KEYWORD_ONLY else name)
+            if passed is not None and name not in passed:
+                namespace[f"__srcdiff_default_{name}__"] = param.default
+                checks.append(
+                    f"    __srcdiff_at_default__({fn.__name__!r}, {name!r}, {name}, __srcdiff_default_{name}__)\n"
+                )
+            else:
+                args.append(f"{name}={name}" if kind is param.KEYWORD_ONLY or passed is not None else name)
             if placeholder and kind is param.KEYWORD_ONLY:
                 kwdefaults[name] = param.default
             elif placeholder:
                 defaults.append(param.default)
         if kind is param.POSITIONAL_ONLY and (k + 1 == len(parameters) or parameters[k + 1].kind is not kind):
             params.append("/")
-    source = f"def {fn.__name__}({', '.join(params)}):\n    return __srcdiff_partial_of__({', '.join(args)})\n"
+    call = f"    return __srcdiff_partial_of__({', '.join(args)})\n"
+    source = f"def {fn.__name__}({', '.join(params)}):\n" + "".join(checks) + call
     filename = f"<srcdiff partial of {fn.__name__} #{next(_counter)}>"
     exec(compile(source, filename, "exec"), namespace)
     made: types.FunctionType = namespace[fn.__name__]

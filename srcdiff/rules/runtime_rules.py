@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import runtime as rt
+from ..runtime.outputs import left_at_default
 from . import array_helpers as ah
 from .table import RuleTable, register_helpers, rule
 
@@ -49,6 +50,7 @@ _helper(rt.dict_items, "d", linear=True, d="items_adjoint(g, d)", jvp={"d": "ite
 _helper(rt.items_adjoint, "v, d", linear="v", v="items_tangent(g, d)")
 _helper(rt.items_tangent, "v, d", linear="v", v="items_adjoint(g, d)")
 RUNTIME.constant(rt.dict_keys)
+RUNTIME.constant(left_at_default)  # (a check of arguments no derivative flows through)
 _helper(rt.with_item, "d, key, v", linear="d, v", d="without_field(g, d, key)", v="field_of(g, d, key)")
 _helper(rt.last_adjoint, "adj", linear=True, adj="add_at(0.0, adj, -1, g)")
 _helper(rt.push_adjoint, "adj, element, value", linear=True, adj="drop_last(g)", element="last_adjoint(g)")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsupportedSyntaxError
 from .adjoints import NUMBER_TYPES, grad_dtype, is_zero, seq_items
 from .records import field_names, is_record, record_like
 
@@ -128,3 +129,22 @@ def check_scalar(value: Any) -> None:
     if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
         return
     raise OutputNotScalar(value)
+
+
+def left_at_default(function: str, name: str, value: Any, default: Any) -> None:
+    """A library function differentiated by its rule was called with argument ``name`` that its
+    rule does not cover: refused unless it keeps its default."""
+    same = value is default
+    if not same:
+        try:
+            same = bool(value == default) and type(value) is type(default)
+        except (TypeError, ValueError):  # (arrays compare elementwise)
+            same = False
+    if not same:
+        raise UnsupportedSyntaxError(
+            function,
+            None,
+            None,
+            f"`{name}={value!r}` is not supported yet (the derivative rule of {function} has no `{name}`)",
+            f"leave `{name}` at its default ({default!r})",
+        )
