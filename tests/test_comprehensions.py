@@ -91,9 +91,24 @@ def test_the_comprehension_variable_does_not_leak():
     assert np.allclose(g, [2 * 0.3 + 3.0, 2 * -1.2, 2 * 2.0])  # x is 3 * w[0] again after the comprehension
 
 
-def test_a_set_comprehension_is_refused_at_its_line():
+def distinct_terms(w):
+    return sum({v * v for v in w}) + len({w[0], w[1]}) * max({np.sin(v) for v in w})
+
+
+def repeated_values(w):
+    """``{a, a}`` is ``{a}``: the value counts once (a tie gives the derivative to its first place)."""
+    return sum({v for v in [w[0], w[0], w[1]]})
+
+
+def test_a_set_handed_to_sum_len_or_max_is_exact():
+    check_exact(distinct_terms, np.array([0.3, -1.2, 2.0]))
+    assert np.allclose(srcdiff.grad(repeated_values)(np.array([1.5, 2.5])), [1.0, 1.0])
+
+
+def test_a_set_comprehension_kept_as_a_value_is_refused_at_its_line():
     def f(w):
-        return sum({v for v in w})
+        s = {v for v in w}
+        return sum(s)
 
     with pytest.raises(srcdiff.SrcDiffError, match="set comprehensions"):
         srcdiff.grad(f)(np.array([1.0, 2.0]))

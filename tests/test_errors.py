@@ -196,7 +196,8 @@ def sum_of_powers_generator_expression(x):
 
 
 def sum_of_distinct_powers(x):
-    return 1.0 + sum({x**k for k in range(1, 4)})  # <-
+    powers = {x**k for k in range(1, 4)}  # <-
+    return 1.0 + sum(powers)
 
 
 @pytest.mark.parametrize(

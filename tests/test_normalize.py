@@ -820,7 +820,8 @@ def uses_lambda(x):
 
 
 def uses_setcomp(x):
-    return sum({x * i for i in range(3)})
+    powers = {x * i for i in range(3)}
+    return sum(powers)
 
 
 def uses_star_args(x):

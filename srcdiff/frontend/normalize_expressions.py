@@ -26,6 +26,10 @@ _TEST_EXPRESSIONS = (gast.Compare, gast.BoolOp, gast.JoinedStr)
 _INDEX_CONCATENATORS = tuple(type(c).__mro__[1] for c in (np.r_, np.c_))  # numpy's AxisConcatenator
 
 
+#: Builtins that read only the values of a set they are given (not its order, not its type).
+_OF_DISTINCT = ("sum", "len", "min", "max", "sorted", "any", "all")
+
+
 class ExpressionNormalizer(CallForms):
     """Expressions into atoms and primitives, and branch tests into condition names."""
 
@@ -105,6 +109,16 @@ class ExpressionNormalizer(CallForms):
             return None
         return gast.Call(func=load(self.helper("make_dict")), args=[keys, values], keywords=[])
 
+    def distinct(self, e: gast.SetComp | gast.Set) -> gast.Call:
+        """``{e for ...}`` or ``{a, b}`` handed to a builtin that reads only its values (``sum``,
+        ``len``, ``max`` ...), as the list of the distinct values, first places first."""
+        items: gast.expr = (
+            gast.ListComp(elt=e.elt, generators=e.generators)
+            if isinstance(e, gast.SetComp)
+            else gast.List(elts=list(e.elts), ctx=gast.Load())
+        )
+        return gast.Call(func=load(self.helper("distinct_items")), args=[items], keywords=[])
+
     def _is_index_concatenation(self, e: gast.expr) -> bool:
         """Whether ``e`` is ``np.r_`` / ``np.c_`` (or another of numpy's index-syntax concatenators)."""
         if isinstance(e, gast.Name) and e.id not in self.locals:
@@ -182,6 +196,8 @@ class ExpressionNormalizer(CallForms):
         for a in e.args:
             if isinstance(a, gast.Starred):
                 raise self.refuse(at, *REFUSED_EXPRESSIONS[gast.Starred])
+            if isinstance(a, (gast.SetComp, gast.Set)) and any(self._is_builtin_call(e, f) for f in _OF_DISTINCT):
+                a = self.distinct(a)  # sum({x * x for x in xs}): the distinct values
             args.append(self.atomize(a, out, at))
         keywords = []
         for kw in e.keywords:

@@ -50,6 +50,17 @@ _helper(rt.dict_items, "d", linear=True, d="items_adjoint(g, d)", jvp={"d": "ite
 _helper(rt.items_adjoint, "v, d", linear="v", v="items_tangent(g, d)")
 _helper(rt.items_tangent, "v, d", linear="v", v="items_adjoint(g, d)")
 RUNTIME.constant(rt.dict_keys)
+# {e for ...}: the distinct values, first places first (linear in the items, a 0/1 selection)
+_helper(
+    rt.distinct_items,
+    "items",
+    sequences="items",
+    linear=True,
+    items="distinct_adjoint(g, items)",
+    jvp={"items": "distinct_tangent(t, items)"},
+)
+_helper(rt.distinct_adjoint, "v, items", linear="v", v="distinct_tangent(g, items)")
+_helper(rt.distinct_tangent, "v, items", linear="v", v="distinct_adjoint(g, items)")
 RUNTIME.constant(left_at_default)  # (a check of arguments no derivative flows through)
 _helper(rt.with_item, "d, key, v", linear="d, v", d="without_field(g, d, key)", v="field_of(g, d, key)")
 _helper(rt.last_adjoint, "adj", linear=True, adj="add_at(0.0, adj, -1, g)")

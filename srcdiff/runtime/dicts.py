@@ -1,5 +1,6 @@
-"""Dicts the function makes (``{name: value, ...}`` with computed keys, dict comprehensions) and
-their ``.values()``: what generated code calls, and the adjoints and tangents of both.
+"""Dicts the function makes (``{name: value, ...}`` with computed keys, dict comprehensions),
+their ``.values()``/``.items()``, and the distinct values of a set handed to ``sum``/``len``...:
+what generated code calls, and their adjoints and tangents.
 
 >>> d = make_dict(["W", "b"], [1.0, 2.0])
 >>> d, values_adjoint({"b": 3.0}, ["W", "b"]), dict_adjoint([4.0, 5.0], d)
@@ -29,7 +30,7 @@ def values_adjoint(g: Any, keys: Any) -> SeqAdjoint:
 
 
 def dict_values(d: Any) -> list[Any]:
-    """``list(d.values())`` (for a tangent or adjoint that is zero: zeros, one per key of ``like``)."""
+    """``list(d.values())``."""
     return list(d.values())
 
 
@@ -75,3 +76,39 @@ def with_item(d: Any, key: Any, value: Any) -> Any:
     out = DictAdjoint() if is_zero(d) else DictAdjoint(d) if isinstance(d, DictAdjoint) else dict(d)
     out[key] = value
     return out
+
+
+def distinct_items(items: Any) -> list[Any]:
+    """The items of ``{e for ...}`` as a list: each distinct value once, where it first came
+    (a set's order is its own; sums, lengths, extremes and membership do not see it)."""
+    firsts = _first_places(items)
+    return [items[i] for i in firsts]
+
+
+def distinct_adjoint(g: Any, items: Any) -> Any:
+    """The adjoint of the items a set was made of: each distinct value's part goes to its first
+    place (equal values are one element of the set; a tie gives it to the first)."""
+    items = list(items)
+    out = SeqAdjoint(0.0 for _ in items)
+    if is_zero(g):
+        return out
+    for part, i in zip(g, _first_places(items)):
+        out[i] = part
+    return out
+
+
+def distinct_tangent(t: Any, items: Any) -> list[Any]:
+    """The tangent of :func:`distinct_items`: the tangents at the first places."""
+    if is_zero(t):
+        return [0.0 for _ in _first_places(items)]
+    return [list(t)[i] for i in _first_places(items)]
+
+
+def _first_places(items: Any) -> list[int]:
+    seen: set[Any] = set()
+    firsts = []
+    for i, value in enumerate(items):
+        if value not in seen:  # (unhashable values raise TypeError, as in a set)
+            seen.add(value)
+            firsts.append(i)
+    return firsts

@@ -68,7 +68,8 @@ function it calls (helpers are read from their source too).
   `continue`, `else` clauses on loops, and `return` anywhere.
 - Reading items and slices: `xs[i]`, `a[1:3]`, `a[i, j]`, `a[mask]`, `a[idx]`;
   reading dict arguments (`params["W"]`, `.values()`, `.items()`); list and tuple
-  literals; dicts the function makes (literals, comprehensions, `d[k] = v`);
+  literals; dicts the function makes (literals, comprehensions, `d[k] = v`); sets handed
+  straight to `sum`, `len`, `min`, `max`, `sorted`, `any`, `all` (`sum({x * x for x in xs})`);
   `xs.append(v)` and `xs.pop()` on lists the function created; `a[i] = v` into
   arrays and lists the function created.
 - Calls to Python functions (module-level helpers with keyword arguments and
