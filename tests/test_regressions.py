@@ -914,7 +914,8 @@ def test_bool_output_is_refused_consistently():
 
 
 def setcomp_helper(x):
-    return sum({x * i for i in range(3)})
+    multiples = {x * i for i in range(3)}  # (a set kept as a value: refused)
+    return sum(multiples)
 
 
 def calls_setcomp_helper(x):
