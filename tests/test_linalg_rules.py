@@ -12,13 +12,12 @@ garbage, so the finite differences check that it gets no derivative.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 
 import numpy as np
 import pytest
-from test_numpy_rules import WELL, A, assert_array_grad
+from test_numpy_rules import WELL, A, assert_array_grad, case_module
 
 import srcdiff
 from srcdiff import rules
@@ -279,28 +278,9 @@ def test_every_case_names_rules_that_exist():
 
 @pytest.fixture(scope="module")
 def case_functions(tmp_path_factory):
-    """Two functions per case in a real file: ``raw_i`` (the expression) and ``case_i`` (weighted sum)."""
-    lines = [
-        "import numpy as np",
-        "try:",
-        "    import scipy.linalg as sla",
-        "except ImportError:",
-        "    sla = None",
-        "",
-    ]
-    for i, (_, body, specs, _) in enumerate(CASES):
-        params = ", ".join(PARAMS[: len(specs)])
-        *stmts, expr = body.split("\n")
-        for name, result, extra in ((f"raw_{i}", expr, ""), (f"case_{i}", f"np.sum(({expr}) * w)", ", w")):
-            lines.append(f"def {name}({params}{extra}):")
-            lines += [f"    {s}" for s in stmts]
-            lines += [f"    return {result}", ""]
-    path = tmp_path_factory.mktemp("linalg_rules") / "linalg_rule_functions.py"
-    path.write_text("\n".join(lines))
-    spec = importlib.util.spec_from_file_location("linalg_rule_functions", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    header = ["import numpy as np", "try:", "    import scipy.linalg as sla", "except ImportError:", "    sla = None"]
+    cases = [(body, len(specs)) for _, body, specs, _ in CASES]
+    return case_module(tmp_path_factory.mktemp("linalg_rules"), "linalg_rule_functions", header, cases)
 
 
 def _params():

@@ -609,23 +609,30 @@ def test_every_case_names_rules_that_exist():
     assert not unknown, f"cases naming callables that have no rule: {unknown}"
 
 
-@pytest.fixture(scope="module")
-def case_functions(tmp_path_factory):
-    """Two functions per case in a real file: ``raw_i`` (the expression) and ``case_i`` (weighted sum)."""
-    lines = ["import numpy as np", ""]
-    for i, (_, body, specs, _) in enumerate(CASES):
-        params = ", ".join(PARAMS[: len(specs)])
+def case_module(directory, name, header, cases):
+    """A module written to ``directory/name.py`` (srcdiff reads the source) with two functions per
+    case ``(body, number of arguments)``: ``raw_i`` (the body's last line, an expression) and
+    ``case_i`` (its weighted sum with a weight ``w``).  ``header``: its import lines."""
+    lines = [*header, ""]
+    for i, (body, arity) in enumerate(cases):
+        params = ", ".join(PARAMS[:arity])
         *stmts, expr = body.split("\n")
-        for name, result, extra in ((f"raw_{i}", expr, ""), (f"case_{i}", f"np.sum(({expr}) * w)", ", w")):
-            lines.append(f"def {name}({params}{extra}):")
+        for fn, result, extra in ((f"raw_{i}", expr, ""), (f"case_{i}", f"np.sum(({expr}) * w)", ", w")):
+            lines.append(f"def {fn}({params}{extra}):")
             lines += [f"    {s}" for s in stmts]
             lines += [f"    return {result}", ""]
-    path = tmp_path_factory.mktemp("numpy_rules") / "numpy_rule_functions.py"
+    path = directory / f"{name}.py"
     path.write_text("\n".join(lines))
-    spec = importlib.util.spec_from_file_location("numpy_rule_functions", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def case_functions(tmp_path_factory):
+    cases = [(body, len(specs)) for _, body, specs, _ in CASES]
+    return case_module(tmp_path_factory.mktemp("numpy_rules"), "numpy_rule_functions", ["import numpy as np"], cases)
 
 
 def _params():

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 import pytest
-from test_numpy_rules import PARAMS, A, F, assert_array_grad
+from test_numpy_rules import PARAMS, A, F, assert_array_grad, case_module
 
 import srcdiff
 from srcdiff import rules
@@ -209,18 +209,9 @@ def test_every_case_names_rules_that_exist():
 
 @pytest.fixture(scope="module")
 def case_functions(tmp_path_factory):
-    """Two functions per case in a real file: ``raw_i`` (the expression) and ``case_i`` (weighted sum)."""
-    lines = ["import numpy as np", "import scipy.special as special", "from scipy import stats", ""]
-    for i, (_, body, specs) in enumerate(CASES):
-        params = ", ".join(PARAMS[: len(specs)])
-        for name, result, extra in ((f"raw_{i}", body, ""), (f"case_{i}", f"np.sum(({body}) * w)", ", w")):
-            lines += [f"def {name}({params}{extra}):", f"    return {result}", ""]
-    path = tmp_path_factory.mktemp("scipy_rules") / "scipy_rule_functions.py"
-    path.write_text("\n".join(lines))
-    spec = importlib.util.spec_from_file_location("scipy_rule_functions", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    header = ["import numpy as np", "import scipy.special as special", "from scipy import stats"]
+    cases = [(body, len(specs)) for _, body, specs in CASES]
+    return case_module(tmp_path_factory.mktemp("scipy_rules"), "scipy_rule_functions", header, cases)
 
 
 def _case(case_functions, index):
