@@ -9,7 +9,6 @@ what is refused.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import re
