@@ -100,3 +100,15 @@ def splatted(x):
 def test_dicts_srcdiff_cannot_follow_are_refused(f, words):
     with pytest.raises(srcdiff.SrcDiffError, match=words):
         srcdiff.grad(f)(X)
+
+
+def over_an_iterator(x):
+    items = iter([0, 1, 2])
+    d = {k: x[k] * 2.0 for k in items}
+    return d[0] + d[2]
+
+
+def test_a_dict_comprehension_over_an_iterator_is_refused_not_wrong():
+    """Its loops run twice (keys, then values): the second pass found the iterator used up."""
+    with pytest.raises(srcdiff.SrcDiffError, match="iterator"):
+        srcdiff.grad(over_an_iterator)(X)

@@ -11,11 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import UnsupportedSyntaxError
 from .adjoints import DictAdjoint, SeqAdjoint, is_zero
 
 
 def make_dict(keys: Any, values: Any) -> dict[Any, Any]:
-    """``{k: v for k, v in zip(keys, values)}``: a later key wins, as in a dict display."""
+    """``{k: v for k, v in zip(keys, values)}``: a later key wins, as in a dict display.  (A dict
+    comprehension runs its loops once for the keys, once for the values: over an iterator that
+    the first pass used up, the second finds nothing, and that is refused.)"""
+    keys, values = list(keys), list(values)
+    if len(keys) != len(values):
+        raise UnsupportedSyntaxError(
+            None,
+            None,
+            None,
+            "a dict comprehension over an iterator is not supported (its values were read once already)",
+            "iterate over a list, or build the dict in a for loop",
+        )
     return dict(zip(keys, values))
 
 
