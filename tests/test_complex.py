@@ -265,11 +265,14 @@ def test_vjp_of_a_complex_output():
     assert np.real(np.vdot(v, ct)) == pytest.approx(np.real(np.vdot(u, jv)), rel=1e-6)
 
 
-def test_complex_output_of_complex_input_is_its_real_part():
+def test_grad_of_a_complex_output_is_the_holomorphic_derivative():
     def f(z):
-        return z * (1.0 + 0.2j)
+        return z * (1.0 + 0.2j) + np.sin(z)
 
-    assert srcdiff.grad(f)(1.0 + 0.0j) == pytest.approx(1.0 - 0.2j)
+    z = 0.3 + 0.4j
+    assert srcdiff.grad(f)(z) == pytest.approx(1.0 + 0.2j + np.cos(z))
+    g = srcdiff.grad(srcdiff.grad(f))  # d/dz of f'(z) = 1 + 0.2j + cos(z): -sin(z)
+    assert g(z) == pytest.approx(-np.sin(z))
 
 
 @settings(max_examples=25, deadline=None)

@@ -128,6 +128,8 @@ def gradient_sweeps(
             )
         elif kinds.is_scalar(load(p)) and not complex_values:
             grads.append(load(d))
+        elif isinstance(result, gast.Name) and result.id in env.complex_names:  # f'(z) of a complex output
+            grads.append(call(env.runtime("grad_like"), load(d), load(p), const(True), clone(result)))
         else:
             grads.append(call(env.runtime("grad_like"), load(d), load(p), const(True)))
     backward: list[gast.stmt] = []

@@ -7,7 +7,8 @@ holomorphic function, ``g * f'(z)``, is the one written for real numbers: every 
 conjugate, ``dF/dx + i dF/dy``: the gradient with respect to the real inner product
 ``Re(vdot(u, v))``, which is what a gradient step ``z - lr * grad`` needs and what ``vjp``
 must give for ``<v, vjp(u)> = <J v, u>`` (PyTorch's convention; JAX's and autograd's ``grad``
-give its conjugate).  The adjoint of a real value is the real part.
+give its conjugate).  The adjoint of a real value is the real part.  ``grad`` of a complex
+output (of complex arguments) is the adjoint itself, ``f'(z)`` for a holomorphic ``f``.
 
 Functions that are not holomorphic (``abs``, ``real``, ``imag``, ``conj``, ``angle``, ``var``...)
 have rules written for both; a rule not listed here is refused for complex values

@@ -16,19 +16,20 @@ from .adjoints import NUMBER_TYPES, grad_dtype, is_zero, seq_items
 from .records import field_names, is_record, record_like
 
 
-def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
+def grad_like(adj: Any, value: Any, fresh: bool = False, output: Any = 0.0) -> Any:
     """Shape a final adjoint like the argument it belongs to: float for numbers, an array of
     the argument's shape for arrays, the same container type for lists and tuples.  An array is
     copied unless ``fresh``: an array of the right shape and type that owns its memory is then
     returned as it is (generated code passes the result through :func:`owned_results`).
 
     A complex argument gets the conjugate of its adjoint (``dF/dx + i dF/dy``: see
-    :mod:`srcdiff.rules.complex_module`), a real one the real part.
+    :mod:`srcdiff.rules.complex_module`), a real one the real part.  ``grad`` of a complex
+    ``output`` gives the adjoint itself: ``f'(z)`` for a holomorphic ``f``.
 
     >>> grad_like(2.0 - 1.0j, 1.0j), grad_like(2.0 - 1.0j, 1.0)
     ((2+1j), 2.0)
     """
-    return _shaped(adj, value, fresh, True)
+    return _shaped(adj, value, fresh, not _is_complex(output))
 
 
 def tangent_like(tangent: Any, value: Any) -> Any:
