@@ -330,3 +330,78 @@ def test_real_code_is_unchanged():
     assert "conj" not in srcdiff.source(df)
     df(complex_array(3))  # (the real specialization is not reused for complex arguments)
     assert "conj" in srcdiff.source(df)
+
+
+@pytest.mark.parametrize(
+    "ord, axis, shape",
+    [(None, None, (4,)), (None, None, (3, 2)), (3, None, (4,)), (np.inf, None, (4,)), (1, None, (4,)),
+     (None, 1, (3, 4)), ("fro", None, (3, 2)), ("nuc", None, (3, 2)), (2, None, (3, 2)), (1, None, (3, 2)),
+     (None, (0, 1), (3, 2, 2))],
+)  # fmt: skip
+def test_norms_of_complex_entries(ord, axis, shape):
+    w = RNG.standard_normal(np.shape(np.linalg.norm(np.ones(shape), ord=ord, axis=axis)))
+
+    def f(z):
+        return np.sum(np.linalg.norm(z, ord=ord, axis=axis) * w)
+
+    check(f, complex_array(*shape))
+
+
+def test_erf_of_complex_values():
+    special = pytest.importorskip("scipy.special")
+
+    def f(z):
+        return np.sum(np.abs(special.erf(z) + special.erfc(0.5 * z)) ** 2)
+
+    check(f, 0.3 * complex_array(3))
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_hermitian_eigh(uplo):
+    """Eigenvalues and the moduli of eigenvectors (their phases are arbitrary) of the Hermitian
+    matrix read from one triangle of a complex matrix."""
+    wv, wa = RNG.standard_normal(4), RNG.standard_normal((4, 4))
+
+    def f(a):
+        w, v = np.linalg.eigh(a, uplo)
+        return np.sum(w * wv) + np.sum(np.abs(v) * wa)
+
+    check(f, complex_array(4, 4), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (4, 4), (5, 3), (2, 3, 4)])
+def test_complex_svd(shape):
+    """Singular values, and the moduli of singular vectors (their phases are arbitrary)."""
+    k = min(shape[-2:])
+    ws = RNG.standard_normal(shape[:-2] + (k,))
+    wu, wv = RNG.standard_normal(shape[:-1] + (k,)), RNG.standard_normal(shape[:-2] + (k, shape[-1]))
+
+    def f(a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.sum(s * ws) + np.sum(np.abs(u) * wu) + np.sum(np.abs(vh) * wv)
+
+    def values(a):
+        return np.sum(np.linalg.svd(a, compute_uv=False) ** 2 * ws)
+
+    check(f, complex_array(*shape), rtol=1e-4, atol=1e-6)
+    check(values, complex_array(*shape), rtol=1e-4, atol=1e-6)
+
+
+def test_eig_of_a_complex_matrix():
+    """Eigenvalues, and the moduli of the unit eigenvectors (their phases are arbitrary)."""
+    ww, wv = complex_array(4), RNG.standard_normal((4, 4))
+
+    def f(a):
+        w, v = np.linalg.eig(a)
+        return np.real(np.sum(w * ww)) + np.sum(np.abs(v) * wv) + np.sum(np.abs(np.linalg.eigvals(a)))
+
+    check(f, complex_array(4, 4), rtol=1e-4, atol=1e-6)
+
+
+def test_complex_eigenvalues_of_a_real_matrix_stay_refused():
+    def f(a):
+        return np.sum(np.abs(np.linalg.eigvals(a)))
+
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    with pytest.raises(srcdiff.SrcDiffError, match="complex results"):
+        srcdiff.grad(f)(rotation)

@@ -90,9 +90,6 @@ def var_adjoint(g: Any, a: Any, axis: Any = None, ddof: int = 0, keepdims: bool 
         return 0.0
     a = np.asarray(a)
     centered = a - np.mean(a, axis=None if axis is None else _axes(axis, a.ndim), keepdims=True)
-    if np.iscomplexobj(centered):  # var = mean(|a - mean|**2): d/d(re) - i d/d(im) is conj(a - mean)
-        centered = np.conj(centered)
-        g = np.real(g)  # (a real result: the imaginary part of its adjoint means nothing)
     return expand(g, a, axis, keepdims) * 2.0 * centered / (count(a, axis) - ddof)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .array_helpers import count, expand
 from .table import helpers_of
 
 
@@ -72,6 +73,20 @@ def irfft_adjoint(g: Any, m: int, n: Any, axis: int, norm: Any) -> Any:
     shape[axis] = half
     spectrum = np.take(np.fft.ifft(g, axis=axis, norm=norm), np.arange(half), axis=axis)
     return resized(spectrum * weights.reshape(shape), m, axis)
+
+
+def complex_var_adjoint(g: Any, a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Adjoint of ``np.var`` of complex entries, ``mean(|a - mean(a)|**2)``: ``conj(a - mean)``
+    times ``2 g / (n - ddof)`` (``g`` real: the result is)."""
+    a = np.asarray(a)
+    reduced = None if axis is None else tuple(int(x) % a.ndim for x in np.atleast_1d(axis))
+    centered = np.conj(a - np.mean(a, axis=reduced, keepdims=True))
+    return expand(np.real(g), a, axis, keepdims) * 2.0 * centered / (count(a, axis) - ddof)
+
+
+def complex_std_adjoint(g: Any, a: Any, out: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Adjoint of ``np.std`` of complex entries (0 where the deviation is 0)."""
+    return complex_var_adjoint(np.real(g) / (2.0 * np.where(np.asarray(out) == 0, 1.0, out)), a, axis, ddof, keepdims)
 
 
 def lengths(a: Any, axis: int) -> int:

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import builtins
 import operator
+import sys
 from typing import Any
 
 import gast
 import numpy as np
 
-from . import complex_helpers
+from . import complex_helpers, complex_linalg
 from .runtime_rules import RUNTIME
 from .table import RuleTable, register_helpers, rule
 
 register_helpers(complex_helpers.HELPERS)
+register_helpers(complex_linalg.HELPERS)
 COMPLEX = RuleTable("numpy complex")
 
 # (real-linear, not complex-linear: their tangents are not their adjoints with t for g)
@@ -122,15 +124,30 @@ HOLOMORPHIC: set[Any] = {
     builtins.sum, list, tuple,
 }  # fmt: skip
 #: Rules written for complex arguments too (with ``cplx(x)`` branches in their templates).
-COMPLEX_AWARE: set[Any] = {np.abs, builtins.abs, np.arccosh, np.var, np.std}
+COMPLEX_AWARE: set[Any] = {
+    np.abs,
+    builtins.abs,
+    np.arccosh,
+    np.var,
+    np.std,
+    np.linalg.norm,
+    np.linalg.eigh,
+    np.linalg.svd,
+    np.linalg.eig,
+    np.linalg.eigvals,
+}
 #: Operators whose rules hold for complex operands (``**`` only with a constant exponent).
 OPERATORS: tuple[type, ...] = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.MatMult, gast.USub, gast.UAdd, gast.Pow)
 #: Functions with a real result whatever their arguments (a complex value goes no further).
-REAL_RESULTS: set[Any] = {np.real, np.imag, np.abs, builtins.abs, np.angle, np.var, np.std, len, np.shape, np.size}
+REAL_RESULTS: set[Any] = {
+    np.real, np.imag, np.abs, builtins.abs, np.angle, np.var, np.std, np.linalg.norm, len, np.shape, np.size,
+}  # fmt: skip
 #: Functions that make complex values of real ones.
 COMPLEX_RESULTS: set[Any] = {np.fft.fft, np.fft.ifft, np.fft.rfft, complex, np.complex128, np.complex64}
 
 
+#: scipy.special functions whose rules are holomorphic (scipy evaluates them for complex numbers).
+_SCIPY_HOLOMORPHIC = ("erf", "erfc")
 #: srcdiff's runtime helpers whose rules are written for real numbers (the others move, pick or
 #: sum values, or are linear with real coefficients: they hold for complex values too).
 _REAL_RUNTIME = {
@@ -150,5 +167,8 @@ def holds_for_complex(fn: Any) -> bool:
     (True, False)
     """
     if fn in HOLOMORPHIC or fn in COMPLEX_AWARE or fn in COMPLEX.rules:
+        return True
+    special = sys.modules.get("scipy.special")  # (scipy is optional: its functions by name)
+    if special is not None and any(getattr(special, name, None) is fn for name in _SCIPY_HOLOMORPHIC):
         return True
     return fn in RUNTIME.rules and getattr(fn, "__name__", "") not in _REAL_RUNTIME

@@ -117,10 +117,14 @@ NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axi
 NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="mean_adjoint(g, only_shape(a), axis, keepdims)"))
 # forward mode through a reduction: the adjoint of 1 gives d(out)/d(a); sum it against the tangent
 _REDUCE_TANGENT = "np.sum({} * t, axis=axis, keepdims=keepdims)"
-# (var and std of complex numbers are real: their adjoint of 1 is conj(d out/d a), hence the real part)
-_REAL_TANGENT = "np.real(np.sum({0} * t, axis=axis, keepdims=keepdims)) if cplx(a) else " + _REDUCE_TANGENT.replace(
-    "{}", "{0}"
-)
+# var and std of complex entries (a real result): their own helpers, and the real part as tangent
+_REAL_TANGENT = "np.real(np.sum({} * t, axis=axis, keepdims=keepdims))"
+
+
+def _either(complex_form: str, real_form: str) -> str:
+    return f"{complex_form} if cplx(a) else {real_form}"
+
+
 NUMPY.define(
     np.prod,
     rule(
@@ -145,8 +149,13 @@ NUMPY.define(
     rule(
         "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
         elementwise=False,
-        a="var_adjoint(g, a, axis, ddof, keepdims)",
-        jvp={"a": _REAL_TANGENT.format("var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)")},
+        a=_either("complex_var_adjoint(g, a, axis, ddof, keepdims)", "var_adjoint(g, a, axis, ddof, keepdims)"),
+        jvp={
+            "a": _either(
+                _REAL_TANGENT.format("complex_var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)"),
+                _REDUCE_TANGENT.format("var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)"),
+            )
+        },
     ),
 )
 NUMPY.define(
@@ -154,8 +163,15 @@ NUMPY.define(
     rule(
         "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
         elementwise=False,
-        a="std_adjoint(g, a, out, axis, ddof, keepdims)",
-        jvp={"a": _REAL_TANGENT.format("std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)")},
+        a=_either(
+            "complex_std_adjoint(g, a, out, axis, ddof, keepdims)", "std_adjoint(g, a, out, axis, ddof, keepdims)"
+        ),
+        jvp={
+            "a": _either(
+                _REAL_TANGENT.format("complex_std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)"),
+                _REDUCE_TANGENT.format("std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)"),
+            )
+        },
     ),
 )
 NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False, a="cumsum_adjoint(g, a, axis)"))
