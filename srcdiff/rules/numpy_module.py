@@ -411,7 +411,7 @@ METHODS: dict[str, Any] = {
     "round": "round",
 }
 # a dict's views, as lists (a user object's own method of the name comes first)
-METHODS.update({"conj": np.conjugate, "conjugate": np.conjugate})
+METHODS.update({"conj": "conjugate", "conjugate": "conjugate"})
 METHODS.update({"values": runtime.dict_values, "items": runtime.dict_items, "keys": runtime.dict_keys})
 #: Methods whose positional arguments after the first may be spread out (``x.reshape(2, 3)``).
 SPREAD_METHODS = {"reshape", "transpose"}
