@@ -8,6 +8,8 @@ gradient is real.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -238,7 +240,26 @@ def _builtin_abs(z, u):
     return abs(np.sum(z * u))
 
 
-@pytest.mark.parametrize("f", [_abs, _angle, _parts, _var, _builtin_abs], ids=lambda f: f.__name__)
+def _norms(z, u):
+    return np.linalg.norm(z * u)
+
+
+def _spectral_norms(z, u):  # (slow to transform: behind SRCDIFF_SLOW_TESTS)
+    return np.sum(np.linalg.norm(z, axis=1) * u[:, 0]) + np.linalg.norm(z * u, "nuc") + np.linalg.norm(z[:, 0], 3)
+
+
+def _svd(z, u):
+    a, s, vh = np.linalg.svd(z * u, full_matrices=False)
+    return np.sum(s**2) + np.sum(np.abs(a) * u)
+
+
+# (norm's adjoint helper is slow to transform again, real or complex: a few seconds each)
+SLOW = [_norms, _spectral_norms] if os.environ.get("SRCDIFF_SLOW_TESTS") else []
+
+
+@pytest.mark.parametrize(
+    "f", [_abs, _angle, _parts, _var, _builtin_abs, _svd, *SLOW], ids=lambda f: f.__name__
+)
 def test_reverse_over_reverse_of_real_results(f):
     """The gradient G of a real function, differentiated again in reverse (vjp) and forward
     (jvp) mode: both against finite differences of G."""
@@ -405,3 +426,25 @@ def test_complex_eigenvalues_of_a_real_matrix_stay_refused():
     rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
     with pytest.raises(srcdiff.SrcDiffError, match="complex results"):
         srcdiff.grad(f)(rotation)
+
+
+def _eigh(a, u):
+    w, v = np.linalg.eigh(a * u)
+    return np.sum(w * np.diag(u)) + np.sum(np.abs(v) * u)
+
+
+def _eig(a, u):
+    w, v = np.linalg.eig(a * u)
+    return np.sum(np.abs(w) ** 2) + np.sum(np.abs(v) * u)
+
+
+@pytest.mark.parametrize("f", [_eigh, _eig], ids=lambda f: f.__name__)
+def test_reverse_over_reverse_of_decompositions(f):
+    a, u = complex_array(3, 3), RNG.standard_normal((3, 3)) + 2.0
+    v, w = complex_array(3, 3), complex_array(3, 3)
+    G = srcdiff.grad(f)
+    h = 1e-6
+    dG = (G(a + h * v, u) - G(a - h * v, u)) / (2 * h)
+    (ct, _) = srcdiff.vjp(G, a, u)[1](w)
+    assert np.real(np.vdot(v, ct)) == pytest.approx(np.real(np.vdot(w, dG)), rel=1e-4, abs=1e-7)
+    np.testing.assert_allclose(srcdiff.jvp(G, (a, u), (v, None))[1], dG, rtol=1e-4, atol=1e-6)

@@ -171,10 +171,25 @@ def complex_norm_adjoint(g: Any, x: Any, out: Any, ord: Any = None, axis: Any = 
     x = np.asarray(x)
     matrix = (axis is None and x.ndim == 2 and ord is not None) or (isinstance(axis, (tuple, list)) and len(axis) == 2)
     if matrix and ord in ("nuc", 2, -2):
-        return norm_adjoint(np.real(g), np.conj(x), out, ord, axis, keepdims)  # (conj(x)'s U V^H is conj(U V^H))
+        return _spectral_adjoint(np.real(g), x, ord, axis, keepdims)
     ax = np.abs(x)
     phase = np.conj(x) / np.where(ax == 0, 1.0, ax)
     return norm_adjoint(np.real(g), ax, out, ord, axis, keepdims) * phase
+
+
+def _spectral_adjoint(g: Any, x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    """The nuclear norm's (sum of singular values) ``conj(U V^H)``, or the 2-norm's (-2: the
+    smallest) ``conj(u v^H)`` of the extreme singular value, ties split evenly."""
+    rows, cols = (x.ndim - 2, x.ndim - 1) if axis is None else tuple(int(a) % x.ndim for a in axis)
+    u, s, vh = np.linalg.svd(np.moveaxis(np.conj(x), (rows, cols), (-2, -1)), full_matrices=False)
+    if ord == "nuc":
+        d = u @ vh
+    else:
+        extreme = np.max(s, axis=-1, keepdims=True) if ord == 2 else np.min(s, axis=-1, keepdims=True)
+        hits = s == extreme
+        d = (u * np.expand_dims(hits / np.sum(hits, axis=-1, keepdims=True), -2)) @ vh
+    gm = np.asarray(g) if keepdims else np.expand_dims(g, (rows, cols))
+    return gm * np.moveaxis(d, (-2, -1), (rows, cols))
 
 
 def complex_norm_tangent(x: Any, out: Any, t: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:

@@ -29,7 +29,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import complex_helpers, complex_linalg
+from . import complex_helpers, complex_linalg, linalg_helpers
 from .runtime_rules import RUNTIME
 from .table import RuleTable, register_helpers, rule
 
@@ -121,7 +121,7 @@ HOLOMORPHIC: set[Any] = {
     np.asarray, np.atleast_1d, np.atleast_2d, np.max, np.min, np.amax, np.amin, np.linalg.inv,
     np.linalg.solve, np.linalg.det, np.linalg.matrix_power,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pos, operator.matmul,
-    builtins.sum, list, tuple,
+    builtins.sum, list, tuple, linalg_helpers.mT,
 }  # fmt: skip
 #: Rules written for complex arguments too (with ``cplx(x)`` branches in their templates).
 COMPLEX_AWARE: set[Any] = {
@@ -137,7 +137,17 @@ COMPLEX_AWARE: set[Any] = {
     np.linalg.eigvals,
 }
 #: Operators whose rules hold for complex operands (``**`` only with a constant exponent).
-OPERATORS: tuple[type, ...] = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.MatMult, gast.USub, gast.UAdd, gast.Pow)
+OPERATORS: tuple[type, ...] = (
+    gast.Add,
+    gast.Sub,
+    gast.Mult,
+    gast.Div,
+    gast.MatMult,
+    gast.USub,
+    gast.UAdd,
+    gast.Pow,
+    gast.Not,
+)
 #: Functions with a real result whatever their arguments (a complex value goes no further).
 REAL_RESULTS: set[Any] = {
     np.real, np.imag, np.abs, builtins.abs, np.angle, np.var, np.std, np.linalg.norm, len, np.shape, np.size,

@@ -112,7 +112,7 @@ def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
     ):
         out = adj
     elif np.ndim(adj):
-        out = np.array(adj, dtype=dtype, copy=True)
+        out = np.array(np.real(adj) if dtype.kind != "c" else adj, dtype=dtype, copy=True)
     else:
         out = zeros_for(np.asarray(value))
     if _basic(index):
