@@ -448,3 +448,24 @@ def test_reverse_over_reverse_of_decompositions(f):
     (ct, _) = srcdiff.vjp(G, a, u)[1](w)
     assert np.real(np.vdot(v, ct)) == pytest.approx(np.real(np.vdot(w, dG)), rel=1e-4, abs=1e-7)
     np.testing.assert_allclose(srcdiff.jvp(G, (a, u), (v, None))[1], dG, rtol=1e-4, atol=1e-6)
+
+
+def test_eig_of_a_real_matrix_cast_to_complex():
+    ww = RNG.standard_normal(3)
+
+    def f(a):
+        w, v = np.linalg.eig(a.astype(complex))
+        return np.sum(np.abs(w) * ww) + np.sum(np.abs(v))
+
+    got = check(f, RNG.standard_normal((3, 3)), rtol=1e-4, atol=1e-6)
+    assert got.dtype == np.float64
+
+
+def test_arrays_made_complex_by_their_dtype():
+    def f(x):
+        w = np.sum(np.abs(x.astype(complex)))  # (abs of a real value, through a complex one)
+        z = np.zeros(3, dtype=complex) + w
+        z = z + x * np.array([1.0, 2.0, 3.0], dtype=np.complex128) * 1.5
+        return np.sum(np.abs(np.exp(1j * z)) + np.real(z * z))
+
+    check(f, RNG.standard_normal(3))

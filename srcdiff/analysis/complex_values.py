@@ -80,8 +80,28 @@ def _source(node: gast.AST, local: set[str], callee_of: CalleeOf, lookup: Lookup
         return found and _is_complex_value(value)
     if isinstance(node, gast.Call):
         callee = callee_of(node)
-        return callee is not None and callee.obj in complex_module.COMPLEX_RESULTS
+        if callee is not None and callee.obj in complex_module.COMPLEX_RESULTS:
+            return True
+        # x.astype(complex), np.array(v, dtype=np.complex128), np.zeros(3, dtype="complex")
+        return any(_complex_dtype(a, local, lookup) for a in [*node.args, *(k.value for k in node.keywords)])
     return False
+
+
+_COMPLEX_DTYPE_NAMES = ("complex", "complex64", "complex128", "c8", "c16", "D", "F")
+
+
+def _complex_dtype(node: gast.expr, local: set[str], lookup: Lookup) -> bool:
+    if isinstance(node, gast.Constant):
+        return isinstance(node.value, str) and node.value in _COMPLEX_DTYPE_NAMES
+    value = None
+    if isinstance(node, gast.Name) and node.id not in local:
+        found, value = lookup(node.id)
+        if not found:
+            return False
+    elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and node.value.id not in local:
+        found, module = lookup(node.value.id)
+        value = getattr(module, node.attr, None) if found else None
+    return isinstance(value, type) and issubclass(value, (complex, np.complexfloating))
 
 
 def _complex_expr(value: gast.expr, names: set[str], local: set[str], callee_of: CalleeOf, lookup: Lookup) -> bool:

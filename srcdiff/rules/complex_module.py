@@ -135,6 +135,7 @@ COMPLEX_AWARE: set[Any] = {
     np.linalg.svd,
     np.linalg.eig,
     np.linalg.eigvals,
+    np.astype,
 }
 #: Operators whose rules hold for complex operands (``**`` only with a constant exponent).
 OPERATORS: tuple[type, ...] = (

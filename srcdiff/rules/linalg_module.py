@@ -278,8 +278,9 @@ NOTES: dict[Any, str] = {
     np.linalg.eigh: "reads one triangle (`UPLO`): the other gets no derivative; distinct eigenvalues",
     np.linalg.eigvalsh: "reads one triangle (`UPLO`): the other gets no derivative",
     np.linalg.cholesky: "reads one triangle: the other gets no derivative",
-    np.linalg.eig: "real eigenvalues only (complex results are refused); distinct eigenvalues",
-    np.linalg.eigvals: "real eigenvalues only (complex results are refused)",
+    np.linalg.eig: "distinct eigenvalues; complex eigenvalues of a real matrix are refused (a complex matrix "
+    "is differentiated: docs/complex.md)",
+    np.linalg.eigvals: "complex eigenvalues of a real matrix are refused (a complex matrix is differentiated)",
     np.linalg.pinv: "the derivative that keeps the rank (at full rank: the derivative)",
     np.linalg.qr: "full rank; `mode='complete'` of a tall matrix and `mode='raw'` are refused",
     np.linalg.lstsq: "`rcond` is a constant; the rank carries no derivative",
