@@ -469,3 +469,53 @@ def test_arrays_made_complex_by_their_dtype():
         return np.sum(np.abs(np.exp(1j * z)) + np.real(z * z))
 
     check(f, RNG.standard_normal(3))
+
+
+@pytest.mark.parametrize("kind", ["fftn", "ifftn", "fft2", "ifft2"])
+@pytest.mark.parametrize("s, axes", [(None, None), ((3, 5), (0, 1)), (None, (0,)), ((4,), (1,))])
+def test_nd_transforms(kind, s, axes):
+    transform = getattr(np.fft, kind)
+    if kind.endswith("2") and axes is not None and len(axes) != 2:
+        axes = (0, 1)
+        s = None if s is None or len(s) == 2 else s + s
+
+    def f(z):
+        y = transform(z, s, axes) if axes is not None else transform(z, s)
+        return np.sum(np.abs(y) ** 2 * np.arange(y.size).reshape(y.shape))
+
+    check(f, complex_array(3, 4), rtol=1e-4, atol=1e-6)
+    check(f, RNG.standard_normal((3, 4)), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("s, axes", [(None, None), ((4, 6), (0, 1)), ((5,), (0,)), ((3, 3), (0, 1))])
+def test_nd_real_transforms(s, axes):
+    def f(x):
+        y = np.fft.rfftn(x, s, axes)
+        return np.sum(np.abs(y) ** 2 * np.arange(y.size).reshape(y.shape))
+
+    def g(c):
+        return np.sum(np.fft.irfftn(c, s, axes) ** 2 * 1.5) + np.sum(np.fft.irfft2(c) * 0.5)
+
+    def h(x):
+        return np.sum(np.abs(np.fft.rfft2(x)) ** 3)
+
+    check(f, RNG.standard_normal((3, 4)), rtol=1e-4, atol=1e-6)
+    check(g, complex_array(3, 4), rtol=1e-4, atol=1e-6)
+    check(h, RNG.standard_normal((3, 4)), rtol=1e-4, atol=1e-6)
+
+
+def test_second_order_through_nd_transforms():
+    def f(x):
+        y = np.fft.rfftn(x) * np.fft.rfft2(x * x)
+        inverse = np.abs(np.fft.ifft2(x * x)) ** 2 + np.abs(np.fft.ifftn(x)) ** 2
+        return np.sum(np.abs(y) ** 2) + np.sum(np.fft.irfftn(np.fft.fftn(x)[:, :2]) ** 2) + np.sum(inverse)
+
+    x = RNG.standard_normal((2, 3))
+    gf = srcdiff.grad(f)
+    h = 1e-5
+    v = RNG.standard_normal((2, 3))
+    numeric = (gf(x + h * v) - gf(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(srcdiff.hvp(f)(x, v), numeric, rtol=1e-5, atol=1e-6)
+    w = RNG.standard_normal((2, 3))
+    (ct,) = srcdiff.vjp(gf, x)[1](w)
+    assert np.sum(ct * v) == pytest.approx(np.sum(w * numeric), rel=1e-5)

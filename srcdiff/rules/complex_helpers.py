@@ -89,6 +89,68 @@ def complex_std_adjoint(g: Any, a: Any, out: Any, axis: Any = None, ddof: int = 
     return complex_var_adjoint(np.real(g) / (2.0 * np.where(np.asarray(out) == 0, 1.0, out)), a, axis, ddof, keepdims)
 
 
+# -- n-dimensional transforms (fft2, fftn, rfftn, irfftn and their inverses) ---------------------
+def fft_axes(ndim: int, s: Any, axes: Any) -> tuple[int, ...]:
+    """The axes an n-dimensional transform works on, as numpy picks them (all, or the last
+    ``len(s)``, when ``axes`` is None), as non-negative numbers.
+
+    >>> fft_axes(3, None, None), fft_axes(3, (4, 4), None), fft_axes(3, None, (-2, -1))
+    ((0, 1, 2), (1, 2), (1, 2))
+    """
+    if axes is None:
+        axes = range(ndim) if s is None else range(ndim - len(s), ndim)
+    return tuple(int(a) % ndim for a in axes)
+
+
+def _resized_all(y: Any, shape: Any, axes: tuple[int, ...]) -> Any:
+    for axis in axes:
+        y = resized(y, shape[axis], axis)
+    return y
+
+
+def dftn_adjoint(g: Any, shape: Any, s: Any, axes: Any, norm: Any, kind: str) -> Any:
+    """Adjoint of ``np.fft.<kind>(a, s, axes, norm)`` (``kind``: fftn or ifftn) for an input of
+    ``shape``: the same transform of ``g``, resized to the input's lengths."""
+    axes = fft_axes(len(shape), s, axes)
+    return _resized_all(getattr(np.fft, kind)(np.asarray(g), axes=axes, norm=norm), shape, axes)
+
+
+def dftn_transpose(g: Any, out_shape: Any, shape: Any, s: Any, axes: Any, norm: Any, kind: str) -> Any:
+    """Adjoint of :func:`dftn_adjoint`: the transform itself, to the lengths of its result ``out_shape``."""
+    axes = fft_axes(len(shape), s, axes)
+    return getattr(np.fft, kind)(g, s=[out_shape[a] for a in axes], axes=axes, norm=norm)
+
+
+def rfftn_adjoint(g: Any, shape: Any, s: Any, axes: Any, norm: Any) -> Any:
+    """Adjoint of ``np.fft.rfftn(a, s, axes, norm)`` for a real input of ``shape``: the half
+    spectrum zero-padded along the last axis, transformed, resized, real part."""
+    axes = fft_axes(len(shape), s, axes)
+    last = axes[-1]
+    full = resized(np.asarray(g), shape[last] if s is None else s[-1], last)
+    return np.real(_resized_all(np.fft.fftn(full, axes=axes, norm=norm), shape, axes))
+
+
+def rfftn_transpose(g: Any, shape: Any, s: Any, axes: Any, norm: Any) -> Any:
+    """Adjoint of :func:`rfftn_adjoint`: ``rfftn`` itself."""
+    axes = fft_axes(len(shape), s, axes)
+    return np.fft.rfftn(g, s=[shape[a] for a in axes] if s is None else s, axes=axes, norm=norm)
+
+
+def irfftn_adjoint(g: Any, shape: Any, s: Any, axes: Any, norm: Any) -> Any:
+    """Adjoint of ``np.fft.irfftn(a, s, axes, norm)`` for a half spectrum of ``shape``: the
+    1-d adjoint along the last axis, inverse transforms along the others."""
+    axes = fft_axes(len(shape), s, axes)
+    last, others = axes[-1], axes[:-1]
+    h = irfft_adjoint(g, shape[last], 2 * (shape[last] - 1) if s is None else s[-1], last, norm)
+    return _resized_all(np.fft.ifftn(h, axes=others, norm=norm), shape, others) if others else h
+
+
+def irfftn_transpose(g: Any, out_shape: Any, shape: Any, s: Any, axes: Any, norm: Any) -> Any:
+    """Adjoint of :func:`irfftn_adjoint`: ``irfftn`` itself, to the lengths of its result."""
+    axes = fft_axes(len(shape), s, axes)
+    return np.fft.irfftn(g, s=[out_shape[a] for a in axes], axes=axes, norm=norm)
+
+
 def lengths(a: Any, axis: int) -> int:
     """The length of ``a`` along ``axis`` (a number for the templates)."""
     return int(np.shape(a)[axis])

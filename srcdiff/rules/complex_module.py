@@ -106,6 +106,70 @@ COMPLEX.define(
         v="np.fft.irfft(g, 2 * (m - 1) if n is None else n, axis, norm)",
     ),
 )
+_ND = "a, s=None, axes={}, norm=None"
+for _kind, _axes in (("fftn", None), ("ifftn", None), ("fft2", (-2, -1)), ("ifft2", (-2, -1))):
+    _base = _kind.replace("2", "n")
+    COMPLEX.define(
+        getattr(np.fft, _kind),
+        rule(
+            _ND.format(_axes),
+            elementwise=False,
+            linear=True,
+            a=f"dftn_adjoint(g, np.shape(a), s, axes, norm, {_base!r})",
+        ),
+    )
+for _kind, _axes in (("rfftn", None), ("rfft2", (-2, -1)), ("irfftn", None), ("irfft2", (-2, -1))):
+    _helper = "irfftn_adjoint" if _kind.startswith("i") else "rfftn_adjoint"
+    COMPLEX.define(
+        getattr(np.fft, _kind),
+        rule(_ND.format(_axes), elementwise=False, linear=True, a=f"{_helper}(g, np.shape(a), s, axes, norm)"),
+    )
+# (and their adjoint helpers, for second derivatives: pairs of transposes)
+COMPLEX.define(
+    complex_helpers.dftn_adjoint,
+    rule(
+        "v, shape, s, axes, norm, kind",
+        elementwise=False,
+        linear="v",
+        v="dftn_transpose(g, np.shape(v), shape, s, axes, norm, kind)",
+    ),
+)
+COMPLEX.define(
+    complex_helpers.dftn_transpose,
+    rule(
+        "w, out_shape, shape, s, axes, norm, kind",
+        elementwise=False,
+        linear="w",
+        w="dftn_adjoint(g, shape, s, axes, norm, kind)",
+    ),
+)
+COMPLEX.define(
+    complex_helpers.rfftn_adjoint,
+    rule("v, shape, s, axes, norm", elementwise=False, linear="v", v="rfftn_transpose(g, shape, s, axes, norm)"),
+)
+COMPLEX.define(
+    complex_helpers.rfftn_transpose,
+    rule("w, shape, s, axes, norm", elementwise=False, linear="w", w="rfftn_adjoint(g, shape, s, axes, norm)"),
+)
+COMPLEX.define(
+    complex_helpers.irfftn_adjoint,
+    rule(
+        "v, shape, s, axes, norm",
+        elementwise=False,
+        linear="v",
+        v="irfftn_transpose(g, np.shape(v), shape, s, axes, norm)",
+    ),
+)
+COMPLEX.define(
+    complex_helpers.irfftn_transpose,
+    rule(
+        "w, out_shape, shape, s, axes, norm",
+        elementwise=False,
+        linear="w",
+        w="irfftn_adjoint(g, shape, s, axes, norm)",
+    ),
+)
+COMPLEX.constant(complex_helpers.fft_axes)
 COMPLEX.constant(complex_helpers.lengths, np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal)
 
 #: Functions whose rules hold for complex arguments as written (holomorphic, or linear with
@@ -152,9 +216,13 @@ OPERATORS: tuple[type, ...] = (
 #: Functions with a real result whatever their arguments (a complex value goes no further).
 REAL_RESULTS: set[Any] = {
     np.real, np.imag, np.abs, builtins.abs, np.angle, np.var, np.std, np.linalg.norm, len, np.shape, np.size,
+    np.fft.irfft, np.fft.irfftn, np.fft.irfft2,
 }  # fmt: skip
 #: Functions that make complex values of real ones.
-COMPLEX_RESULTS: set[Any] = {np.fft.fft, np.fft.ifft, np.fft.rfft, complex, np.complex128, np.complex64}
+COMPLEX_RESULTS: set[Any] = {
+    np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.fftn, np.fft.ifftn, np.fft.fft2, np.fft.ifft2, np.fft.rfftn,
+    np.fft.rfft2, complex, np.complex128, np.complex64,
+}  # fmt: skip
 
 
 #: scipy.special functions whose rules are holomorphic (scipy evaluates them for complex numbers).

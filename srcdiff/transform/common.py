@@ -260,8 +260,8 @@ class Transform:
         mapping = dict(names)
         for p in rule.params:
             v = bound.get(p, rule.signature.parameters[p].default)
-            if isinstance(v, tuple):
-                v = gast.Tuple(elts=list(v), ctx=gast.Load())
+            if isinstance(v, tuple):  # (atoms gathered by a *-parameter, or a default such as (-2, -1))
+                v = gast.Tuple(elts=[x if isinstance(x, gast.AST) else const(x) for x in v], ctx=gast.Load())
             mapping[p] = clone(v) if isinstance(v, gast.AST) else const(v)
         mapping.update(extra or {})
         return Instantiate(mapping, self.env, self.kinds.shape_of).visit(template)
