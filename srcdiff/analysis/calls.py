@@ -198,11 +198,15 @@ def _user(fn: Any, args: list[gast.expr], node: gast.Call, description: str) -> 
     except (TypeError, ValueError):
         return Callee(UNKNOWN, fn, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description)
     names = list(sig.parameters)
+    arguments = dict(bound_args.arguments)
+    for p in sig.parameters.values():  # (what ``*args`` / ``**kwargs`` gather: nothing, if not bound)
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in arguments:
+            arguments[p.name] = () if p.kind == p.VAR_POSITIONAL else {}
     return Callee(
         USER,
         fn,
         None,
-        dict(bound_args.arguments),
+        arguments,
         positions={p: names.index(p) for p in bound_args.arguments},
         description=description,
     )

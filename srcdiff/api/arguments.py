@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, DictOf, Kind, SeqOf, object_kind
+from ..frontend.gathered import item_name
 from ..runtime.outputs import numeric
 from ..runtime.records import NODES, field_names, is_record, node_fields
 
@@ -197,3 +198,21 @@ def gathered_parameters(fn: Any) -> tuple[str | None, str | None]:
     at += gathered is not None
     keywords = code.co_varnames[at] if code.co_flags & inspect.CO_VARKEYWORDS else None
     return gathered, keywords
+
+
+def positional_names(fn: Any, count: int) -> list[str]:
+    """The parameters ``count`` positional arguments of ``fn`` bind to: its named positional
+    parameters, then ``args_0``, ``args_1``... for those its ``*args`` gathers (differentiated
+    as parameters of their own: :func:`~srcdiff.frontend.gathered.split_gathered`).
+
+    >>> def f(w, *args):
+    ...     return w
+    >>> positional_names(f, 3)
+    ['w', 'args_0', 'args_1']
+    """
+    code = fn.__code__
+    named = list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount])
+    gathered = gathered_parameters(fn)[0]
+    if gathered is None:
+        return named
+    return named + [item_name(gathered, i) for i in range(count - len(named))]

@@ -23,6 +23,7 @@ from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
 from ..analysis.value_kinds import ObjectOf
 from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
+from ..frontend.gathered import item_name
 from ..frontend.inline import augmented_parameters, updated_by_call
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import registered
@@ -113,20 +114,33 @@ class Transform:
         )
 
     def active_parameters(self, callee: calls.Callee, at: gast.AST) -> list[str]:
-        """The parameters of a user function called here that receive a differentiated value.
-        (What its ``*args`` / ``**kwargs`` gather is data: a differentiated value there is refused.)"""
+        """The parameters of a user function called here that receive a differentiated value; one
+        its ``*args`` gathers is differentiated as a parameter of its own (``args_1``: see
+        :meth:`argument`).  (What its ``**kwargs`` gathers is data: a differentiated value there
+        is refused.)"""
+        active: list[str] = []
         for param, value in callee.bound.items():
-            items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else ()
-            if any(isinstance(a, gast.AST) and self.is_active(a) for a in items):
+            if isinstance(value, tuple):
+                active += [item_name(param, i) for i, a in enumerate(value) if self.is_active(a)]
+            elif isinstance(value, dict) and any(isinstance(a, gast.AST) and self.is_active(a) for a in value.values()):
                 raise self.refuse(
                     at,
-                    f"a differentiated value is passed into `{param}`, which gathers the arguments "
-                    f"of `{callee.description}` (`*args` / `**kwargs`): srcdiff differentiates named "
-                    "parameters only",
+                    f"a differentiated value is passed into `{param}`, which gathers the keyword arguments "
+                    f"of `{callee.description}` (`**kwargs`): srcdiff differentiates named parameters only",
                     "give the argument a parameter of its own in the function's signature",
                     NoDerivativeError,
                 )
-        return [p for p, a in callee.bound.items() if self.is_active(a)]
+            elif self.is_active(value):
+                active.append(param)
+        return active
+
+    @staticmethod
+    def argument(callee: calls.Callee, param: str) -> gast.expr:
+        """The argument a call passes for ``param`` (for ``args_1``, the second one ``*args`` gathers)."""
+        if param in callee.bound:
+            return callee.bound[param]
+        gathered, _, index = param.rpartition("_")
+        return callee.bound[gathered][int(index)]  # type: ignore[no-any-return]
 
     def through_callee(self, build: Any, callee: Callee, at: gast.AST) -> Any:
         """``build()`` (a callee's derivative); a refusal inside srcdiff's own helpers (the
