@@ -122,6 +122,8 @@ def resolve(
     found = False
     if path is not None and path.split(".")[0] not in local_names:
         found, obj = _follow(path, lookup)
+        if found and path == "__srcdiff_partial_of__":  # (the function a partial object stands for)
+            description = getattr(obj, "__name__", None) or description
     if not found:
         bound = {f"arg{i}": a for i, a in enumerate(_all_args(node))}
         if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names:

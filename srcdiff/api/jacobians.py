@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import pipeline
 from ..backend.cache import Generated, SplitEntry, all_guards
-from ..errors import SrcDiffError
+from ..errors import NoDerivativeError, SrcDiffError
 from ..frontend.capture import guard_holds
 from ..frontend.gathered import item_index
 from ..frontend.partial_objects import unwrap_partial
@@ -216,7 +216,16 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
     fn = _target(f, args)
     params = positional_names(fn, len(args))[: len(args)]
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))
-    entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
+    try:
+        entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
+    except NoDerivativeError:
+        # an integer argument (an order, a count, a dimension: polygamma's n) through which no
+        # derivative flows is not differentiated (no cotangent), rather than refused
+        counts = tuple(p for p, a in zip(params, args) if p in active and _integral(a))
+        if not counts:
+            raise
+        active = tuple(p for p in active if p not in counts)
+        entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
     stack: list[Any] = []
     value = _run(f, entry.fwd.cell_contents, stack, *args)
     first = [True]
@@ -232,6 +241,13 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args))
 
     return value, pullback
+
+
+def _integral(value: Any) -> bool:
+    """An integer (not a bool), or an array of them."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iu"
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _size(x: Any) -> int:

@@ -29,6 +29,7 @@ import astor
 import gast
 
 from ..errors import SrcDiffError, UnsupportedSyntaxError
+from ..frontend.partial_objects import STANDS_FOR
 from ..syntax import clone
 
 _counter = itertools.count(1)
@@ -140,10 +141,16 @@ def user_line(filename: str, line: int) -> tuple[str, int]:
 
 
 def in_user_terms(err: SrcDiffError) -> SrcDiffError:
-    """``err`` naming the user's file and line, where a transform of generated code raised it."""
+    """``err`` naming the user's file and line, where a transform of generated code raised it
+    (or of a function made for a partial object or a library function with a rule: the
+    function it stands for)."""
+    if err.filename in STANDS_FOR:
+        return type(err)(err.function, *STANDS_FOR[err.filename], err.problem, err.hint)
     if err.filename is None or err.filename not in LINE_MAPS or err.lineno is None:
         return err
     filename, line = user_line(err.filename, err.lineno)
+    if filename in STANDS_FOR:
+        filename, line = STANDS_FOR[filename]
     return type(err)(err.function, filename, line, err.problem, err.hint)
 
 

@@ -32,6 +32,8 @@ from ..runtime.outputs import left_at_default
 
 _made: weakref.WeakKeyDictionary[Any, types.FunctionType] = weakref.WeakKeyDictionary()
 _counter = itertools.count(1)
+#: the file name of each function made here -> the file and first line of the function it calls
+STANDS_FOR: dict[str, tuple[str, int]] = {}
 
 
 def unwrap_partial(f: Any) -> Any:
@@ -120,4 +122,8 @@ def _compiled(p: functools.partial[Any], passed: set[str] | None = None) -> type
     made.__srcdiff_source__ = source  # type: ignore[attr-defined]
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     weakref.finalize(made, linecache.cache.pop, filename, None)
+    code = getattr(fn, "__code__", None)
+    if code is not None:  # (what is refused in it is told at the function it stands for)
+        STANDS_FOR[filename] = (code.co_filename, code.co_firstlineno)
+        weakref.finalize(made, STANDS_FOR.pop, filename, None)
     return made
