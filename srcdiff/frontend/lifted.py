@@ -95,7 +95,7 @@ def may_make_gradient(maker: Any) -> bool:
     called then)."""
     if getattr(maker, "__module__", None) == "srcdiff.api.gradient":
         return getattr(maker, "__name__", None) in _MAKERS
-    if not isinstance(maker, types.FunctionType) or maker.__module__.split(".")[0] == "srcdiff":
+    if not isinstance(maker, types.FunctionType) or (maker.__module__ or "").split(".")[0] == "srcdiff":
         return False
     codes = [maker.__code__]
     while codes:
