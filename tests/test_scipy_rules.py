@@ -190,6 +190,17 @@ for method in ("logpdf", "pdf"):
     case(fn, f"stats.dirichlet.{method}(x, y)", A(2, 3, lo=0.1, hi=0.4), A(3, lo=0.6, hi=3.0))
 case(MVN.logpdf, "stats.multivariate_normal.logpdf(x, y, z, allow_singular=False)", A(2), A(2), SPD(2))
 
+# ---- scipy.signal
+signal = pytest.importorskip("scipy.signal")
+for fn in (signal.convolve, signal.correlate):
+    name = f"signal.{fn.__name__}"
+    for mode in ("full", "valid", "same"):
+        case(fn, f"{name}(x, y, mode={mode!r})", A(5), A(3))
+        case(fn, f"{name}(x, y, mode={mode!r})", A(5, 4), A(3, 2))
+    case(fn, f"{name}(x, y)", A(3), A(6))  # the second input longer
+    case(fn, f"{name}(x, y, mode='same')", A(3, 5), A(4, 2))
+    case(fn, f"{name}(x, y, mode='valid', method='fft')", A(2, 3), A(4, 5))  # (scipy swaps them)
+
 
 def _name(fn):
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", str(fn))
@@ -208,7 +219,7 @@ def test_every_case_names_rules_that_exist():
 
 @pytest.fixture(scope="module")
 def case_functions(tmp_path_factory):
-    header = ["import numpy as np", "import scipy.special as special", "from scipy import stats"]
+    header = ["import numpy as np", "import scipy.special as special", "from scipy import signal, stats"]
     cases = [(body, len(specs)) for _, body, specs in CASES]
     return case_module(tmp_path_factory.mktemp("scipy_rules"), "scipy_rule_functions", header, cases)
 

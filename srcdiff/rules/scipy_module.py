@@ -92,7 +92,7 @@ NAMES: dict[Any, list[str]] = {}
 DOCS_INTRO = (
     "## scipy\n\n"
     "Only when scipy is installed; the rules are defined once the program has imported\n"
-    "`scipy.special` or `scipy.stats`. The distributions' methods are matched on scipy's own\n"
+    "`scipy.special`, `scipy.stats` or `scipy.signal`. The distributions' methods are matched on scipy's own\n"
     "objects (`scipy.stats.norm.logpdf`, with `from scipy.stats import norm` too); a frozen\n"
     "distribution (`norm(0.0, 1.0).logpdf`) has no rule. Shape parameters not listed as\n"
     "differentiable (a Bessel function's order, the incomplete gamma function's `a`, a cdf's\n"
@@ -362,4 +362,12 @@ def _define_method(table: RuleTable, stats: Any, distribution: str, method: str,
     NAMES[fn] = [f"scipy.stats.{distribution}.{method}"]
 
 
-SCIPY = ScipyTable("scipy", {"scipy.special": _define_special, "scipy.stats": _define_stats})
+def _define_signal(table: RuleTable) -> None:
+    from . import scipy_signal
+
+    scipy_signal.define(table, NAMES)
+
+
+SCIPY = ScipyTable(
+    "scipy", {"scipy.special": _define_special, "scipy.stats": _define_stats, "scipy.signal": _define_signal}
+)
