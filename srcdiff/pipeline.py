@@ -29,6 +29,7 @@ from typing import Any
 
 import gast
 
+from . import rules
 from .analysis import activity as activity_
 from .analysis import kinds as kinds_
 from .analysis import liveness
@@ -141,7 +142,8 @@ def _front(
         gathered=_gathered(captured.tree, param_kinds),
         split=split,
     )
-    if norm.captured.filename.startswith("<srcdiff") and any(isinstance(k, FunctionOf) for k in param_kinds.values()):
+    passed = [k.fn for k in param_kinds.values() if isinstance(k, FunctionOf)]
+    if norm.captured.filename.startswith("<srcdiff") and any(rules.lookup(f) is None for f in passed):
         raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
             norm.name,
             norm.captured.filename,

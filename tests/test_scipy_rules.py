@@ -190,6 +190,10 @@ for method in ("logpdf", "pdf"):
     case(fn, f"stats.dirichlet.{method}(x, y)", A(2, 3, lo=0.1, hi=0.4), A(3, lo=0.6, hi=3.0))
 case(MVN.logpdf, "stats.multivariate_normal.logpdf(x, y, z, allow_singular=False)", A(2), A(2), SPD(2))
 
+case(MVN.entropy, "stats.multivariate_normal.entropy(x, y)", A(3), SPD(3))
+case(MVN.entropy, "stats.multivariate_normal.entropy(cov=x)", SPD(2))
+case(MVN.entropy, "stats.multivariate_normal.entropy(None, x)", F(0.5, 2.0))  # one dimension
+
 # ---- scipy.signal
 signal = pytest.importorskip("scipy.signal")
 for fn in (signal.convolve, signal.correlate):
@@ -206,8 +210,13 @@ def _name(fn):
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", str(fn))
 
 
+integrate = pytest.importorskip("scipy.integrate")
+#: rules that only refuse (tested in test_what_only_refuses_is_refused)
+REFUSING = {integrate.odeint}
+
+
 def test_every_rule_has_a_domain():
-    covered = {key for keys, _, _ in CASES for key in keys}
+    covered = {key for keys, _, _ in CASES for key in keys} | REFUSING
     missing = [_name(fn) for fn in SCIPY.rules if fn not in covered]
     assert not missing, f"scipy rules without a test case: {missing}"
 
@@ -372,3 +381,27 @@ def test_srcdiff_does_not_import_scipy():
     probe = "import sys, srcdiff; print('scipy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def decay(y, t, rate, source):
+    return -rate * y + source
+
+
+def integrated(y0, rate):
+    return np.sum(integrate.odeint(decay, y0, np.linspace(0.0, 1.0, 4), args=(rate, 1.0)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: srcdiff.grad(integrated)(np.ones(3), 0.5),
+        lambda: srcdiff.grad(integrated, wrt=1)(np.ones(3), 0.5),
+        lambda: srcdiff.jvp(integrated, (np.ones(3), 0.5), (np.ones(3), None)),
+    ],
+    ids=["grad y0", "grad args", "jvp"],
+)
+def test_what_only_refuses_is_refused(call):
+    """odeint adapts its steps to the solution: no exact derivative of what it computes."""
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="odeint") as info:
+        call()
+    assert "fixed steps" in info.value.hint and info.value.filename == __file__

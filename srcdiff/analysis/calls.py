@@ -124,6 +124,8 @@ def resolve(
         found, obj = _follow(path, lookup)
         if found and path == "__srcdiff_partial_of__":  # (the function a partial object stands for)
             description = getattr(obj, "__name__", None) or description
+    if not found and isinstance(passed, FunctionOf):  # f(y), f a library function with a rule passed in
+        found, obj = True, passed.fn
     if not found:
         bound = {f"arg{i}": a for i, a in enumerate(_all_args(node))}
         if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names:

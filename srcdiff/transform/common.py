@@ -102,6 +102,17 @@ class Transform:
                 "for second derivatives use srcdiff.hessian(f) or srcdiff.hvp(f) on the original function",
                 NoDerivativeError,
             )
+        rule = rules.lookup(callee.obj) if callee.obj is not None else None
+        if rule is not None:  # (its rule binds the arguments by the function's signature, and failed to)
+            name = callee.description.removesuffix(" with these arguments")
+            real = getattr(callee.obj, "__name__", None)
+            return self.refuse(
+                at,
+                f"`{name}`{f' ({real})' if real and real != name else ''} is called with arguments "
+                f"srcdiff's rule for it does not take: the rule's signature is {rule.signature}",
+                "pass the arguments as that signature takes them (keyword-only ones by name)",
+                NoDerivativeError,
+            )
         what = f"`{callee.description}`"
         if re.match(r"_t\d+\b", callee.description):  # a value the normal form named: show the user's code
             line = linecache.getline(self.fn.captured.filename, self.fn.captured.line(at)).strip()
