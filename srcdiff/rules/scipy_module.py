@@ -379,12 +379,20 @@ def _define_integrate(table: RuleTable) -> None:
     import scipy.integrate as integrate
 
     # (``t`` is named ``times`` here: templates reserve ``t``; a call passing it by name is refused)
-    refused = {p: f"odeint_refused({p})" for p in ("y0", "times", "args")}
     signature = "func, y0, times, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None, rtol=None"
     signature += ", atol=None, tcrit=None, h0=0.0, hmax=0.0, hmin=0.0, ixpr=0, mxstep=0, mxhnil=0, mxordn=12"
     signature += ", mxords=5, printmessg=0, tfirst=False"
-    jvp = {p: f"odeint_refused({p})" for p in refused}
-    table.define(integrate.odeint, rule(signature, elementwise=False, sequences="args", jvp=jvp, **refused))
+    jvp = {p: f"odeint_refused({p})" for p in ("y0", "times", "args")}
+    refused = rule(
+        signature,
+        elementwise=False,
+        sequences="args",
+        jvp=jvp,
+        y0="odeint_refused(y0)",
+        times="odeint_refused(times)",
+        args="odeint_refused(args)",
+    )
+    table.define(integrate.odeint, refused)
     NAMES[integrate.odeint] = ["scipy.integrate.odeint"]
 
 
