@@ -225,7 +225,7 @@ def _lambda_as_def(module: gast.Module, code: types.CodeType, dedent: int) -> ga
     ``def lambda_line<n>(...): return <body>``; None unless exactly one lambda there has its
     parameters and holds the position of its code."""
     params = list(code.co_varnames[: code.co_argcount + code.co_posonlyargcount + code.co_kwonlyargcount])
-    found_positions = getattr(code, "co_positions", lambda: [])()  # (Python 3.11 on)
+    found_positions: list[tuple[Any, ...]] = list(getattr(code, "co_positions", list)())  # (Python 3.11 on)
     positions = [(line, col) for line, _, col, _ in found_positions if line is not None and col is not None]
     first_line = code.co_firstlineno
     candidates = []
