@@ -44,6 +44,7 @@ from .frontend.capture import capture, guard_holds
 from .frontend.gathered import item_index, item_name
 from .frontend.normal_form import NormalizedFunction
 from .frontend.normalize import normalize
+from .frontend.partial_objects import STANDS_FOR
 from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import room_for_deep_trees, stored_names
@@ -143,7 +144,8 @@ def _front(
         split=split,
     )
     passed = [k.fn for k in param_kinds.values() if isinstance(k, FunctionOf)]
-    if norm.captured.filename.startswith("<srcdiff") and any(rules.lookup(f) is None for f in passed):
+    generated = norm.captured.filename.startswith("<srcdiff") and norm.captured.filename not in STANDS_FOR
+    if generated and any(rules.lookup(f) is None for f in passed):
         raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
             norm.name,
             norm.captured.filename,

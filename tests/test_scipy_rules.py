@@ -405,3 +405,11 @@ def test_what_only_refuses_is_refused(call):
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match="odeint") as info:
         call()
     assert "fixed steps" in info.value.hint and info.value.filename == __file__
+
+
+def test_odeint_differentiated_directly_is_refused_at_scipys_function():
+    times = np.linspace(0.0, 1.0, 4)
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="odeint") as info:
+        value, pullback = srcdiff.vjp(integrate.odeint, decay, np.ones(3), times, (0.5, 1.0))
+        pullback(np.ones((4, 3)))
+    assert not info.value.filename.startswith("<srcdiff") and "scipy" in info.value.filename

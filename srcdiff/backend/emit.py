@@ -137,7 +137,7 @@ def user_line(filename: str, line: int) -> tuple[str, int]:
         if found[1] not in lines:
             break
         found = (mapped, lines[found[1]])
-    return found
+    return STANDS_FOR.get(found[0], found)  # (a function made for a partial: the function it calls)
 
 
 def in_user_terms(err: SrcDiffError) -> SrcDiffError:
@@ -149,8 +149,6 @@ def in_user_terms(err: SrcDiffError) -> SrcDiffError:
     if err.filename is None or err.filename not in LINE_MAPS or err.lineno is None:
         return err
     filename, line = user_line(err.filename, err.lineno)
-    if filename in STANDS_FOR:
-        filename, line = STANDS_FOR[filename]
     return type(err)(err.function, filename, line, err.problem, err.hint)
 
 
