@@ -39,7 +39,7 @@ from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
 from .backend.namespace import Namespace, ParamKinds
-from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
+from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError, WrtError
 from .frontend.capture import capture, guard_holds
 from .frontend.gathered import item_index, item_name
 from .frontend.normal_form import NormalizedFunction
@@ -166,11 +166,19 @@ def _split_items(
     """How many parameters ``*args`` is made (None: it stays, nothing it gathers is
     differentiated), and the parameter kinds with one for each (``args_0``...)."""
     vararg = captured.tree.args.vararg
-    gathered = param_kinds.get(vararg.id) if vararg is not None else None
-    if vararg is None or not isinstance(gathered, SeqOf):
+    items = [i for name in active if vararg is not None and (i := item_index(vararg.id, name)) is not None]
+    if vararg is None or not items:
         return None, param_kinds
-    if not any(item_index(vararg.id, name) is not None for name in active):
-        return None, param_kinds
+    gathered = param_kinds.get(vararg.id)
+    if not isinstance(gathered, SeqOf) or max(items) >= len(gathered.items):
+        count = f"{len(gathered.items)} argument(s)" if isinstance(gathered, SeqOf) else "arguments not known yet"
+        raise WrtError(
+            captured.name,
+            captured.filename,
+            captured.first_line,
+            f"argument {max(items)} of those `*{vararg.id}` gathers is differentiated, but the call passes it {count}",
+            "pass every argument to differentiate (srcdiff.source of such a gradient needs a call first)",
+        )
     kinds = {p: k for p, k in param_kinds.items() if p != vararg.id}
     kinds.update((item_name(vararg.id, i), k) for i, k in enumerate(gathered.items))
     taken = {n.id for n in gast.walk(captured.tree) if isinstance(n, gast.Name)}

@@ -189,3 +189,14 @@ def test_a_differentiated_value_into_a_helpers_star_star_kwargs_is_refused():
         srcdiff.grad(differentiated_into_star_star_kwargs)(W)
     with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
         srcdiff.jvp(differentiated_into_star_star_kwargs, (W,), (np.ones(3),))
+
+
+def product_of_gathered(*args):
+    return args[0] * args[1]
+
+
+def test_a_gathered_argument_not_passed_is_refused():
+    with pytest.raises(srcdiff.WrtError, match="not known yet"):
+        srcdiff.source(srcdiff.grad(product_of_gathered, wrt=1))  # (before a call: how many is not known)
+    with pytest.raises(srcdiff.WrtError, match="passes it 2 argument"):
+        srcdiff.grad(product_of_gathered, wrt=3)(0.7, 0.2)
