@@ -221,3 +221,35 @@ def calls_what_it_made(x):
 def test_a_function_made_by_another_that_is_no_gradient_is_refused():
     with pytest.raises(srcdiff.SrcDiffError, match="a value computed in the function"):
         srcdiff.grad(calls_what_it_made)(1.5)
+
+
+def squared(x):
+    return x**2
+
+
+def cubed(x):
+    return x**3
+
+
+INNER = squared
+
+
+def made_of_a_global(x):
+    return ag_grad(INNER)(x) * x
+
+
+def made_by_srcdiff_of_a_global(x):
+    return srcdiff.grad(INNER)(x) * x
+
+
+@pytest.mark.parametrize("f", [made_of_a_global, made_by_srcdiff_of_a_global])
+def test_a_gradient_made_of_a_global_is_made_again_when_it_is_rebound(f):
+    """(The code kept the first gradient: 8 where 36 is right.)"""
+    global INNER
+    try:
+        INNER = squared
+        assert srcdiff.grad(f)(2.0) == pytest.approx(8.0)  # d/dx 2x * x
+        INNER = cubed
+        assert srcdiff.grad(f)(2.0) == pytest.approx(36.0)  # d/dx 3x^2 * x
+    finally:
+        INNER = squared

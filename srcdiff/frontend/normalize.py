@@ -155,6 +155,7 @@ def normalize(
     tree = calls_of_partials(entries_as_variables(captured.tree, namer), namer, captured.resolve)
     if tree is not captured.tree:
         captured = dataclasses.replace(captured, tree=tree)
-    norm = _Normalizer(captured, copy_written_arguments).run()
-    norm.guards = guards
+    normalizer = _Normalizer(captured, copy_written_arguments)
+    norm = normalizer.run()
+    norm.guards = guards + [g for g in normalizer.made_guards if g not in guards]
     return norm

@@ -76,6 +76,10 @@ class CallForms(NormalizerBase):
             if value is _NOT_STATIC:
                 return None
             values.append(value)
+        for node in [func.func, *func.args, *(kw.value for kw in func.keywords)]:
+            root = (dotted_path(node) or "").split(".")[0]  # (the gradient is made again if one is rebound)
+            if root and root not in self.lifted:
+                self.made_guards.append(self.captured.guard(root))
         positional = values[: len(func.args)]
         keywords = {kw.arg: v for kw, v in zip(func.keywords, values[len(func.args) :])}
         gradient = maker(*positional, **keywords)
