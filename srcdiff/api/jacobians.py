@@ -218,13 +218,16 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))
     try:
         entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
-    except NoDerivativeError:
+    except SrcDiffError as err:
         # an integer argument (an order, a count, a dimension: polygamma's n) through which no
-        # derivative flows is not differentiated (no cotangent), rather than refused
-        counts = tuple(p for p, a in zip(params, args) if p in active and _integral(a))
-        if not counts:
+        # derivative flows is not differentiated (no cotangent), rather than refused; nor are
+        # what *args gathers, if srcdiff cannot differentiate them (they were data before)
+        named = len(positional_names(fn, 0))
+        dropped = {p for i, (p, a) in enumerate(zip(params, args)) if i >= named or _integral(a)}
+        dropped &= set(active) if isinstance(err, NoDerivativeError) else set(params[named:])
+        if not dropped:
             raise
-        active = tuple(p for p in active if p not in counts)
+        active = tuple(p for p in active if p not in dropped)
         entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
     stack: list[Any] = []
     value = _run(f, entry.fwd.cell_contents, stack, *args)
