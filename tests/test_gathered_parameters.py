@@ -200,3 +200,36 @@ def test_a_gathered_argument_not_passed_is_refused():
         srcdiff.source(srcdiff.grad(product_of_gathered, wrt=1))  # (before a call: how many is not known)
     with pytest.raises(srcdiff.WrtError, match="passes it 2 argument"):
         srcdiff.grad(product_of_gathered, wrt=3)(0.7, 0.2)
+
+
+def spread_local(x):
+    point = [x, 2.0 * x]
+    point[1] = point[1] * 3.0  # (an item write keeps the length)
+    return np.hypot(*point) + sum_of(*point[1:])
+
+
+def sum_of(*values):
+    return np.sum(np.array(values) ** 2)
+
+
+def spread_after_growing(x):
+    point = [x]
+    point.append(2.0 * x)
+    return np.hypot(*point)
+
+
+def spread_after_aliasing(x):
+    point = [x, 2.0 * x]
+    other = point
+    other.append(1.0)
+    return np.hypot(*point)
+
+
+def test_a_local_sequence_of_known_length_is_spread():
+    check_exact(spread_local, 0.8)
+
+
+@pytest.mark.parametrize("f", [spread_after_growing, spread_after_aliasing])
+def test_a_local_sequence_whose_length_may_have_changed_is_not_spread(f):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="starred arguments"):
+        srcdiff.grad(f)(0.8)

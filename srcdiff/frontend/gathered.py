@@ -214,7 +214,7 @@ def _follow_lengths(s: gast.stmt, lengths: dict[str, int]) -> None:
     fine: set[int] = set()  # reads of a name that keep its length: xs[k] (k not a slice), *xs, list(xs), len(xs)
     for node in gast.walk(s):
         if isinstance(node, gast.Subscript) and _named(node.value, lengths):
-            if not isinstance(node.slice, gast.Slice):
+            if not isinstance(node.slice, gast.Slice) and not isinstance(node.ctx, gast.Del):  # (del xs[k])
                 fine.add(id(node.value))
         elif isinstance(node, gast.Starred) and _named(node.value, lengths):
             fine.add(id(node.value))
