@@ -31,8 +31,8 @@ import gast
 
 from . import rules
 from .analysis import activity as activity_
+from .analysis import complex_values, liveness
 from .analysis import kinds as kinds_
-from .analysis import liveness
 from .analysis.calls import is_gradient
 from .analysis.value_kinds import SCALAR, UNKNOWN, DictOf, FunctionOf, SeqOf
 from .backend import assemble
@@ -154,6 +154,8 @@ def _front(
             "differentiate once (grad, jvp), or call the function by its own name in the code",
         )
     env = Namespace(norm, _Helpers(options), param_kinds)
+    env.complex_names = complex_values.maybe_complex(norm, param_kinds, env.callee, env.lookup)
+    complex_values.check(norm, env.complex_names, env.callee)
     if options.optimize:
         env.hoisted = hoist_loop_invariants(norm.body, norm.params)
     env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later

@@ -52,6 +52,11 @@ The families (each a test in test_fuzz.py, see ``FAMILIES``):
   made in ``f`` (a memo filled in a loop, comprehensions, ``.values()``/``.items()``, a dict
   handed to a helper).
 
+- ``complex``: complex values computed from the real arguments (``x + 1j * np.tanh(y)``,
+  ``np.exp(1j * x)``, a complex recurrence in a loop), through holomorphic functions, the fft
+  family and the functions made for complex numbers (``np.abs``, ``np.real``, ``np.imag``,
+  ``np.conj``, ``np.linalg.norm``, ``np.var``) back to a real result.
+
 Every program is valid Python that runs under plain numpy (the arrays are all float arrays of
 fixed length: parameters of length 3, locals of length 3, 4 or 6, matrices 3x3 or 4x4).
 """
@@ -73,6 +78,7 @@ SHAPES = {
 SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for s in SHAPES[family]
                       if s != "list_arguments"]
 SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
+SHAPES["complex"] = ["complex_values", "fft_power", "complex_loop"]
 SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad", "counters",
                      "gathered", "dicts"]
 
@@ -717,6 +723,45 @@ class EffectShapes:
             term = f"np.sum(srcdiff.grad({inner})({self.vexpr(scope, 1)}) * {self.vexpr(scope, 1)})"
         scope.readonly.add(z)
         return helper, lines, term
+
+    # -- family "complex": complex intermediates of a real function --------------------------
+    def complex_of(self, scope):
+        """An expression of a complex vector built from the real values in scope."""
+        v, w = self.vexpr(scope, 1), self.vexpr(scope, 1)
+        return self.pick([f"({v}) + 1j * np.tanh({w})", f"np.exp(1j * ({v}))", f"({v}) * (0.5 - 0.25j)",
+                          f"np.tanh({v}) - 0.5j"])
+
+    def complex_reader(self, z):
+        return self.pick([f"np.sum(np.abs({z}) ** 2)", f"np.sum(np.real({z} * np.conj({z}[::-1])))",
+                          f"np.sum(np.imag({z}) * np.real({z}))", f"np.linalg.norm({z})", f"np.var({z})",
+                          f"np.sum({z}.real - {z}.imag)", f"abs(np.sum({z}) + 2.0)"])
+
+    def shape_complex_values(self, scope):
+        z, w = self.fresh("z"), self.fresh("w")
+        op = self.pick([f"np.sin({z}) * {z}", f"{z} / (3.0 + np.abs({z}))", f"np.exp(0.3 * {z}) - {z} ** 2",
+                        f"np.cosh(0.5 * {z}) * np.conj({z})", f"np.sqrt({z} + 4.0)", f"np.cumsum({z}) * 0.5",
+                        f"{z} @ np.array([[1.0, 0.5j, 0.0], [0.0, 1.0, -0.5], [0.25j, 0.0, 1.0]])"])
+        lines = [f"{z} = {self.complex_of(scope)}", f"{w} = {op}"]
+        return [], lines, self.complex_reader(self.pick([z, w]))
+
+    def shape_fft_power(self, scope):
+        v, y = self.vexpr(scope, 1), self.fresh("y")
+        k = self.num(0, 3)
+        if k == 0:
+            return [], [f"{y} = np.fft.rfft({v})"], f"np.sum(np.abs({y}) ** 2 * np.array([1.0, 0.5]))"
+        if k == 1:
+            lines = [f"{y} = np.fft.fft({v}, n={self.pick(['3', '4', '5'])})"]
+            return [], lines, self.complex_reader(y)
+        if k == 2:
+            return [], [f"{y} = np.fft.irfft(np.fft.rfft({v}) * np.array([1.0, 0.5j]), n=3)"], f"np.sum({y} ** 2)"
+        return [], [f"{y} = np.fft.ifft(np.fft.fftshift({self.complex_of(scope)}))"], self.complex_reader(y)
+
+    def shape_complex_loop(self, scope):
+        c, i = self.fresh("c"), self.fresh("i")
+        inner = self.loop_scope(scope, i)
+        lines = [f"{c} = 0.0 + 0.0j", f"for {i} in range({self.num(1, 4)}):",
+                 f"    {c} = {c} * {self.pick(['(0.9 + 0.1j)', '(0.5 - 0.5j)', '1j'])} + {self.fexpr(inner, 1)}"]
+        return [], lines, self.pick([f"abs({c})", f"({c} * {c}.conjugate()).real", f"np.angle({c} + 5.0)"])
 
     # -- modules -----------------------------------------------------------------------------
     def shape_snippets(self, scope, family, n):

@@ -1602,6 +1602,12 @@ def test_effect_control_programs(case):
     _check_effects(case)
 
 
+@EFFECTS
+@given(_fuzz(effect_programs("complex")))
+def test_effect_complex_value_programs(case):
+    _check_effects(case)
+
+
 def test_generator_writes_valid_python():
     """A sanity check of the generator itself: the programs it draws compile."""
     @settings(max_examples=30, deadline=None, derandomize=True, database=None,

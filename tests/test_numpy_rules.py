@@ -911,10 +911,6 @@ def linspace_steps(a):
     return np.sum(samples) * step
 
 
-def complex_cast(x):
-    return np.sum(np.abs(x.astype(complex)))
-
-
 def interp_periodic(x):
     return np.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0]), period=2.0)
 
@@ -928,7 +924,6 @@ def interp_periodic(x):
         average_returned,
         interp_in_xp,
         linspace_steps,
-        complex_cast,
         interp_periodic,
     ],
 )

@@ -85,9 +85,10 @@ DOMAINS.update({  # the operator module's functions: their operators' rules
 })
 
 # numpy rules (and `@`) are checked on arrays in test_numpy_rules.py, linalg's in test_linalg_rules.py,
-# scipy's in test_scipy_rules.py
+# scipy's in test_scipy_rules.py, the complex ones in test_complex.py
 ALL_RULES = [
-    fn for table in rules.TABLES if table not in (rules.NUMPY, rules.LINALG, rules.RUNTIME, SCIPY) for fn in table.rules
+    fn for table in rules.TABLES if table not in (rules.NUMPY, rules.LINALG, rules.RUNTIME, SCIPY, rules.COMPLEX)
+    for fn in table.rules
     if fn not in (gast.MatMult, operator.matmul)
     and not (getattr(fn, "__module__", "") or "").startswith("srcdiff.runtime")
 ]

@@ -241,7 +241,9 @@ def _method(node: gast.Call) -> Callee:
     bound = rule.bind(args, {kw.arg: kw.value for kw in node.keywords}) if rule is not None else None
     if rule is None or bound is None:
         return Callee(UNKNOWN, fn, None, {f"arg{i}": a for i, a in enumerate(args)}, description=description)
-    return Callee(RULE, fn, rule, _atoms(bound), description=description, method=fn)
+    # (z.conj() stays a method call: np.conjugate would make a Python complex a numpy one)
+    keep = attr in ("conj", "conjugate")
+    return Callee(RULE, fn, rule, _atoms(bound), description=description, method=None if keep else fn)
 
 
 def _all_args(node: gast.Call) -> list[gast.expr]:

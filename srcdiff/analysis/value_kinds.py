@@ -10,6 +10,7 @@ and part of every cache key, as a JIT specializes on types:
   with the kind of each entry;
 * :class:`ObjectOf`: an instance of a user-defined class (its methods are resolved by class);
 * :class:`FunctionOf`: a Python function passed as an argument (its calls are resolved to it);
+* :class:`Complex`: a complex number or array (its shape);
 * :data:`UNKNOWN` (``None``): nothing known.
 
 >>> DictOf.of({"W": (3, 2), "b": SCALAR}).entry("W")
@@ -93,9 +94,18 @@ class FunctionOf:
     fn: Any
 
 
+@dataclass(frozen=True)
+class Complex:
+    """A complex number (``shape == ()``) or an array of complex numbers.  Not a shape: code for
+    complex values is generic (no shape-specialized shortcuts), and its rules are checked to hold
+    for complex numbers (:mod:`srcdiff.analysis.complex_values`)."""
+
+    shape: tuple[int, ...] | None = ()  # (None: not known)
+
+
 Shape = tuple[int, ...]
 Container = DictOf | SeqOf
-Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | ObjectOf | FunctionOf | None
+Kind = Scalar | ScalarSeq | Shape | DictOf | SeqOf | ObjectOf | FunctionOf | Complex | None
 
 SCALAR = Scalar()
 SCALAR_SEQ = ScalarSeq()
@@ -145,3 +155,18 @@ def is_shape(kind: Any) -> bool:
 def is_container(kind: Any) -> bool:
     """Is ``kind`` a dict's or a sequence's (with the kinds of its entries)?"""
     return isinstance(kind, (DictOf, SeqOf))
+
+
+def has_complex(kind: Any) -> bool:
+    """Does a value of this kind hold complex numbers (in a container too)?
+
+    >>> has_complex(SeqOf(((2,), Complex((3,))))), has_complex(DictOf.of({"w": (2,)}))
+    (True, False)
+    """
+    if isinstance(kind, Complex):
+        return True
+    if isinstance(kind, SeqOf):
+        return any(has_complex(k) for k in kind.items)
+    if isinstance(kind, DictOf):
+        return any(has_complex(k) for _, k in kind.entries)
+    return False

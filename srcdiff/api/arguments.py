@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import rules
-from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, DictOf, FunctionOf, Kind, SeqOf, object_kind
+from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, Complex, DictOf, FunctionOf, Kind, SeqOf, object_kind
 from ..frontend.gathered import item_name
 from ..runtime.outputs import numeric
 from ..runtime.records import NODES, field_names, is_record, node_fields
@@ -39,7 +39,10 @@ def kind(value: Any) -> Kind:
     if (cls is list or cls is tuple) and all(type(v) in SCALAR_TYPES for v in value):
         return SCALAR_SEQ
     if cls is np.ndarray:
-        return value.shape  # code is specialized to array shapes (like a JIT)
+        # code is specialized to array shapes (like a JIT), and to complex numbers or not
+        return Complex(value.shape) if value.dtype.kind == "c" else value.shape
+    if cls is complex or cls is np.complex128 or cls is np.complex64:
+        return Complex()
     if cls is dict and all(type(k) is str for k in value):
         return DictOf.of({k: kind(v) for k, v in value.items()})
     if cls is list or cls is tuple:
@@ -55,10 +58,10 @@ def differentiable(value: Any) -> bool:
     containers holding some)?  Strings, ``None``, bools and other objects do not."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         return False
-    if isinstance(value, (int, float, np.number)):
+    if isinstance(value, (int, float, complex, np.number)):
         return True
     if isinstance(value, np.ndarray):
-        return value.dtype.kind in "fiu"
+        return value.dtype.kind in "fiuc"
     if isinstance(value, (list, tuple)):  # (an empty one too: its gradient is empty)
         return not value or any(differentiable(v) for v in value)
     if isinstance(value, dict):
@@ -81,17 +84,15 @@ def describe(value: Any) -> str:
 def unsupported(value: Any) -> tuple[str, str] | None:
     """Why ``value`` cannot be an argument (problem, hint), or ``None`` if it can.
 
-    Refused: complex numbers (rules are written for reals), ndarray subclasses (``np.matrix``
+    Refused: ndarray subclasses (``np.matrix``
     redefines ``*``, masked arrays carry a mask the rules ignore) and array objects of other
     libraries (torch, cupy, jax...: numpy's rules would silently apply to them, or not at all).
     """
     cls = type(value)
     if cls is float or cls is int:  # the common cases, first and fast: this runs on every call
         return None
-    if cls is np.ndarray:
-        return _complex() if value.dtype.kind == "c" else None
-    if isinstance(value, (complex, np.complexfloating)):
-        return _complex()
+    if cls is np.ndarray or isinstance(value, (complex, np.complexfloating)):
+        return None
     if isinstance(value, np.generic) or cls in SCALAR_TYPES:
         return None
     if isinstance(value, np.ndarray):
@@ -113,10 +114,6 @@ def unsupported(value: Any) -> tuple[str, str] | None:
             "convert it to a NumPy array first (np.asarray(x); for a torch tensor x.detach().cpu().numpy())",
         )
     return None
-
-
-def _complex() -> tuple[str, str]:
-    return "complex inputs are not supported yet", "pass the real and imaginary parts as separate real arguments"
 
 
 def _subclass(value: np.ndarray) -> tuple[str, str]:
@@ -160,8 +157,10 @@ def mismatch(value: Any, like: Any) -> str | None:
         return None
     if isinstance(value, (list, tuple, dict)) and not isinstance(like, np.ndarray):
         return f"is {describe(value)}, but it should be a number like its value"
-    if not isinstance(value, (int, float, np.number, np.ndarray, list, tuple)):
+    if not isinstance(value, (int, float, complex, np.number, np.ndarray, list, tuple)):
         return f"is {describe(value)}, not a number or an array"
+    if np.iscomplexobj(value) and not np.iscomplexobj(like):
+        return "is complex, but the value it belongs to is real"
     shape, want = np.shape(value), np.shape(like)
     if shape != want and shape != ():
         return f"has shape {shape}, but the value it belongs to has shape {want}"

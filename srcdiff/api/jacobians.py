@@ -25,6 +25,7 @@ from ..frontend.capture import guard_holds
 from ..frontend.gathered import item_index
 from ..frontend.partial_objects import unwrap_partial
 from ..runtime import grad_like, zeros_for
+from ..runtime.outputs import conjugated, tangent_like
 from . import trees
 from .arguments import differentiable, gathered_parameters, mismatch, parameter_kinds, positional_names, unsupported
 from .gradient import (
@@ -161,7 +162,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         entry.tangent_params[p]: _tangent_like(t, x) for p, t, x in zip(params, tangents, primals) if t is not None
     }
     value, tangent = _run(f, entry.fwd.cell_contents, *primals, **kwargs)
-    return value, grad_like(tangent, value)
+    return value, tangent_like(tangent, value)
 
 
 def _is_zero(tangent: Any) -> bool:
@@ -180,7 +181,7 @@ def _is_zero(tangent: Any) -> bool:
 
 def _tangent_like(tangent: Any, primal: Any) -> Any:
     if isinstance(primal, np.ndarray) and not isinstance(tangent, np.ndarray):
-        return np.broadcast_to(np.asarray(tangent, dtype=float), primal.shape).copy()
+        return np.broadcast_to(np.asarray(tangent, dtype=np.result_type(tangent, 0.0)), primal.shape).copy()
     return tangent
 
 
@@ -240,7 +241,8 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
             tape = []
             _run(f, entry.fwd.cell_contents, tape, *args)
         first[0] = False
-        grads = dict(zip(active, _run(f, entry.bwd.cell_contents, tape, cotangent)))
+        # (a complex output's cotangent enters as its conjugate: see srcdiff.rules.complex_module)
+        grads = dict(zip(active, _run(f, entry.bwd.cell_contents, tape, conjugated(cotangent))))
         return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args))
 
     return value, pullback
@@ -304,6 +306,16 @@ class JacobianFunction:
             )
         x = args[self.wrt]
         refuse_nondifferentiable(self.fn, names[self.wrt], x, "the Jacobian is taken with respect to")
+        if any(map(np.iscomplexobj, trees.flatten(x)[0])):
+            name, filename, line = where(self.fn)
+            raise SrcDiffError(
+                name,
+                filename,
+                line,
+                f"the Jacobian with respect to a complex argument (`{names[self.wrt]}`) is not supported yet "
+                "(as a complex matrix it exists only for holomorphic functions)",
+                "use jvp or vjp, grad of a real function, or pass the real and imaginary parts as real arguments",
+            )
         self._last_args = args
         mode = self.mode
         own = own_rule(self.fn)
@@ -311,7 +323,8 @@ class JacobianFunction:
             mode = "forward" if own.jvp is not None else "reverse"  # the mode the user gave a rule for
         if mode == "auto":  # forward costs one pass per input, reverse one per output
             out = self.fn(*args)
-            mode = "forward" if _size(x) <= _size(out) else "reverse"
+            # (a complex output's rows are not cotangents of real ones: forward mode gives its columns)
+            mode = "forward" if _size(x) <= _size(out) or np.iscomplexobj(out) else "reverse"
         self._last_mode = mode
         return self._forward(args) if mode == "forward" else self._reverse(args)
 
@@ -325,7 +338,7 @@ class JacobianFunction:
             tangents = [None] * len(args)
             tangents[self.wrt] = _basis(x, i)
             value, column = jvp(self.fn, args, tangents)
-            columns.append(np.asarray(column, dtype=float))
+            columns.append(np.asarray(column, dtype=np.result_type(column, 0.0)))
         out_shape = np.shape(value)  # type: ignore[arg-type]
         jac = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
         return jac.reshape(out_shape + np.shape(x))
@@ -348,6 +361,15 @@ class JacobianFunction:
     def _reverse(self, args: tuple[Any, ...]) -> Any:
         x = args[self.wrt]
         value, pullback = vjp(self.fn, *args)
+        if any(map(np.iscomplexobj, trees.flatten(value)[0])):
+            name, filename, line = where(self.fn)
+            raise SrcDiffError(
+                name,
+                filename,
+                line,
+                "a reverse-mode Jacobian of a complex output is not supported (its rows are not cotangents)",
+                "use mode='forward' (or 'auto'), which gives the complex Jacobian column by column",
+            )
         if trees.is_container(x) or trees.is_container(value):
             rows = [
                 trees.flat_vector(_or_zeros(pullback(trees.unit(value, j))[self.wrt], x))

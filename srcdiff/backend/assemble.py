@@ -19,6 +19,7 @@ import gast
 
 from ..analysis.activity import Activity, assignments
 from ..analysis.kinds import Kinds
+from ..errors import OutputError
 from ..frontend.normal_form import NormalizedFunction
 from ..runtime import copy_of
 from ..syntax import assign, call, clone, const, load, nodes_in, stored_names
@@ -108,11 +109,14 @@ def gradient_sweeps(
     if norm.may_return_none or not known_number or _may_be_truth_value(norm, result):
         body.append(gast.Expr(value=call(env.runtime("check_scalar"), clone(result))))
     grads = []
-    # a complex constant can make adjoints complex: grad_like refuses that (rules are for reals)
-    complex_values = any(
-        isinstance(n, gast.Constant) and isinstance(n.value, complex)
-        for n in gast.walk(gast.Module(body=norm.body, type_ignores=[]))
-    )
+    complex_values = bool(env.complex_names)
+    if isinstance(result, gast.Name) and result.id in env.complex_names and not env.complex_names & set(wrt):
+        raise OutputError(
+            norm.name,
+            *origin(norm),
+            "grad needs a real output, and this function's output may be complex (its inputs are real)",
+            "differentiate np.real(...), np.abs(...) or np.abs(...) ** 2 of it, or use srcdiff.jacobian",
+        )
     for p in wrt:
         d = sweeps.adjoints.get(p)
         if d is None:
@@ -124,6 +128,8 @@ def gradient_sweeps(
             )
         elif kinds.is_scalar(load(p)) and not complex_values:
             grads.append(load(d))
+        elif isinstance(result, gast.Name) and result.id in env.complex_names:  # f'(z) of a complex output
+            grads.append(call(env.runtime("grad_like"), load(d), load(p), const(True), clone(result)))
         else:
             grads.append(call(env.runtime("grad_like"), load(d), load(p), const(True)))
     backward: list[gast.stmt] = []

@@ -20,7 +20,7 @@ import numpy as np
 from ..analysis.activity import assignments
 from ..analysis.calls import USER, Callee, is_gradient, resolve
 from ..analysis.kinds import objects_bound_once
-from ..analysis.value_kinds import FunctionOf, ObjectOf, object_kind
+from ..analysis.value_kinds import Complex, FunctionOf, ObjectOf, has_complex, object_kind
 from ..frontend.capture import Guard
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import TEMPLATE_GLOBALS
@@ -55,6 +55,7 @@ class Namespace(ForwardEnvironment):
         self._callees: dict[int, Callee] = {}
         self.guards: list[Guard] = list(norm.guards)  # what the resolved names meant when the code was generated
         self.hoisted = 0  # statements moved out of loops (hoist_loop_invariants)
+        self.complex_names: set[str] = set()  # variables that may hold complex numbers
         for name, helper in norm.helpers.items():  # runtime helpers the normalized code calls
             self.values[name] = helper
             self.cells[name] = types.CellType(helper)
@@ -146,6 +147,8 @@ class Namespace(ForwardEnvironment):
             if k is None and isinstance(arg, gast.Name) and arg.id not in self._locals:
                 found, value = self.lookup(arg.id)
                 k = object_kind(value) if found else None
+            if isinstance(arg, gast.Name) and arg.id in self.complex_names and not has_complex(k):
+                k = Complex(k if isinstance(k, tuple) else None)  # (a helper of complex values is checked too)
             kinds.append(k)
         return tuple(zip(callee.bound, kinds))
 

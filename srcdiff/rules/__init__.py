@@ -13,6 +13,7 @@ from typing import Any
 
 from . import numpy_shaping, numpy_statistics  # noqa: F401  (more rules into NUMPY)
 from .builtin_functions import BUILTINS
+from .complex_module import COMPLEX
 from .linalg_module import LINALG
 from .math_module import MATH
 from .numpy_module import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, NUMPY, SPREAD_METHODS, VALUE_CONSTRUCTORS
@@ -22,7 +23,7 @@ from .runtime_rules import RUNTIME
 from .scipy_module import SCIPY
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME, SCIPY, OPERATOR_FUNCTIONS]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME, SCIPY, OPERATOR_FUNCTIONS, COMPLEX]
 
 __all__ = [
     "RUNTIME",

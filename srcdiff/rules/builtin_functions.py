@@ -8,7 +8,14 @@ from .table import RuleTable, rule
 
 BUILTINS = RuleTable("builtins")
 
-BUILTINS.define(abs, rule("x", x="g * (x > 0) - g * (x < 0)"))
+BUILTINS.define(
+    abs,
+    rule(
+        "x",
+        x="np.real(g) * np.conj(x) * reciprocal_or_zero(out) if cplx(x) else g * (x > 0) - g * (x < 0)",
+        jvp={"x": "np.real(np.conj(x) * t) * reciprocal_or_zero(out) if cplx(x) else t * (x > 0) - t * (x < 0)"},
+    ),
+)
 BUILTINS.define(float, rule("x=0.0", x="g"))
 BUILTINS.define(pow, rule("a, b, mod=None", a=POWER_BASE, b="g * out * log_or_zero(a)"))
 # min/max of two values pick as Python does (the second only if it is strictly smaller/larger:

@@ -73,7 +73,10 @@ def _nonzero(s: Any) -> Any:
 
 def _no_complex(value: Any, what: str) -> None:
     if np.iscomplexobj(value):
-        raise not_supported(f"{what} with complex results", "complex numbers are not supported yet")
+        raise not_supported(
+            f"{what} with complex results of a real matrix",
+            "cast the matrix to complex first (a.astype(complex)): a complex matrix is differentiated",
+        )
 
 
 # -- singular value decomposition -------------------------------------------------------------

@@ -26,6 +26,25 @@ from .table import Rule, RuleTable, register_helpers, rule
 
 register_helpers(linalg_helpers.HELPERS)
 register_helpers(linalg_norms.HELPERS)
+
+_COMPLEX_FORMS = {  # the helpers for complex matrices (srcdiff.rules.complex_linalg), by the real one's name
+    "svd_adjoint": "complex_svd_adjoint",
+    "svd_tangent": "complex_svd_tangent",
+    "eigh_adjoint": "hermitian_eigh_adjoint",
+    "eigh_tangent": "hermitian_eigh_tangent",
+    "eig_adjoint": "complex_eig_adjoint",
+    "eig_tangent": "complex_eig_tangent",
+    "norm_adjoint": "complex_norm_adjoint",
+    "norm_tangent": "complex_norm_tangent",
+}
+
+
+def _complex_or(real_form: str, arg: str = "a") -> str:
+    """A template calling the complex helper when ``arg`` may be complex, else the real one."""
+    name = real_form.split("(")[0]
+    return f"{_COMPLEX_FORMS[name]}{real_form[len(name) :]} if cplx({arg}) else {real_form}"
+
+
 register_helpers(linalg_solvers.HELPERS)
 
 
@@ -134,13 +153,28 @@ _define(
 _define(
     np.linalg.svd,
     "a, full_matrices=True, compute_uv=True, hermitian=False",
-    a="svd_adjoint(g, a, out, full_matrices, compute_uv, hermitian)",
-    jvp={"a": "svd_tangent(a, out, t, full_matrices, compute_uv, hermitian)"},
+    a=_complex_or("svd_adjoint(g, a, out, full_matrices, compute_uv, hermitian)"),
+    jvp={"a": _complex_or("svd_tangent(a, out, t, full_matrices, compute_uv, hermitian)")},
 )
-_define(np.linalg.eigh, "a, UPLO='L'", a="eigh_adjoint(g, a, out, UPLO)", jvp={"a": "eigh_tangent(a, out, t, UPLO)"})
+_define(
+    np.linalg.eigh,
+    "a, UPLO='L'",
+    a=_complex_or("eigh_adjoint(g, a, out, UPLO)"),
+    jvp={"a": _complex_or("eigh_tangent(a, out, t, UPLO)")},
+)
 _define(np.linalg.eigvalsh, "a, UPLO='L'", a="eigvalsh_adjoint(g, a, UPLO)", jvp={"a": "eigvalsh_tangent(a, t, UPLO)"})
-_define(np.linalg.eig, "a", a="eig_adjoint(g, a, out, True)", jvp={"a": "eig_tangent(a, out, t, True)"})
-_define(np.linalg.eigvals, "a", a="eig_adjoint(g, a, out, False)", jvp={"a": "eig_tangent(a, out, t, False)"})
+_define(
+    np.linalg.eig,
+    "a",
+    a=_complex_or("eig_adjoint(g, a, out, True)"),
+    jvp={"a": _complex_or("eig_tangent(a, out, t, True)")},
+)
+_define(
+    np.linalg.eigvals,
+    "a",
+    a=_complex_or("eig_adjoint(g, a, out, False)"),
+    jvp={"a": _complex_or("eig_tangent(a, out, t, False)")},
+)
 _define(np.linalg.qr, "a, mode='reduced'", a="qr_adjoint(g, a, out, mode)", jvp={"a": "qr_tangent(a, out, t, mode)"})
 
 # -- norms ------------------------------------------------------------------------------------
@@ -150,8 +184,8 @@ _NORM = "norm_adjoint(np.ones_like(out), x, out, ord, axis, keepdims)"
 _define(
     np.linalg.norm,
     "x, ord=None, axis=None, keepdims=False",
-    x="norm_adjoint(g, x, out, ord, axis, keepdims)",
-    jvp={"x": "norm_tangent(x, out, t, ord, axis, keepdims)"},
+    x=_complex_or("norm_adjoint(g, x, out, ord, axis, keepdims)", "x"),
+    jvp={"x": _complex_or("norm_tangent(x, out, t, ord, axis, keepdims)", "x")},
 )
 if hasattr(np.linalg, "vector_norm"):  # numpy >= 2
     _VECTOR = "vector_norm_adjoint({}, x, out, ord, axis, keepdims)"
@@ -244,8 +278,9 @@ NOTES: dict[Any, str] = {
     np.linalg.eigh: "reads one triangle (`UPLO`): the other gets no derivative; distinct eigenvalues",
     np.linalg.eigvalsh: "reads one triangle (`UPLO`): the other gets no derivative",
     np.linalg.cholesky: "reads one triangle: the other gets no derivative",
-    np.linalg.eig: "real eigenvalues only (complex results are refused); distinct eigenvalues",
-    np.linalg.eigvals: "real eigenvalues only (complex results are refused)",
+    np.linalg.eig: "distinct eigenvalues; complex eigenvalues of a real matrix are refused (a complex matrix "
+    "is differentiated: docs/complex.md)",
+    np.linalg.eigvals: "complex eigenvalues of a real matrix are refused (a complex matrix is differentiated)",
     np.linalg.pinv: "the derivative that keeps the rank (at full rank: the derivative)",
     np.linalg.qr: "full rank; `mode='complete'` of a tall matrix and `mode='raw'` are refused",
     np.linalg.lstsq: "`rcond` is a constant; the rank carries no derivative",

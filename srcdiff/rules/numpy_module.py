@@ -49,7 +49,6 @@ _UNARY: dict[Any, str] = {
     np.cbrt: "g / (3.0 * out * out)",
     np.square: "2.0 * g * x",
     np.reciprocal: "-g * out * out",
-    np.abs: "g * np.sign(x)",
     np.fabs: "g * np.sign(x)",
     np.sin: "g * np.cos(x)",
     np.cos: "-g * np.sin(x)",
@@ -61,13 +60,23 @@ _UNARY: dict[Any, str] = {
     np.cosh: "g * np.sinh(x)",
     np.tanh: "g * (1.0 - out * out)",
     np.arcsinh: "g / np.sqrt(x * x + 1.0)",
-    np.arccosh: "g / np.sqrt(x * x - 1.0)",
+    # (the principal branch for complex x: sqrt(x - 1) sqrt(x + 1), not sqrt(x * x - 1))
+    np.arccosh: "g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)) if cplx(x) else g / np.sqrt(x * x - 1.0)",
     np.arctanh: "g / (1.0 - x * x)",
     np.deg2rad: "g * 0.017453292519943295",
     np.rad2deg: "g * 57.29577951308232",
 }
 for fn, template in _UNARY.items():
     NUMPY.define(fn, rule("x", x=template))
+# |z| of a complex z: conj(z) / |z| (its tangent the real part of that times t); 0 at 0, as sign(0)
+NUMPY.define(
+    np.abs,
+    rule(
+        "x",
+        x="np.real(g) * np.conj(x) * reciprocal_or_zero(out) if cplx(x) else g * np.sign(x)",
+        jvp={"x": "np.real(np.conj(x) * t) * reciprocal_or_zero(out) if cplx(x) else t * np.sign(x)"},
+    ),
+)
 NUMPY.define(np.radians, NUMPY.rules[np.deg2rad])
 NUMPY.define(np.degrees, NUMPY.rules[np.rad2deg])
 
@@ -96,7 +105,7 @@ for fn, (d1, d2) in _BINARY.items():
 NUMPY.define(np.true_divide, NUMPY.rules[np.divide])
 NUMPY.define(np.remainder, NUMPY.rules[np.mod])
 #: Elementwise functions: the result has the (broadcast) shape of the arguments.
-UNARY = set(_UNARY) | {np.radians, np.degrees}
+UNARY = set(_UNARY) | {np.radians, np.degrees, np.abs}
 BINARY = set(_BINARY) | {np.true_divide, np.remainder}
 NUMPY.define(np.where, rule("condition, x, y", x="np.where(condition, g, 0.0)", y="np.where(condition, 0.0, g)"))
 NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)", refuse="a_min, a_max"))
@@ -108,6 +117,14 @@ NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axi
 NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="mean_adjoint(g, only_shape(a), axis, keepdims)"))
 # forward mode through a reduction: the adjoint of 1 gives d(out)/d(a); sum it against the tangent
 _REDUCE_TANGENT = "np.sum({} * t, axis=axis, keepdims=keepdims)"
+# var and std of complex entries (a real result): their own helpers, and the real part as tangent
+_REAL_TANGENT = "np.real(np.sum({} * t, axis=axis, keepdims=keepdims))"
+
+
+def _either(complex_form: str, real_form: str) -> str:
+    return f"{complex_form} if cplx(a) else {real_form}"
+
+
 NUMPY.define(
     np.prod,
     rule(
@@ -132,8 +149,13 @@ NUMPY.define(
     rule(
         "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
         elementwise=False,
-        a="var_adjoint(g, a, axis, ddof, keepdims)",
-        jvp={"a": _REDUCE_TANGENT.format("var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)")},
+        a=_either("complex_var_adjoint(g, a, axis, ddof, keepdims)", "var_adjoint(g, a, axis, ddof, keepdims)"),
+        jvp={
+            "a": _either(
+                _REAL_TANGENT.format("complex_var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)"),
+                _REDUCE_TANGENT.format("var_adjoint(np.ones_like(out), a, axis, ddof, keepdims)"),
+            )
+        },
     ),
 )
 NUMPY.define(
@@ -141,8 +163,15 @@ NUMPY.define(
     rule(
         "a, axis=None, dtype=None, *, ddof=0, keepdims=False",
         elementwise=False,
-        a="std_adjoint(g, a, out, axis, ddof, keepdims)",
-        jvp={"a": _REDUCE_TANGENT.format("std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)")},
+        a=_either(
+            "complex_std_adjoint(g, a, out, axis, ddof, keepdims)", "std_adjoint(g, a, out, axis, ddof, keepdims)"
+        ),
+        jvp={
+            "a": _either(
+                _REAL_TANGENT.format("complex_std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)"),
+                _REDUCE_TANGENT.format("std_adjoint(np.ones_like(out), a, out, axis, ddof, keepdims)"),
+            )
+        },
     ),
 )
 NUMPY.define(np.cumsum, linear_rule("a, axis=None, dtype=None", elementwise=False, a="cumsum_adjoint(g, a, axis)"))
@@ -382,9 +411,10 @@ METHODS: dict[str, Any] = {
     "round": "round",
 }
 # a dict's views, as lists (a user object's own method of the name comes first)
+METHODS.update({"conj": "conjugate", "conjugate": "conjugate"})
 METHODS.update({"values": runtime.dict_values, "items": runtime.dict_items, "keys": runtime.dict_keys})
 #: Methods whose positional arguments after the first may be spread out (``x.reshape(2, 3)``).
 SPREAD_METHODS = {"reshape", "transpose"}
 #: ``x.T`` and friends; the attributes that describe an array carry no derivative.
-ATTRIBUTES = {"T": np.transpose}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}

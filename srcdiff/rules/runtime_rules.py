@@ -20,7 +20,7 @@ def _helper(fn, sig: str, **kwargs: object) -> None:  # type: ignore[no-untyped-
 _helper(rt.unbroadcast, "v, like", linear=True, v="broadcast_like(g, v)")
 _helper(rt.add_at, "adj, value, index, v", linear=True, adj="g", v="unbroadcast(item_adjoint(g, index), v)")
 RUNTIME.define(rt.accumulate_at, RUNTIME.rules[rt.add_at])
-_helper(rt.grad_like, "adj, value, fresh=False", linear=True, adj="g")
+_helper(rt.grad_like, "adj, value, fresh=False, output=0.0", linear="adj", adj="grad_like(g, value, False, output)")
 _helper(rt.owned_results, "grads, inputs", linear=True, grads="g")
 _helper(rt.copy_of, "v", linear=True, v="copy_of(g)")  # (a list adjoint is written into later)
 _helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")

@@ -454,10 +454,11 @@ def outer_product_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
 
 def astype_adjoint(g: Any, x: Any, dtype: Any) -> Any:
     """Adjoint of ``x.astype(dtype)``: zero for an integer or boolean ``dtype`` (the result is
-    piecewise constant), else ``g`` in ``x``'s own floating precision."""
+    piecewise constant), else ``g`` in ``x``'s own floating precision (a real ``x`` cast to a
+    complex dtype: the real part, see srcdiff.rules.complex_module)."""
     target = np.dtype(dtype)
     if np.issubdtype(target, np.complexfloating):
-        raise not_supported("casting a differentiated value to a complex dtype", "keep real and imaginary parts apart")
+        return g if is_zero(g) or np.iscomplexobj(x) else np.real(g)
     if not np.issubdtype(target, np.floating):
         return 0.0
     if is_zero(g):
@@ -467,9 +468,7 @@ def astype_adjoint(g: Any, x: Any, dtype: Any) -> Any:
 
 def astype_tangent(t: Any, dtype: Any) -> Any:
     target = np.dtype(dtype)
-    if np.issubdtype(target, np.complexfloating):
-        raise not_supported("casting a differentiated value to a complex dtype", "keep real and imaginary parts apart")
-    if not np.issubdtype(target, np.floating):
+    if not np.issubdtype(target, np.floating) and not np.issubdtype(target, np.complexfloating):
         return 0.0
     return np.asarray(t).astype(target)
 

@@ -38,7 +38,10 @@ class Shaped:
 
 
 def unbroadcast(g: Any, like: Any) -> Any:
-    """Sum ``g`` over the axes along which ``like`` was broadcast to ``g``'s shape."""
+    """Sum ``g`` over the axes along which ``like`` was broadcast to ``g``'s shape (its real
+    part for a real ``like``: see srcdiff.rules.complex_module)."""
+    if type(g) is np.ndarray and g.dtype.kind == "c" and type(like) is np.ndarray and like.dtype.kind != "c":
+        g = g.real
     if type(g) is np.ndarray:  # the common cases first: this runs once per broadcast operand
         if type(like) is np.ndarray or type(like) is Shaped:
             shape = like.shape

@@ -46,6 +46,8 @@ def accumulate_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     variable it rebinds is the only reference to ``adj``, ``adj`` is updated in place (a loop
     of reads then costs O(1) each, not O(size)).  Code that srcdiff transforms again calls
     :func:`add_at` instead (see srcdiff.frontend.normalize)."""
+    if type(g) is complex or type(g) is np.complex128 or (type(g) is np.ndarray and g.dtype.kind == "c"):
+        g = real_part_for(g, value)
     if (
         type(adj) is np.ndarray
         and (type(index) is int or type(index) is slice)
@@ -60,9 +62,23 @@ def accumulate_at(adj: Any, value: Any, index: Any, g: Any) -> Any:
     return _add_at(adj, value, index, g, in_place=owned)
 
 
+def real_part_for(g: Any, value: Any) -> Any:
+    """An adjoint contribution ``g`` to ``value``: its real part if ``value`` is real (the
+    adjoint of a real value is the real part: see srcdiff.rules.complex_module).
+
+    >>> real_part_for(1.0 + 2.0j, np.zeros(2)), real_part_for(1.0 + 2.0j, np.zeros(2, complex))
+    (np.float64(1.0), (1+2j))
+    """
+    numbers = (int, float, complex, np.number, np.ndarray)
+    if isinstance(g, numbers) and isinstance(value, numbers) and np.iscomplexobj(g) and not np.iscomplexobj(value):
+        return np.real(g)
+    return g
+
+
 def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
     if is_zero(g):
         return adj
+    g = real_part_for(g, value)
     out: Any
     if isinstance(value, dict):
         out = (
@@ -96,7 +112,7 @@ def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
     ):
         out = adj
     elif np.ndim(adj):
-        out = np.array(adj, dtype=dtype, copy=True)
+        out = np.array(np.real(adj) if dtype.kind != "c" else adj, dtype=dtype, copy=True)
     else:
         out = zeros_for(np.asarray(value))
     if _basic(index):

@@ -16,27 +16,50 @@ from .adjoints import NUMBER_TYPES, grad_dtype, is_zero, seq_items
 from .records import field_names, is_record, record_like
 
 
-def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
+def grad_like(adj: Any, value: Any, fresh: bool = False, output: Any = 0.0) -> Any:
     """Shape a final adjoint like the argument it belongs to: float for numbers, an array of
     the argument's shape for arrays, the same container type for lists and tuples.  An array is
     copied unless ``fresh``: an array of the right shape and type that owns its memory is then
-    returned as it is (generated code passes the result through :func:`owned_results`)."""
-    complex_adjoint = isinstance(adj, (complex, np.complexfloating)) or (
-        isinstance(adj, np.ndarray) and adj.dtype.kind == "c"
-    )
-    complex_value = isinstance(value, (complex, np.complexfloating)) or (
-        isinstance(value, np.ndarray) and value.dtype.kind == "c"
-    )
-    if complex_adjoint and not complex_value:
-        from ..errors import UnsupportedSyntaxError
+    returned as it is (generated code passes the result through :func:`owned_results`).
 
-        raise UnsupportedSyntaxError(
-            None,
-            None,
-            None,
-            "complex intermediate values are not supported yet",
-            "keep the computation real (e.g. use abs() or .real explicitly before differentiating)",
-        )
+    A complex argument gets the conjugate of its adjoint (``dF/dx + i dF/dy``: see
+    :mod:`srcdiff.rules.complex_module`), a real one the real part.  ``grad`` of a complex
+    ``output`` gives the adjoint itself: ``f'(z)`` for a holomorphic ``f``.
+
+    >>> grad_like(2.0 - 1.0j, 1.0j), grad_like(2.0 - 1.0j, 1.0)
+    ((2+1j), 2.0)
+    """
+    return _shaped(adj, value, fresh, not _is_complex(output))
+
+
+def tangent_like(tangent: Any, value: Any) -> Any:
+    """Shape a final tangent like the value it belongs to, as :func:`grad_like` shapes adjoints
+    (a tangent is not conjugated)."""
+    return _shaped(tangent, value, False, False)
+
+
+def conjugated(x: Any) -> Any:
+    """``x`` with its complex numbers conjugated (in lists and tuples too); real values as they are.
+
+    >>> conjugated([1.0, 2j])[1] == -2j
+    True
+    """
+    if _is_complex(x):
+        return np.conj(x)
+    if type(x) in (list, tuple) and any(_is_complex(v) or isinstance(v, (list, tuple)) for v in x):
+        return type(x)(conjugated(v) for v in x)
+    return x
+
+
+def _is_complex(x: Any) -> bool:
+    return isinstance(x, (complex, np.complexfloating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "c")
+
+
+def _shaped(adj: Any, value: Any, fresh: bool, cotangent: bool) -> Any:
+    if _is_complex(value):
+        adj = np.conj(adj) if cotangent else adj
+    elif _is_complex(adj):
+        adj = np.real(adj)
     if isinstance(value, bool):
         return float(adj) if is_zero(adj) or isinstance(adj, NUMBER_TYPES) else adj
     if isinstance(value, (int, float)):
@@ -46,12 +69,14 @@ def grad_like(adj: Any, value: Any, fresh: bool = False) -> Any:
         if type(adj) is type(value):  # a record of tangents (forward mode)
             by_name = {n: getattr(adj, n) for n in field_names(value)}
         fields = [n for n in field_names(value) if numeric(getattr(value, n))]
-        return record_like(value, {n: grad_like(by_name.get(n, 0.0), getattr(value, n), fresh) for n in fields})
+        return record_like(
+            value, {n: _shaped(by_name.get(n, 0.0), getattr(value, n), fresh, cotangent) for n in fields}
+        )
     if isinstance(value, (list, tuple)):
-        return rebuilt(value, [grad_like(a, v, fresh) for a, v in zip(seq_items(adj, value), value)])
+        return rebuilt(value, [_shaped(a, v, fresh, cotangent) for a, v in zip(seq_items(adj, value), value)])
     if isinstance(value, dict):
         entries: dict[Any, Any] = adj if isinstance(adj, dict) else {}
-        return type(value)((k, grad_like(entries.get(k, 0.0), v, fresh)) for k, v in value.items())
+        return type(value)((k, _shaped(entries.get(k, 0.0), v, fresh, cotangent)) for k, v in value.items())
     if isinstance(value, np.ndarray):
         dtype = grad_dtype(value)
         if fresh and type(adj) is np.ndarray and adj.base is None and adj.shape == value.shape and adj.dtype == dtype:
@@ -66,7 +91,7 @@ def numeric(value: Any) -> bool:
     """A field that can carry a derivative (the others, a name or a flag, are kept as they are)."""
     if isinstance(value, (bool, str, bytes)) or value is None:
         return False
-    return isinstance(value, (int, float, np.number, np.ndarray, list, tuple, dict)) or is_record(value)
+    return isinstance(value, (int, float, complex, np.number, np.ndarray, list, tuple, dict)) or is_record(value)
 
 
 def rebuilt(seq: Any, items: list[Any]) -> Any:
@@ -124,8 +149,8 @@ class OutputNotScalar(Exception):
 
 def check_scalar(value: Any) -> None:
     """Refuse outputs ``grad`` cannot seed: non-numbers and arrays with more than one element."""
-    if isinstance(value, NUMBER_TYPES) and not isinstance(value, (bool, np.bool_)):
-        return
+    if isinstance(value, (*NUMBER_TYPES, complex)) and not isinstance(value, (bool, np.bool_)):
+        return  # (a complex output only when an input is complex: see backend.assemble)
     if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
         return
     raise OutputNotScalar(value)

@@ -29,6 +29,7 @@ from .. import runtime
 from ..frontend import normalize_base
 from ..rules import ATTRIBUTES, CONSTANT_ATTRIBUTES, METHODS, SPREAD_METHODS
 from ..rules.builtin_functions import BUILTINS
+from ..rules.complex_module import COMPLEX
 from ..rules.linalg_module import LINALG
 from ..rules.linalg_module import NOTES as LINALG_NOTES
 from ..rules.math_module import MATH
@@ -290,6 +291,11 @@ def _numpy_names(fn: Any) -> list[str]:
     return [getattr(fn, "__qualname__", repr(fn))]  # pragma: no cover - every rule has a public name
 
 
+def _complex_names(fn: Any) -> list[str]:
+    fft = getattr(numpy.fft, getattr(fn, "__name__", ""), None) is fn
+    return [f"np.fft.{fn.__name__}"] if fft else _numpy_names(fn)
+
+
 def _linalg_names(fn: Any) -> list[str]:
     scipy = (getattr(fn, "__module__", None) or "").startswith("scipy")
     return [f"scipy.linalg.{fn.__name__}"] if scipy else _numpy_names(fn)
@@ -463,6 +469,10 @@ def render() -> str:
         + _table(_RULE_HEADER, _rule_rows(NUMPY, "numpy", _numpy_names, "elementwise")),
         "## numpy.linalg and scipy.linalg\n\n"
         + _table(_RULE_HEADER, _rule_rows(LINALG, "linalg", _linalg_names, skip=_srcdiff_internal)),
+        "## Complex numbers and numpy.fft\n\n"
+        "Rules written for complex values (the convention, and which other rules hold for\n"
+        "complex numbers, are in [complex.md](complex.md)).\n\n"
+        + _table(_RULE_HEADER, _rule_rows(COMPLEX, "numpy", _complex_names, skip=_srcdiff_internal)),
         _methods(),
         DOCS_INTRO + _table(_RULE_HEADER, _rule_rows(SCIPY, "scipy", docs_names, "elementwise", _srcdiff_internal))
         if SCIPY.load()

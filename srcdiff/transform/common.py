@@ -307,6 +307,13 @@ class Instantiate(gast.NodeTransformer):
         if isinstance(node.func, gast.Name) and node.func.id == "ndim":
             shape = self.shape_of(self.mapping[node.args[0].id])
             return const(-1 if shape is None else len(shape))
+        if isinstance(node.func, gast.Name) and node.func.id == "cplx":  # may p hold complex numbers?
+            value = self.mapping[node.args[0].id]
+            names: set[str] = getattr(self.env, "complex_names", set())
+            return const(
+                (isinstance(value, gast.Name) and value.id in names)
+                or (isinstance(value, gast.Constant) and isinstance(value.value, complex))
+            )
         if isinstance(node.func, gast.Name) and node.func.id == "only_shape":
             return shape_stand_in(self.mapping[node.args[0].id], self.shape_of(self.mapping[node.args[0].id]), self.env)
         self.generic_visit(node)

@@ -178,15 +178,16 @@ class _Forward(Transform):
             if not any(self.is_active(e) for e in value.elts):
                 return []
             return [type(value)(elts=[self.tangent_of(e) for e in value.elts], ctx=gast.Load())]
-        if isinstance(value, gast.Attribute) and value.attr in rules.ATTRIBUTES:
-            if self.is_active(value.value):
-                return [
-                    call(
-                        gast.Attribute(value=self.helper("np"), attr="transpose", ctx=gast.Load()),
-                        load(self.tan(value.value.id)),
-                    )
-                ]
-            return []
+        if isinstance(value, gast.Attribute) and value.attr in rules.ATTRIBUTES:  # x.T, z.real: their rules
+            if not self.is_active(value.value):
+                return []
+            if value.attr == "T":
+                return [gast.Attribute(value=load(self.tan(value.value.id)), attr="T", ctx=gast.Load())]
+            fn = rules.ATTRIBUTES[value.attr]
+            rule = rules.lookup(fn)
+            assert rule is not None
+            as_call = call(gast.Attribute(value=self.helper("np"), attr=fn.__name__, ctx=gast.Load()), value.value)
+            return self.apply_rule(rule, {rule.params[0]: value.value}, target, as_call, at)
         if isinstance(value, gast.Attribute) and self.is_field(value):
             if not self.is_active(value.value):
                 return []

@@ -1,0 +1,185 @@
+"""Complex numbers: the rules that hold for them, and the rules of the functions made for them.
+
+Convention.  Inside generated code the adjoint ``g`` of a complex value ``z = x + iy`` is
+``dF/dx - i dF/dy`` (linear in the cotangent, no conjugate), so the adjoint rule of a
+holomorphic function, ``g * f'(z)``, is the one written for real numbers: every rule listed in
+:data:`HOLOMORPHIC` applies to complex values unchanged.  At the boundary srcdiff returns the
+conjugate, ``dF/dx + i dF/dy``: the gradient with respect to the real inner product
+``Re(vdot(u, v))``, which is what a gradient step ``z - lr * grad`` needs and what ``vjp``
+must give for ``<v, vjp(u)> = <J v, u>`` (PyTorch's convention; JAX's and autograd's ``grad``
+give its conjugate).  The adjoint of a real value is the real part.  ``grad`` of a complex
+output (of complex arguments) is the adjoint itself, ``f'(z)`` for a holomorphic ``f``.
+
+Functions that are not holomorphic (``abs``, ``real``, ``imag``, ``conj``, ``angle``, ``var``...)
+have rules written for both; a rule not listed here is refused for complex values
+(:mod:`srcdiff.analysis.complex_values`).
+
+>>> lookup = COMPLEX.rules.get
+>>> lookup(np.imag).adjoints["val"]
+'-1j * g if cplx(val) else 0.0 * g'
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+import sys
+from typing import Any
+
+import gast
+import numpy as np
+
+from . import complex_helpers, complex_linalg, linalg_helpers
+from .runtime_rules import RUNTIME
+from .table import RuleTable, register_helpers, rule
+
+register_helpers(complex_helpers.HELPERS)
+register_helpers(complex_linalg.HELPERS)
+COMPLEX = RuleTable("numpy complex")
+
+# (real-linear, not complex-linear: their tangents are not their adjoints with t for g)
+# (a real result's adjoint may carry an imaginary part that means nothing -- the adjoints of real
+# values are real parts -- so rules from complex to real take np.real(g) first)
+COMPLEX.define(np.real, rule("val", val="np.real(g) if cplx(val) else g", jvp={"val": "np.real(t)"}))
+COMPLEX.define(np.imag, rule("val", val="-1j * np.real(g) if cplx(val) else 0.0 * g", jvp={"val": "np.imag(t)"}))
+COMPLEX.define(np.conjugate, rule("x", x="np.conj(g)", jvp={"x": "np.conj(t)"}))
+COMPLEX.define(
+    np.angle,
+    rule(
+        "z, deg=False",
+        z="-1j * np.real(g) * np.conj(z) * reciprocal_or_zero(np.real(z * np.conj(z)))"
+        " * (57.29577951308232 if deg else 1.0)",
+        jvp={
+            "z": "np.imag(np.conj(z) * t) * reciprocal_or_zero(np.real(z * np.conj(z)))"
+            " * (57.29577951308232 if deg else 1.0)"
+        },
+    ),
+)
+COMPLEX.define(
+    np.real_if_close,
+    rule("a, tol=100", a="np.real(g) if np.isrealobj(out) else g", jvp={"a": "np.real(t) if np.isrealobj(out) else t"}),
+)
+
+_1D = "a, n=None, axis=-1, norm=None"
+for _kind in ("fft", "ifft"):
+    COMPLEX.define(
+        getattr(np.fft, _kind),
+        rule(_1D, elementwise=False, linear=True, a=f"dft_adjoint(g, lengths(a, axis), n, axis, norm, {_kind!r})"),
+    )
+COMPLEX.define(
+    np.fft.rfft, rule(_1D, elementwise=False, linear=True, a="rfft_adjoint(g, lengths(a, axis), n, axis, norm)")
+)
+COMPLEX.define(
+    np.fft.irfft, rule(_1D, elementwise=False, linear=True, a="irfft_adjoint(g, lengths(a, axis), n, axis, norm)")
+)
+COMPLEX.define(np.fft.fftshift, rule("x, axes=None", elementwise=False, linear=True, x="np.fft.ifftshift(g, axes)"))
+COMPLEX.define(np.fft.ifftshift, rule("x, axes=None", elementwise=False, linear=True, x="np.fft.fftshift(g, axes)"))
+# the adjoint helpers, for second derivatives: each is linear, its adjoint the transform itself
+COMPLEX.define(
+    complex_helpers.dft_adjoint,
+    rule(
+        "v, m, n, axis, norm, kind",
+        elementwise=False,
+        linear="v",
+        v="dft(g, lengths(v, axis), axis, norm, kind)",
+    ),
+)
+COMPLEX.define(
+    complex_helpers.dft,
+    rule(
+        "x, n, axis, norm, kind",
+        elementwise=False,
+        linear="x",
+        x="dft_adjoint(g, lengths(x, axis), n, axis, norm, kind)",
+    ),
+)
+COMPLEX.define(
+    complex_helpers.rfft_adjoint,
+    rule("v, m, n, axis, norm", elementwise=False, linear="v", v="np.fft.rfft(g, m if n is None else n, axis, norm)"),
+)
+COMPLEX.define(
+    complex_helpers.irfft_adjoint,
+    rule(
+        "v, m, n, axis, norm",
+        elementwise=False,
+        linear="v",
+        v="np.fft.irfft(g, 2 * (m - 1) if n is None else n, axis, norm)",
+    ),
+)
+COMPLEX.constant(complex_helpers.lengths, np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal)
+
+#: Functions whose rules hold for complex arguments as written (holomorphic, or linear with
+#: real coefficients, or selecting elements).
+HOLOMORPHIC: set[Any] = {
+    np.negative, np.positive, np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt,
+    np.square, np.reciprocal, np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh,
+    np.tanh, np.arcsinh, np.arctanh, np.add, np.subtract, np.multiply, np.divide, np.true_divide,
+    np.sum, np.mean, np.prod, np.cumsum, np.cumprod, np.trace, np.dot, np.matmul, np.tensordot, np.einsum,
+    np.outer, np.inner, np.kron, np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
+    np.concatenate, np.stack, np.hstack, np.vstack, np.swapaxes, np.moveaxis, np.broadcast_to, np.diag,
+    np.diagonal, np.tril, np.triu, np.flip, np.roll, np.tile, np.repeat, np.take, np.where, np.array,
+    np.asarray, np.atleast_1d, np.atleast_2d, np.max, np.min, np.amax, np.amin, np.linalg.inv,
+    np.linalg.solve, np.linalg.det, np.linalg.matrix_power,
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pos, operator.matmul,
+    builtins.sum, list, tuple, linalg_helpers.mT,
+}  # fmt: skip
+#: Rules written for complex arguments too (with ``cplx(x)`` branches in their templates).
+COMPLEX_AWARE: set[Any] = {
+    np.abs,
+    builtins.abs,
+    np.arccosh,
+    np.var,
+    np.std,
+    np.linalg.norm,
+    np.linalg.eigh,
+    np.linalg.svd,
+    np.linalg.eig,
+    np.linalg.eigvals,
+    np.astype,
+}
+#: Operators whose rules hold for complex operands (``**`` only with a constant exponent).
+OPERATORS: tuple[type, ...] = (
+    gast.Add,
+    gast.Sub,
+    gast.Mult,
+    gast.Div,
+    gast.MatMult,
+    gast.USub,
+    gast.UAdd,
+    gast.Pow,
+    gast.Not,
+)
+#: Functions with a real result whatever their arguments (a complex value goes no further).
+REAL_RESULTS: set[Any] = {
+    np.real, np.imag, np.abs, builtins.abs, np.angle, np.var, np.std, np.linalg.norm, len, np.shape, np.size,
+}  # fmt: skip
+#: Functions that make complex values of real ones.
+COMPLEX_RESULTS: set[Any] = {np.fft.fft, np.fft.ifft, np.fft.rfft, complex, np.complex128, np.complex64}
+
+
+#: scipy.special functions whose rules are holomorphic (scipy evaluates them for complex numbers).
+_SCIPY_HOLOMORPHIC = ("erf", "erfc")
+#: srcdiff's runtime helpers whose rules are written for real numbers (the others move, pick or
+#: sum values, or are linear with real coefficients: they hold for complex values too).
+_REAL_RUNTIME = {
+    "log_or_zero",
+    "logistic",
+    "polygamma_scalar",
+    "power_base_adjoint",
+    "power_term",
+    "reciprocal_or_zero",
+}
+
+
+def holds_for_complex(fn: Any) -> bool:
+    """Is ``fn``'s rule right for complex arguments?
+
+    >>> holds_for_complex(np.sin), holds_for_complex(np.maximum)
+    (True, False)
+    """
+    if fn in HOLOMORPHIC or fn in COMPLEX_AWARE or fn in COMPLEX.rules:
+        return True
+    special = sys.modules.get("scipy.special")  # (scipy is optional: its functions by name)
+    if special is not None and any(getattr(special, name, None) is fn for name in _SCIPY_HOLOMORPHIC):
+        return True
+    return fn in RUNTIME.rules and getattr(fn, "__name__", "") not in _REAL_RUNTIME
