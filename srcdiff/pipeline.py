@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 import gast
 
+from . import rules
 from .analysis import activity as activity_
 from .analysis import complex_values, liveness
 from .analysis import kinds as kinds_
@@ -36,10 +39,12 @@ from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
 from .backend.namespace import Namespace, ParamKinds
-from .errors import NoDerivativeError, SrcDiffError
+from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError, WrtError
 from .frontend.capture import capture, guard_holds
+from .frontend.gathered import item_index, item_name
 from .frontend.normal_form import NormalizedFunction
 from .frontend.normalize import normalize
+from .frontend.partial_objects import STANDS_FOR
 from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
 from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import room_for_deep_trees, stored_names
@@ -124,17 +129,23 @@ def _code_of(fn: Any, param_kinds: ParamKinds) -> Any:
 
 
 def _front(
-    fn: Callable[..., Any], options: Options, param_kinds: dict[str, Any]
-) -> tuple[NormalizedFunction, Namespace]:
-    """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing."""
+    fn: Callable[..., Any], options: Options, param_kinds: dict[str, Any], active: AbstractSet[str] = frozenset()
+) -> tuple[NormalizedFunction, Namespace, dict[str, Any]]:
+    """Capture, inline and normalize ``fn``; hoist its loop invariants when optimizing.  When
+    ``active`` names items of ``*args`` (``args_0``...), they become parameters of their own
+    (returned: the parameter kinds with theirs)."""
     captured = capture(fn)
+    split, param_kinds = _split_items(captured, param_kinds, active)
     norm = normalize(
         captured,
         copy_written_arguments=options.entry,
         inline_helpers=options.inline_helpers,
         gathered=_gathered(captured.tree, param_kinds),
+        split=split,
     )
-    if norm.captured.filename.startswith("<srcdiff") and any(isinstance(k, FunctionOf) for k in param_kinds.values()):
+    passed = [k.fn for k in param_kinds.values() if isinstance(k, FunctionOf)]
+    generated = norm.captured.filename.startswith("<srcdiff") and norm.captured.filename not in STANDS_FOR
+    if generated and any(rules.lookup(f) is None for f in passed):
         raise NoDerivativeError(  # (the tangent stack of a helper called through it came out misaligned)
             norm.name,
             norm.captured.filename,
@@ -148,14 +159,49 @@ def _front(
     if options.optimize:
         env.hoisted = hoist_loop_invariants(norm.body, norm.params)
     env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later
-    return norm, env
+    return norm, env, param_kinds
+
+
+def _split_items(
+    captured: Any, param_kinds: dict[str, Any], active: AbstractSet[str]
+) -> tuple[int | None, dict[str, Any]]:
+    """How many parameters ``*args`` is made (None: it stays, nothing it gathers is
+    differentiated), and the parameter kinds with one for each (``args_0``...)."""
+    vararg = captured.tree.args.vararg
+    items = [i for name in active if vararg is not None and (i := item_index(vararg.id, name)) is not None]
+    if vararg is None or not items:
+        return None, param_kinds
+    gathered = param_kinds.get(vararg.id)
+    if not isinstance(gathered, SeqOf) or max(items) >= len(gathered.items):
+        count = f"{len(gathered.items)} argument(s)" if isinstance(gathered, SeqOf) else "arguments not known yet"
+        raise WrtError(
+            captured.name,
+            captured.filename,
+            captured.first_line,
+            f"argument {max(items)} of those `*{vararg.id}` gathers is differentiated, but the call passes it {count}",
+            "pass every argument to differentiate (srcdiff.source of such a gradient needs a call first)",
+        )
+    kinds = {p: k for p, k in param_kinds.items() if p != vararg.id}
+    kinds.update((item_name(vararg.id, i), k) for i, k in enumerate(gathered.items))
+    taken = {n.id for n in gast.walk(captured.tree) if isinstance(n, gast.Name)}
+    clash = sorted(taken & set(kinds) - set(param_kinds))
+    if clash:
+        raise UnsupportedSyntaxError(
+            captured.name,
+            captured.filename,
+            captured.first_line,
+            f"`{clash[0]}` is a name of {captured.name}, and srcdiff names the arguments `*{vararg.id}` "
+            f"gathers that way to differentiate them",
+            f"rename `{clash[0]}`",
+        )
+    return len(gathered.items), kinds
 
 
 def _run_passes(
     fn: Callable[..., Any], wrt: set[str], param_kinds: dict[str, Any], options: Options, own: SplitEntry | None = None
 ) -> tuple[NormalizedFunction, Namespace, kinds_.Kinds, reverse.Sweeps, record.Placed]:
     """Every pass up to assembly, for reverse mode."""
-    norm, env = _front(fn, options, param_kinds)
+    norm, env, param_kinds = _front(fn, options, param_kinds, wrt)
     if own is not None:  # a recursive call refers to the functions being built under their own names
         env.bind_cell(f"{norm.name}_fwd", own.fwd)
         env.bind_cell(f"{norm.name}_bwd", own.bwd)
@@ -184,6 +230,8 @@ def _compile(tree: gast.FunctionDef, norm: NormalizedFunction, env: Namespace, l
     """Compile a generated function (with ``fn``'s defaults, if given) in the user's globals."""
     cells = {**norm.captured.cells, **env.cells}
     defaults, kwdefaults = (fn.__defaults__, fn.__kwdefaults__) if fn is not None else (None, None)
+    if getattr(getattr(fn, "__code__", None), "co_flags", 0) & inspect.CO_VARARGS and norm.args.vararg is None:
+        defaults = None  # *args made parameters (it gathered some, so no default is used)
     return compile_function(
         tree, norm.captured.globals, cells, label, defaults, kwdefaults, assemble.origin(norm), consume=True
     )
@@ -293,7 +341,7 @@ def forward_function(
 def _build_forward(
     fn: Callable[..., Any], active: tuple[str, ...], param_kinds: dict[str, Any], options: Options, entry: SplitEntry
 ) -> None:
-    norm, env = _front(fn, options, param_kinds)
+    norm, env, param_kinds = _front(fn, options, param_kinds, set(active))
     name = env.bind_cell(f"{norm.name}_jvp", entry.fwd)
     entry.tangent_params = {p: norm.namer.adjoint(p) for p in active}  # (a recursive call needs them now)
     kinds = kinds_.infer(norm, param_kinds, env.callee, env.result_kind, env.lookup)

@@ -65,6 +65,25 @@ def test_another_function_generates_code_again():
     np.testing.assert_allclose(g(Y0, decay), a)
 
 
-def test_a_lambda_passed_is_refused_at_its_line():
-    with pytest.raises(srcdiff.SrcDiffError, match="lambda|plain `def`"):
-        srcdiff.grad(simulate)(Y0, lambda y: -y)
+def test_a_lambda_passed_is_read_like_a_def():
+    g = srcdiff.grad(simulate)(Y0, lambda y: -0.5 * y)
+    np.testing.assert_allclose(g, srcdiff.grad(simulate)(Y0, decay), rtol=1e-12)
+
+
+BASE = np.array([0.5, 1.5, 2.0])
+
+
+def reduced_by_default(a, _r=np.sum):
+    return _r(np.exp(a) * BASE)
+
+
+def reduced_by(a, reduction):
+    return reduction(np.exp(a) * BASE) * 2.0
+
+
+@pytest.mark.parametrize("reduction", [np.sum, np.prod, np.max, np.min], ids=lambda f: f.__name__)
+def test_a_library_function_with_a_rule_passed_or_left_as_a_default_is_called_by_its_rule(reduction):
+    """(autograd's plain-numpy reductions test: ``def f(a, _r=numpy.sum)``.)"""
+    a = np.array([0.1, -0.3, 0.2])
+    check_exact(reduced_by, a, reduction)
+    check_exact(reduced_by_default, a)

@@ -10,6 +10,7 @@ import math
 import gast
 import pytest
 
+import srcdiff
 from srcdiff.frontend.capture import CapturedFunction, capture
 from srcdiff.errors import SourceUnavailableError, SrcDiffError, UnsupportedSyntaxError
 
@@ -265,10 +266,30 @@ def test_function_made_by_compile_with_a_fake_filename_is_refused():
     assert "no longer readable" in info.value.problem
 
 
-def test_lambda_is_refused():
-    with pytest.raises(SourceUnavailableError) as info:
-        capture(square_lambda)
-    assert "lambda" in info.value.hint
+def test_a_lambda_is_read_as_a_def():
+    captured = capture(square_lambda)
+    assert captured.tree.name == f"lambda_line{line_of_lambda(square_lambda)}"
+    assert srcdiff.grad(square_lambda)(1.5) == 3.0
+
+
+first_of_two, second_of_two = (lambda x: x * 2.0), (lambda x: x**3)  # noqa: E731
+
+
+def line_of_lambda(fn):
+    return fn.__code__.co_firstlineno
+
+
+def test_two_lambdas_on_a_line_are_each_read_as_themselves():
+    assert srcdiff.grad(first_of_two)(1.5) == 2.0
+    assert srcdiff.grad(second_of_two)(2.0) == 12.0
+
+
+def test_a_lambda_that_does_not_parse_on_its_own_is_refused():
+    made = dict(
+        f=0.0, g=lambda x: x * x)["g"]  # noqa: E731
+    with pytest.raises(SourceUnavailableError, match="could not be parsed on its own") as info:
+        capture(made)
+    assert "def" in info.value.hint
 
 
 def test_functools_wraps_wrapper_is_not_mistaken_for_the_wrapped_function():

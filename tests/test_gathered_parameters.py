@@ -1,6 +1,8 @@
 """Functions with ``*args`` and ``**kwargs``, written as scipy's optimizers call them
 (``minimize(loss, w0, args=(X, y), jac=srcdiff.grad(loss))`` calls ``jac(w, X, y)``): the named
-parameters are differentiated, what ``*args`` / ``**kwargs`` gather is data.  Each is checked
+parameters are differentiated, and so is each argument ``*args`` gathers when a transform is
+asked for it (by position: ``grad(f, wrt=1)`` of ``f(*args)``, a tangent for it, a helper's
+``*args`` receiving a differentiated value); what ``**kwargs`` gathers is data.  Each is checked
 against central differences in reverse and forward mode and through ``hessian``, and every
 transform takes the same calls."""
 
@@ -58,21 +60,75 @@ def test_every_transform_takes_gathered_arguments():
     value, tangent = srcdiff.jvp(least_squares, (W, X, Y), (v, None, None))
     assert np.isclose(tangent, g @ v)
     value, pullback = srcdiff.vjp(least_squares, W, X, Y)
-    cotangents = pullback(1.0)
-    assert len(cotangents) == 3 and cotangents[1:] == (None, None)
-    assert np.allclose(cotangents[0], g)
+    cotangents = pullback(1.0)  # (one for each argument, the gathered ones too)
+    r = X @ W - Y
+    assert len(cotangents) == 3 and np.allclose(cotangents[0], g)
+    assert np.allclose(cotangents[1], np.outer(r, W)) and np.allclose(cotangents[2], -r)
     assert np.allclose(srcdiff.jacobian(least_squares)(W, X, Y), g)
     assert np.allclose(srcdiff.hessian(least_squares)(W, X, Y), X.T @ X)
     assert np.allclose(srcdiff.hvp(least_squares)(W, X, Y, v), X.T @ X @ v)
 
 
-def test_differentiating_what_star_args_gathers_is_refused():
-    with pytest.raises(srcdiff.SrcDiffError, match=r"\*data"):
-        srcdiff.grad(least_squares, wrt=1)
-    with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
+def test_what_star_args_gathers_is_differentiated_by_position():
+    """``wrt=1`` of ``least_squares(w, *data)`` is ``X``: the function is specialized on how many
+    arguments ``*data`` gathers, each one a parameter of its own."""
+    r = X @ W - Y
+    assert np.allclose(srcdiff.grad(least_squares, wrt=1)(W, X, Y), np.outer(r, W))
+    gw, gy = srcdiff.grad(least_squares, wrt=(0, 2))(W, X, Y)
+    assert np.allclose(gw, X.T @ r) and np.allclose(gy, -r)
+    _, tangent = srcdiff.jvp(least_squares, (W, X, Y), (None, X, None))
+    assert np.isclose(tangent, np.sum(r * (X @ W)))
+    assert np.allclose(srcdiff.jacobian(least_squares, wrt=2)(W, X, Y), -r)
+    assert np.allclose(srcdiff.hessian(least_squares, wrt=2)(W, X, Y), np.eye(6))
+    assert np.allclose(srcdiff.hvp(least_squares, wrt=2)(W, X, Y, Y), Y)
+    check_exact(only_gathered, 0.7, np.array([0.2, -1.1, 0.5]))
+    check_exact(only_gathered, 0.7, np.array([0.2, -1.1, 0.5]), wrt=1)
+    check_exact(weighted, W, 0.5, -1.5, 2.0, wrt=2)
+
+
+def only_gathered(*args):
+    a, b = args
+    return np.sum(np.sin(a * b)) + len(args) * a
+
+
+def test_naming_star_args_itself_is_refused():
+    with pytest.raises(srcdiff.SrcDiffError, match="not one argument it gathers"):
         srcdiff.grad(least_squares, wrt="data")
-    with pytest.raises(srcdiff.SrcDiffError, match=r"\*data"):
-        srcdiff.jvp(least_squares, (W, X, Y), (None, X, None))
+
+
+def forwards(*args):
+    return only_gathered(args[0] * 2.0, *args[1:])
+
+
+def symmetrized(fun, argnum):
+    """A wrapper as autograd's tests write them: it changes one argument and passes them all on."""
+
+    def wrapper(*args, **kwargs):
+        args = list(args)
+        args[argnum] = 0.5 * (args[argnum] + args[argnum].T)
+        return fun(*args, **kwargs)
+
+    return wrapper
+
+
+def quadratic(x, A, scale=1.0):
+    return scale * x @ np.tanh(A) @ x
+
+
+symmetric_quadratic = symmetrized(quadratic, 1)
+
+
+def calls_the_wrapper(x, A):
+    return symmetric_quadratic(x, A, scale=2.0)
+
+
+def test_star_args_passed_on_are_differentiated():
+    A = RNG.normal(size=(3, 3))
+    for wrt in (0, 1):
+        check_exact(forwards, 0.7, np.array([0.2, -1.1, 0.5]), wrt=wrt)
+        check_exact(symmetric_quadratic, W, A, wrt=wrt)
+        check_exact(calls_the_wrapper, W, A, wrt=wrt)
+    check_exact(differentiated_into_star_args, W)
 
 
 def test_scipy_minimize_with_args():
@@ -127,10 +183,53 @@ def differentiated_into_star_star_kwargs(w):
     return scaled_by_extras(w, 1.0, k=np.sum(w**2))
 
 
-@pytest.mark.parametrize("f", [differentiated_into_star_args, differentiated_into_star_star_kwargs])
-def test_a_differentiated_value_into_a_helpers_gathered_parameters_is_refused(f):
-    """Both gave the gradient without the gathered value's part ([1, 1] for [0.6, 1.0])."""
+def test_a_differentiated_value_into_a_helpers_star_star_kwargs_is_refused():
+    """It gave the gradient without the gathered value's part."""
     with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
-        srcdiff.grad(f)(W)
+        srcdiff.grad(differentiated_into_star_star_kwargs)(W)
     with pytest.raises(srcdiff.SrcDiffError, match="named parameters only"):
-        srcdiff.jvp(f, (W,), (np.ones(3),))
+        srcdiff.jvp(differentiated_into_star_star_kwargs, (W,), (np.ones(3),))
+
+
+def product_of_gathered(*args):
+    return args[0] * args[1]
+
+
+def test_a_gathered_argument_not_passed_is_refused():
+    with pytest.raises(srcdiff.WrtError, match="not known yet"):
+        srcdiff.source(srcdiff.grad(product_of_gathered, wrt=1))  # (before a call: how many is not known)
+    with pytest.raises(srcdiff.WrtError, match="passes it 2 argument"):
+        srcdiff.grad(product_of_gathered, wrt=3)(0.7, 0.2)
+
+
+def spread_local(x):
+    point = [x, 2.0 * x]
+    point[1] = point[1] * 3.0  # (an item write keeps the length)
+    return np.hypot(*point) + sum_of(*point[1:])
+
+
+def sum_of(*values):
+    return np.sum(np.array(values) ** 2)
+
+
+def spread_after_growing(x):
+    point = [x]
+    point.append(2.0 * x)
+    return np.hypot(*point)
+
+
+def spread_after_aliasing(x):
+    point = [x, 2.0 * x]
+    other = point
+    other.append(1.0)
+    return np.hypot(*point)
+
+
+def test_a_local_sequence_of_known_length_is_spread():
+    check_exact(spread_local, 0.8)
+
+
+@pytest.mark.parametrize("f", [spread_after_growing, spread_after_aliasing])
+def test_a_local_sequence_whose_length_may_have_changed_is_not_spread(f):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="starred arguments"):
+        srcdiff.grad(f)(0.8)

@@ -91,6 +91,18 @@ def WELL_AS(*shape, axes=None):
     return lambda rng: np.transpose(WELL(6, 6)(rng).reshape(shape), axes or tuple(range(len(shape))))
 
 
+def BANDED(lower, upper, n):
+    """A diagonally dominant band matrix in ``solve_banded``'s storage (the corners it does not
+    read hold numbers too: their derivative is zero)."""
+
+    def make(rng):
+        ab = rng.uniform(-1.0, 1.0, (lower + upper + 1, n))
+        ab[upper] += 2.0 + lower + upper
+        return ab
+
+    return make
+
+
 def SMALL(n):
     """A matrix with eigenvalues near 1 (for logm and sqrtm: positive real spectrum)."""
     return lambda rng: np.eye(n) + 0.2 * rng.uniform(-1.0, 1.0, (n, n))
@@ -244,6 +256,11 @@ if sla is not None:
     case(sla.expm, "sla.expm(x)", A(2, 3, 3))
     case(sla.sqrtm, "sla.sqrtm(x)", SMALL(3))
     case(sla.logm, "sla.logm(x)", SMALL(3))
+    case(sla.solve_banded, "sla.solve_banded((1, 1), x, y)", BANDED(1, 1, 5), A(5))
+    case(sla.solve_banded, "sla.solve_banded((2, 0), x, y)", BANDED(2, 0, 4), A(4, 2))
+    case(sla.solve_banded, "sla.solve_banded((0, 2), x, y)", BANDED(0, 2, 4), A(4))
+    case(sla.solve_sylvester, "sla.solve_sylvester(x, y, z)", WELL(3, 3), WELL(3, 3), A(3, 3))
+    case(sla.solve_sylvester, "sla.solve_sylvester(x, y, z)", WELL(2, 2), WELL(3, 3), A(2, 3))
 
 
 def _name(fn):

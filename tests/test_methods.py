@@ -87,9 +87,10 @@ def test_rebinding_a_method_generates_the_code_again():
 
     m = Model(X, MODEL.y)
     g1 = srcdiff.grad(m.loss)(W)
-    Model.penalty = staticmethod(lambda w: 0.0 * w[0])  # (no source: refused, not silently stale)
-    with pytest.raises(srcdiff.SrcDiffError):
-        srcdiff.grad(m.loss)(W)
+    Model.penalty = staticmethod(lambda w: 5.0 * w[0])  # (read like a def: not silently stale)
+    with_lambda = srcdiff.grad(m.loss)(W)
+    change = srcdiff.grad(lambda w: 5.0 * w[0])(W) - srcdiff.grad(Regression.penalty)(W)
+    np.testing.assert_allclose(with_lambda - g1, change)
     del Model.penalty
     np.testing.assert_allclose(srcdiff.grad(m.loss)(W), g1)
 

@@ -147,3 +147,13 @@ def dots_3d_arrays(x):
 def test_refusal_raised_while_running_names_the_users_line():
     """Some refusals depend on values (here ndim); the generated line maps back to the user's."""
     assert_refused(dots_3d_arrays, X)
+
+
+def stacked_with_positional_options(a):
+    return np.sum(np.vstack(a, None, "same_kind"))  # (dtype and casting are keyword-only)
+
+
+def test_a_call_its_rule_cannot_bind_names_the_rules_signature():
+    with pytest.raises(srcdiff.NoDerivativeError, match=r"rule's signature is \(tup, \*, dtype") as info:
+        srcdiff.grad(stacked_with_positional_options)(np.ones((2, 2)))
+    assert "keyword-only" in info.value.hint

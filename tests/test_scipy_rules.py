@@ -190,13 +190,33 @@ for method in ("logpdf", "pdf"):
     case(fn, f"stats.dirichlet.{method}(x, y)", A(2, 3, lo=0.1, hi=0.4), A(3, lo=0.6, hi=3.0))
 case(MVN.logpdf, "stats.multivariate_normal.logpdf(x, y, z, allow_singular=False)", A(2), A(2), SPD(2))
 
+case(MVN.entropy, "stats.multivariate_normal.entropy(x, y)", A(3), SPD(3))
+case(MVN.entropy, "stats.multivariate_normal.entropy(cov=x)", SPD(2))
+case(MVN.entropy, "stats.multivariate_normal.entropy(None, x)", F(0.5, 2.0))  # one dimension
+
+# ---- scipy.signal
+signal = pytest.importorskip("scipy.signal")
+for fn in (signal.convolve, signal.correlate):
+    name = f"signal.{fn.__name__}"
+    for mode in ("full", "valid", "same"):
+        case(fn, f"{name}(x, y, mode={mode!r})", A(5), A(3))
+        case(fn, f"{name}(x, y, mode={mode!r})", A(5, 4), A(3, 2))
+    case(fn, f"{name}(x, y)", A(3), A(6))  # the second input longer
+    case(fn, f"{name}(x, y, mode='same')", A(3, 5), A(4, 2))
+    case(fn, f"{name}(x, y, mode='valid', method='fft')", A(2, 3), A(4, 5))  # (scipy swaps them)
+
 
 def _name(fn):
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", str(fn))
 
 
+integrate = pytest.importorskip("scipy.integrate")
+#: rules that only refuse (tested in test_what_only_refuses_is_refused)
+REFUSING = {integrate.odeint}
+
+
 def test_every_rule_has_a_domain():
-    covered = {key for keys, _, _ in CASES for key in keys}
+    covered = {key for keys, _, _ in CASES for key in keys} | REFUSING
     missing = [_name(fn) for fn in SCIPY.rules if fn not in covered]
     assert not missing, f"scipy rules without a test case: {missing}"
 
@@ -208,7 +228,7 @@ def test_every_case_names_rules_that_exist():
 
 @pytest.fixture(scope="module")
 def case_functions(tmp_path_factory):
-    header = ["import numpy as np", "import scipy.special as special", "from scipy import stats"]
+    header = ["import numpy as np", "import scipy.special as special", "from scipy import signal, stats"]
     cases = [(body, len(specs)) for _, body, specs in CASES]
     return case_module(tmp_path_factory.mktemp("scipy_rules"), "scipy_rule_functions", header, cases)
 
@@ -361,3 +381,35 @@ def test_srcdiff_does_not_import_scipy():
     probe = "import sys, srcdiff; print('scipy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def decay(y, t, rate, source):
+    return -rate * y + source
+
+
+def integrated(y0, rate):
+    return np.sum(integrate.odeint(decay, y0, np.linspace(0.0, 1.0, 4), args=(rate, 1.0)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: srcdiff.grad(integrated)(np.ones(3), 0.5),
+        lambda: srcdiff.grad(integrated, wrt=1)(np.ones(3), 0.5),
+        lambda: srcdiff.jvp(integrated, (np.ones(3), 0.5), (np.ones(3), None)),
+    ],
+    ids=["grad y0", "grad args", "jvp"],
+)
+def test_what_only_refuses_is_refused(call):
+    """odeint adapts its steps to the solution: no exact derivative of what it computes."""
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="odeint") as info:
+        call()
+    assert "fixed steps" in info.value.hint and info.value.filename == __file__
+
+
+def test_odeint_differentiated_directly_is_refused_at_scipys_function():
+    times = np.linspace(0.0, 1.0, 4)
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="odeint") as info:
+        value, pullback = srcdiff.vjp(integrate.odeint, decay, np.ones(3), times, (0.5, 1.0))
+        pullback(np.ones((4, 3)))
+    assert not info.value.filename.startswith("<srcdiff") and "scipy" in info.value.filename

@@ -122,6 +122,10 @@ def resolve(
     found = False
     if path is not None and path.split(".")[0] not in local_names:
         found, obj = _follow(path, lookup)
+        if found and path == "__srcdiff_partial_of__":  # (the function a partial object stands for)
+            description = getattr(obj, "__name__", None) or description
+    if not found and isinstance(passed, FunctionOf):  # f(y), f a library function with a rule passed in
+        found, obj = True, passed.fn
     if not found:
         bound = {f"arg{i}": a for i, a in enumerate(_all_args(node))}
         if isinstance(node.func, gast.Attribute) and path is not None and path.split(".")[0] in local_names:
@@ -198,11 +202,15 @@ def _user(fn: Any, args: list[gast.expr], node: gast.Call, description: str) -> 
     except (TypeError, ValueError):
         return Callee(UNKNOWN, fn, None, {f"arg{i}": a for i, a in enumerate(_all_args(node))}, description=description)
     names = list(sig.parameters)
+    arguments = dict(bound_args.arguments)
+    for p in sig.parameters.values():  # (what ``*args`` / ``**kwargs`` gather: nothing, if not bound)
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in arguments:
+            arguments[p.name] = () if p.kind == p.VAR_POSITIONAL else {}
     return Callee(
         USER,
         fn,
         None,
-        dict(bound_args.arguments),
+        arguments,
         positions={p: names.index(p) for p in bound_args.arguments},
         description=description,
     )

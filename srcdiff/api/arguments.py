@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, Complex, DictOf, Kind, SeqOf, object_kind
+from .. import rules
+from ..analysis.value_kinds import SCALAR, SCALAR_SEQ, Complex, DictOf, FunctionOf, Kind, SeqOf, object_kind
+from ..frontend.gathered import item_name
 from ..runtime.outputs import numeric
 from ..runtime.records import NODES, field_names, is_record, node_fields
 
@@ -45,7 +47,10 @@ def kind(value: Any) -> Kind:
         return DictOf.of({k: kind(v) for k, v in value.items()})
     if cls is list or cls is tuple:
         return SeqOf(tuple(kind(v) for v in value))
-    return object_kind(value)
+    found = object_kind(value)
+    if found is None and callable(value) and rules.lookup(value) is not None:
+        return FunctionOf(value)  # a library function with a rule (``np.sum`` passed in), called by its rule
+    return found
 
 
 def differentiable(value: Any) -> bool:
@@ -185,7 +190,20 @@ def parameter_kinds(fn: Any, args: Sequence[Any], kwargs: dict[str, Any] | None 
     kinds.update((k, kind(v)) for k, v in kwargs.items() if k in named)
     if keywords is not None:
         kinds[keywords] = kind({k: v for k, v in kwargs.items() if k not in named})
+    for p, default in _defaults(fn).items():  # a function left at its default (``_r=np.sum``) is called by kind
+        if p not in kinds and isinstance(found := kind(default), FunctionOf):
+            kinds[p] = found
     return kinds
+
+
+def _defaults(fn: Any) -> dict[str, Any]:
+    """``fn``'s parameters that have defaults, with them."""
+    code = fn.__code__
+    positional = code.co_varnames[: code.co_posonlyargcount + code.co_argcount]
+    defaults = fn.__defaults__ or ()
+    found = dict(zip(positional[len(positional) - len(defaults) :], defaults))
+    found.update(fn.__kwdefaults__ or {})
+    return found
 
 
 def gathered_parameters(fn: Any) -> tuple[str | None, str | None]:
@@ -196,3 +214,21 @@ def gathered_parameters(fn: Any) -> tuple[str | None, str | None]:
     at += gathered is not None
     keywords = code.co_varnames[at] if code.co_flags & inspect.CO_VARKEYWORDS else None
     return gathered, keywords
+
+
+def positional_names(fn: Any, count: int) -> list[str]:
+    """The parameters ``count`` positional arguments of ``fn`` bind to: its named positional
+    parameters, then ``args_0``, ``args_1``... for those its ``*args`` gathers (differentiated
+    as parameters of their own: :func:`~srcdiff.frontend.gathered.split_gathered`).
+
+    >>> def f(w, *args):
+    ...     return w
+    >>> positional_names(f, 3)
+    ['w', 'args_0', 'args_1']
+    """
+    code = fn.__code__
+    named = list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount])
+    gathered = gathered_parameters(fn)[0]
+    if gathered is None:
+        return named
+    return named + [item_name(gathered, i) for i in range(count - len(named))]

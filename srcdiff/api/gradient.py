@@ -24,6 +24,7 @@ from ..backend.cache import Generated, PerFunction
 from ..backend.emit import user_location
 from ..errors import NoDerivativeError, OutputError, SrcDiffError, UnsupportedSyntaxError, WrtError
 from ..frontend.capture import guard_holds
+from ..frontend.gathered import item_index, item_name
 from ..frontend.partial_objects import unwrap_partial
 from ..rules import registered
 from ..runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
@@ -215,7 +216,7 @@ class GradFunction:
 
     def _value_of(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The value parameter ``name`` gets in this call (its default if not passed)."""
-        position = self._params.index(name)
+        position = self._position(name)
         if position < len(args):
             return args[position]
         if name in kwargs:
@@ -232,11 +233,19 @@ class GradFunction:
             return defaults[position - first_default]
         return _NOT_PASSED  # a missing argument: the call itself raises the TypeError
 
+    def _position(self, name: str) -> int:
+        """The position of parameter ``name`` (of ``args_1``: the second argument ``*args`` gathers)."""
+        if name in self._params:
+            return self._params.index(name)
+        fn = _original(self.fn)
+        code = fn.__code__
+        return code.co_posonlyargcount + code.co_argcount + (item_index(gathered_parameters(fn)[0] or "", name) or 0)
+
     def _by_rule(self, rules: registered.Registered, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The gradient of a function the user registered a vjp rule for: the rule, seeded with 1."""
         if rules.vjp is None:
             raise missing_rule(self.fn, "vjp")
-        positions = [self._params.index(p) for p in self.wrt]
+        positions = [self._position(p) for p in self.wrt]
         for p, i in zip(self.wrt, positions):
             if i >= len(args):
                 name, filename, line = where(self.fn)
@@ -389,15 +398,9 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
             names.append(f"arg{item}")
         elif isinstance(item, int):
             gathered = gathered_parameters(fn)[0]
-            if item >= n_positional and gathered is not None:
-                raise WrtError(
-                    name,
-                    filename,
-                    line,
-                    f"wrt={item} falls among the arguments `*{gathered}` gathers: srcdiff differentiates "
-                    "named parameters only (what *args gathers is data)",
-                    f"give the argument a parameter of its own in {name}'s signature",
-                )
+            if item >= n_positional and gathered is not None:  # differentiated as a parameter of its own
+                names.append(item_name(gathered, item - n_positional))
+                continue
             if not -n_positional <= item < n_positional:
                 raise WrtError(
                     name,
@@ -413,10 +416,13 @@ def _resolve_wrt(fn: Callable[..., Any], wrt: Wrt) -> tuple[list[str], bool]:
                     name,
                     filename,
                     line,
-                    f"wrt={item!r} names {name}'s `*args` / `**kwargs` parameter: srcdiff differentiates "
-                    "named parameters only (what it gathers is data)",
-                    "give each argument to differentiate a parameter of its own",
+                    f"wrt={item!r} names {name}'s `*args` / `**kwargs` parameter, not one argument it gathers",
+                    "give the position of the argument to differentiate (wrt=1 for the second argument)",
                 )
+            gathered = gathered_parameters(fn)[0] if code is not None else None
+            if gathered is not None and item not in params and item_index(gathered, item) is not None:
+                names.append(item)  # (``args_1``: the second argument ``*args`` gathers)
+                continue
             if item not in params:
                 raise WrtError(
                     name,

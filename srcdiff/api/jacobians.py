@@ -20,13 +20,14 @@ import numpy as np
 
 from .. import pipeline
 from ..backend.cache import Generated, SplitEntry, all_guards
-from ..errors import SrcDiffError
+from ..errors import NoDerivativeError, SrcDiffError
 from ..frontend.capture import guard_holds
+from ..frontend.gathered import item_index
 from ..frontend.partial_objects import unwrap_partial
 from ..runtime import grad_like, zeros_for
 from ..runtime.outputs import conjugated, tangent_like
 from . import trees
-from .arguments import differentiable, gathered_parameters, mismatch, parameter_kinds, unsupported
+from .arguments import differentiable, gathered_parameters, mismatch, parameter_kinds, positional_names, unsupported
 from .gradient import (
     GradFunction,
     Wrt,
@@ -72,18 +73,16 @@ def _kinds(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[tuple[str, Any]
     return tuple((p, _kind(a)) for p, a in zip(_positional_params(fn), args))
 
 
-def _named_positional(fn: Callable[..., Any]) -> list[str]:
-    """The parameters arguments given by position bind to (not those ``*args`` gathers)."""
-    code = fn.__code__
-    return list(code.co_varnames[: code.co_posonlyargcount + code.co_argcount])
-
-
 _differentiable = differentiable  # (the name other modules import)
 
 
 def _params(f: Any, count: int) -> list[str]:
-    """Names of ``f``'s first ``count`` positional parameters (``arg0``... without Python code)."""
-    params = _positional_params(f.fn if isinstance(f, GradFunction) else f)
+    """Names of ``f``'s first ``count`` positional parameters (``arg0``... without Python code;
+    ``args_0``... for what its ``*args`` gathers)."""
+    fn = f.fn if isinstance(f, GradFunction) else f
+    if hasattr(fn, "__code__") and gathered_parameters(fn)[0] is not None:
+        return positional_names(fn, count)
+    params = _positional_params(fn)
     return params if params else _numbered([f"arg{count - 1}"])
 
 
@@ -156,17 +155,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         return value, own.jvp(tangents, value, *primals)
     transformable(f)
     fn = _target(f, primals)
-    params = _named_positional(fn)
-    if not all(_is_zero(t) for t in list(tangents)[len(params) :]):
-        name, filename, line = where(f)
-        raise SrcDiffError(
-            name,
-            filename,
-            line,
-            f"a tangent was given for an argument `*{gathered_parameters(fn)[0]}` gathers: srcdiff "
-            "differentiates named parameters only (what *args gathers is data)",
-            "pass None (or zeros) as its tangent, or give the argument a parameter of its own",
-        )
+    params = positional_names(fn, len(primals))
     active = tuple(p for p, t in zip(params, tangents) if t is not None)
     entry = _entry(pipeline.forward_function, fn, active, _kinds(fn, primals))
     kwargs = {
@@ -226,10 +215,21 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         return value, pullback_by_rule
     transformable(f)
     fn = _target(f, args)
-    params = _named_positional(fn)[: len(args)]
+    params = positional_names(fn, len(args))[: len(args)]
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))
-    gathered = (None,) * (len(args) - len(params))  # (what *args gathers is data: no cotangent)
-    entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
+    try:
+        entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
+    except SrcDiffError as err:
+        # an integer argument (an order, a count, a dimension: polygamma's n) through which no
+        # derivative flows is not differentiated (no cotangent), rather than refused; nor are
+        # what *args gathers, if srcdiff cannot differentiate them (they were data before)
+        named = len(positional_names(fn, 0))
+        dropped = {p for i, (p, a) in enumerate(zip(params, args)) if i >= named or _integral(a)}
+        dropped &= set(active) if isinstance(err, NoDerivativeError) else set(params[named:])
+        if not dropped:
+            raise
+        active = tuple(p for p in active if p not in dropped)
+        entry = _entry(pipeline.split_function, fn, active, _kinds(fn, args))
     stack: list[Any] = []
     value = _run(f, entry.fwd.cell_contents, stack, *args)
     first = [True]
@@ -243,9 +243,16 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
         first[0] = False
         # (a complex output's cotangent enters as its conjugate: see srcdiff.rules.complex_module)
         grads = dict(zip(active, _run(f, entry.bwd.cell_contents, tape, conjugated(cotangent))))
-        return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args)) + gathered
+        return tuple(grad_like(grads[p], a) if p in grads else None for p, a in zip(params, args))
 
     return value, pullback
+
+
+def _integral(value: Any) -> bool:
+    """An integer (not a bool), or an array of them."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iu"
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _size(x: Any) -> int:
@@ -389,7 +396,7 @@ class JacobianFunction:
                 "call it once so srcdiff knows the kinds of the arguments",
             )
         fn = _target(self.fn, self._last_args)
-        params = _named_positional(fn)
+        params = positional_names(fn, len(self._last_args))
         kinds = _kinds(fn, self._last_args)
         if self._last_mode == "forward":
             entry = pipeline.forward_function(fn, (params[self.wrt],), kinds)
@@ -437,6 +444,8 @@ def _position(f: Callable[..., Any], wrt: Wrt) -> int:
             "build one Jacobian per argument",
         )
     params = _positional_params(fn)
+    if names[0] not in params and hasattr(fn, "__code__"):  # ``args_1``: an argument ``*args`` gathers
+        return len(positional_names(fn, 0)) + (item_index(gathered_parameters(fn)[0] or "", names[0]) or 0)
     return params.index(names[0]) if params else int(names[0][3:])  # (``arg<i>`` without code)
 
 

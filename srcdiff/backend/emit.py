@@ -29,6 +29,7 @@ import astor
 import gast
 
 from ..errors import SrcDiffError, UnsupportedSyntaxError
+from ..frontend.partial_objects import STANDS_FOR
 from ..syntax import clone
 
 _counter = itertools.count(1)
@@ -136,11 +137,15 @@ def user_line(filename: str, line: int) -> tuple[str, int]:
         if found[1] not in lines:
             break
         found = (mapped, lines[found[1]])
-    return found
+    return STANDS_FOR.get(found[0], found)  # (a function made for a partial: the function it calls)
 
 
 def in_user_terms(err: SrcDiffError) -> SrcDiffError:
-    """``err`` naming the user's file and line, where a transform of generated code raised it."""
+    """``err`` naming the user's file and line, where a transform of generated code raised it
+    (or of a function made for a partial object or a library function with a rule: the
+    function it stands for)."""
+    if err.filename in STANDS_FOR:
+        return type(err)(err.function, *STANDS_FOR[err.filename], err.problem, err.hint)
     if err.filename is None or err.filename not in LINE_MAPS or err.lineno is None:
         return err
     filename, line = user_line(err.filename, err.lineno)

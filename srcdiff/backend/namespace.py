@@ -10,6 +10,7 @@ up into it).
 
 from __future__ import annotations
 
+import re
 import types
 from typing import Any, Protocol
 
@@ -155,17 +156,22 @@ class Namespace(ForwardEnvironment):
         entry = self.helpers.split(callee.obj, tuple(active), self._param_kinds(callee, arg_kinds))
         if entry not in self.deps:
             self.deps.append(entry)
-        base = callee.obj.__name__
+        base = _identifier(callee.obj.__name__)
         return self.bind_cell(f"{base}_fwd", entry.fwd), self.bind_cell(f"{base}_bwd", entry.bwd)
 
     def forward(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, dict[str, str]]:
         entry = self.helpers.forward(callee.obj, tuple(active), self._param_kinds(callee, arg_kinds))
         if entry not in self.deps:
             self.deps.append(entry)
-        return self.bind_cell(f"{callee.obj.__name__}_jvp", entry.fwd), entry.tangent_params
+        return self.bind_cell(f"{_identifier(callee.obj.__name__)}_jvp", entry.fwd), entry.tangent_params
 
     def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
         return self.helpers.result_kind(callee.obj, self._param_kinds(callee, arg_kinds))
+
+
+def _identifier(name: str) -> str:
+    """``name`` as a Python name (a lambda's ``<lambda>``: ``lambda``)."""
+    return re.sub(r"\W", "", name) or "f"
 
 
 # Calls a dead statement may make: no effect, and no error the function itself would not raise

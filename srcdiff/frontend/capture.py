@@ -192,7 +192,9 @@ def capture(fn: Callable[..., Any]) -> CapturedFunction:
             "write the function as a `def` statement of its own",
         ) from None
     tree = module.body[0] if module.body else None
-    if not isinstance(tree, gast.FunctionDef) or tree.name != code.co_name:
+    if code.co_name == "<lambda>":  # (``T = lambda A: ...``: the lambda as a def of its own)
+        tree = _lambda_as_def(module, code, len(lines[0].rstrip("\n")) - len(source.splitlines()[0])) or tree
+    if not isinstance(tree, gast.FunctionDef) or tree.name != code.co_name and code.co_name != "<lambda>":
         raise SourceUnavailableError(
             name,
             filename,
@@ -216,6 +218,41 @@ _checked_sources: weakref.WeakKeyDictionary[types.CodeType, tuple[str, bool]] = 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _lambda_as_def(module: gast.Module, code: types.CodeType, dedent: int) -> gast.FunctionDef | None:
+    """The lambda of ``code`` in ``module`` (parsed from its lines, ``dedent`` columns to the left) as
+    ``def lambda_line<n>(...): return <body>``; None unless exactly one lambda there has its
+    parameters and holds the position of its code."""
+    params = list(code.co_varnames[: code.co_argcount + code.co_posonlyargcount + code.co_kwonlyargcount])
+    found_positions: list[tuple[Any, ...]] = list(getattr(code, "co_positions", list)())  # (Python 3.11 on)
+    positions = [(line, col) for line, _, col, _ in found_positions if line is not None and col is not None]
+    first_line = code.co_firstlineno
+    candidates = []
+    for node in gast.walk(module):
+        if not isinstance(node, gast.Lambda):
+            continue
+        args = node.args
+        names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        if names != params or bool(args.vararg) != bool(code.co_flags & inspect.CO_VARARGS):
+            continue
+        body = node.body
+        start = (body.lineno, body.col_offset)
+        end = (getattr(body, "end_lineno", body.lineno), getattr(body, "end_col_offset", body.col_offset))
+        # (positions are the file's lines; the source's first line is the code's first line)
+        inside = [p for p in positions if start <= (p[0] - first_line + 1, p[1] - dedent) <= end]
+        if positions and not inside:
+            continue
+        candidates.append(node)
+    if len(candidates) != 1:
+        return None
+    found = candidates[0]
+    name = f"lambda_line{first_line + found.lineno - 1}"
+    body = [gast.copy_location(gast.Return(value=found.body), found.body)]
+    tree = gast.FunctionDef(
+        name=name, args=found.args, body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]
+    )
+    return gast.copy_location(tree, found)
 
 
 def _checkable(fn: types.FunctionType, filename: str) -> bool:
@@ -270,7 +307,7 @@ def _compile_like(code: types.CodeType, lines: list[str]) -> types.CodeType | No
         module = compile("".join(wrapper + lines), code.co_filename, "exec", code.co_flags & _FUTURE_FLAGS, True)
     except (SyntaxError, ValueError):  # not a statement of its own (a lambda): nothing to compare
         return None
-    found = _find_code(module, code.co_name)
+    found = _find_code(module, code.co_name, code)
     return found if found is not None else _NO_SUCH_CODE
 
 
@@ -294,12 +331,13 @@ def _module_imports(filename: str) -> frozenset[str] | None:
     return found
 
 
-def _find_code(code: types.CodeType, name: str) -> types.CodeType | None:
+def _find_code(code: types.CodeType, name: str, like: types.CodeType) -> types.CodeType | None:
+    """The code named ``name`` in ``code`` (of several lambdas on the lines, one like ``like``)."""
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            if const.co_name == name:
+            if const.co_name == name and (name != "<lambda>" or _same_code(const, like)):
                 return const
-            found = _find_code(const, name)
+            found = _find_code(const, name, like)
             if found is not None:
                 return found
     return None

@@ -83,7 +83,27 @@ def _makes_gradient(call: gast.Call, resolve: Callable[[str], tuple[bool, Any]])
     found, maker = resolve(path.split(".")[0])
     for attr in path.split(".")[1:]:
         maker = getattr(maker, attr, None)
-    return found and getattr(maker, "__module__", None) == "srcdiff.api.gradient" and maker.__name__ in _MAKERS
+    return found and may_make_gradient(maker)
+
+
+def may_make_gradient(maker: Any) -> bool:
+    """Is ``maker`` srcdiff's ``grad`` / ``value_and_grad``, or a Python function of the user's
+    that may return one (its code reads one of those names: ``def grad(fun, argnum=0): return
+    srcdiff.grad(fun, wrt=argnum)``)?  Such a function is called when the code is transformed,
+    with the constant arguments the code gives it; what it returns is used only if it is a
+    srcdiff gradient (functions that read no such name, factories of other things, are not
+    called then)."""
+    if getattr(maker, "__module__", None) == "srcdiff.api.gradient":
+        return getattr(maker, "__name__", None) in _MAKERS
+    if not isinstance(maker, types.FunctionType) or (maker.__module__ or "").split(".")[0] == "srcdiff":
+        return False
+    codes = [maker.__code__]
+    while codes:
+        code = codes.pop()
+        if set(code.co_names) & set(_MAKERS):
+            return True
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return False
 
 
 def _compiled(s: gast.stmt, name: str, free: list[str], globals_: dict[str, Any]) -> types.FunctionType:

@@ -22,7 +22,7 @@ import gast
 from ..syntax import assign, const, load
 from .capture import CapturedFunction
 from .dict_literals import entries_as_variables
-from .gathered import spread_gathered
+from .gathered import gathered_form
 from .inline import changed_parameters, inline_effects, written_through_aliases
 from .naming import Namer, names_in
 from .normal_form import NormalizedFunction
@@ -134,6 +134,7 @@ def normalize(
     copy_written_arguments: bool = False,
     inline_helpers: bool = False,
     gathered: tuple[dict[str, int], dict[str, tuple[str, ...]]] | None = None,
+    split: int | None = None,
 ) -> NormalizedFunction:
     """Rewrite ``captured`` into the normal form (:mod:`srcdiff.frontend.normal_form`).
 
@@ -142,9 +143,11 @@ def normalize(
     ``inline_helpers``: the calls of every helper that can be are written in (see
     :func:`~srcdiff.frontend.inline.inline_effects`).
     ``gathered``: how many arguments the ``*args`` parameters gather, and which keywords the
-    ``**kwargs`` ones do, if known (passing them on, ``g(*args)``, spreads those)."""
-    if gathered:
-        tree = spread_gathered(captured.tree, *gathered)
+    ``**kwargs`` ones do, if known (passing them on, ``g(*args)``, spreads those).
+    ``split``: the ``*args`` parameter is made that many parameters of its own, ``args_0``...
+    (some of them are differentiated: :func:`~srcdiff.frontend.gathered.split_gathered`)."""
+    if gathered or split is not None:
+        tree = gathered_form(captured.tree, *(gathered or ({}, {})), split=split)
         if tree is not captured.tree:
             captured = dataclasses.replace(captured, tree=tree)
     captured, guards = inline_effects(captured, every_helper=inline_helpers)
@@ -152,6 +155,7 @@ def normalize(
     tree = calls_of_partials(entries_as_variables(captured.tree, namer), namer, captured.resolve)
     if tree is not captured.tree:
         captured = dataclasses.replace(captured, tree=tree)
-    norm = _Normalizer(captured, copy_written_arguments).run()
-    norm.guards = guards
+    normalizer = _Normalizer(captured, copy_written_arguments)
+    norm = normalizer.run()
+    norm.guards = guards + [g for g in normalizer.made_guards if g not in guards]
     return norm

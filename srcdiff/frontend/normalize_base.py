@@ -96,6 +96,7 @@ class NormalizerBase:
         self.control: set[str] = set()
         self.flags: set[str] = set()  # break/continue/return flags: reassigned inside what they guard
         self.helpers: dict[str, Any] = {}  # runtime helpers the normalized code calls, by name
+        self.made_guards: list[Any] = []  # what the names a gradient made here was made of meant (CallForms)
         # where an early return leaves the result, and its flag (made by _Normalizer.run when needed)
         self.result_name: str | None = None
         self.returned_flag: str | None = None

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 
 import gast
 
 from ..syntax import const, dotted_path, load
+from .lifted import may_make_gradient
 from .normalize_base import NormalizerBase
 
 _NOT_STATIC = object()  # (a value known only when the function runs)
@@ -56,7 +58,8 @@ class CallForms(NormalizerBase):
         return record  # type: ignore[return-value]
 
     def gradient_made_here(self, func: gast.expr) -> str | None:
-        """For ``srcdiff.grad(inner, wrt=1)`` (or ``value_and_grad``) of module-level names and
+        """For ``srcdiff.grad(inner, wrt=1)`` (or ``value_and_grad``, or a function of the user's
+        wrapping them, as ``grad(fun)`` of autograd-like APIs) of module-level names and
         constants: that gradient, made once now, under the name the normalized code calls it by
         (the pipeline differentiates the code it generates, like a helper's)."""
         if not (isinstance(func, gast.Call) and self._is_static(func.func)):
@@ -65,9 +68,7 @@ class CallForms(NormalizerBase):
         found, maker = self.captured.resolve(path.split(".")[0])
         for attr in path.split(".")[1:]:
             maker = getattr(maker, attr, None)
-        if not found or getattr(maker, "__module__", None) != "srcdiff.api.gradient":
-            return None
-        if getattr(maker, "__name__", None) not in ("grad", "value_and_grad"):
+        if not found or not may_make_gradient(maker):
             return None
         values = []
         for node in [*func.args, *(kw.value for kw in func.keywords)]:
@@ -75,10 +76,17 @@ class CallForms(NormalizerBase):
             if value is _NOT_STATIC:
                 return None
             values.append(value)
+        for node in [func.func, *func.args, *(kw.value for kw in func.keywords)]:
+            root = (dotted_path(node) or "").split(".")[0]  # (the gradient is made again if one is rebound)
+            if root and root not in self.lifted:
+                self.made_guards.append(self.captured.guard(root))
         positional = values[: len(func.args)]
         keywords = {kw.arg: v for kw, v in zip(func.keywords, values[len(func.args) :])}
         gradient = maker(*positional, **keywords)
-        name = self.namer.prefer(f"grad_{getattr(positional[0], '__name__', 'f')}" if positional else "grad_f")
+        if type(gradient).__module__ != "srcdiff.api.gradient":  # (a function of the user's making something else)
+            return None
+        made_of = re.sub(r"\W", "", str(getattr(positional[0], "__name__", "f"))) if positional else "f"
+        name = self.namer.prefer(f"grad_{made_of or 'lambda'}")  # (``<lambda>``: a name of a lambda)
         self.helpers[name] = gradient
         return name
 

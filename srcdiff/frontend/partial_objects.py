@@ -32,6 +32,8 @@ from ..runtime.outputs import left_at_default
 
 _made: weakref.WeakKeyDictionary[Any, types.FunctionType] = weakref.WeakKeyDictionary()
 _counter = itertools.count(1)
+#: the file name of each function made here -> the file and first line of the function it calls
+STANDS_FOR: dict[str, tuple[str, int]] = {}
 
 
 def unwrap_partial(f: Any) -> Any:
@@ -44,7 +46,10 @@ def unwrap_partial(f: Any) -> Any:
     if rule is not None:
         made = _made.get(f)
         if made is None:  # (the rule's parameters passed on; any other must keep its default)
-            made = _made[f] = _compiled(functools.partial(f), set(rule.params))
+            # (a rule naming a parameter otherwise, odeint's ``t`` ``times``, takes it by position)
+            real = list(inspect.signature(f).parameters)
+            passed = set(rule.params) | {name for name, _ in zip(real, rule.params)}
+            made = _made[f] = _compiled(functools.partial(f), passed)
         return made
     return f
 
@@ -83,6 +88,7 @@ def _compiled(p: functools.partial[Any], passed: set[str] | None = None) -> type
     defaults: list[Any] = []
     kwdefaults: dict[str, Any] = {}
     parameters = list(inspect.signature(p).parameters.values())
+    in_order = not p.args and not p.keywords  # (the parameters so far all passed on, by position)
     for k, param in enumerate(parameters):
         name, kind = param.name, param.kind
         placeholder = "" if param.default is param.empty else "=None"  # (the values are the function's own)
@@ -101,8 +107,12 @@ def _compiled(p: functools.partial[Any], passed: set[str] | None = None) -> type
                 checks.append(
                     f"    __srcdiff_at_default__({fn.__name__!r}, {name!r}, {name}, __srcdiff_default_{name}__)\n"
                 )
+                in_order = False
             else:
-                args.append(f"{name}={name}" if kind is param.KEYWORD_ONLY or passed is not None else name)
+                # (by position while none is left out: a rule may name a parameter otherwise, as
+                # odeint's ``t``, which templates reserve)
+                by_name = kind is param.KEYWORD_ONLY or (passed is not None and not in_order)
+                args.append(f"{name}={name}" if by_name else name)
             if placeholder and kind is param.KEYWORD_ONLY:
                 kwdefaults[name] = param.default
             elif placeholder:
@@ -120,4 +130,8 @@ def _compiled(p: functools.partial[Any], passed: set[str] | None = None) -> type
     made.__srcdiff_source__ = source  # type: ignore[attr-defined]
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     weakref.finalize(made, linecache.cache.pop, filename, None)
+    code = getattr(fn, "__code__", None)
+    if code is not None:  # (what is refused in it is told at the function it stands for)
+        STANDS_FOR[filename] = (code.co_filename, code.co_firstlineno)
+        weakref.finalize(made, STANDS_FOR.pop, filename, None)
     return made

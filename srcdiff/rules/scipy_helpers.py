@@ -163,4 +163,30 @@ def dirichlet_tangent(t: Any, x: Any, alpha: Any, psi: Any, wrt: str) -> Any:
     return np.sum(partials * along, axis=0)
 
 
+def mvn_entropy_partials(cov: Any) -> Any:
+    """The partials of ``multivariate_normal.entropy(mean, cov)`` (half the log-determinant of
+    ``2 pi e cov``) in ``cov``, read from its lower triangle as scipy does.
+
+    >>> mvn_entropy_partials(np.eye(2) * 2.0)
+    array([[0.25, 0.  ],
+           [0.  , 0.25]])
+    """
+    if np.ndim(cov) == 0:
+        return 0.5 / cov
+    if np.ndim(cov) != 2:
+        raise not_supported("multivariate_normal.entropy with a 1-D cov", "pass the covariance matrix (np.diag(cov))")
+    half = 0.5 * np.linalg.inv(np.tril(cov) + np.swapaxes(np.tril(cov, -1), -1, -2))  # d/d(the symmetric matrix)
+    return np.tril(half) + np.tril(half, -1)  # (an element below the diagonal stands for two)
+
+
+def odeint_refused(*arguments: Any) -> Any:
+    """``scipy.integrate.odeint`` has no derivative: its steps adapt to the solution, so the
+    derivative of what it computes is not the solution of a sensitivity equation."""
+    raise not_supported(
+        "differentiating scipy.integrate.odeint",
+        "write the integration as a loop of fixed steps in numpy (e.g. Runge-Kutta 4), which srcdiff "
+        "differentiates exactly, or pass its results as data",
+    )
+
+
 HELPERS: dict[str, Any] = helpers_of(globals(), __name__)

@@ -297,6 +297,9 @@ register_helpers(
 
 def define(table: RuleTable) -> None:
     """Put the scipy.linalg rules into ``table``."""
+    from . import scipy_structured
+
+    scipy_structured.define(table)
 
     def d(fn: Any, signature: str, **kwargs: Any) -> None:
         table.define(fn, rule(signature, elementwise=False, **kwargs))

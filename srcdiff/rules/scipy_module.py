@@ -92,7 +92,7 @@ NAMES: dict[Any, list[str]] = {}
 DOCS_INTRO = (
     "## scipy\n\n"
     "Only when scipy is installed; the rules are defined once the program has imported\n"
-    "`scipy.special` or `scipy.stats`. The distributions' methods are matched on scipy's own\n"
+    "`scipy.special`, `scipy.stats` or `scipy.signal`. The distributions' methods are matched on scipy's own\n"
     "objects (`scipy.stats.norm.logpdf`, with `from scipy.stats import norm` too); a frozen\n"
     "distribution (`norm(0.0, 1.0).logpdf`) has no rule. Shape parameters not listed as\n"
     "differentiable (a Bessel function's order, the incomplete gamma function's `a`, a cdf's\n"
@@ -352,6 +352,13 @@ def _define_stats(table: RuleTable) -> None:
         _define_method(table, stats, "poisson", method, r)
     for method, r in _mvn_rules().items():
         _define_method(table, stats, "multivariate_normal", method, r)
+    entropy = rule(
+        "mean=None, cov=1",
+        elementwise=False,
+        cov="g * mvn_entropy_partials(cov)",
+        jvp={"cov": "np.sum(mvn_entropy_partials(cov) * t)"},
+    )
+    _define_method(table, stats, "multivariate_normal", "entropy", entropy)
     for method, r in _dirichlet_rules().items():
         _define_method(table, stats, "dirichlet", method, r)
 
@@ -362,4 +369,39 @@ def _define_method(table: RuleTable, stats: Any, distribution: str, method: str,
     NAMES[fn] = [f"scipy.stats.{distribution}.{method}"]
 
 
-SCIPY = ScipyTable("scipy", {"scipy.special": _define_special, "scipy.stats": _define_stats})
+def _define_signal(table: RuleTable) -> None:
+    from . import scipy_signal
+
+    scipy_signal.define(table, NAMES)
+
+
+def _define_integrate(table: RuleTable) -> None:
+    import scipy.integrate as integrate
+
+    # (``t`` is named ``times`` here: templates reserve ``t``; a call passing it by name is refused)
+    signature = "func, y0, times, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None, rtol=None"
+    signature += ", atol=None, tcrit=None, h0=0.0, hmax=0.0, hmin=0.0, ixpr=0, mxstep=0, mxhnil=0, mxordn=12"
+    signature += ", mxords=5, printmessg=0, tfirst=False"
+    jvp = {p: f"odeint_refused({p})" for p in ("y0", "times", "args")}
+    refused = rule(
+        signature,
+        elementwise=False,
+        sequences="args",
+        jvp=jvp,
+        y0="odeint_refused(y0)",
+        times="odeint_refused(times)",
+        args="odeint_refused(args)",
+    )
+    table.define(integrate.odeint, refused)
+    NAMES[integrate.odeint] = ["scipy.integrate.odeint"]
+
+
+SCIPY = ScipyTable(
+    "scipy",
+    {
+        "scipy.special": _define_special,
+        "scipy.stats": _define_stats,
+        "scipy.signal": _define_signal,
+        "scipy.integrate": _define_integrate,
+    },
+)

@@ -23,6 +23,7 @@ from ..analysis.calls import Callee
 from ..analysis.kinds import Kinds
 from ..analysis.value_kinds import ObjectOf
 from ..errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError
+from ..frontend.gathered import item_name
 from ..frontend.inline import augmented_parameters, updated_by_call
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import registered
@@ -101,6 +102,17 @@ class Transform:
                 "for second derivatives use srcdiff.hessian(f) or srcdiff.hvp(f) on the original function",
                 NoDerivativeError,
             )
+        rule = rules.lookup(callee.obj) if callee.obj is not None else None
+        if rule is not None:  # (its rule binds the arguments by the function's signature, and failed to)
+            name = callee.description.removesuffix(" with these arguments")
+            real = getattr(callee.obj, "__name__", None)
+            return self.refuse(
+                at,
+                f"`{name}`{f' ({real})' if real and real != name else ''} is called with arguments "
+                f"srcdiff's rule for it does not take: the rule's signature is {rule.signature}",
+                "pass the arguments as that signature takes them (keyword-only ones by name)",
+                NoDerivativeError,
+            )
         what = f"`{callee.description}`"
         if re.match(r"_t\d+\b", callee.description):  # a value the normal form named: show the user's code
             line = linecache.getline(self.fn.captured.filename, self.fn.captured.line(at)).strip()
@@ -113,20 +125,33 @@ class Transform:
         )
 
     def active_parameters(self, callee: calls.Callee, at: gast.AST) -> list[str]:
-        """The parameters of a user function called here that receive a differentiated value.
-        (What its ``*args`` / ``**kwargs`` gather is data: a differentiated value there is refused.)"""
+        """The parameters of a user function called here that receive a differentiated value; one
+        its ``*args`` gathers is differentiated as a parameter of its own (``args_1``: see
+        :meth:`argument`).  (What its ``**kwargs`` gathers is data: a differentiated value there
+        is refused.)"""
+        active: list[str] = []
         for param, value in callee.bound.items():
-            items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else ()
-            if any(isinstance(a, gast.AST) and self.is_active(a) for a in items):
+            if isinstance(value, tuple):
+                active += [item_name(param, i) for i, a in enumerate(value) if self.is_active(a)]
+            elif isinstance(value, dict) and any(isinstance(a, gast.AST) and self.is_active(a) for a in value.values()):
                 raise self.refuse(
                     at,
-                    f"a differentiated value is passed into `{param}`, which gathers the arguments "
-                    f"of `{callee.description}` (`*args` / `**kwargs`): srcdiff differentiates named "
-                    "parameters only",
+                    f"a differentiated value is passed into `{param}`, which gathers the keyword arguments "
+                    f"of `{callee.description}` (`**kwargs`): srcdiff differentiates named parameters only",
                     "give the argument a parameter of its own in the function's signature",
                     NoDerivativeError,
                 )
-        return [p for p, a in callee.bound.items() if self.is_active(a)]
+            elif self.is_active(value):
+                active.append(param)
+        return active
+
+    @staticmethod
+    def argument(callee: calls.Callee, param: str) -> gast.expr:
+        """The argument a call passes for ``param`` (for ``args_1``, the second one ``*args`` gathers)."""
+        if param in callee.bound:
+            return callee.bound[param]
+        gathered, _, index = param.rpartition("_")
+        return callee.bound[gathered][int(index)]  # type: ignore[no-any-return]
 
     def through_callee(self, build: Any, callee: Callee, at: gast.AST) -> Any:
         """``build()`` (a callee's derivative); a refusal inside srcdiff's own helpers (the

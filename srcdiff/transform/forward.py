@@ -297,7 +297,10 @@ class _Forward(Transform):
         active = self.active_parameters(callee, at)
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
         name, tangent_params = self.through_callee(lambda: self.env.forward(callee, active, kinds), callee, at)
-        tangents = [gast.keyword(arg=tangent_params[p], value=load(self.tan(callee.bound[p].id))) for p in active]
+        tangents = [
+            gast.keyword(arg=tangent_params[p], value=load(self.tan(self.argument(callee, p).id)))  # type: ignore[attr-defined]
+            for p in active
+        ]
         forward_call = gast.Call(
             func=load(name), args=callee.call_args(value), keywords=list(value.keywords) + tangents
         )

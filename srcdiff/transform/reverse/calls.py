@@ -74,5 +74,5 @@ class _Calls(_RuleAdjoints):
         back = gast.Assign(targets=[results], value=call(load(bwd), stack, load(self.adj(target))), type_comment=None)
         out: Stmts = [located(back, at)]
         for p, part in zip(active, parts):
-            out.append(self.accumulate(callee.bound[p], load(part), at))
+            out.append(self.accumulate(self.argument(callee, p), load(part), at))
         return primal, out
