@@ -257,9 +257,7 @@ def _svd(z, u):
 SLOW = [_norms, _spectral_norms] if os.environ.get("SRCDIFF_SLOW_TESTS") else []
 
 
-@pytest.mark.parametrize(
-    "f", [_abs, _angle, _parts, _var, _builtin_abs, _svd, *SLOW], ids=lambda f: f.__name__
-)
+@pytest.mark.parametrize("f", [_abs, _angle, _parts, _var, _builtin_abs, _svd, *SLOW], ids=lambda f: f.__name__)
 def test_reverse_over_reverse_of_real_results(f):
     """The gradient G of a real function, differentiated again in reverse (vjp) and forward
     (jvp) mode: both against finite differences of G."""
@@ -519,3 +517,126 @@ def test_second_order_through_nd_transforms():
     w = RNG.standard_normal((2, 3))
     (ct,) = srcdiff.vjp(gf, x)[1](w)
     assert np.sum(ct * v) == pytest.approx(np.sum(w * numeric), rel=1e-5)
+
+
+M = complex_array(3, 3) + 2.0 * np.eye(3)
+
+
+def _h_prod(z):
+    return np.prod(z, axis=0)
+
+
+def _h_cumprod(z):
+    return np.cumprod(z, axis=1)
+
+
+def _h_cumsum(z):
+    return np.cumsum(z)
+
+
+def _h_trace(z):
+    return np.trace(z) * z
+
+
+def _h_dot(z):
+    return np.dot(z, M) + z @ z
+
+
+def _h_einsum(z):
+    return np.einsum("ij,jk->ik", z, M)
+
+
+def _h_tensordot(z):
+    return np.tensordot(z, M, axes=1)
+
+
+def _h_kron(z):
+    return np.kron(z[0], M[1])
+
+
+def _h_outer(z):
+    return np.outer(z[0], z[1])
+
+
+def _h_inner(z):
+    return np.inner(z, M)
+
+
+def _h_inv(z):
+    return np.linalg.inv(z + 3.0 * np.eye(3))
+
+
+def _h_solve(z):
+    return np.linalg.solve(z + 3.0 * np.eye(3), M)
+
+
+def _h_det(z):
+    return np.linalg.det(z + 2.0 * np.eye(3))
+
+
+def _h_matrix_power(z):
+    return np.linalg.matrix_power(z, 3)
+
+
+def _h_shaping(z):
+    return np.concatenate([np.transpose(z), np.reshape(z, (3, 3))[::-1]], axis=1)
+
+
+def _h_where(z):
+    return np.where(np.real(z) > 0, z, 2.0 * z)
+
+
+def _h_max(z):
+    return np.max(z, axis=0) + np.min(z)
+
+
+def _h_mean(z):
+    return np.mean(z, axis=1) * np.sum(z)
+
+
+def _h_elementwise(z):
+    return np.tan(0.3 * z) + np.arcsinh(z) + np.log1p(z + 3.0) + np.reciprocal(z + 3.0)
+
+
+HOLOMORPHIC_CASES = {
+    "prod": _h_prod,
+    "cumprod": _h_cumprod,
+    "cumsum": _h_cumsum,
+    "trace": _h_trace,
+    "dot": _h_dot,
+    "einsum": _h_einsum,
+    "tensordot": _h_tensordot,
+    "kron": _h_kron,
+    "outer": _h_outer,
+    "inner": _h_inner,
+    "inv": _h_inv,
+    "solve": _h_solve,
+    "det": _h_det,
+    "matrix_power": _h_matrix_power,
+    "shaping": _h_shaping,
+    "where": _h_where,
+    "max": _h_max,
+    "mean": _h_mean,
+    "elementwise": _h_elementwise,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOLOMORPHIC_CASES))
+def test_rules_that_hold_for_complex_values(name):
+    """Each holomorphic rule with complex values: grad and jvp of |f|^2 against finite
+    differences, and its second derivative (grad of a component of the gradient)."""
+    fn = HOLOMORPHIC_CASES[name]
+    w = RNG.standard_normal(np.shape(fn(M)))
+
+    def f(z):
+        return np.sum(np.abs(fn(z)) ** 2 * w)
+
+    z = 0.5 * complex_array(3, 3)
+    check(f, z, rtol=1e-4, atol=1e-6)
+    g = srcdiff.grad(f)
+    c = complex_array(3, 3)
+
+    def component(y):
+        return np.real(np.sum(g(y) * c))
+
+    np.testing.assert_allclose(srcdiff.grad(component)(z), numeric_grad(component, z), rtol=1e-4, atol=1e-6)

@@ -128,7 +128,7 @@ def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
         n = x.shape[ax]
         xm = np.moveaxis(x, ax, -1)
         gm = np.moveaxis(gg, ax, -1)
-        res = np.zeros_like(xm, dtype=float)
+        res = np.zeros_like(xm, dtype=np.result_type(xm, gm, float))
         for i in range(n):
             others = xm.copy()
             others[..., i] = 1.0
@@ -142,13 +142,13 @@ def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
 
 def cumprod_tangent(a: Any, out: Any, t: Any, axis: Any = None) -> Any:
     """Forward mode of cumprod: out[k] * sum_{j<=k} t[j] / a[j], exact with zeros too."""
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=np.result_type(a, t, float))
     flat = axis is None
     x, tt = (a.ravel(), np.ravel(t)) if flat else (a, np.broadcast_to(t, a.shape))
     ax = 0 if flat else axis
     xm, tm = np.moveaxis(x, ax, -1), np.moveaxis(tt, ax, -1)
     n = xm.shape[-1]
-    res = np.zeros(xm.shape)
+    res = np.zeros(xm.shape, dtype=a.dtype)
     for j in range(n):  # the term of each factor: the product with factor j replaced by its tangent
         factors = xm.copy()
         factors[..., j] = tm[..., j]
