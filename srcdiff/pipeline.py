@@ -45,7 +45,13 @@ from .frontend.gathered import item_index, item_name
 from .frontend.normal_form import NormalizedFunction
 from .frontend.normalize import normalize
 from .frontend.partial_objects import STANDS_FOR
-from .optimize.passes import drop_dead_stores, hoist_loop_invariants, lazy_adjoints, propagate_copies
+from .optimize.passes import (
+    drop_dead_stores,
+    drop_zero_contributions,
+    hoist_loop_invariants,
+    lazy_adjoints,
+    propagate_copies,
+)
 from .rules import TEMPLATE_GLOBALS, registered
 from .syntax import room_for_deep_trees, stored_names
 from .transform import forward as forward_
@@ -268,7 +274,7 @@ def _build_gradient(
     norm, env, kinds, sweeps, placed = _run_passes(fn, set(wrt), param_kinds, options)
     body, backward = assemble.gradient_sweeps(norm, env, kinds, sweeps, placed, wrt, with_value, as_tuple)
     before = assemble.accumulations(backward), len(backward)
-    backward = lazy_adjoints(backward) if options.optimize else backward
+    backward = lazy_adjoints(backward) if options.optimize else drop_zero_contributions(backward)
     lazy = assemble.accumulations(backward), len(backward)
     pure = functools.partial(env.pure_call, local=set(norm.params) | stored_names(body + backward))
     removed, propagated = _dead_and_copies(backward, pure) if options.optimize else (0, 0)
@@ -310,8 +316,8 @@ def _build_split(
     seed = sweeps.seeded or norm.namer.fresh("g")
     bwd_body = assemble.adjoint_restore(sweeps, placed, final)
     backward = assemble.adjoint_sweep(sweeps, placed, active, kinds, env)
+    backward = lazy_adjoints(backward) if options.optimize else drop_zero_contributions(backward)
     if options.optimize:
-        backward = lazy_adjoints(backward)
         _dead_and_copies(backward, functools.partial(env.pure_call, local=stored_names(backward) | {seed}))
     bwd_body += backward
     if options.optimize:

@@ -179,6 +179,10 @@ CHECKPOINT = "srcdiff_checkpoint"
 #: An assignment that makes an adjoint zero (``0.0`` or ``np.zeros(shape)``): set by the
 #: transforms, read by the lazy-adjoints pass.
 ZERO = "srcdiff_zero"
+#: An adjoint contribution ``dx = dx + e`` with ``e`` linear in the adjoint this names (a rule
+#: template's ``g``): nothing when that adjoint is still zero (set by reverse mode's rules,
+#: read by :func:`srcdiff.optimize.passes.drop_zero_contributions`).
+LINEAR_IN = "srcdiff_linear_in"
 #: Save and restore markers of the reverse sweep: the name (and item) to push or pop, turned
 #: into stack operations, or dropped, by the to-be-recorded analysis (transform/record.py).
 SAVE, RESTORE = "srcdiff_save", "srcdiff_restore"

@@ -240,6 +240,7 @@ def _owners(
     """Which names certainly own their memory (every value assigned to them is new memory, or a
     value popped from a list in ``handed_over``)."""
     fresh: dict[str, bool] = {p: True for p in number_params}
+    immutable = immutable_names(fn)
     for a in assignments(fn.body):
         target = a.targets[0].id
         if is_in_place(a) or target in scalars:
@@ -248,7 +249,7 @@ def _owners(
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and value.value.id in lists:
             continue
         popped = is_pop(value) and value.func.value.id in handed_over
-        made = popped or _is_fresh(value, callee_of) or isinstance(value, gast.Name)
+        made = popped or _is_fresh(value, callee_of) or isinstance(value, gast.Name) or _of_immutable(value, immutable)
         fresh[target] = fresh.get(target, True) and made
     # a copy `a = _t` owns memory only if `_t` does (and `_t` is then a view of... itself: see views)
     changed = True
@@ -260,6 +261,27 @@ def _owners(
                 fresh[target] = False
                 changed = True
     return fresh
+
+
+def immutable_names(fn) -> set[str]:  # type: ignore[no-untyped-def]
+    """Local names only ever bound to tuple displays, constants or ``x.shape``-like attributes:
+    values no write can change (``shape = np.asarray(a.shape)`` copies one into a new array)."""
+    kinds: dict[str, bool] = {}
+    for a in assignments(fn.body):
+        value = a.value
+        plain = isinstance(value, (gast.Tuple, gast.Constant)) or (
+            isinstance(value, gast.Attribute) and value.attr in _NOT_VIEWS
+        )
+        kinds[a.targets[0].id] = kinds.get(a.targets[0].id, True) and plain and not is_in_place(a)
+    return {name for name, plain in kinds.items() if plain} - set(fn.params)
+
+
+def _of_immutable(value: gast.expr, immutable: AbstractSet[str]) -> bool:
+    """A view-making rule (``np.asarray``, ``np.reshape``) of a tuple: numpy makes a new array."""
+    if not (isinstance(value, gast.Call) and value.args):
+        return False
+    first = value.args[0]
+    return isinstance(first, gast.Name) and first.id in immutable
 
 
 def _handed_over_lists(

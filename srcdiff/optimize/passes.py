@@ -27,7 +27,7 @@ from collections.abc import Callable
 import gast
 
 from ..analysis.liveness import Liveness, assigned_names, live_at_entry, reads
-from ..syntax import ZERO, is_in_place, nodes_in
+from ..syntax import LINEAR_IN, ZERO, is_in_place, nodes_in
 
 
 def _writes(node: gast.AST) -> set[str]:
@@ -87,31 +87,43 @@ def _accumulation(s: gast.stmt) -> tuple[str, gast.expr] | None:
     return None
 
 
-def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True) -> set[str]:
-    """Rewrite accumulations into names known to be zero; return what is zero afterwards."""
+def _zero_contribution(s: gast.stmt, zero: set[str]) -> bool:
+    """Is ``s`` a contribution ``d = d + e`` linear in an adjoint known to be zero here?"""
+    source = getattr(s, LINEAR_IN, None)
+    return source is not None and source in zero and _accumulation(s) is not None and source in reads(s.value)  # type: ignore[attr-defined]
+
+
+def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True, lazy: bool = True) -> set[str]:
+    """Rewrite accumulations into names known to be zero (``lazy``), and turn contributions
+    from adjoints known to be zero into no-ops (``d = d``); return what is zero afterwards."""
     zero = set(zero)
     for s in stmts:
         name = _zero_store(s)
         if name is not None:
             zero.add(name)
             continue
+        if _zero_contribution(s, zero):
+            if rewrite:
+                s.value = gast.Name(id=s.targets[0].id, ctx=gast.Load(), annotation=None, type_comment=None)  # type: ignore[attr-defined]
+                setattr(s, _NO_OP, True)
+            continue
         acc = _accumulation(s)
-        if acc is not None and acc[0] in zero:
+        if acc is not None and acc[0] in zero and lazy:
             if rewrite:
                 s.value = acc[1]
             zero.discard(acc[0])
             continue
         if isinstance(s, gast.If):
-            zero = _assign_first(s.body, zero, rewrite) & _assign_first(s.orelse, zero, rewrite)
+            zero = _assign_first(s.body, zero, rewrite, lazy) & _assign_first(s.orelse, zero, rewrite, lazy)
         elif isinstance(s, (gast.For, gast.While)):
             # zero at every iteration's start: zero before the loop and again at the body's end
             entry = zero - _writes(s.target) if isinstance(s, gast.For) else set(zero)
             while True:
-                narrowed = entry & _assign_first(s.body, entry, rewrite=False)
+                narrowed = entry & _assign_first(s.body, entry, rewrite=False, lazy=lazy)
                 if narrowed == entry:
                     break
                 entry = narrowed
-            end = _assign_first(s.body, entry, rewrite)
+            end = _assign_first(s.body, entry, rewrite, lazy)
             zero = (zero & end) - _writes(gast.Module(body=s.orelse, type_ignores=[]))
         else:
             zero -= _writes(s)
@@ -137,10 +149,35 @@ def _drop_dead_zero_stores(stmts: list[gast.stmt]) -> list[gast.stmt]:
     return [s for i, s in enumerate(stmts) if i not in dead]
 
 
+_NO_OP = "srcdiff_no_op"  # (a contribution made ``d = d`` above, removed below)
+
+
+def _without_no_ops(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    kept = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner:
+                setattr(s, field, _without_no_ops(inner) or [gast.Pass()])
+        if not getattr(s, _NO_OP, False):
+            kept.append(s)
+    return kept
+
+
 def lazy_adjoints(body: list[gast.stmt]) -> list[gast.stmt]:
-    """Let the first contribution to a zero adjoint assign it; drop zero stores never read."""
+    """Let the first contribution to a zero adjoint assign it; drop zero stores never read (and
+    the contributions of adjoints still zero, as :func:`drop_zero_contributions`)."""
     _assign_first(body, set())
-    return _drop_dead_zero_stores(body)
+    return _drop_dead_zero_stores(_without_no_ops(body))
+
+
+def drop_zero_contributions(body: list[gast.stmt]) -> list[gast.stmt]:
+    """Leave out the rule contributions ``d = d + e(g)`` whose ``g`` is an adjoint still zero
+    where they run: ``e`` is linear in ``g``, so exactly zero -- and a zero adjoint is a plain
+    ``0.0`` of no shape, which a rule that reshapes or moves axes cannot take
+    (``np.reshape(0.0, (3,))``).  A correctness pass: it runs without optimizing too."""
+    _assign_first(body, set(), lazy=False)
+    return _without_no_ops(body)
 
 
 def drop_dead_stores(body: list[gast.stmt], pure: Callable[[gast.Call], bool]) -> int:

@@ -125,16 +125,15 @@ def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
     x, y, gg = (a.ravel(), np.ravel(out), np.ravel(g)) if flat else (a, np.asarray(out), np.asarray(g))
     ax = 0 if flat else axis
     if np.any(x == 0):  # exact but quadratic: the derivative of each prefix product
+        # row j of `others` is x with x[j] replaced by 1: its prefix products from j on are
+        # d out[k] / d x[j] (written without writes in place, so a Hessian can differentiate it)
         n = x.shape[ax]
         xm = np.moveaxis(x, ax, -1)
         gm = np.moveaxis(gg, ax, -1)
-        res = np.zeros_like(xm, dtype=np.result_type(xm, gm, float))
-        for i in range(n):
-            others = xm.copy()
-            others[..., i] = 1.0
-            prefix = np.cumprod(others, axis=-1)
-            res[..., i] = np.sum((gm * prefix)[..., i:], axis=-1)
-        res = np.moveaxis(res, -1, ax)
+        others = np.where(np.eye(n, dtype=bool), 1.0, np.expand_dims(xm, -2))
+        prefix = np.cumprod(others, axis=-1)
+        later = np.triu(np.ones((n, n)))  # [j, k]: k >= j
+        res = np.moveaxis(np.sum(np.expand_dims(gm, -2) * prefix * later, axis=-1), -1, ax)
     else:
         res = cumsum_adjoint(gg * y, x, ax) / x
     return np.reshape(res, a.shape)
@@ -301,11 +300,13 @@ def einsum_as_subscripts(subscripts: Any, operands: Any, i: int) -> tuple[str, l
     return spec, arrays, (i + 1) // 2
 
 
-def einsum_adjoint(g: Any, subscripts: Any, operands: Any, i: int) -> Any:
-    """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to operand ``i``."""
+def einsum_adjoint(g: Any, subscripts: Any, i: int, *given: Any) -> Any:
+    """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to operand ``i`` (``-1``:
+    ``subscripts``, the sublist form's first operand).  The operands are separate arguments,
+    so that its own rule (``runtime_rules``) differentiates each one."""
     if is_zero(g):  # nothing reached the result's adjoint on this path
         return 0.0
-    subscripts, operands, i = einsum_as_subscripts(subscripts, operands, i)
+    subscripts, operands, i = einsum_as_subscripts(subscripts, given, i)
     spec = subscripts.replace(" ", "")
     if "..." in spec:
         spec = _without_ellipsis(spec, operands)

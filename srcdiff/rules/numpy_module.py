@@ -299,8 +299,8 @@ NUMPY.define(
     multilinear_rule(
         "subscripts, *operands",
         elementwise=False,
-        subscripts="einsum_adjoint(g, subscripts, operands, -1)",  # the sublist form's first operand
-        operands="einsum_adjoint(g, subscripts, operands, i)",
+        subscripts="einsum_adjoint(g, subscripts, -1, *operands)",  # the sublist form's first operand
+        operands="einsum_adjoint(g, subscripts, i, *operands)",
     ),
 )
 NUMPY.define(

@@ -26,7 +26,7 @@ _helper(rt.copy_of, "v", linear=True, v="copy_of(g)")  # (a list adjoint is writ
 _helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
 _helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, result, g)")
 _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
-_helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g)")
+_helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g, v)")
 _helper(rt.item_adjoint, "adj, index", linear=True, adj="add_at(0.0, adj, index, g)")
 # a mask that does not depend on `term` (g's zeros stay zeros to first order)
 _helper(rt.zero_where_zero, "term, mask", linear="term", term="zero_where_zero(g, mask)")
@@ -80,14 +80,58 @@ _helper(
     linear=True,
     v="np.sum(extreme_adjoint(np.ones_like(result), a, result, axis, keepdims) * g, axis=axis, keepdims=keepdims)",
 )
-# g @ b.T (wrt_a) or a.T @ g: linear in g and in the one operand it uses (the other gives only a shape)
+
+
+def _bilinear_adjoint(helper, product: str, extra: str = "") -> None:  # type: ignore[no-untyped-def]
+    """The rule of ``helper(v, a, b, [extra,] wrt_a)``, the adjoint of a bilinear product
+    ``product(a, b)`` (``g @ b.T`` or ``a.T @ g`` for ``a @ b``): linear in ``v`` and in the one
+    operand it uses (the other gives only a shape).  Its transposes: ``<w, helper(v, a, b)>``
+    (``wrt_a``) is ``<product(w, b), v>``, and ``<v, product(w, b)>`` differentiated by ``b``
+    is ``helper(v, w, b, not wrt_a)`` -- the helper and the product again, to any order."""
+    more = f"{extra}, " if extra else ""
+    name = helper.__name__
+
+    def call(v: str, a: str, b: str, wrt_a: str) -> str:
+        return f"{name}({v}, {a}, {b}, {more}{wrt_a})"
+
+    def prod(a: str, b: str) -> str:
+        return f"{product}({a}, {b}{', ' + extra if extra else ''})"
+
+    _helper(
+        helper,
+        f"v, a, b, {more}wrt_a",
+        v=f"{prod('g', 'b')} if wrt_a else {prod('a', 'g')}",
+        a=f"0.0 if wrt_a else {call('v', 'a', 'g', 'True')}",
+        b=f"{call('v', 'g', 'b', 'False')} if wrt_a else 0.0",
+        jvp={
+            "v": call("t", "a", "b", "wrt_a"),
+            "a": f"0.0 if wrt_a else {call('v', 't', 'b', 'False')}",
+            "b": f"{call('v', 'a', 't', 'True')} if wrt_a else 0.0",
+        },
+    )
+
+
+_bilinear_adjoint(ah.matmul_adjoint, "np.matmul")
+_bilinear_adjoint(ah.dot_adjoint, "np.dot")
+_bilinear_adjoint(ah.inner_adjoint, "np.inner")
+_bilinear_adjoint(ah.outer_adjoint, "np.outer")
+_bilinear_adjoint(ah.tensordot_adjoint, "np.tensordot", extra="axes")
+# einsum's adjoint for operand k contracts v with the other operands: multilinear in v and in
+# them, and each derivative is an einsum again (the operand swapped for the tangent / adjoint);
+# in the sublist form (k == -1) the operand is `subscripts`
 _helper(
-    ah.matmul_adjoint,
-    "v, a, b, wrt_a",
-    linear="v",
+    ah.einsum_adjoint,
+    "v, subscripts, k, *operands",
+    v="np.einsum(g, *operands) if k == -1 else np.einsum(subscripts, *replaced(operands, k, g))",
+    subscripts="0.0 if k == -1 else einsum_adjoint(v, subscripts, -1, *replaced(operands, k, g))",
+    operands=(
+        "0.0 if i == k else einsum_adjoint(v, g, i, *operands) if k == -1 "
+        "else einsum_adjoint(v, subscripts, i, *replaced(operands, k, g))"
+    ),
     jvp={
-        "a": "0.0 * t if wrt_a else matmul_adjoint(v, t, b, False)",
-        "b": "matmul_adjoint(v, a, t, True) if wrt_a else 0.0 * t",
+        "v": "einsum_adjoint(t, subscripts, k, *operands)",
+        "subscripts": "0.0 if k == -1 else einsum_adjoint(v, t, k, *operands)",
+        "operands": "0.0 if i == k else einsum_adjoint(v, subscripts, k, *replaced(operands, i, t))",
     },
 )
 _helper(ah.cumsum_adjoint, "v, a, axis=None", linear="v", v="cumsum_of(g, axis)")
@@ -150,8 +194,26 @@ def append_zero(g):  # type: ignore[no-untyped-def]
     return rt.SeqAdjoint(list(g) + [0.0]) if isinstance(g, list) else g
 
 
-def as_list(g):  # type: ignore[no-untyped-def]
+def as_list(g, like=None):  # type: ignore[no-untyped-def]
+    """Adjoint of ``unpack_adjoint(like, n)``: the items' adjoints ``g`` as the adjoint of
+    ``like`` -- stacked into an array when ``like`` (a tuple's adjoint) was one, as
+    ``np.array([x, y])``'s is."""
+    if isinstance(like, np.ndarray) and isinstance(g, (list, tuple)):
+        return np.stack([np.broadcast_to(item, like.shape[1:]) for item in g]) if len(g) else np.zeros(like.shape)
     return rt.SeqAdjoint(g) if isinstance(g, (list, tuple)) else g
+
+
+def items_of(w, items):  # type: ignore[no-untyped-def]
+    """Adjoint of ``as_list(items, w)``: ``w``'s items again, one per item of ``items``."""
+    return rt.unpack_adjoint(w, len(items)) if isinstance(items, (list, tuple)) else w
+
+
+def window_of(v, window_shape, axis=None):  # type: ignore[no-untyped-def]
+    """Adjoint of ``window_adjoint(v, x, window_shape, axis)``: the windows of ``v`` (a copy,
+    not numpy's read-only view: an adjoint may be added into)."""
+    if rt.is_zero(v):
+        return 0.0
+    return np.lib.stride_tricks.sliding_window_view(v, window_shape, axis).copy()
 
 
 def diag_of(v, k=0):  # type: ignore[no-untyped-def]
@@ -169,12 +231,19 @@ register_helpers(
         "diag_of": diag_of,
         "diagonal_of": diagonal_of,
         "as_list": as_list,
+        "items_of": items_of,
+        "window_of": window_of,
         "broadcast_like": broadcast_like,
         "reduce_like": reduce_like,
         "sum_items": sum_items,
         "append_zero": append_zero,
     }
 )
+# sliding windows: their adjoint adds each window back where it came from (the transposes of each other)
+_helper(ah.window_adjoint, "v, x, window_shape, axis=None", linear="v", v="window_of(g, window_shape, axis)")
+_helper(window_of, "v, window_shape, axis=None", linear="v", v="window_adjoint(g, v, window_shape, axis)")
+_helper(as_list, "v, like=None", linear="v", v="items_of(g, v)")
+_helper(items_of, "w, items", linear="w", w="as_list(g, w)")
 _helper(rt.field_adjoint, "adj, value, name, v", linear=True, adj="g", v="field_tangent(g, name)")
 _helper(rt.field_tangent, "tangent, name", linear=True, tangent="field_adjoint(0.0, tangent, name, g)")
 # np.diag / np.diagonal and their adjoints are each other's transposes

@@ -316,8 +316,28 @@ class Instantiate(gast.NodeTransformer):
             )
         if isinstance(node.func, gast.Name) and node.func.id == "only_shape":
             return shape_stand_in(self.mapping[node.args[0].id], self.shape_of(self.mapping[node.args[0].id]), self.env)
+        if isinstance(node.func, gast.Name) and node.func.id == "replaced":
+            return self.replaced(node)
         self.generic_visit(node)
+        # f(*(a, b)), a *-parameter's arguments handed on: f(a, b), so f's own rule sees each one
+        node.args = [
+            e
+            for a in node.args
+            for e in (a.value.elts if isinstance(a, gast.Starred) and isinstance(a.value, gast.Tuple) else [a])
+        ]
         return node
+
+    def replaced(self, node: gast.Call) -> gast.expr:
+        """``replaced(operands, k, w)``: the ``*``-parameter's arguments with the ``k``-th (a
+        constant) replaced by ``w`` -- a multilinear helper's derivative is the helper again, one
+        argument swapped for a tangent or an adjoint."""
+        seq, k, w = (self.visit(a) for a in node.args)
+        if not (isinstance(seq, gast.Tuple) and isinstance(k, gast.Constant) and isinstance(k.value, int)):
+            raise KeyError("replaced(seq, k, w) needs a *-parameter and a constant position")
+        elts = list(seq.elts)
+        if 0 <= k.value < len(elts):
+            elts[k.value] = w
+        return gast.Tuple(elts=elts, ctx=gast.Load())
 
     def visit_Name(self, node: gast.Name) -> gast.expr:
         if node.id in self.mapping:

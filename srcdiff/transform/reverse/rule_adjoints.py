@@ -18,7 +18,7 @@ from ...analysis.activity import Activity, assignments
 from ...analysis.kinds import Kinds
 from ...errors import NoDerivativeError
 from ...frontend.normal_form import NormalizedFunction
-from ...syntax import call, const, load, nodes_in
+from ...syntax import LINEAR_IN, call, const, load, nodes_in
 from ..common import Environment, Stmts, shape_stand_in
 from .walk import _Walk
 
@@ -90,5 +90,7 @@ class _RuleAdjoints(_Walk):
                     expr = call(
                         self.helper("unbroadcast"), expr, shape_stand_in(arg, self.kinds.shape_of(arg), self.env)
                     )
-                out.append(self.accumulate(arg, expr, at))
+                contribution = self.accumulate(arg, expr, at)
+                setattr(contribution, LINEAR_IN, self.adj(target))  # (zero while g is: a 0.0 has no shape)
+                out.append(contribution)
         return out
