@@ -181,7 +181,8 @@ def _is_zero(tangent: Any) -> bool:
 
 def _tangent_like(tangent: Any, primal: Any) -> Any:
     if isinstance(primal, np.ndarray) and not isinstance(tangent, np.ndarray):
-        return np.broadcast_to(np.asarray(tangent, dtype=np.result_type(tangent, 0.0)), primal.shape).copy()
+        tangent = np.asarray(tangent)
+        return np.broadcast_to(tangent if tangent.dtype.kind == "c" else tangent.astype(float), primal.shape).copy()
     return tangent
 
 
@@ -338,7 +339,8 @@ class JacobianFunction:
             tangents = [None] * len(args)
             tangents[self.wrt] = _basis(x, i)
             value, column = jvp(self.fn, args, tangents)
-            columns.append(np.asarray(column, dtype=np.result_type(column, 0.0)))
+            column = np.asarray(column)
+            columns.append(column if column.dtype.kind in "fc" else column.astype(float))
         out_shape = np.shape(value)  # type: ignore[arg-type]
         jac = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
         return jac.reshape(out_shape + np.shape(x))

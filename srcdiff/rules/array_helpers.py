@@ -141,7 +141,8 @@ def cumprod_adjoint(g: Any, a: Any, out: Any, axis: Any = None) -> Any:
 
 def cumprod_tangent(a: Any, out: Any, t: Any, axis: Any = None) -> Any:
     """Forward mode of cumprod: out[k] * sum_{j<=k} t[j] / a[j], exact with zeros too."""
-    a = np.asarray(a, dtype=np.result_type(a, t, float))
+    a = np.asarray(a)
+    a = a.astype(np.result_type(a, np.asarray(t), float), copy=False)
     flat = axis is None
     x, tt = (a.ravel(), np.ravel(t)) if flat else (a, np.broadcast_to(t, a.shape))
     ax = 0 if flat else axis

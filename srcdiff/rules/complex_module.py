@@ -16,7 +16,7 @@ have rules written for both; a rule not listed here is refused for complex value
 
 >>> lookup = COMPLEX.rules.get
 >>> lookup(np.imag).adjoints["val"]
-'-1j * g if cplx(val) else 0.0 * g'
+'-1j * np.real(g) if cplx(val) else 0.0 * g'
 """
 
 from __future__ import annotations

@@ -66,8 +66,8 @@ def real_part_for(g: Any, value: Any) -> Any:
     """An adjoint contribution ``g`` to ``value``: its real part if ``value`` is real (the
     adjoint of a real value is the real part: see srcdiff.rules.complex_module).
 
-    >>> real_part_for(1.0 + 2.0j, np.zeros(2)), real_part_for(1.0 + 2.0j, np.zeros(2, complex))
-    (np.float64(1.0), (1+2j))
+    >>> real_part_for(1.0 + 2.0j, np.zeros(2)) == 1.0, real_part_for(1.0 + 2.0j, np.zeros(2, complex)) == 1.0 + 2.0j
+    (True, True)
     """
     numbers = (int, float, complex, np.number, np.ndarray)
     if isinstance(g, numbers) and isinstance(value, numbers) and np.iscomplexobj(g) and not np.iscomplexobj(value):

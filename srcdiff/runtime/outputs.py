@@ -41,9 +41,11 @@ def tangent_like(tangent: Any, value: Any) -> Any:
 def conjugated(x: Any) -> Any:
     """``x`` with its complex numbers conjugated (in lists and tuples too); real values as they are.
 
-    >>> conjugated([1.0, 2j])[1] == -2j
-    True
+    >>> conjugated([1.0, 2j])
+    [1.0, -2j]
     """
+    if type(x) is complex:
+        return x.conjugate()
     if _is_complex(x):
         return np.conj(x)
     if type(x) in (list, tuple) and any(_is_complex(v) or isinstance(v, (list, tuple)) for v in x):
@@ -64,6 +66,8 @@ def _shaped(adj: Any, value: Any, fresh: bool, cotangent: bool) -> Any:
         return float(adj) if is_zero(adj) or isinstance(adj, NUMBER_TYPES) else adj
     if isinstance(value, (int, float)):
         return float(adj) if isinstance(adj, NUMBER_TYPES) else adj
+    if type(value) is complex:  # (a Python complex gets one, as a float gets a float)
+        return complex(adj) if isinstance(adj, (*NUMBER_TYPES, complex)) else adj
     if is_record(value) and (isinstance(adj, dict) or not isinstance(value, tuple)):
         by_name = adj if isinstance(adj, dict) else {}
         if type(adj) is type(value):  # a record of tangents (forward mode)
