@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import operator
+import os
 import re
 import warnings
 
@@ -29,6 +30,7 @@ import pytest
 import srcdiff
 import srcdiff.runtime
 from srcdiff import rules
+from srcdiff.rules.second_order import second_order
 
 PARAMS = ["x", "y", "z", "u", "v"]
 
@@ -758,10 +760,32 @@ def test_rule_second_derivatives_match_finite_differences(case_functions, index)
     rule too -- or be refused.  (Found: np.pad's forward mode padded tangents with the constant.)"""
     f, args, w = _case(case_functions, index)
     srcdiff.check_grads(f, args + [w], order=1, rtol=1e-4, atol=1e-5)
-    try:
-        srcdiff.check_grads(srcdiff.grad(f, wrt=tuple(range(len(args)))), args + [w], order=1, rtol=1e-4, atol=1e-5)
-    except srcdiff.SrcDiffError:
-        pass  # second order through some array helpers (comprehensions, in-place writes) is refused, never wrong
+    check_second_order(f, args + [w], len(args), CASES[index][0])
+
+
+def check_second_order(f, args, n, keys, reverse=False):
+    """Forward over the generated gradient (what hessian runs) against finite differences, for the
+    rules ``keys`` a case exercises: required when docs/coverage.md claims second order for all of
+    them (srcdiff.rules.second_order), else refused: the claims are exact both ways (reverse over reverse, slower, only with SRCDIFF_SLOW_TESTS=1, where it may refuse; or
+    always, and then it must pass, with ``reverse=True``)."""
+    claimed = all(second_order(rule_of(k)) for k in keys)
+    df = srcdiff.grad(f, wrt=tuple(range(n)))
+    if claimed:
+        srcdiff.check_grads(df, args, modes=("forward", "reverse") if reverse else ("forward",), order=1,
+                            rtol=1e-4, atol=1e-5)
+    else:
+        with pytest.raises(srcdiff.SrcDiffError):
+            srcdiff.check_grads(df, args, modes=("forward",), order=1, rtol=1e-4, atol=1e-5)
+    if os.environ.get("SRCDIFF_SLOW_TESTS") and not (claimed and reverse):
+        try:
+            srcdiff.check_grads(df, args, modes=("reverse",), order=1, rtol=1e-4, atol=1e-5)
+        except srcdiff.SrcDiffError:
+            pass  # some runtime helpers have forward rules only: refused, never wrong
+
+
+def rule_of(key):
+    """The rule a case key names (a callable or an operator's node type)."""
+    return rules.lookup(key)
 
 
 # -- conventions at ties and kinks of the newer rules (exact values) ------------------------------

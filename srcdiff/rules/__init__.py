@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numpy_shaping, numpy_statistics  # noqa: F401  (more rules into NUMPY)
+from . import numpy_extra, numpy_shaping, numpy_statistics  # noqa: F401  (more rules into NUMPY)
 from .builtin_functions import BUILTINS
 from .linalg_module import LINALG
 from .math_module import MATH
