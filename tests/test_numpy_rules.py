@@ -580,6 +580,63 @@ case((np.tanh, gast.MatMult, np.mean), "h = np.tanh(x @ y + z)\nnp.mean(h, axis=
 case((np.exp, np.log, np.sum, np.max), "m = np.max(x, axis=1, keepdims=True)\n"
      "x - m - np.log(np.sum(np.exp(x - m), axis=1, keepdims=True))", A(3, 4))
 
+# ---- srcdiff/rules/numpy_extra.py (appended: the earlier cases keep their seeds)
+for _cls, (sx, sy) in SHAPES.items():
+    case(np.fmod, "np.fmod(x, y)", _maker(sx, WIDE), _maker(sy, POS))
+    case(np.float_power, "np.float_power(x, y)", _maker(sx, POS), _maker(sy, EXPO))
+case(np.fmod, "np.fmod(x, y)", A(3, 4, lo=-5.0, hi=5.0), A(3, 4, lo=-2.0, hi=-0.5))  # negative divisors
+case(np.float_power, "np.float_power(x, 3)", A(3, 4))
+case(np.ldexp, "np.ldexp(x, np.array([[0], [2], [-3]]))", A(3, 4))
+case(np.ldexp, "np.ldexp(x, 4)", F())
+case(np.nextafter, "np.nextafter(x, y)", A(3, 4), A(4))
+for body in ["np.ptp(x)", "np.ptp(x, axis=0)", "np.ptp(x, 1, keepdims=True)", "np.ptp(x, axis=(0, 1))"]:
+    case(np.ptp, body, A(3, 4))
+_NANS = "x + np.array([[1.0, np.nan, 2.0, 0.5], [0.0, 1.0, np.nan, 3.0], [2.0, 1.0, -1.0, 0.0]])"
+for fn in (np.nanvar, np.nanstd):
+    for extra in ["", ", axis=0", ", axis=1, keepdims=True", ", ddof=1", ", axis=(0, 1)"]:
+        case(fn, f"np.{fn.__name__}({_NANS}{extra})", A(3, 4))
+    case(fn, f"np.{fn.__name__}(x)", A(5))
+for extra in ["", ", axis=0", ", 1"]:
+    case(np.nancumsum, f"np.nancumsum({_NANS}{extra})", A(3, 4))
+if hasattr(np, "cumulative_sum"):
+    for extra in [", axis=0", ", axis=1", ", axis=1, include_initial=True", ", axis=0, include_initial=True"]:
+        case(np.cumulative_sum, f"np.cumulative_sum(x{extra})", A(3, 4))
+    case(np.cumulative_sum, "np.cumulative_sum(x, include_initial=True)", A(5))
+_TRAPZ = getattr(np, "trapezoid", None) or np.trapz
+_tz = f"np.{_TRAPZ.__name__}"
+case(_TRAPZ, f"{_tz}(x)", A(5))
+case(_TRAPZ, f"{_tz}(x, axis=0)", A(4, 3))
+case(_TRAPZ, f"{_tz}(x, dx=y)", A(3, 5), F(0.5, 2.0))
+case(_TRAPZ, f"{_tz}(x, np.cumsum(y))", A(2, 4), A(4, lo=0.1, hi=1.0))
+case(_TRAPZ, f"{_tz}(x, np.cumsum(y), axis=0)", A(4, 3), A(4, lo=0.1, hi=1.0))
+case(_TRAPZ, f"{_tz}(x, y, 2.0, 1)", A(3, 4, 2), A(4))
+if hasattr(np, "vecdot"):
+    case(np.vecdot, "np.vecdot(x, y)", A(3, 4), A(3, 4))
+    case(np.vecdot, "np.vecdot(x, y)", A(2, 1, 4), A(3, 4))
+    case(np.vecdot, "np.vecdot(x, y, axis=0)", A(4, 3), A(4, 1))
+    case(np.vecdot, "np.vecdot(x, y)", A(4), A(4))
+    if np.linalg.vecdot is not np.vecdot:
+        case(np.linalg.vecdot, "np.linalg.vecdot(x, y, axis=-2)", A(2, 4, 3), A(4, 3))
+if hasattr(np, "matvec"):
+    case(np.matvec, "np.matvec(x, y)", A(3, 4), A(4))
+    case(np.matvec, "np.matvec(x, y)", A(2, 3, 4), A(5, 1, 4))
+    case(np.vecmat, "np.vecmat(x, y)", A(3), A(3, 4))
+    case(np.vecmat, "np.vecmat(x, y)", A(2, 3), A(2, 3, 4))
+case(np.vander, "np.vander(x)", A(4))
+case(np.vander, "np.vander(x, 3, increasing=True)", A(5))
+case(np.vander, "np.vander(x, 5)", FIXED([0.0, 1.5, -0.7]))  # x == 0: the constant column's 0 ** -1 stays out
+case(np.diagflat, "np.diagflat(x)", A(3))
+case(np.diagflat, "np.diagflat(x, -1)", A(2, 2))
+case(np.polyfit, "np.polyfit(np.linspace(0.0, 1.0, 6), x, 2)", A(6))
+case(np.polyfit, "np.polyfit(np.array([0.0, 0.5, 1.0, 2.0]), x, 1)", A(4, 3))
+case(np.compress, "np.compress(np.array([True, False, True]), x, axis=0)", A(3, 4))
+case(np.compress, "np.compress(np.array([False, True, True, False]), x, axis=-1)", A(2, 4))
+case(np.compress, "np.compress(np.array([True, False, True]), x)", A(2, 3))  # flattened, a shorter condition
+case(np.extract, "np.extract(np.array([[True, False], [False, True], [True, True]]), x)", A(3, 2))
+case(np.dstack, "np.dstack([x, y, z])", A(2, 3), A(2, 3, 2), A(2, 3))
+case(np.dstack, "np.dstack((x, y))", A(3), A(3))
+case(np.take, "x.take(np.array([2, 0]), axis=1)", A(3, 4))
+
 
 def _name(fn):
     return getattr(fn, "__name__", str(fn))

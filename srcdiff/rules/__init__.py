@@ -20,9 +20,10 @@ from .operator_module import OPERATOR_FUNCTIONS
 from .operators import OPERATORS
 from .runtime_rules import RUNTIME
 from .scipy_module import SCIPY
+from .statistics_module import STATISTICS
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME, SCIPY, OPERATOR_FUNCTIONS]
+TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME, SCIPY, OPERATOR_FUNCTIONS, STATISTICS]
 
 __all__ = [
     "RUNTIME",

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import math
 import textwrap
 from functools import cache
 from typing import Any
@@ -40,7 +39,7 @@ FIRST_ORDER_ONLY: dict[Any, str] = {
     array_helpers.window_adjoint: "passes starred arguments",
 }
 #: Called by srcdiff's helpers on shapes, axes and dtypes only, which never carry a derivative.
-_ON_SHAPES: set[Any] = {sorted, math.prod}
+_ON_SHAPES: set[Any] = {sorted}
 #: Names a template uses that are decided when it is inlined, not called (see table.TEMPLATE_GLOBALS).
 _INLINE = {"known", "ndim", "only_shape"}
 

@@ -32,10 +32,13 @@ from ..rules.builtin_functions import BUILTINS
 from ..rules.linalg_module import LINALG
 from ..rules.linalg_module import NOTES as LINALG_NOTES
 from ..rules.math_module import MATH
+from ..rules.numpy_extra import NOTES as NUMPY_EXTRA_NOTES
 from ..rules.numpy_module import NUMPY
 from ..rules.operators import OPERATORS
 from ..rules.scipy_module import DOCS_INTRO, SCIPY, docs_names
 from ..rules.second_order import first_order_only, second_order
+from ..rules.statistics_module import NOTES as STATISTICS_NOTES
+from ..rules.statistics_module import STATISTICS
 from ..rules.table import Rule, RuleTable
 
 HEADER = """\
@@ -231,6 +234,8 @@ _NOTES: dict[Any, str] = {
     numpy.random.normal: "even when `loc` or `scale` depends on the inputs (write `loc + scale * z`)",
     numpy.random.uniform: "even when `low` or `high` depends on the inputs",
     **LINALG_NOTES,
+    **NUMPY_EXTRA_NOTES,
+    **STATISTICS_NOTES,
 }
 
 #: ``x.reshape(2, 3)``: an example of spread arguments, per method.
@@ -469,6 +474,9 @@ def render() -> str:
         "signature shown (for example `out=`) has no rule and is refused.\n",
         _operators(),
         "## The `math` module\n\n" + _table(_RULE_HEADER, _rule_rows(MATH, "math", lambda fn: [f"math.{fn.__name__}"])),
+        "## The `statistics` module\n\n"
+        "The data may be a list, a tuple or a 1-D array of numbers.\n\n"
+        + _table(_RULE_HEADER, _rule_rows(STATISTICS, "statistics", lambda fn: [f"statistics.{fn.__name__}"])),
         "## Builtins\n\n"
         + _table(
             _RULE_HEADER,
