@@ -822,9 +822,10 @@ def test_rule_second_derivatives_match_finite_differences(case_functions, index)
 
 def check_second_order(f, args, n, keys, reverse=False):
     """Forward over the generated gradient (what hessian runs) against finite differences, for the
-    rules ``keys`` a case exercises: required when docs/coverage.md claims second order for all of
-    them (srcdiff.rules.second_order), else refused: the claims are exact both ways (reverse over reverse, slower, only with SRCDIFF_SLOW_TESTS=1, where it may refuse; or
-    always, and then it must pass, with ``reverse=True``)."""
+    rules ``keys`` a case exercises: it must pass when docs/coverage.md claims second order for all
+    of them (srcdiff.rules.second_order), and be refused otherwise, so the claims are exact both ways.
+    Reverse over reverse (slower) runs only with SRCDIFF_SLOW_TESTS=1, where it may refuse; or always,
+    and then it must pass, with ``reverse=True``."""
     claimed = all(second_order(rule_of(k)) for k in keys)
     df = srcdiff.grad(f, wrt=tuple(range(n)))
     if claimed:

@@ -78,7 +78,10 @@ if hasattr(math, "cbrt"):
 DOMAINS.update({  # math's functions of sequences, and the statistics module (statistics_module.py)
     math.fsum: ("math.fsum([x, y, x * y])", [(0.3, 1.7)]),
     math.prod: ("math.prod([x, y, x]) + math.prod((y, 2.0), start=x) + math.prod([x, 0.0, y])", [(0.3, 1.7)]),
-    math.dist: ("math.dist([x, y], [1.0, x * y]) + math.dist((x, 2.0, y), (y, 0.5, 0.0))", [(0.3, 1.7), (-1.0, 2.0)]),
+    math.dist: (
+        "math.dist([x, y], [1.0, x * y]) + math.dist((x, 2.0, y), (y, 0.5, 0.0))",
+        [(0.3, 1.7), (-1.0, 2.0)],
+    ),
     math.remainder: ("math.remainder(x, y)", [(5.3, 2.0), (-5.3, 2.1), (4.1, -1.5)]),
     math.nextafter: ("math.nextafter(x, y)", [(0.3, 1.7), (2.0, -3.0)]),
     statistics.mean: ("statistics.mean([x, y, x * y])", [(0.3, 1.7)]),
@@ -87,7 +90,10 @@ DOMAINS.update({  # math's functions of sequences, and the statistics module (st
     statistics.variance: ("statistics.variance([x, y, 2.0]) + statistics.variance([x, 0.5, y], xbar=y)", [(0.3, 1.7)]),
     statistics.pstdev: ("statistics.pstdev([x, y, 2.0]) + statistics.pstdev([x, 0.5], mu=y)", [(0.3, 1.7)]),
     statistics.stdev: ("statistics.stdev([x, y, 2.0]) + statistics.stdev([x, 0.5, y], xbar=y)", [(0.3, 1.7)]),
-    statistics.median: ("statistics.median([x, y, 1.0]) + statistics.median([x, y, 1.0, 2.5])", [(0.3, 1.7), (1.4, -2.0)]),
+    statistics.median: (
+        "statistics.median([x, y, 1.0]) + statistics.median([x, y, 1.0, 2.5])",
+        [(0.3, 1.7), (1.4, -2.0)],
+    ),
     statistics.median_low: ("statistics.median_low([x, y, 1.0, 2.5])", [(0.3, 1.7), (1.4, -2.0)]),
     statistics.median_high: ("statistics.median_high([x, y, 1.0, 2.5])", [(0.3, 1.7), (1.4, 3.0)]),
     statistics.geometric_mean: ("statistics.geometric_mean([x, y, 2.0])", [(0.3, 1.7)]),
