@@ -63,6 +63,14 @@ def test_fmod_derivative_in_the_divisor_is_minus_the_truncated_quotient():
     assert srcdiff.grad(fmod_in_divisor)(-2.0) == 2.0  # trunc(5 / -2) = -2
 
 
+def nextafter_both(x, y):
+    return np.nextafter(x, y) + math.nextafter(x, y)
+
+
+def test_nextafter_follows_x_only():
+    assert srcdiff.grad(nextafter_both, wrt=(0, 1))(0.5, 2.0) == (2.0, 0.0)
+
+
 def compress_method(x):
     return np.sum(x.compress(np.array([True, False])))
 
