@@ -12,12 +12,11 @@ garbage, so the finite differences check that it gets no derivative.
 
 from __future__ import annotations
 
-import os
 import re
 
 import numpy as np
 import pytest
-from test_numpy_rules import WELL, A, assert_array_grad, case_module
+from test_numpy_rules import WELL, A, assert_array_grad, case_module, check_second_order
 
 import srcdiff
 from srcdiff import rules
@@ -330,14 +329,8 @@ def test_forward_mode_and_second_order_match_finite_differences(case_functions, 
     over reverse may refuse (some runtime helpers have forward rules only), never be wrong."""
     f, args, w = _case(case_functions, index)
     srcdiff.check_grads(f, args + [w], order=1, rtol=1e-4, atol=1e-5)
-    df = srcdiff.grad(f, wrt=tuple(range(len(args))))
-    srcdiff.check_grads(df, args + [w], modes=("forward",), order=1, rtol=1e-4, atol=1e-5)
-    if not os.environ.get("SRCDIFF_SLOW_TESTS"):
-        return  # (reverse over reverse transforms the whole gradient again: minutes under coverage)
-    try:
-        srcdiff.check_grads(df, args + [w], modes=("reverse",), order=1, rtol=1e-4, atol=1e-5)
-    except srcdiff.SrcDiffError as err:
-        raise AssertionError(f"REFUSED2 {index}: {err}") from None
+    # (reverse over reverse, which transforms the whole gradient again, only with SRCDIFF_SLOW_TESTS=1)
+    check_second_order(f, args + [w], len(args), CASES[index][0])
 
 
 # -- refusals, conventions and exact values -------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numpy_shaping, numpy_statistics  # noqa: F401  (more rules into NUMPY)
+from . import numpy_extra, numpy_shaping, numpy_statistics  # noqa: F401  (more rules into NUMPY)
 from .builtin_functions import BUILTINS
 from .complex_module import COMPLEX
 from .linalg_module import LINALG
@@ -21,9 +21,12 @@ from .operator_module import OPERATOR_FUNCTIONS
 from .operators import OPERATORS
 from .runtime_rules import RUNTIME
 from .scipy_module import SCIPY
+from .statistics_module import STATISTICS
 from .table import TEMPLATE_GLOBALS, Rule, RuleTable, rule
 
-TABLES: list[RuleTable] = [OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME, SCIPY, OPERATOR_FUNCTIONS, COMPLEX]
+TABLES: list[RuleTable] = [
+    OPERATORS, MATH, BUILTINS, NUMPY, LINALG, RUNTIME, SCIPY, OPERATOR_FUNCTIONS, STATISTICS, COMPLEX,
+]  # fmt: skip
 
 __all__ = [
     "RUNTIME",

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import scipy_helpers
+from .scipy_distributions import MORE_CONTINUOUS
+from .scipy_special_more import define_more_special
 from .table import Rule, RuleTable, register_helpers, rule
 
 register_helpers(scipy_helpers.HELPERS)
@@ -195,6 +197,7 @@ def _define_special(table: RuleTable) -> None:
     table.define(special.betainc, rule("a, b, x", x=f"g * {beta_density}", refuse="a, b"))
     _define_reductions(table, special)
     table.constant(special.gammasgn)
+    define_more_special(table, special)
     _name_special(special)
 
 
@@ -260,6 +263,7 @@ _CONTINUOUS: dict[str, tuple[str, str, dict[str, str], bool]] = {
     ),
     "chi2": ("df", "(0.5 * df - 1.0) / Z - 0.5", {"df": "0.5 * (np.log(0.5 * Z) - special.digamma(0.5 * df))"}, True),
 }
+_CONTINUOUS.update(MORE_CONTINUOUS)
 _Z = "((x - loc) / scale)"
 
 

@@ -6,7 +6,7 @@ hand-written (:data:`SYNTAX`); the list of refused constructs and every table af
 from ``srcdiff/frontend/normalize_base.py`` and ``srcdiff/rules/``.
 
 >>> text = render()
->>> "| `math.sin(x)` | math | `x` | yes | yes |" in text
+>>> "| `math.sin(x)` | math | `x` | yes | yes | yes |" in text
 True
 >>> from srcdiff.rules import rule
 >>> _reverse(rule("a, b", a="g", jvp={"b": "t"})), _reverse(rule("a", jvp={"a": "t"}))
@@ -33,9 +33,13 @@ from ..rules.complex_module import COMPLEX
 from ..rules.linalg_module import LINALG
 from ..rules.linalg_module import NOTES as LINALG_NOTES
 from ..rules.math_module import MATH
+from ..rules.numpy_extra import NOTES as NUMPY_EXTRA_NOTES
 from ..rules.numpy_module import NUMPY
 from ..rules.operators import OPERATORS
 from ..rules.scipy_module import DOCS_INTRO, SCIPY, docs_names
+from ..rules.second_order import first_order_only, second_order
+from ..rules.statistics_module import NOTES as STATISTICS_NOTES
+from ..rules.statistics_module import STATISTICS
 from ..rules.table import Rule, RuleTable
 
 HEADER = """\
@@ -231,6 +235,8 @@ _NOTES: dict[Any, str] = {
     numpy.random.normal: "even when `loc` or `scale` depends on the inputs (write `loc + scale * z`)",
     numpy.random.uniform: "even when `low` or `high` depends on the inputs",
     **LINALG_NOTES,
+    **NUMPY_EXTRA_NOTES,
+    **STATISTICS_NOTES,
 }
 
 #: ``x.reshape(2, 3)``: an example of spread arguments, per method.
@@ -329,6 +335,12 @@ def _forward(rule: Rule) -> str:
     return _support(rule, lambda p: p in rule.linear or rule.tangent_template(p) is not None)
 
 
+def _second(rule: Rule) -> str:
+    """``yes`` when :func:`srcdiff.rules.second_order.second_order` finds every function the
+    adjoints call differentiable in forward mode (the generated rule tests check it both ways)."""
+    return "yes" if second_order(rule) else "no"
+
+
 def _notes(fn: Any, rule: Rule, aliases: list[str], elementwise_note: str) -> str:
     notes = []
     if len(aliases) > 1:
@@ -339,6 +351,9 @@ def _notes(fn: Any, rule: Rule, aliases: list[str], elementwise_note: str) -> st
         notes.append(f"{_code(p)} is a list or tuple of values")
     if fn in _NOTES:
         notes.append(_NOTES[fn])
+    refused = first_order_only(rule)
+    if refused:
+        notes.append("second order refused: " + ", ".join(_code(h) for h in refused) + " is not differentiated again")
     return "; ".join(notes)
 
 
@@ -358,6 +373,7 @@ def _rule_rows(
                 ", ".join(_code(a) for a in args),
                 _reverse(rule),
                 _forward(rule),
+                _second(rule),
                 _notes(fn, rule, aliases, elementwise_note),
             ]
         )
@@ -368,12 +384,12 @@ def _rule_rows(
         aliases = name_of(fn)
         note = _CONSTANT + ("; also " + ", ".join(_code(a) for a in aliases[1:]) if len(aliases) > 1 else "")
         note += ", " + _NOTES[fn] if fn in _NOTES else ""
-        constants.append((aliases[0], [_code(aliases[0]), namespace, "—", "—", "—", note]))
+        constants.append((aliases[0], [_code(aliases[0]), namespace, "—", "—", "—", "—", note]))
     rows += [row for _, row in sorted(constants)]
     return rows
 
 
-_RULE_HEADER = ["Function", "Namespace", "Differentiable arguments", "Reverse", "Forward", "Notes"]
+_RULE_HEADER = ["Function", "Namespace", "Differentiable arguments", "Reverse", "Forward", "Second order", "Notes"]
 
 
 def _srcdiff_internal(fn: Any) -> bool:
@@ -390,11 +406,12 @@ def _operators() -> str:
                 ", ".join(_code(a) for a in _differentiable(rule)),
                 _reverse(rule),
                 _forward(rule),
+                _second(rule),
                 "broadcasts on arrays" if rule.elementwise else "matrix product",
             ]
         )
     constants = sorted(_OPERATOR_SYMBOLS[op] for op in OPERATORS.nondifferentiable)
-    rows += [[_code(symbol), "operators", "—", "—", "—", _CONSTANT] for symbol in constants]
+    rows += [[_code(symbol), "operators", "—", "—", "—", "—", _CONSTANT] for symbol in constants]
     return (
         "## Operators\n\n"
         "Augmented assignment (`x += e`, `x *= e`, ...) uses the same rules. Comparisons are\n"
@@ -450,13 +467,22 @@ def render() -> str:
         "through; the other arguments are read as constants: if one of them depends on the\n"
         "inputs you differentiate, its contribution is **not** included, and no error is raised\n"
         "(see [limits.md](limits.md)). *Reverse* is `grad`, `value_and_grad` and `vjp`; *Forward*\n"
-        "is `jvp`, `jacobian` in forward mode, `hessian` and `hvp`. A *constant* function may be\n"
+        "is `jvp` and `jacobian` in forward mode. *Second order* is `hessian` and `hvp` (forward mode\n"
+        "over the generated gradient): *yes* when every function the rule's adjoints call (and every\n"
+        "function srcdiff's own helpers among them call) has a forward rule, is a constant or is read\n"
+        "from source, as `srcdiff/rules/second_order.py` works out from the tables; the generated rule\n"
+        "tests differentiate each such rule twice against finite differences, and check that a *no*\n"
+        "is refused. `grad` of `grad` (reverse over reverse) may refuse where a runtime helper has\n"
+        "a forward rule only. A *constant* function may be\n"
         "called with differentiated values; its result is treated as not depending on them.\n"
         "Calls are matched by the object they name, so `from math import sin` or\n"
         "`import numpy as xp` find the same rule. A call whose arguments do not fit the\n"
         "signature shown (for example `out=`) has no rule and is refused.\n",
         _operators(),
         "## The `math` module\n\n" + _table(_RULE_HEADER, _rule_rows(MATH, "math", lambda fn: [f"math.{fn.__name__}"])),
+        "## The `statistics` module\n\n"
+        "The data may be a list, a tuple or a 1-D array of numbers.\n\n"
+        + _table(_RULE_HEADER, _rule_rows(STATISTICS, "statistics", lambda fn: [f"statistics.{fn.__name__}"])),
         "## Builtins\n\n"
         + _table(
             _RULE_HEADER,
