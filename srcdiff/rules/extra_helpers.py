@@ -69,8 +69,7 @@ def cumulative_sum_adjoint(g: Any, x: Any, axis: Any = None, include_initial: bo
     return np.flip(np.cumsum(np.flip(g, ax), ax), ax)
 
 
-def _trapezoid_steps(y: Any, x: Any, dx: Any) -> Any:
-    n = np.shape(y)[-1]
+def _trapezoid_steps(n: int, x: Any, dx: Any) -> Any:
     if x is None:
         return dx * np.ones(n - 1)
     if np.ndim(x) != 1:
@@ -82,23 +81,24 @@ def trapezoid_adjoint(g: Any, y: Any, x: Any, dx: Any, axis: int, wrt: str) -> A
     """Adjoint of ``np.trapezoid(y, x, dx, axis)`` with respect to ``wrt`` (``"y"``, ``"x"`` or ``"dx"``)."""
     if is_zero(g):
         return 0.0
-    yy = np.moveaxis(np.asarray(y), axis, -1)
-    steps = _trapezoid_steps(yy, x, dx)
-    gg = np.expand_dims(g, -1)
+    # (each value is computed on the branch that reads it: an adjoint left unused on another
+    # branch is a plain zero, which moveaxis and expand_dims cannot take at second order)
+    steps = _trapezoid_steps(np.shape(y)[axis], x, dx)
     if wrt == "y":  # each sample weighs half of each step it bounds
         weights = 0.5 * (np.pad(steps, (0, 1)) + np.pad(steps, (1, 0)))
-        return np.moveaxis(gg * weights, -1, axis)
+        return np.moveaxis(np.expand_dims(g, -1) * weights, -1, axis)
+    yy = np.moveaxis(np.asarray(y), axis, -1)
     mids = 0.5 * (yy[..., 1:] + yy[..., :-1])
     if wrt == "dx":
         return 0.0 if x is not None else np.sum(g * np.sum(mids, axis=-1))
-    per_step = np.sum(np.reshape(gg * mids, (-1, np.shape(mids)[-1])), axis=0)
+    per_step = np.sum(np.reshape(np.expand_dims(g, -1) * mids, (-1, np.shape(mids)[-1])), axis=0)
     return np.pad(per_step, (1, 0)) - np.pad(per_step, (0, 1))
 
 
 def trapezoid_tangent(t: Any, y: Any, x: Any, dx: Any, axis: int, wrt: str) -> Any:
     """Forward mode of ``np.trapezoid`` in ``x`` (a 1-D tangent) or ``dx``."""
     yy = np.moveaxis(np.asarray(y), axis, -1)
-    _trapezoid_steps(yy, x, dx)
+    _trapezoid_steps(yy.shape[-1], x, dx)  # (its refusals)
     mids = 0.5 * (yy[..., 1:] + yy[..., :-1])
     if wrt == "dx":
         return 0.0 * np.sum(mids, axis=-1) if x is not None else t * np.sum(mids, axis=-1)

@@ -6,7 +6,7 @@ A convolution is bilinear; its adjoint in one input is a correlation with the ot
 puts ``g`` back in its place in the full result (zeros around it), then correlates.
 
 >>> g = np.array([1.0, 0.0, 0.0, 0.0])            # the first entry of the full result
->>> convolve_adjoint(g, np.array([2.0, 3.0]), np.array([5.0, 7.0, 11.0]), True)
+>>> signal_convolve_adjoint(g, np.array([2.0, 3.0]), np.array([5.0, 7.0, 11.0]), True)
 array([5., 0.])
 """
 
@@ -29,7 +29,7 @@ def in_full(g: Any, in1: Any, in2: Any) -> Any:
     return np.pad(g, [(int(s), int(f - s - n)) for s, f, n in zip(start, full, np.shape(g))])
 
 
-def convolve_adjoint(g: Any, in1: Any, in2: Any, wrt_in1: bool) -> Any:
+def signal_convolve_adjoint(g: Any, in1: Any, in2: Any, wrt_in1: bool) -> Any:
     """Adjoint of ``signal.convolve(in1, in2, mode)`` in ``in1`` (else ``in2``): the full
     cotangent correlated with the other input."""
     if is_zero(g):  # nothing reached the result's adjoint on this path
@@ -38,7 +38,7 @@ def convolve_adjoint(g: Any, in1: Any, in2: Any, wrt_in1: bool) -> Any:
     return signal.convolve(in_full(g, in1, in2), np.flip(other), mode="valid")
 
 
-def correlate_adjoint(g: Any, in1: Any, in2: Any, wrt_in1: bool) -> Any:
+def signal_correlate_adjoint(g: Any, in1: Any, in2: Any, wrt_in1: bool) -> Any:
     """Adjoint of ``signal.correlate(in1, in2, mode)``: it is ``convolve(in1, flip(in2), mode)``."""
     if is_zero(g):
         return 0.0
@@ -62,8 +62,8 @@ def define(table: RuleTable, names: dict[Any, list[str]]) -> None:
     register_helpers({"signal": signal})
     signature = "in1, in2, mode='full', method='auto'"
     for fn, adjoint, tangent in (
-        (signal.convolve, "convolve_adjoint", "signal.convolve"),
-        (signal.correlate, "correlate_adjoint", "signal.correlate"),
+        (signal.convolve, "signal_convolve_adjoint", "signal.convolve"),
+        (signal.correlate, "signal_correlate_adjoint", "signal.correlate"),
     ):
         table.define(
             fn,

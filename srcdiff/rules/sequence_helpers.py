@@ -159,7 +159,7 @@ def correlation_adjoint(g: Any, x: Any, y: Any, out: Any) -> Any:
     return items_like([g * ((b - my) / root - out * (a - mx) / sxx) for a, b in zip(x, y)], x)
 
 
-def items_tangent(t: Any, adjoint_of_one: Any) -> Any:
+def sequence_items_tangent(t: Any, adjoint_of_one: Any) -> Any:
     """A tangent from the adjoint of 1 (a function of one sequence, to first order)."""
     return weighted_sum(t, adjoint_of_one)
 

@@ -45,8 +45,8 @@ STATISTICS.define(
         data="mean_items_adjoint(g, data, weights)",
         weights="fmean_weights_adjoint(g, data, weights, out)",
         jvp={
-            "data": "items_tangent(t, mean_items_adjoint(1.0, data, weights))",
-            "weights": "items_tangent(t, fmean_weights_adjoint(1.0, data, weights, out))",
+            "data": "sequence_items_tangent(t, mean_items_adjoint(1.0, data, weights))",
+            "weights": "sequence_items_tangent(t, fmean_weights_adjoint(1.0, data, weights, out))",
         },
     ),
 )
@@ -99,7 +99,7 @@ STATISTICS.define(
         elementwise=False,
         sequences="data",
         data="geometric_mean_adjoint(g, data, out)",
-        jvp={"data": "items_tangent(t, geometric_mean_adjoint(1.0, data, out))"},
+        jvp={"data": "sequence_items_tangent(t, geometric_mean_adjoint(1.0, data, out))"},
     ),
 )
 STATISTICS.define(
@@ -111,8 +111,8 @@ STATISTICS.define(
         data="harmonic_mean_adjoint(g, data, weights, out)",
         weights="harmonic_weights_adjoint(g, data, weights, out)",
         jvp={
-            "data": "items_tangent(t, harmonic_mean_adjoint(1.0, data, weights, out))",
-            "weights": "items_tangent(t, harmonic_weights_adjoint(1.0, data, weights, out))",
+            "data": "sequence_items_tangent(t, harmonic_mean_adjoint(1.0, data, weights, out))",
+            "weights": "sequence_items_tangent(t, harmonic_weights_adjoint(1.0, data, weights, out))",
         },
     ),
 )
@@ -125,8 +125,8 @@ STATISTICS.define(
         x="covariance_adjoint(g, x, y)",
         y="covariance_adjoint(g, y, x)",
         jvp={
-            "x": "items_tangent(t, covariance_adjoint(1.0, x, y))",
-            "y": "items_tangent(t, covariance_adjoint(1.0, y, x))",
+            "x": "sequence_items_tangent(t, covariance_adjoint(1.0, x, y))",
+            "y": "sequence_items_tangent(t, covariance_adjoint(1.0, y, x))",
         },
     ),
 )
@@ -139,8 +139,8 @@ STATISTICS.define(
         x="correlation_adjoint(g, x, y, out)",
         y="correlation_adjoint(g, y, x, out)",
         jvp={
-            "x": "items_tangent(t, correlation_adjoint(1.0, x, y, out))",
-            "y": "items_tangent(t, correlation_adjoint(1.0, y, x, out))",
+            "x": "sequence_items_tangent(t, correlation_adjoint(1.0, x, y, out))",
+            "y": "sequence_items_tangent(t, correlation_adjoint(1.0, y, x, out))",
         },
     ),
 )

@@ -57,7 +57,12 @@ def not_supported(what: str, hint: str) -> Exception:
 
 
 def register_helpers(helpers: dict[str, Any]) -> None:
-    """Make more helpers available to templates (array rules bring their own)."""
+    """Make more helpers available to templates (array rules bring their own).  Templates share
+    one namespace: a name two modules define differently is an error (one rule would silently
+    call the other's helper)."""
+    for name, fn in helpers.items():
+        if name in TEMPLATE_GLOBALS and TEMPLATE_GLOBALS[name] is not fn:
+            raise ValueError(f"two template helpers are named {name!r}: {TEMPLATE_GLOBALS[name]!r} and {fn!r}")
     TEMPLATE_GLOBALS.update(helpers)
 
 
