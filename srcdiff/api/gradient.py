@@ -291,18 +291,8 @@ class GradFunction:
             if generated is None:
                 # grad(grad(f)): differentiate the code generated for the inner gradient
                 fn = self.fn
-                if isinstance(fn, GradFunction):
-                    inner = fn.compiled_for(self._last_args)
-                    if inner.deps:
-                        code = _original(fn).__code__
-                        raise SrcDiffError(
-                            self.__name__,
-                            code.co_filename,
-                            code.co_firstlineno,
-                            "the gradient of a gradient that calls helper functions is not supported yet",
-                            "use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) instead",
-                        )
-                    fn = inner.fn
+                if isinstance(fn, GradFunction):  # (its code calls each helper's vjp version: no tape)
+                    fn = pipeline.differentiable_code(fn, kinds)
                 generated = pipeline.build_gradient(
                     fn, self.wrt, kinds, self.with_value, self.as_tuple, pipeline.Options(optimize=self.optimize)
                 )
