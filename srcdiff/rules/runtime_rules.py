@@ -23,7 +23,7 @@ RUNTIME.define(rt.accumulate_at, RUNTIME.rules[rt.add_at])
 _helper(rt.grad_like, "adj, value, fresh=False", linear=True, adj="g")
 _helper(rt.owned_results, "grads, inputs", linear=True, grads="g")
 _helper(rt.copy_of, "v", linear=True, v="copy_of(g)")  # (a list adjoint is written into later)
-_helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
+_helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g, v)")
 _helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, result, g)")
 _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
 _helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g, v)")
@@ -183,11 +183,16 @@ def reduce_like(g, v, a, axis=None, keepdims=False):  # type: ignore[no-untyped-
     return np.reshape(total, np.shape(v))
 
 
-def sum_items(g):  # type: ignore[no-untyped-def]
-    total = 0.0
-    for item in g if isinstance(g, list) else []:
-        total = total + item
-    return total
+def sum_items(g, like=None):  # type: ignore[no-untyped-def]
+    """Adjoint of ``fill_like(seq, like)``: the items' adjoints added up for a list; for an
+    array (``sum(x)`` of an array broadcasts ``like`` along its first axis) summed back to
+    ``like``'s shape.  (It read 0.0 for an array once: a wrong Hessian of ``sum(x)``.)"""
+    if isinstance(g, list):
+        total = 0.0
+        for item in g:
+            total = total + item
+        return total
+    return rt.unbroadcast(g, like) if like is not None and not rt.is_zero(g) else g
 
 
 def append_zero(g):  # type: ignore[no-untyped-def]
