@@ -157,3 +157,54 @@ def test_a_recursive_helper_to_second_order_and_refused_at_the_third():
     assert srcdiff.grad(g)(0.3) == pytest.approx(_fd(g, 0.3), rel=1e-6)
     with pytest.raises(srcdiff.NoDerivativeError, match="recursive helper"):
         srcdiff.grad(srcdiff.grad(g))(0.3)
+
+
+W43 = np.arange(12.0).reshape(4, 3)
+
+
+def swapped_in_one_branch(x, flag):
+    y = np.swapaxes(x, 0, 1)
+    if flag > 0:
+        z = np.sum(y * W43)
+    else:
+        z = np.sum(x * x)
+    return z
+
+
+def reshaped_in_one_branch(x, flag):
+    y = np.reshape(x, (4, 3))
+    if flag > 0:
+        z = np.sum(np.sin(y) * W43)
+    else:
+        z = np.sum(x * x)
+    return z
+
+
+@pytest.mark.parametrize("f", [swapped_in_one_branch, reshaped_in_one_branch], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("flag", [1, 0])
+def test_an_adjoint_zero_on_this_run_reaches_a_rule_that_moves_axes(f, flag):
+    # (the adjoint of y stays a plain 0.0 when the other branch runs: np.swapaxes(0.0, 0, 1)
+    # raised AxisError, np.reshape(0.0, (3, 4)) a ValueError)
+    x = RNG.standard_normal((3, 4))
+    srcdiff.check_grads(lambda_free(f, flag), [x], order=2, rtol=1e-4, atol=1e-5)
+
+
+def lambda_free(f, flag):
+    return {(swapped_in_one_branch, 1): _swap1, (swapped_in_one_branch, 0): _swap0,
+            (reshaped_in_one_branch, 1): _reshape1, (reshaped_in_one_branch, 0): _reshape0}[(f, flag)]
+
+
+def _swap1(x):
+    return swapped_in_one_branch(x, 1)
+
+
+def _swap0(x):
+    return swapped_in_one_branch(x, 0)
+
+
+def _reshape1(x):
+    return reshaped_in_one_branch(x, 1)
+
+
+def _reshape0(x):
+    return reshaped_in_one_branch(x, 0)

@@ -208,6 +208,12 @@ def as_list(g, like=None):  # type: ignore[no-untyped-def]
     return rt.SeqAdjoint(g) if isinstance(g, (list, tuple)) else g
 
 
+def shaped_adjoint(g, like):  # type: ignore[no-untyped-def]
+    """``g``, the adjoint of ``like``, as an array of its shape when it is a plain zero (an
+    adjoint nothing reached on this run: ``np.swapaxes(0.0, 0, 1)`` would raise)."""
+    return np.zeros(np.shape(like)) if rt.is_zero(g) and np.ndim(like) else g
+
+
 def items_of(w, items):  # type: ignore[no-untyped-def]
     """Adjoint of ``as_list(items, w)``: ``w``'s items again, one per item of ``items``."""
     return rt.unpack_adjoint(w, len(items)) if isinstance(items, (list, tuple)) else w
@@ -237,6 +243,7 @@ register_helpers(
         "diagonal_of": diagonal_of,
         "as_list": as_list,
         "items_of": items_of,
+        "shaped_adjoint": shaped_adjoint,
         "window_of": window_of,
         "broadcast_like": broadcast_like,
         "reduce_like": reduce_like,
@@ -247,6 +254,7 @@ register_helpers(
 # sliding windows: their adjoint adds each window back where it came from (the transposes of each other)
 _helper(ah.window_adjoint, "v, x, window_shape, axis=None", linear="v", v="window_of(g, window_shape, axis)")
 _helper(window_of, "v, window_shape, axis=None", linear="v", v="window_adjoint(g, v, window_shape, axis)")
+_helper(shaped_adjoint, "v, like", linear="v", v="g")
 _helper(as_list, "v, like=None", linear="v", v="items_of(g, v)")
 _helper(items_of, "w, items", linear="w", w="as_list(g, w)")
 _helper(rt.field_adjoint, "adj, value, name, v", linear=True, adj="g", v="field_tangent(g, name)")
