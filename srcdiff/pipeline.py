@@ -79,7 +79,7 @@ _filled_at = [registered.generation]  # the registration generation the caches w
 _split_cache = PerFunction("__srcdiff_split__")
 _forward_cache = PerFunction("__srcdiff_forward__")
 _vjp_cache = PerFunction("__srcdiff_vjp__")
-_recursive_vjps: set[int] = set()  # the entries of vjp versions that call themselves
+_RECURSIVE = "srcdiff_recursive"  # set on the entry of a vjp version that calls itself
 _kind_cache = PerFunction("__srcdiff_kinds__")
 _kind_assumed: dict[Any, bool] = {}  # results being inferred (assumed scalars): was the assumption read?
 _gradient_code: dict[Any, Any] = {}  # (gradient, argument kinds) -> its generated code (see _code_of)
@@ -322,12 +322,13 @@ def vjp_function(
         seed += "_"
     key = (fn, active, param_kinds, options)
     with _lock:
+        _fresh()
         entry = _vjp_cache.get(key)
         if entry is not None:
             try:
                 _ = entry.fwd.cell_contents
             except ValueError:  # being built: a recursive call
-                _recursive_vjps.add(id(entry))
+                setattr(entry, _RECURSIVE, True)
             return entry
     return _cached(_vjp_cache, functools.partial(_build_vjp, seed=seed), fn, active, param_kinds, options)
 
@@ -368,7 +369,7 @@ def _build_vjp(
     args.kw_defaults = [*args.kw_defaults, None]
     entry.fwd.cell_contents = _compile(assemble.function(name, args, body), norm, env, f"{norm.name}_vjp", fn)
     entry.fwd.cell_contents.__srcdiff_vjp_version__ = True  # (see result_kind)
-    if id(entry) in _recursive_vjps:
+    if getattr(entry, _RECURSIVE, False):
         entry.fwd.cell_contents.__srcdiff_recursive__ = fn  # (see _check_reversible)
     entry.source = entry.fwd.cell_contents.__srcdiff_plain__
     entry.deps = env.deps
