@@ -82,7 +82,7 @@ _vjp_cache = PerFunction("__srcdiff_vjp__")
 _RECURSIVE = "srcdiff_recursive"  # set on the entry of a vjp version that calls itself
 _kind_cache = PerFunction("__srcdiff_kinds__")
 _kind_assumed: dict[Any, bool] = {}  # results being inferred (assumed scalars): was the assumption read?
-_gradient_code: dict[Any, Any] = {}  # (gradient, argument kinds) -> its generated code (see _code_of)
+_gradient_code: dict[Any, Generated] = {}  # (gradient, argument kinds) -> its generated code (see _code_of)
 
 
 # -- the passes ------------------------------------------------------------------------------
@@ -137,15 +137,15 @@ def _code_of(fn: Any, param_kinds: ParamKinds) -> Any:
     key = (fn.fn, tuple(fn.wrt), fn.with_value, fn.as_tuple, fn.optimize, param_kinds)
     with _lock:
         _fresh()
-        code = _gradient_code.get(key)
-        if code is None:
+        generated = _gradient_code.get(key)
+        if generated is None or not all(map(guard_holds, generated.guards)):  # (a helper rebound since)
             inner = fn.fn
             if is_gradient(inner):  # grad(grad(f)): the inner gradient's code is differentiated
                 inner = _code_of(inner, param_kinds)
             options = Options(optimize=fn.optimize, inline_helpers=True)
             generated = build_gradient(inner, list(fn.wrt), dict(param_kinds), fn.with_value, fn.as_tuple, options)
-            code = _gradient_code[key] = generated.fn
-        return code
+            _gradient_code[key] = generated
+        return generated.fn
 
 
 def differentiable_code(gradient: Any, param_kinds: dict[str, Any]) -> Any:
@@ -155,6 +155,14 @@ def differentiable_code(gradient: Any, param_kinds: dict[str, Any]) -> Any:
     adjoint is its vjp version (:func:`vjp_function`) -- no recording and adjoint versions
     talking through a tape, which the next derivative could not follow."""
     return _code_of(gradient, tuple(param_kinds.items()))
+
+
+def code_guards(gradient: Any, param_kinds: dict[str, Any]) -> list[Any]:
+    """What keeps :func:`differentiable_code` valid (the names and code its helpers had): a
+    derivative of that code holds only while they do."""
+    key = (gradient.fn, tuple(gradient.wrt), gradient.with_value, gradient.as_tuple, gradient.optimize)
+    generated = _gradient_code.get(key + (tuple(param_kinds.items()),))
+    return [] if generated is None else list(generated.guards)
 
 
 def _front(

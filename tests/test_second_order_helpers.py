@@ -208,3 +208,17 @@ def _reshape1(x):
 
 def _reshape0(x):
     return reshaped_in_one_branch(x, 0)
+
+
+def _cube(x):
+    return x * x * x
+
+
+def test_grad_of_grad_follows_a_helper_rebound_since(tmp_path):
+    from helpers import load_module
+
+    module = load_module(tmp_path, "rebound_helper", "def sq(x):\n    return x * x\n\n\ndef f(x):\n    return sq(x) * x\n")
+    assert srcdiff.grad(srcdiff.grad(module.f))(2.0) == pytest.approx(12.0)
+    module.sq = _cube
+    assert srcdiff.grad(srcdiff.grad(module.f))(2.0) == pytest.approx(48.0)
+    assert srcdiff.vjp(srcdiff.grad(module.f), 2.0)[1](1.0)[0] == pytest.approx(48.0)

@@ -291,11 +291,15 @@ class GradFunction:
             if generated is None:
                 # grad(grad(f)): differentiate the code generated for the inner gradient
                 fn = self.fn
+                inner_guards: list[Any] = []
                 if isinstance(fn, GradFunction):  # (its code calls each helper's vjp version: no tape)
-                    fn = pipeline.differentiable_code(fn, kinds)
+                    code = pipeline.differentiable_code(fn, kinds)
+                    inner_guards = pipeline.code_guards(fn, kinds)
+                    fn = code
                 generated = pipeline.build_gradient(
                     fn, self.wrt, kinds, self.with_value, self.as_tuple, pipeline.Options(optimize=self.optimize)
                 )
+                generated.guards = generated.guards + [g for g in inner_guards if g not in generated.guards]
                 self._compiled[key] = generated
             return generated
 
