@@ -38,7 +38,7 @@ from .analysis.value_kinds import SCALAR, UNKNOWN, DictOf, FunctionOf, SeqOf
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
-from .backend.namespace import Namespace, ParamKinds
+from .backend.namespace import SEED, Namespace, ParamKinds
 from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError, WrtError
 from .frontend.capture import capture, guard_holds
 from .frontend.gathered import item_index, item_name
@@ -53,7 +53,7 @@ from .optimize.passes import (
     propagate_copies,
 )
 from .rules import TEMPLATE_GLOBALS, registered
-from .syntax import room_for_deep_trees, stored_names
+from .syntax import assign, load, room_for_deep_trees, stored_names
 from .transform import forward as forward_
 from .transform import record, reverse
 
@@ -83,8 +83,11 @@ epoch = [0]  # bumped by clear(): code generated before (e.g. before a rule was 
 _filled_at = [registered.generation]  # the registration generation the caches were filled at
 _split_cache = PerFunction("__srcdiff_split__")
 _forward_cache = PerFunction("__srcdiff_forward__")
+_vjp_cache = PerFunction("__srcdiff_vjp__")
+_RECURSIVE = "srcdiff_recursive"  # set on the entry of a vjp version that calls itself
 _kind_cache = PerFunction("__srcdiff_kinds__")
-_gradient_code: dict[Any, Any] = {}  # (gradient, argument kinds) -> its generated code (see _code_of)
+_kind_assumed: dict[Any, bool] = {}  # results being inferred (assumed scalars): was the assumption read?
+_gradient_code: dict[Any, Generated] = {}  # (gradient, argument kinds) -> its generated code (see _code_of)
 
 
 # -- the passes ------------------------------------------------------------------------------
@@ -96,8 +99,14 @@ class _Helpers:
 
     def __init__(self, options: Options) -> None:
         self.options = dataclasses.replace(options, entry=False)
+        self.tape_free = options.inline_helpers
+
+    def vjp(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry:
+        _check_reversible(fn)
+        return vjp_function(_code_of(fn, param_kinds), active, param_kinds, self.options)
 
     def split(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry:
+        _check_reversible(fn)
         return split_function(_code_of(fn, param_kinds), active, param_kinds, self.options)
 
     def forward(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry:
@@ -105,6 +114,23 @@ class _Helpers:
 
     def result_kind(self, fn: Any, param_kinds: ParamKinds) -> Any:
         return result_kind(_code_of(fn, param_kinds), param_kinds)
+
+
+def _check_reversible(fn: Any) -> None:
+    """Reverse mode over the vjp version of a recursive helper (a third derivative through it)
+    is refused: the tape its recursion grows is not differentiated exactly yet."""
+    helper = getattr(fn, "__srcdiff_recursive__", None)
+    if helper is not None and getattr(helper, "__srcdiff_vjp_version__", False):
+        while getattr(helper, "__srcdiff_recursive__", None) is not None:
+            helper = helper.__srcdiff_recursive__  # (the user's function)
+        code = helper.__code__
+        raise NoDerivativeError(
+            helper.__name__,
+            code.co_filename,
+            code.co_firstlineno,
+            "reverse mode over the second derivative of a recursive helper is not supported yet",
+            "use forward mode for the last order (srcdiff.hessian, srcdiff.hvp, srcdiff.jvp)",
+        )
 
 
 def _code_of(fn: Any, param_kinds: ParamKinds) -> Any:
@@ -116,22 +142,32 @@ def _code_of(fn: Any, param_kinds: ParamKinds) -> Any:
     key = (fn.fn, tuple(fn.wrt), fn.with_value, fn.as_tuple, fn.optimize, param_kinds)
     with _lock:
         _fresh()
-        code = _gradient_code.get(key)
-        if code is None:
-            options = Options(optimize=fn.optimize, inline_helpers=True)  # (its code must call no helpers)
-            generated = build_gradient(fn.fn, list(fn.wrt), dict(param_kinds), fn.with_value, fn.as_tuple, options)
-            if generated.deps:
-                code = fn.fn.__code__
-                raise NoDerivativeError(
-                    fn.fn.__name__,
-                    code.co_filename,
-                    code.co_firstlineno,
-                    "a srcdiff gradient called inside a differentiated function is differentiated only "
-                    "when its function calls no helpers of its own yet",
-                    "write the helpers' code into the inner function, or pass the inner gradient as data",
-                )
-            code = _gradient_code[key] = generated.fn
-        return code
+        generated = _gradient_code.get(key)
+        if generated is None or not all(map(guard_holds, generated.guards)):  # (a helper rebound since)
+            inner = fn.fn
+            if is_gradient(inner):  # grad(grad(f)): the inner gradient's code is differentiated
+                inner = _code_of(inner, param_kinds)
+            options = Options(optimize=fn.optimize, inline_helpers=True)
+            generated = build_gradient(inner, list(fn.wrt), dict(param_kinds), fn.with_value, fn.as_tuple, options)
+            _gradient_code[key] = generated
+        return generated.fn
+
+
+def differentiable_code(gradient: Any, param_kinds: dict[str, Any]) -> Any:
+    """The code of srcdiff gradient ``gradient`` for arguments of these kinds, made to be
+    differentiated again (grad of grad, vjp of a gradient, a gradient called inside a
+    differentiated function): every helper that can be is written in, and each other helper's
+    adjoint is its vjp version (:func:`vjp_function`) -- no recording and adjoint versions
+    talking through a tape, which the next derivative could not follow."""
+    return _code_of(gradient, tuple(param_kinds.items()))
+
+
+def code_guards(gradient: Any, param_kinds: dict[str, Any]) -> list[Any]:
+    """What keeps :func:`differentiable_code` valid (the names and code its helpers had): a
+    derivative of that code holds only while they do."""
+    key = (gradient.fn, tuple(gradient.wrt), gradient.with_value, gradient.as_tuple, gradient.optimize)
+    generated = _gradient_code.get(key + (tuple(param_kinds.items()),))
+    return [] if generated is None else list(generated.guards)
 
 
 def _front(
@@ -333,6 +369,71 @@ def _build_split(
     entry.guards = env.guards
 
 
+def vjp_function(
+    fn: Callable[..., Any], active: tuple[str, ...], param_kinds: ParamKinds, options: Options = Options()
+) -> SplitEntry:
+    """The vjp version of helper ``fn`` (in ``entry.fwd``): ``f_vjp(*args, **{seed: g})`` runs
+    the recording and the adjoint sweeps in one function, with a tape of its own, and returns
+    the adjoints of the active parameters -- what code that is differentiated again calls."""
+    seed = "_seed_" + getattr(fn, "__name__", "f")
+    while seed in getattr(getattr(fn, "__code__", None), "co_varnames", ()):
+        seed += "_"
+    key = (fn, active, param_kinds, options)
+    with _lock:
+        _fresh()
+        entry = _vjp_cache.get(key)
+        if entry is not None:
+            try:
+                _ = entry.fwd.cell_contents
+            except ValueError:  # being built: a recursive call
+                setattr(entry, _RECURSIVE, True)
+            return entry
+    return _cached(_vjp_cache, functools.partial(_build_vjp, seed=seed), fn, active, param_kinds, options)
+
+
+def _build_vjp(
+    fn: Callable[..., Any],
+    active: tuple[str, ...],
+    param_kinds: dict[str, Any],
+    options: Options,
+    entry: SplitEntry,
+    seed: str,
+) -> None:
+    entry.tangent_params = {SEED: seed}  # (a recursive call needs it now)
+    norm, env, kinds, sweeps, placed = _run_passes(fn, set(active), param_kinds, options)
+    name = env.bind_cell(f"{norm.name}_vjp", entry.fwd)
+    final = assemble.recorded_names(norm, sweeps, placed)
+    recording = assemble.recording_body(norm, sweeps, placed, final)[:-1]  # (without its return)
+    if any(isinstance(n, gast.Return) for s in recording for n in gast.walk(s)):
+        raise NoDerivativeError(
+            norm.name,
+            norm.captured.filename,
+            norm.captured.first_line,
+            "reverse mode over a gradient whose helpers return before their end is not supported yet",
+            "use forward mode over the gradient (srcdiff.hessian, srcdiff.hvp, srcdiff.jvp)",
+        )
+    restore = assemble.adjoint_restore(sweeps, placed, final)
+    backward = assemble.adjoint_sweep(sweeps, placed, active, kinds, env)
+    backward = lazy_adjoints(backward) if options.optimize else drop_zero_contributions(backward)
+    start = sweeps.seeded or seed
+    body = [assign(sweeps.stack, gast.List(elts=[], ctx=gast.Load()))] + recording + restore
+    if start != seed:
+        body.append(assign(start, load(seed)))
+    body += backward
+    if options.optimize:
+        drop_dead_stores(body, functools.partial(env.pure_call, local=set(norm.params) | stored_names(body) | {seed}))
+    args = assemble.signature(norm.args)
+    args.kwonlyargs = [*args.kwonlyargs, gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)]
+    args.kw_defaults = [*args.kw_defaults, None]
+    entry.fwd.cell_contents = _compile(assemble.function(name, args, body), norm, env, f"{norm.name}_vjp", fn)
+    entry.fwd.cell_contents.__srcdiff_vjp_version__ = True  # (see result_kind)
+    if getattr(entry, _RECURSIVE, False):
+        entry.fwd.cell_contents.__srcdiff_recursive__ = fn  # (see _check_reversible)
+    entry.source = entry.fwd.cell_contents.__srcdiff_plain__
+    entry.deps = env.deps
+    entry.guards = env.guards
+
+
 # -- forward mode ----------------------------------------------------------------------------
 
 
@@ -369,9 +470,15 @@ def _build_forward(
 def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
     """The kind of ``fn``'s result (a number, an array's shape...) for arguments of these kinds."""
     key = (fn, param_kinds)
+    if getattr(fn, "__srcdiff_vjp_version__", False):
+        # a helper's vjp version returns its adjoints, as a tuple: inferring more of it would
+        # infer its helper's kinds again, once per order (a recursive one: once per call path)
+        return UNKNOWN
     with _lock:
         _fresh()
         if key in _kind_cache:
+            if key in _kind_assumed:
+                _kind_assumed[key] = True  # (a recursive call relies on the assumption)
             return _kind_cache[key]
         try:
             with room_for_deep_trees():
@@ -381,13 +488,21 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
             return UNKNOWN
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
         _kind_cache[key] = SCALAR
-        with room_for_deep_trees():
-            env = Namespace(norm, _Helpers(Options()), dict(param_kinds))
-            kind = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind, env.lookup).kind_of(norm.result)
-        if kind != SCALAR:
+        _kind_assumed[key] = False
+        try:
+            with room_for_deep_trees():
+                env = Namespace(norm, _Helpers(Options()), dict(param_kinds))
+                inferred = kinds_.infer(norm, dict(param_kinds), env.callee, env.result_kind, env.lookup)
+                kind = inferred.kind_of(norm.result)
+        finally:
+            relied = _kind_assumed.pop(key, True)  # (gone: a nested inference of the same key ended first)
+        if kind != SCALAR and relied:
             if _recursive(norm):
                 kind = UNKNOWN  # the assumption was used, and it was wrong: assume nothing
-            _kind_cache.clear()  # answers that may have relied on the assumption are void
+            # answers that may have relied on the assumption are void (only those made since
+            # would be, but which those are is not recorded: a generated vjp version returns a
+            # tuple, and clearing for each made nested recursions exponential)
+            _kind_cache.clear()
         _kind_cache[key] = kind
         return kind
 
@@ -450,6 +565,7 @@ def clear() -> None:
         epoch[0] += 1
         _split_cache.clear()
         _forward_cache.clear()
+        _vjp_cache.clear()
         _kind_cache.clear()
         _gradient_code.clear()
 
@@ -473,13 +589,13 @@ def cached_helpers() -> int:
     """How many helper derivatives (recording/adjoint and forward versions) are cached."""
     with _lock:
         _fresh()
-        return len(_split_cache) + len(_forward_cache)
+        return len(_split_cache) + len(_forward_cache) + len(_vjp_cache)
 
 
 def drop_stale() -> None:
     """Forget helper derivatives made for names that have since been rebound."""
     with _lock:
-        for cache in (_split_cache, _forward_cache):
+        for cache in (_split_cache, _forward_cache, _vjp_cache):
             for key, entry in cache.items():
                 if not all(guard_holds(g) for g in all_guards(entry.guards, entry.deps)):
                     del cache[key]

@@ -22,6 +22,17 @@ def view_read_again(x):
     return np.sum(v * u[1:])
 
 
+def contraction(a, b):
+    c = np.einsum("ij,jk->ik", a, b)
+    return np.sum(c**2)
+
+
+def test_second_order_through_einsum_is_no_longer_refused():
+    # (einsum_adjoint has a rule of its own now: this was a refusal checked below)
+    a, b = np.ones((2, 2)), np.arange(4.0).reshape(2, 2)
+    srcdiff.check_grads(srcdiff.grad(contraction, wrt=(0, 1)), (a, b), order=1)
+
+
 @pytest.mark.parametrize(
     "f, line", [(rotation_spectrum, 14), (view_read_again, 21)], ids=lambda v: getattr(v, "__name__", "")
 )

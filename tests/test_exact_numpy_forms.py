@@ -59,15 +59,15 @@ def test_index_syntax_concatenation(f):
     check_exact(f, X)
 
 
-# (second order through einsum's adjoint is refused: its helper has no rule of its own yet)
+# (second order through einsum's adjoint was refused once: its helper has a rule of its own now)
 def test_einsum_sublist_form_first_operand():
-    check_exact(transposed_sublists, A, hessian=False)
+    check_exact(transposed_sublists, A)
 
 
 @pytest.mark.parametrize("f", [product_sublists, implicit_output_sublists], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("wrt", [0, 1])
 def test_einsum_sublist_form_products(f, wrt):
-    check_exact(f, A, B, wrt=wrt, hessian=False)
+    check_exact(f, A, B, wrt=wrt)
 
 
 @pytest.mark.parametrize("y", [np.array([1.0, -2.0, 0.5]), A], ids=["vector", "matrix"])

@@ -326,7 +326,7 @@ def test_reverse_mode_matches_finite_differences(case_functions, index):
 def test_forward_mode_and_second_order_match_finite_differences(case_functions, index):
     """check_grads in both modes, then forward mode over the generated gradient (what hessian and
     hvp run): every helper an adjoint calls is differentiated again, and must be right.  Reverse
-    over reverse may refuse (some runtime helpers have forward rules only), never be wrong."""
+    over reverse too (with SRCDIFF_SLOW_TESTS=1): every helper has a reverse rule or readable source."""
     f, args, w = _case(case_functions, index)
     srcdiff.check_grads(f, args + [w], order=1, rtol=1e-4, atol=1e-5)
     # (reverse over reverse, which transforms the whole gradient again, only with SRCDIFF_SLOW_TESTS=1)

@@ -300,21 +300,15 @@ class GradFunction:
             if generated is None:
                 # grad(grad(f)): differentiate the code generated for the inner gradient
                 fn = self.fn
-                if isinstance(fn, GradFunction):
-                    inner = fn.compiled_for(self._last_args)
-                    if inner.deps:
-                        code = _original(fn).__code__
-                        raise SrcDiffError(
-                            self.__name__,
-                            code.co_filename,
-                            code.co_firstlineno,
-                            "the gradient of a gradient that calls helper functions is not supported yet",
-                            "use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) instead",
-                        )
-                    fn = inner.fn
+                inner_guards: list[Any] = []
+                if isinstance(fn, GradFunction):  # (its code calls each helper's vjp version: no tape)
+                    code = pipeline.differentiable_code(fn, kinds)
+                    inner_guards = pipeline.code_guards(fn, kinds)
+                    fn = code
                 generated = pipeline.build_gradient(
                     fn, self.wrt, kinds, self.with_value, self.as_tuple, pipeline.Options(optimize=self.optimize)
                 )
+                generated.guards = generated.guards + [g for g in inner_guards if g not in generated.guards]
                 self._compiled[key] = generated
             return generated
 

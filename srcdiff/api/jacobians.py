@@ -46,11 +46,16 @@ from .gradient import (
 )
 
 
-def _target(f: Callable[..., Any], args: Sequence[Any]) -> Callable[..., Any]:
-    """The Python function to transform: ``f`` itself, or the generated code behind a gradient."""
+def _target(f: Callable[..., Any], args: Sequence[Any], reverse: bool = False) -> Callable[..., Any]:
+    """The Python function to transform: ``f`` itself, or the generated code behind a gradient
+    (for reverse mode, the version whose helpers' adjoints share no tape: see
+    :func:`srcdiff.pipeline.differentiable_code`)."""
     if isinstance(f, GradFunction):
         f._check_call(tuple(args), {})  # what the gradient refuses, forward mode over it refuses too
-        return f.compiled_for(args).fn
+        generated = f.compiled_for(args)
+        if reverse and generated.deps:
+            return pipeline.differentiable_code(f, dict(_kinds(generated.fn, args)))
+        return generated.fn
     return f
 
 
@@ -215,7 +220,7 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple[A
 
         return value, pullback_by_rule
     transformable(f)
-    fn = _target(f, args)
+    fn = _target(f, args, reverse=True)
     params = positional_names(fn, len(args))[: len(args)]
     active = tuple(p for p, a in zip(params, args) if _differentiable(a))
     try:

@@ -31,12 +31,20 @@ from .cache import SplitEntry
 ParamKinds = tuple[tuple[str, Any], ...]
 
 
+#: The key of a vjp version's seed parameter in its entry's ``tangent_params``.
+SEED = "seed"
+
+
 class HelperDerivatives(Protocol):
     """How a namespace gets the derivatives of the user's helpers (the pipeline's caches)."""
 
     def split(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry: ...
 
     def forward(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry: ...
+
+    def vjp(self, fn: Any, active: tuple[str, ...], param_kinds: ParamKinds) -> SplitEntry: ...
+
+    tape_free: bool  # code to be differentiated again: a helper's adjoint is one function, not two sharing a tape
 
     def result_kind(self, fn: Any, param_kinds: ParamKinds) -> Any: ...
 
@@ -164,6 +172,18 @@ class Namespace(ForwardEnvironment):
         if entry not in self.deps:
             self.deps.append(entry)
         return self.bind_cell(f"{_identifier(callee.obj.__name__)}_jvp", entry.fwd), entry.tangent_params
+
+    @property
+    def tape_free(self) -> bool:  # type: ignore[override]
+        return bool(getattr(self.helpers, "tape_free", False))
+
+    def vjp(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, str]:
+        """``f_vjp(*args, **{seed: g})``, running ``f``'s primal and adjoint sweeps at once: its
+        name, and its seed's keyword."""
+        entry = self.helpers.vjp(callee.obj, tuple(active), self._param_kinds(callee, arg_kinds))
+        if entry not in self.deps:
+            self.deps.append(entry)
+        return self.bind_cell(f"{callee.obj.__name__}_vjp", entry.fwd), entry.tangent_params[SEED]
 
     def result_kind(self, callee: Callee, arg_kinds: list[Any]) -> Any:
         return self.helpers.result_kind(callee.obj, self._param_kinds(callee, arg_kinds))

@@ -23,7 +23,7 @@ RUNTIME.define(rt.accumulate_at, RUNTIME.rules[rt.add_at])
 _helper(rt.grad_like, "adj, value, fresh=False, output=0.0", linear="adj", adj="grad_like(g, value, False, output)")
 _helper(rt.owned_results, "grads, inputs", linear=True, grads="g")
 _helper(rt.copy_of, "v", linear=True, v="copy_of(g)")  # (a list adjoint is written into later)
-_helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g)")
+_helper(rt.fill_like, "seq, v", linear=True, v="sum_items(g, v)")
 _helper(rt.one_hot_like, "seq, result, v", linear=True, v="pick_tangent(seq, result, g)")
 _helper(rt.pick_tangent, "seq, result, v", linear=True, v="one_hot_like(seq, result, g)")
 _helper(rt.unpack_adjoint, "v, n", linear=True, v="as_list(g, v)")
@@ -183,11 +183,16 @@ def reduce_like(g, v, a, axis=None, keepdims=False):  # type: ignore[no-untyped-
     return np.reshape(total, np.shape(v))
 
 
-def sum_items(g):  # type: ignore[no-untyped-def]
-    total = 0.0
-    for item in g if isinstance(g, list) else []:
-        total = total + item
-    return total
+def sum_items(g, like=None):  # type: ignore[no-untyped-def]
+    """Adjoint of ``fill_like(seq, like)``: the items' adjoints added up for a list; for an
+    array (``sum(x)`` of an array broadcasts ``like`` along its first axis) summed back to
+    ``like``'s shape.  (It read 0.0 for an array once: a wrong Hessian of ``sum(x)``.)"""
+    if isinstance(g, list):
+        total = 0.0
+        for item in g:
+            total = total + item
+        return total
+    return rt.unbroadcast(g, like) if like is not None and not rt.is_zero(g) else g
 
 
 def append_zero(g):  # type: ignore[no-untyped-def]
@@ -201,6 +206,12 @@ def as_list(g, like=None):  # type: ignore[no-untyped-def]
     if isinstance(like, np.ndarray) and isinstance(g, (list, tuple)):
         return np.stack([np.broadcast_to(item, like.shape[1:]) for item in g]) if len(g) else np.zeros(like.shape)
     return rt.SeqAdjoint(g) if isinstance(g, (list, tuple)) else g
+
+
+def shaped_adjoint(g, like):  # type: ignore[no-untyped-def]
+    """``g``, the adjoint of ``like``, as an array of its shape when it is a plain zero (an
+    adjoint nothing reached on this run: ``np.swapaxes(0.0, 0, 1)`` would raise)."""
+    return np.zeros(np.shape(like)) if rt.is_zero(g) and np.ndim(like) else g
 
 
 def items_of(w, items):  # type: ignore[no-untyped-def]
@@ -232,6 +243,7 @@ register_helpers(
         "diagonal_of": diagonal_of,
         "as_list": as_list,
         "items_of": items_of,
+        "shaped_adjoint": shaped_adjoint,
         "window_of": window_of,
         "broadcast_like": broadcast_like,
         "reduce_like": reduce_like,
@@ -242,6 +254,7 @@ register_helpers(
 # sliding windows: their adjoint adds each window back where it came from (the transposes of each other)
 _helper(ah.window_adjoint, "v, x, window_shape, axis=None", linear="v", v="window_of(g, window_shape, axis)")
 _helper(window_of, "v, window_shape, axis=None", linear="v", v="window_adjoint(g, v, window_shape, axis)")
+_helper(shaped_adjoint, "v, like", linear="v", v="g")
 _helper(as_list, "v, like=None", linear="v", v="items_of(g, v)")
 _helper(items_of, "w, items", linear="w", w="as_list(g, w)")
 _helper(rt.field_adjoint, "adj, value, name, v", linear=True, adj="g", v="field_tangent(g, name)")

@@ -46,6 +46,14 @@ class Environment:
         """Names of the recording (forward) and adjoint (backward) versions of a user function."""
         raise NotImplementedError
 
+    def vjp(self, callee: Callee, active: list[str], arg_kinds: list[Any]) -> tuple[str, str]:
+        """Name of a user function's vjp version (both sweeps in one), and its seed's keyword."""
+        raise NotImplementedError
+
+    #: Code that will be differentiated again (a gradient's code for grad of grad): a helper's
+    #: adjoint is its vjp version, not a recording and an adjoint version sharing a tape.
+    tape_free: bool = False
+
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # srcdiff's own files
 

@@ -7,6 +7,8 @@ version in the primal sweep and its adjoint version in the adjoint sweep.
 
 from __future__ import annotations
 
+from typing import Any
+
 import gast
 
 from ...analysis import calls
@@ -65,6 +67,8 @@ class _Calls(_RuleAdjoints):
                 NoDerivativeError,
             )
         kinds = [self.kinds.kind_of(a) for a in callee.bound.values()]
+        if self.env.tape_free:
+            return value, self.vjp_call(target, value, callee, active, kinds, at)
         fwd, bwd = self.through_callee(lambda: self.env.split(callee, active, kinds), callee, at)
         stack = load(self.stack)
         self.calls_helpers = True
@@ -76,3 +80,19 @@ class _Calls(_RuleAdjoints):
         for p, part in zip(active, parts):
             out.append(self.accumulate(self.argument(callee, p), load(part), at))
         return primal, out
+
+    def vjp_call(
+        self, target: str, value: gast.Call, callee: Callee, active: list[str], kinds: list[Any], at: gast.AST
+    ) -> Stmts:
+        """Code to be differentiated again calls ``f`` itself in its primal sweep and
+        ``dargs = f_vjp(args, seed=dy)`` in its adjoint sweep (``f``'s primal runs twice): no
+        tape is shared between two functions, so the next derivative differentiates each call."""
+        vjp, seed = self.through_callee(lambda: self.env.vjp(callee, active, kinds), callee, at)
+        parts = [self.namer.fresh("g") for _ in active]
+        results: gast.expr = gast.Tuple(elts=[store(p) for p in parts], ctx=gast.Store())
+        keywords = list(value.keywords) + [gast.keyword(arg=seed, value=load(self.adj(target)))]
+        back = gast.Call(func=load(vjp), args=callee.call_args(value), keywords=keywords)
+        out: Stmts = [located(gast.Assign(targets=[results], value=back, type_comment=None), at)]
+        for p, part in zip(active, parts):
+            out.append(self.accumulate(callee.bound[p], load(part), at))
+        return out

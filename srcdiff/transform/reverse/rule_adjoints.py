@@ -7,6 +7,7 @@ and summed back to the argument's shape where the operation broadcast it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import gast
@@ -21,6 +22,9 @@ from ...frontend.normal_form import NormalizedFunction
 from ...syntax import LINEAR_IN, call, const, load, nodes_in
 from ..common import Environment, Stmts, shape_stand_in
 from .walk import _Walk
+
+#: Templates that hand ``g`` itself to a numpy function that needs its shape.
+_MOVES_AXES_OF_G = re.compile(r"np\.(reshape|swapaxes|moveaxis|transpose|rollaxis|squeeze|expand_dims)\(g\b")
 
 
 class _RuleAdjoints(_Walk):
@@ -52,6 +56,16 @@ class _RuleAdjoints(_Walk):
                     todo.append(n.id)
         return masked
 
+    def adjoint_for(self, rule: rules.Rule, param: str, target: str) -> gast.expr:
+        """``g`` for ``param``'s template: the adjoint of ``target``, given the result's shape when
+        it is a plain zero at run time (an adjoint no contribution reached on this run, in one
+        branch) and the template moves its axes (``np.swapaxes(0.0, 0, 1)`` would raise)."""
+        g = load(self.adj(target))
+        if rule.elementwise or not _MOVES_AXES_OF_G.search(rule.adjoints[param]):
+            return g
+        like = shape_stand_in(load(target), self.kinds.shape_of(load(target)), self.env)
+        return call(self.helper("shaped_adjoint"), g, like)
+
     def operator(self, op: gast.AST, bound: dict[str, gast.expr], target: str, at: gast.AST) -> Stmts:
         rule = self.operator_rule(op, bound, at)
         return [] if rule is None else self.apply_rule(rule, bound, target, at)
@@ -75,7 +89,7 @@ class _RuleAdjoints(_Walk):
                 if not self.is_active(arg):
                     continue
                 extra = {"i": const(i), param: gast.Tuple(elts=list(value), ctx=gast.Load())} if spread else {}
-                names = {"g": load(self.adj(target)), "out": load(target)}
+                names = {"g": self.adjoint_for(rule, param, target), "out": load(target)}
                 expr = self.instantiate(rule, rule.template(param), bound, names, extra)
                 if isinstance(expr, gast.Constant) and expr.value == 0:
                     continue
