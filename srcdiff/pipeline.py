@@ -34,14 +34,14 @@ from .analysis import activity as activity_
 from .analysis import complex_values, liveness
 from .analysis import kinds as kinds_
 from .analysis.calls import is_gradient
-from .analysis.value_kinds import SCALAR, UNKNOWN, DictOf, FunctionOf, SeqOf
+from .analysis.gathered_kinds import gathered_counts, split_items
+from .analysis.value_kinds import SCALAR, UNKNOWN, FunctionOf
 from .backend import assemble
 from .backend.cache import Generated, PerFunction, SplitEntry, all_guards
 from .backend.emit import compile_function, in_user_terms
 from .backend.namespace import SEED, Namespace, ParamKinds
-from .errors import NoDerivativeError, SrcDiffError, UnsupportedSyntaxError, WrtError
+from .errors import NoDerivativeError, SrcDiffError
 from .frontend.capture import capture, guard_holds
-from .frontend.gathered import item_index, item_name
 from .frontend.normal_form import NormalizedFunction
 from .frontend.normalize import normalize
 from .frontend.partial_objects import STANDS_FOR
@@ -177,12 +177,12 @@ def _front(
     ``active`` names items of ``*args`` (``args_0``...), they become parameters of their own
     (returned: the parameter kinds with theirs)."""
     captured = capture(fn)
-    split, param_kinds = _split_items(captured, param_kinds, active)
+    split, param_kinds = split_items(captured, param_kinds, active)
     norm = normalize(
         captured,
         copy_written_arguments=options.entry,
         inline_helpers=options.inline_helpers,
-        gathered=_gathered(captured.tree, param_kinds),
+        gathered=gathered_counts(captured.tree, param_kinds),
         split=split,
     )
     passed = [k.fn for k in param_kinds.values() if isinstance(k, FunctionOf)]
@@ -202,41 +202,6 @@ def _front(
         env.hoisted = hoist_loop_invariants(norm.body, norm.params)
     env.guards.append(("attribute", fn, "__code__", fn.__code__))  # fn's own code, if replaced later
     return norm, env, param_kinds
-
-
-def _split_items(
-    captured: Any, param_kinds: dict[str, Any], active: AbstractSet[str]
-) -> tuple[int | None, dict[str, Any]]:
-    """How many parameters ``*args`` is made (None: it stays, nothing it gathers is
-    differentiated), and the parameter kinds with one for each (``args_0``...)."""
-    vararg = captured.tree.args.vararg
-    items = [i for name in active if vararg is not None and (i := item_index(vararg.id, name)) is not None]
-    if vararg is None or not items:
-        return None, param_kinds
-    gathered = param_kinds.get(vararg.id)
-    if not isinstance(gathered, SeqOf) or max(items) >= len(gathered.items):
-        count = f"{len(gathered.items)} argument(s)" if isinstance(gathered, SeqOf) else "arguments not known yet"
-        raise WrtError(
-            captured.name,
-            captured.filename,
-            captured.first_line,
-            f"argument {max(items)} of those `*{vararg.id}` gathers is differentiated, but the call passes it {count}",
-            "pass every argument to differentiate (srcdiff.source of such a gradient needs a call first)",
-        )
-    kinds = {p: k for p, k in param_kinds.items() if p != vararg.id}
-    kinds.update((item_name(vararg.id, i), k) for i, k in enumerate(gathered.items))
-    taken = {n.id for n in gast.walk(captured.tree) if isinstance(n, gast.Name)}
-    clash = sorted(taken & set(kinds) - set(param_kinds))
-    if clash:
-        raise UnsupportedSyntaxError(
-            captured.name,
-            captured.filename,
-            captured.first_line,
-            f"`{clash[0]}` is a name of {captured.name}, and srcdiff names the arguments `*{vararg.id}` "
-            f"gathers that way to differentiate them",
-            f"rename `{clash[0]}`",
-        )
-    return len(gathered.items), kinds
 
 
 def _run_passes(
@@ -483,7 +448,7 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
         try:
             with room_for_deep_trees():
                 captured = capture(fn)
-                norm = normalize(captured, gathered=_gathered(captured.tree, dict(param_kinds)))
+                norm = normalize(captured, gathered=gathered_counts(captured.tree, dict(param_kinds)))
         except Exception:
             return UNKNOWN
         # A recursive call asks again while we infer: assume a scalar, and check the assumption.
@@ -505,18 +470,6 @@ def result_kind(fn: Any, param_kinds: ParamKinds) -> Any:
             _kind_cache.clear()
         _kind_cache[key] = kind
         return kind
-
-
-def _gathered(tree: gast.FunctionDef, param_kinds: dict[str, Any]) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
-    """How many arguments ``tree``'s ``*args`` gathers and which keywords its ``**kwargs`` does, as
-    their kinds tell (to spread ``g(*args)``, ``g(**kwargs)``)."""
-    counts: dict[str, int] = {}
-    keys: dict[str, tuple[str, ...]] = {}
-    if tree.args.vararg is not None and isinstance(param_kinds.get(tree.args.vararg.id), SeqOf):
-        counts[tree.args.vararg.id] = len(param_kinds[tree.args.vararg.id].items)
-    if tree.args.kwarg is not None and isinstance(param_kinds.get(tree.args.kwarg.id), DictOf):
-        keys[tree.args.kwarg.id] = tuple(key for key, _ in param_kinds[tree.args.kwarg.id].entries)
-    return counts, keys
 
 
 def _recursive(norm: NormalizedFunction) -> bool:
