@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import re
 import threading
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -340,7 +341,7 @@ def vjp_function(
     """The vjp version of helper ``fn`` (in ``entry.fwd``): ``f_vjp(*args, **{seed: g})`` runs
     the recording and the adjoint sweeps in one function, with a tape of its own, and returns
     the adjoints of the active parameters -- what code that is differentiated again calls."""
-    seed = "_seed_" + getattr(fn, "__name__", "f")
+    seed = "_seed_" + re.sub(r"\W", "_", getattr(fn, "__name__", "f"))  # (a lambda is named <lambda>)
     while seed in getattr(getattr(fn, "__code__", None), "co_varnames", ()):
         seed += "_"
     key = (fn, active, param_kinds, options)

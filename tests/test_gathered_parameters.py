@@ -233,3 +233,27 @@ def test_a_local_sequence_of_known_length_is_spread():
 def test_a_local_sequence_whose_length_may_have_changed_is_not_spread(f):
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match="starred arguments"):
         srcdiff.grad(f)(0.8)
+
+
+swap_last = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731 - a helper written as a lambda
+
+
+def factor(*args):
+    lower = np.tril(args[0])
+    return np.linalg.cholesky((lower + swap_last(lower)) / 2.0 + 3.0 * np.eye(3), *args[1:])
+
+
+def symmetrized(a, u):
+    return np.sum(factor(a) * u)
+
+
+def test_reverse_over_reverse_through_gathered_arguments_and_a_lambda_helper():
+    """(The helper's vjp was named after `<lambda>`, and a differentiated *args item had no
+    name in the code differentiated again: both crashed.)"""
+    a, u, w = np.eye(3) + 0.1, np.arange(9.0).reshape(3, 3), np.ones((3, 3))
+    g = srcdiff.grad(symmetrized)
+    (ct, _) = srcdiff.vjp(g, a, u)[1](w)
+    h = 1e-6
+    v = np.random.default_rng(3).standard_normal((3, 3))
+    numeric = np.sum(w * (g(a + h * v, u) - g(a - h * v, u)) / (2 * h))
+    assert np.sum(ct * v) == pytest.approx(numeric, rel=1e-5)

@@ -142,7 +142,7 @@ class Namespace(ForwardEnvironment):
         for name, v in self.values.items():
             if v is cell:
                 return name
-        name = self.norm.namer.prefer(preferred)
+        name = self.norm.namer.prefer(re.sub(r"\W", "_", preferred).lstrip("_") or "f")  # (<lambda>_vjp)
         self.values[name] = cell
         self.cells[name] = cell
         return name

@@ -94,5 +94,5 @@ class _Calls(_RuleAdjoints):
         back = gast.Call(func=load(vjp), args=callee.call_args(value), keywords=keywords)
         out: Stmts = [located(gast.Assign(targets=[results], value=back, type_comment=None), at)]
         for p, part in zip(active, parts):
-            out.append(self.accumulate(callee.bound[p], load(part), at))
+            out.append(self.accumulate(self.argument(callee, p), load(part), at))
         return out
