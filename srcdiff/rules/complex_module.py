@@ -74,38 +74,6 @@ COMPLEX.define(
 )
 COMPLEX.define(np.fft.fftshift, rule("x, axes=None", elementwise=False, linear=True, x="np.fft.ifftshift(g, axes)"))
 COMPLEX.define(np.fft.ifftshift, rule("x, axes=None", elementwise=False, linear=True, x="np.fft.fftshift(g, axes)"))
-# the adjoint helpers, for second derivatives: each is linear, its adjoint the transform itself
-COMPLEX.define(
-    complex_helpers.dft_adjoint,
-    rule(
-        "v, m, n, axis, norm, kind",
-        elementwise=False,
-        linear="v",
-        v="dft(g, lengths(v, axis), axis, norm, kind)",
-    ),
-)
-COMPLEX.define(
-    complex_helpers.dft,
-    rule(
-        "x, n, axis, norm, kind",
-        elementwise=False,
-        linear="x",
-        x="dft_adjoint(g, lengths(x, axis), n, axis, norm, kind)",
-    ),
-)
-COMPLEX.define(
-    complex_helpers.rfft_adjoint,
-    rule("v, m, n, axis, norm", elementwise=False, linear="v", v="np.fft.rfft(g, m if n is None else n, axis, norm)"),
-)
-COMPLEX.define(
-    complex_helpers.irfft_adjoint,
-    rule(
-        "v, m, n, axis, norm",
-        elementwise=False,
-        linear="v",
-        v="np.fft.irfft(g, 2 * (m - 1) if n is None else n, axis, norm)",
-    ),
-)
 _ND = "a, s=None, axes={}, norm=None"
 for _kind, _axes in (("fftn", None), ("ifftn", None), ("fft2", (-2, -1)), ("ifft2", (-2, -1))):
     _base = _kind.replace("2", "n")
@@ -124,51 +92,25 @@ for _kind, _axes in (("rfftn", None), ("rfft2", (-2, -1)), ("irfftn", None), ("i
         getattr(np.fft, _kind),
         rule(_ND.format(_axes), elementwise=False, linear=True, a=f"{_helper}(g, np.shape(a), s, axes, norm)"),
     )
-# (and their adjoint helpers, for second derivatives: pairs of transposes)
-COMPLEX.define(
-    complex_helpers.dftn_adjoint,
-    rule(
-        "v, shape, s, axes, norm, kind",
-        elementwise=False,
-        linear="v",
-        v="dftn_transpose(g, np.shape(v), shape, s, axes, norm, kind)",
-    ),
-)
-COMPLEX.define(
-    complex_helpers.dftn_transpose,
-    rule(
-        "w, out_shape, shape, s, axes, norm, kind",
-        elementwise=False,
-        linear="w",
-        w="dftn_adjoint(g, shape, s, axes, norm, kind)",
-    ),
-)
-COMPLEX.define(
-    complex_helpers.rfftn_adjoint,
-    rule("v, shape, s, axes, norm", elementwise=False, linear="v", v="rfftn_transpose(g, shape, s, axes, norm)"),
-)
-COMPLEX.define(
-    complex_helpers.rfftn_transpose,
-    rule("w, shape, s, axes, norm", elementwise=False, linear="w", w="rfftn_adjoint(g, shape, s, axes, norm)"),
-)
-COMPLEX.define(
-    complex_helpers.irfftn_adjoint,
-    rule(
-        "v, shape, s, axes, norm",
-        elementwise=False,
-        linear="v",
-        v="irfftn_transpose(g, np.shape(v), shape, s, axes, norm)",
-    ),
-)
-COMPLEX.define(
-    complex_helpers.irfftn_transpose,
-    rule(
-        "w, out_shape, shape, s, axes, norm",
-        elementwise=False,
-        linear="w",
-        w="irfftn_adjoint(g, shape, s, axes, norm)",
-    ),
-)
+# The adjoint helpers' own rules, for second derivatives: each is linear in its first parameter,
+# and its adjoint is the transform itself (they come in pairs of transposes).
+_h = complex_helpers
+_LINEAR_HELPERS = [
+    (_h.dft_adjoint, "v, m, n, axis, norm, kind", "dft(g, lengths(v, axis), axis, norm, kind)"),
+    (_h.dft, "x, n, axis, norm, kind", "dft_adjoint(g, lengths(x, axis), n, axis, norm, kind)"),
+    (_h.rfft_adjoint, "v, m, n, axis, norm", "np.fft.rfft(g, m if n is None else n, axis, norm)"),
+    (_h.irfft_adjoint, "v, m, n, axis, norm", "np.fft.irfft(g, 2 * (m - 1) if n is None else n, axis, norm)"),
+    (_h.dftn_adjoint, "v, shape, s, axes, norm, kind", "dftn_transpose(g, np.shape(v), shape, s, axes, norm, kind)"),
+    (_h.dftn_transpose, "w, out_shape, shape, s, axes, norm, kind", "dftn_adjoint(g, shape, s, axes, norm, kind)"),
+    (_h.rfftn_adjoint, "v, shape, s, axes, norm", "rfftn_transpose(g, shape, s, axes, norm)"),
+    (_h.rfftn_transpose, "w, shape, s, axes, norm", "rfftn_adjoint(g, shape, s, axes, norm)"),
+    (_h.irfftn_adjoint, "v, shape, s, axes, norm", "irfftn_transpose(g, np.shape(v), shape, s, axes, norm)"),
+    (_h.irfftn_transpose, "w, out_shape, shape, s, axes, norm", "irfftn_adjoint(g, shape, s, axes, norm)"),
+]
+for _fn, _signature, _template in _LINEAR_HELPERS:
+    _first = _signature.split(",")[0]
+    _templates: dict[str, Any] = {_first: _template}
+    COMPLEX.define(_fn, rule(_signature, elementwise=False, linear=_first, **_templates))
 COMPLEX.constant(complex_helpers.fft_axes)
 COMPLEX.constant(complex_helpers.lengths, np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal)
 
