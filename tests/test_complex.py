@@ -261,14 +261,18 @@ SLOW = [_norms, _spectral_norms] if os.environ.get("SRCDIFF_SLOW_TESTS") else []
 def test_reverse_over_reverse_of_real_results(f):
     """The gradient G of a real function, differentiated again in reverse (vjp) and forward
     (jvp) mode: both against finite differences of G."""
-    z, u = complex_array(3, 2) + 0.5, RNG.standard_normal((3, 2))
-    v, w = complex_array(3, 2), complex_array(3, 2)
+    check_gradient_again(f, complex_array(3, 2) + 0.5, RNG.standard_normal((3, 2)), 1e-5, (1e-8, 1e-7))
+
+
+def check_gradient_again(f, z, u, rtol, atol):
+    """G = grad(f) (w.r.t. the complex z; u is data): vjp and jvp of G against finite differences."""
+    v, w = complex_array(*z.shape), complex_array(*z.shape)
     G = srcdiff.grad(f)
     h = 1e-6
     dG = (G(z + h * v, u) - G(z - h * v, u)) / (2 * h)
     (ct, _) = srcdiff.vjp(G, z, u)[1](w)
-    assert np.real(np.vdot(v, ct)) == pytest.approx(np.real(np.vdot(w, dG)), rel=1e-5, abs=1e-8)
-    np.testing.assert_allclose(srcdiff.jvp(G, (z, u), (v, None))[1], dG, rtol=1e-5, atol=1e-7)
+    assert np.real(np.vdot(v, ct)) == pytest.approx(np.real(np.vdot(w, dG)), rel=rtol, abs=atol[0])
+    np.testing.assert_allclose(srcdiff.jvp(G, (z, u), (v, None))[1], dG, rtol=rtol, atol=atol[1])
 
 
 def test_vjp_of_a_complex_output():
@@ -438,14 +442,7 @@ def _eig(a, u):
 
 @pytest.mark.parametrize("f", [_eigh, _eig], ids=lambda f: f.__name__)
 def test_reverse_over_reverse_of_decompositions(f):
-    a, u = complex_array(3, 3), RNG.standard_normal((3, 3)) + 2.0
-    v, w = complex_array(3, 3), complex_array(3, 3)
-    G = srcdiff.grad(f)
-    h = 1e-6
-    dG = (G(a + h * v, u) - G(a - h * v, u)) / (2 * h)
-    (ct, _) = srcdiff.vjp(G, a, u)[1](w)
-    assert np.real(np.vdot(v, ct)) == pytest.approx(np.real(np.vdot(w, dG)), rel=1e-4, abs=1e-7)
-    np.testing.assert_allclose(srcdiff.jvp(G, (a, u), (v, None))[1], dG, rtol=1e-4, atol=1e-6)
+    check_gradient_again(f, complex_array(3, 3), RNG.standard_normal((3, 3)) + 2.0, 1e-4, (1e-7, 1e-6))
 
 
 def test_eig_of_a_real_matrix_cast_to_complex():
