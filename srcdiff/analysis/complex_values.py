@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..frontend.normal_form import NormalizedFunction
 from ..rules import complex_module
-from .activity import _statements, assignments, mutations
+from .activity import _statements, append_call, assignments, item_write, mutations
 from .calls import RULE, Callee
 from .value_kinds import has_complex
 
@@ -49,25 +49,113 @@ def maybe_complex(
     body = gast.Module(body=norm.body, type_ignores=[])
     if not names and not any(_source(node, local, callee_of, lookup) for node in gast.walk(body)):
         return names
+    parts = _Parts(norm.body)
+
+    def is_complex(value: gast.expr) -> bool:
+        return _complex_expr(value, names, local, callee_of, lookup, parts)
+
     changed = True
     while changed:
         changed = False
         for stmt in assignments(norm.body):
             target = stmt.targets[0].id
-            if target not in names and _complex_expr(stmt.value, names, local, callee_of, lookup):
+            changed |= parts.bind(target, stmt.value, is_complex)
+            if target not in names and is_complex(stmt.value):
                 names.add(target)
                 changed = True
         for container, value in mutations(norm.body):
-            if container not in names and _complex_expr(value, names, local, callee_of, lookup):
+            if container not in names and is_complex(value):
                 names.add(container)
                 changed = True
         for stmt in _statements(norm.body):
-            if isinstance(stmt, gast.For) and _complex_expr(stmt.iter, names, local, callee_of, lookup):
+            pushed = append_call(stmt)
+            written = item_write(stmt)
+            if pushed is not None:
+                changed |= parts.push(*pushed)
+            elif written is not None:
+                changed |= parts._forget(written[0])
+            if isinstance(stmt, gast.For) and is_complex(stmt.iter):
                 for node in gast.walk(stmt.target):
                     if isinstance(node, gast.Name) and node.id not in names:
                         names.add(node.id)
                         changed = True
     return names
+
+
+class _Parts:
+    """Which positions of a tuple may be complex, also after a trip through a list: the tape of
+    a gradient differentiated again pushes each step's values as one tuple and takes them apart
+    (``t = (a, b)``, ``tape.append(t)``, ``u = tape.pop()``, ``check_unpack(u, 2)``, ``b = u[1]``
+    keeps ``b`` real when only ``a`` is complex).  A popped tuple is told apart from the others
+    on its list by its length; a name bound to anything else as well is not followed."""
+
+    def __init__(self, body: list[gast.stmt]) -> None:
+        self.tuples: dict[str, list[bool]] = {}
+        self.lists: dict[str, dict[int, list[bool]]] = {}  # name -> tuple length -> flags
+        self.popped: dict[str, str] = {}  # name -> the list it was popped from
+        self.opaque: set[str] = set()
+        self.lengths: dict[str, int] = {}  # (from check_unpack(t, n), which makes sure of it)
+        for stmt in _statements(body):
+            value = stmt.value if isinstance(stmt, gast.Expr) else None
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "check_unpack":
+                seq, n = value.args[0], value.args[1]
+                if isinstance(seq, gast.Name) and isinstance(n, gast.Constant) and isinstance(n.value, int):
+                    self.lengths[seq.id] = n.value
+
+    def _forget(self, name: str) -> bool:
+        self.opaque.add(name)
+        return any(d.pop(name, None) is not None for d in (self.tuples, self.lists, self.popped))
+
+    def bind(self, name: str, value: gast.expr, is_complex: Callable[[gast.expr], bool]) -> bool:
+        """``name = value``; True if what is known changed."""
+        if name in self.opaque:
+            return False
+        if isinstance(value, gast.Name) and value.id in self.tuples:
+            value = gast.Tuple(elts=[gast.Constant(value=f, kind=None) for f in self.tuples[value.id]], ctx=gast.Load())
+        if isinstance(value, gast.Tuple) and not any(isinstance(e, gast.Starred) for e in value.elts):
+            flags = [is_complex(e) if not isinstance(e, gast.Constant) else bool(e.value) for e in value.elts]
+            old = self.tuples.get(name)
+            if name in self.lists or name in self.popped or old is not None and len(old) != len(flags):
+                return self._forget(name)
+            merged = [a or b for a, b in zip(old, flags)] if old is not None else flags
+            self.tuples[name] = merged
+            return merged != old
+        if isinstance(value, gast.List) and not value.elts and name not in self.tuples and name not in self.popped:
+            if name in self.lists:
+                return False
+            self.lists[name] = {}
+            return True
+        func = value.func if isinstance(value, gast.Call) else None
+        if isinstance(func, gast.Attribute) and func.attr == "pop" and isinstance(func.value, gast.Name):
+            if not value.args and func.value.id in self.lists and self.popped.get(name, func.value.id) == func.value.id:  # type: ignore[union-attr]
+                changed = name not in self.popped
+                self.popped[name] = func.value.id
+                return changed
+        return self._forget(name) if name in self.tuples or name in self.lists or name in self.popped else False
+
+    def push(self, name: str, value: gast.expr) -> bool:
+        """``name.append(value)``: a tuple whose positions are known is kept by its length."""
+        found = self.lists.get(name)
+        if found is None or not isinstance(value, gast.Name) or value.id not in self.tuples:
+            return False
+        flags = self.tuples[value.id]
+        old = found.get(len(flags))
+        merged = [a or b for a, b in zip(old, flags)] if old is not None else list(flags)
+        found[len(flags)] = merged
+        return merged != old
+
+    def element(self, value: gast.expr) -> bool | None:
+        """May ``t[k]`` be complex (None: not known here)?"""
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+            return None
+        name = value.value.id
+        flags = self.tuples.get(name)
+        if flags is None and name in self.popped and name in self.lengths:
+            flags = self.lists.get(self.popped[name], {}).get(self.lengths[name], [])
+        index = value.slice.value if isinstance(value.slice, gast.Constant) else None
+        if flags is None or not isinstance(index, int) or not -len(flags) <= index < len(flags):
+            return None
+        return flags[index]
 
 
 def _source(node: gast.AST, local: set[str], callee_of: CalleeOf, lookup: Lookup) -> bool:
@@ -104,9 +192,14 @@ def _complex_dtype(node: gast.expr, local: set[str], lookup: Lookup) -> bool:
     return isinstance(value, type) and issubclass(value, (complex, np.complexfloating))
 
 
-def _complex_expr(value: gast.expr, names: set[str], local: set[str], callee_of: CalleeOf, lookup: Lookup) -> bool:
+def _complex_expr(
+    value: gast.expr, names: set[str], local: set[str], callee_of: CalleeOf, lookup: Lookup, parts: _Parts
+) -> bool:
     if isinstance(value, gast.Compare):
         return False
+    element = parts.element(value)
+    if element is not None:
+        return element
     if isinstance(value, gast.Attribute) and value.attr in ("real", "imag", "shape", "ndim", "size", "dtype"):
         return False
     if isinstance(value, gast.Call):
@@ -172,7 +265,10 @@ def _check_primitive(
         callee = callee_of(value)
         if callee is None or callee.kind != RULE:
             return  # constants, user functions (checked when differentiated), registered rules
-        if not complex_module.holds_for_complex(callee.obj):
+        complex_at = None  # (which arguments may be complex: a rule may be linear in some)
+        if not value.keywords and not (isinstance(value.func, gast.Attribute) and _mentions(value.func.value, names)):
+            complex_at = tuple(k for k, a in enumerate(value.args) if _mentions(a, names))
+        if not complex_module.holds_for_complex(callee.obj, complex_at):
             _refuse(norm, stmt, f"`{callee.description}`")
 
 

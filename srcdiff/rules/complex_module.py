@@ -47,8 +47,9 @@ COMPLEX.define(
     np.angle,
     rule(
         "z, deg=False",
+        # (a real z's angle is 0 or pi, flat away from 0: its adjoint is zero, not imaginary)
         z="-1j * np.real(g) * np.conj(z) * reciprocal_or_zero(np.real(z * np.conj(z)))"
-        " * (57.29577951308232 if deg else 1.0)",
+        " * (57.29577951308232 if deg else 1.0) if cplx(z) else 0.0 * g",
         jvp={
             "z": "np.imag(np.conj(z) * t) * reciprocal_or_zero(np.real(z * np.conj(z)))"
             " * (57.29577951308232 if deg else 1.0)"
@@ -170,19 +171,21 @@ COMPLEX_RESULTS: set[Any] = {
 #: scipy.special functions whose rules are holomorphic (scipy evaluates them for complex numbers).
 _SCIPY_HOLOMORPHIC = ("erf", "erfc")
 #: srcdiff's runtime helpers whose rules are written for real numbers (the others move, pick or
-#: sum values, or are linear with real coefficients: they hold for complex values too).
+#: sum values, or are linear with real coefficients: they hold for complex values too), each with
+#: how many leading arguments it is linear in: those may be complex (an adjoint ``g`` times a
+#: real function of real values, as in a gradient differentiated again).
 _REAL_RUNTIME = {
-    "log_or_zero",
-    "logistic",
-    "polygamma_scalar",
-    "power_base_adjoint",
-    "power_term",
-    "reciprocal_or_zero",
+    "log_or_zero": 0,
+    "logistic": 0,
+    "polygamma_scalar": 0,
+    "power_base_adjoint": 1,
+    "power_term": 2,
+    "reciprocal_or_zero": 0,
 }
 
 
-def holds_for_complex(fn: Any) -> bool:
-    """Is ``fn``'s rule right for complex arguments?
+def holds_for_complex(fn: Any, positions: tuple[int, ...] | None = None) -> bool:
+    """Is ``fn``'s rule right for complex arguments (at ``positions`` only, if given)?
 
     >>> holds_for_complex(np.sin), holds_for_complex(np.maximum)
     (True, False)
@@ -192,4 +195,7 @@ def holds_for_complex(fn: Any) -> bool:
     special = sys.modules.get("scipy.special")  # (scipy is optional: its functions by name)
     if special is not None and any(getattr(special, name, None) is fn for name in _SCIPY_HOLOMORPHIC):
         return True
-    return fn in RUNTIME.rules and getattr(fn, "__name__", "") not in _REAL_RUNTIME
+    if fn not in RUNTIME.rules:
+        return False
+    linear = _REAL_RUNTIME.get(getattr(fn, "__name__", ""))
+    return linear is None or positions is not None and all(k < linear for k in positions)
