@@ -198,6 +198,16 @@ def test_a_gradient_made_by_the_users_function_is_differentiated(f, args):
     check_exact(f, *args, hessian=False)
 
 
+def test_a_made_gradient_of_a_local_function_differentiated_twice():
+    """d2/dx2 of x * (d/dy x y**2 at 2) = 4 x**2 is 8, in every second-order mode (the maker
+    was written into the gradient's code, and the local function it was given was lost)."""
+    f, x = closure_made_gradient, 1.3
+    assert np.isclose(srcdiff.hessian(f)(x), 8.0)
+    G = srcdiff.grad(f)
+    assert np.isclose(srcdiff.vjp(G, x)[1](1.0)[0], 8.0)
+    assert np.isclose(srcdiff.grad(G)(x), 8.0)
+
+
 def lambda_made_gradient(x):
     inner = lambda y: x * y**3  # noqa: E731
     return x * ag_grad(inner)(2.0)

@@ -31,7 +31,7 @@ import gast
 from ..errors import SrcDiffError, UnsupportedSyntaxError
 from ..syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
 from .capture import CapturedFunction, Guard, capture
-from .lifted import LIFTED_FILE
+from .lifted import LIFTED_FILE, may_make_gradient
 from .local_functions import as_local
 from .naming import Namer, names_in
 
@@ -272,7 +272,7 @@ class _Inliner:
 
     def plain_helper(self, call: gast.Call) -> tuple[Any, CapturedFunction, set[str]] | None:
         obj = self.resolve(call.func)
-        helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
+        helper = _captured(obj) if _writable(obj) else None
         return (obj, helper, set()) if helper is not None else None
 
     def calls_taken_out(self, s: gast.stmt) -> list[gast.stmt]:
@@ -316,7 +316,7 @@ class _Inliner:
         ):
             return None
         obj = self.resolve(call.func)
-        helper = _captured(obj) if isinstance(obj, types.FunctionType) else None
+        helper = _captured(obj) if _writable(obj) else None
         if helper is None:
             return None
         for i, a in enumerate(call.args):
@@ -500,3 +500,9 @@ def _rename_and_shift(node: gast.AST, renames: dict[str, str], shift: int) -> No
         for attr in ("lineno", "end_lineno"):
             if getattr(n, attr, None) is not None:
                 setattr(n, attr, getattr(n, attr) + shift)
+
+
+def _writable(obj: Any) -> bool:
+    """Can a call of ``obj`` be written into its caller?  Not a maker of gradients
+    (``grad(fun)`` of an autograd-like API): the gradient it makes is differentiated as one."""
+    return isinstance(obj, types.FunctionType) and not may_make_gradient(obj)
