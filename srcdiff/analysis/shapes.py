@@ -111,15 +111,23 @@ def _broadcast(*shapes: Any) -> Any:
         return None
 
 
-def _matmul(a: Any, b: Any) -> Any:
+def _matmul(a: Any, b: Any, product: Any = np.matmul) -> Any:
     if a == _TOP or b == _TOP:
         return _TOP
     if not (is_shape(a) and is_shape(b)) or not a or not b:  # (a list's kind is not a shape)
         return None
-    try:
-        return np.matmul(np.broadcast_to(0.0, a), np.broadcast_to(0.0, b)).shape
+    a, b = tuple(a), tuple(b)
+    if product is np.dot and (len(a) > 2 or len(b) > 2):  # (every leading axis of one with the other's)
+        inner = b[0] if len(b) == 1 else b[-2]
+        return a[:-1] + b[:-2] + b[-1:] * (len(b) > 1) if a[-1] == inner else None
+    left, right = (1,) + a if len(a) == 1 else a, b + (1,) if len(b) == 1 else b
+    if left[-1] != right[-2]:
+        return None
+    try:  # (worked out from the shapes: a product of arrays this size would run at transform time)
+        batch = np.broadcast_shapes(left[:-2], right[:-2])
     except ValueError:
         return None
+    return batch + left[-2:-1] * (len(a) > 1) + right[-1:] * (len(b) > 1)
 
 
 def _argument_kind(arg: Any, of: Callable[[Any], Any], scalars: set[str], sequences: AbstractSet[str]) -> Any:
@@ -219,7 +227,7 @@ def _shape(
                 return _TOP
             return (int(np.prod(left)), int(np.prod(right))) if is_shape(left) and is_shape(right) else None
         if fn in (np.matmul, np.dot) and len(args) == 2:
-            return _matmul(of(args[0]), of(args[1]))
+            return _matmul(of(args[0]), of(args[1]), fn)
         if fn in _REDUCTIONS and args:
             return _reduced(of(args[0]), bound.get("axis"), bound.get("keepdims"), values)
         if fn is np.transpose and args and "axes" not in bound:

@@ -195,14 +195,15 @@ def _sum_to(d: Any, shape: tuple[int, ...]) -> Any:
 
 
 def dot_adjoint(g: Any, a: Any, b: Any, wrt_a: bool) -> Any:
-    """Adjoint of ``np.dot`` (scalars, vectors and matrices)."""
+    """Adjoint of ``np.dot``: of a product of scalars, vectors and matrices; for more axes, of
+    the contraction of ``a``'s last axis with ``b``'s second to last (its only one, if 1-d)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         other = b if wrt_a else a
         mine = a if wrt_a else b
         d = np.asarray(g) * other
         return np.sum(d) if np.ndim(mine) == 0 else d
     if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise not_supported("np.dot of arrays with more than 2 dimensions", "use np.matmul, np.tensordot or np.einsum")
+        return tensordot_adjoint(g, a, b, ([np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)]), wrt_a)
     return matmul_adjoint(g, a, b, wrt_a)
 
 
