@@ -131,6 +131,21 @@ def test_star_args_passed_on_are_differentiated():
     check_exact(differentiated_into_star_args, W)
 
 
+@pytest.mark.parametrize("f, args", [(forwards, (0.7, np.array([0.2, -1.1, 0.5]))), (symmetric_quadratic, (W, None))])
+def test_reverse_over_the_gradient_of_a_star_args_function(f, args):
+    """vjp of grad(f) for f(*args): the gradient's code is built for what *args gathers (it was
+    refused: the kinds were taken from the generated code's parameters)."""
+    args = tuple(a if a is not None else RNG.normal(size=(3, 3)) for a in args)
+    G = srcdiff.grad(f, wrt=0)
+    w = RNG.normal(size=np.shape(args[0]))
+    v = RNG.normal(size=np.shape(args[0]))
+    h = 1e-6
+    plus, minus = (args[0] + h * v, *args[1:]), (args[0] - h * v, *args[1:])
+    expected = np.sum(w * (G(*plus) - G(*minus))) / (2 * h)
+    ct = srcdiff.vjp(G, *args)[1](w)[0]
+    assert np.sum(ct * v) == pytest.approx(expected, rel=1e-5, abs=1e-8)
+
+
 def test_scipy_minimize_with_args():
     optimize = pytest.importorskip("scipy.optimize")
     found = optimize.minimize(least_squares, np.zeros(3), args=(X, Y), jac=srcdiff.grad(least_squares), method="BFGS")

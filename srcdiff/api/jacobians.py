@@ -54,7 +54,9 @@ def _target(f: Callable[..., Any], args: Sequence[Any], reverse: bool = False) -
         f._check_call(tuple(args), {})  # what the gradient refuses, forward mode over it refuses too
         generated = f.compiled_for(args)
         if reverse and generated.deps:
-            return pipeline.differentiable_code(f, dict(_kinds(generated.fn, args)))
+            # (the kinds of the user's parameters, which the code is built for: what *args gathers too)
+            user = f.fn if hasattr(f.fn, "__code__") else generated.fn
+            return pipeline.differentiable_code(f, dict(_kinds(user, args)))
         return generated.fn
     return f
 
