@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy as np
 
 from ..frontend.normal_form import NormalizedFunction
 from ..runtime import copy_of
@@ -107,6 +108,8 @@ def infer(
             found, value = lookup(name)
             if found and type(value) in (int, float):
                 scalars.add(name)
+            elif found and type(value) is np.ndarray and value.dtype.kind in "biuf":
+                params[name] = value.shape  # (data kept in a global: its shape is guarded, see capture.Like)
     loop_indices = {
         s.target.id for s in gast.walk(gast.Module(body=fn.body, type_ignores=[])) if isinstance(s, gast.For)
     }

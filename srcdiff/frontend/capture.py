@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gast
+import numpy as np
 
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 from .function_attributes import attributes_as_variables
@@ -52,13 +53,18 @@ class CapturedFunction:
         return self.first_line + getattr(node, "lineno", 1) - 1
 
     def guard(self, name: str) -> Guard:
-        """A check that ``name`` still means what it means now (see :func:`guard_holds`)."""
+        """A check that ``name`` still means what it means now (see :func:`guard_holds`); for
+        data (an array, a float) that it still holds data of the same kind (see :class:`Like`):
+        generated code reads such names when it runs, and is specialized on their kind only."""
         found, value = self.resolve(name)
         cell = self.cells.get(name)
+        like = Like.of(value)
         if cell is not None:
-            return _IdentityGuard(("cell", cell, name, value))
+            return _IdentityGuard(("cell", cell, name, value) if like is None else ("cell-like", cell, name, like))
         if name in self.globals:
-            return _IdentityGuard(("global", self.globals, name, value))
+            return _IdentityGuard(
+                ("global", self.globals, name, value) if like is None else ("global-like", self.globals, name, like)
+            )
         return _IdentityGuard(("builtin", self.globals, name, value if found else _MISSING))
 
     def resolve(self, name: str) -> tuple[bool, Any]:
@@ -93,18 +99,71 @@ class _IdentityGuard(tuple[str, Any, str, Any]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, tuple) or len(other) != 4:
             return False
-        return all(a is b or (type(a) is str and a == b) for a, b in zip(self, other))
+        return all(a is b or (type(a) in (str, Like) and a == b) for a, b in zip(self, other))
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        return hash((self[0], id(self[1]), self[2], id(self[3])))
+        value = self[3]
+        return hash((self[0], id(self[1]), self[2], value if type(value) is Like else id(value)))
+
+
+class Like:
+    """The kind of a module-level or closure value generated code is specialized on: an array's
+    type, shape and dtype; a float's type; an int's, bool's or string's value (they may be
+    folded into the code: ``range(N)``, an axis).  Rebinding ``X`` to another array of the same
+    shape keeps the code; to one of another shape, generates it again.
+
+    >>> Like.of(np.zeros((2, 3))) == Like.of(np.ones((2, 3))), Like.of(np.zeros(3)) == Like.of(np.zeros(4))
+    (True, False)
+    >>> Like.of(0.5) == Like.of(2.0), Like.of(3) == Like.of(4), Like.of(print)
+    (True, False, None)
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+
+    @staticmethod
+    def of(value: Any) -> Like | None:
+        kind = type(value)
+        if kind is np.ndarray and value.dtype.kind in "biufc":
+            return Like((kind, value.shape, value.dtype))
+        if kind in (float, complex) or isinstance(value, (np.floating, np.complexfloating)):
+            return Like((kind,))
+        if kind in (int, bool, str):
+            return Like((kind, value))
+        return None
+
+    def matches(self, value: Any) -> bool:
+        kind = type(value)
+        key = self.key
+        if kind is not key[0]:
+            return False
+        if kind is np.ndarray:
+            return bool(value.shape == key[1] and value.dtype == key[2])
+        return len(key) == 1 or value == key[1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Like) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 def guard_holds(guard: Guard) -> bool:
-    """True while the name still refers to the same object (no rebinding since the transform)."""
+    """True while the name still refers to the same object (no rebinding since the transform),
+    or for data, to data of the same kind."""
     where, container, name, value = guard
+    if where == "global-like":
+        return value.matches(container.get(name, _MISSING))
+    if where == "cell-like":
+        try:
+            return value.matches(container.cell_contents)
+        except ValueError:
+            return False
     if where == "cell":
         try:
             return container.cell_contents is value
