@@ -401,6 +401,8 @@ case(np.array, "np.array(x)", A(3))
 case(np.asarray, "np.asarray([x, y])", A(3), A(3))
 case(np.asarray, "np.asarray(x)", A(3, 2))
 case(np.copy, "np.copy(x) * x", A(3, 4))
+case(np.full, "np.full((2, 3), x) * np.arange(6.0).reshape(2, 3)", F())
+case(np.full, "np.full((2, 3), x)", A(3))
 case(np.array, "np.array([x, 1.0, y])", F(), F())  # a constant element
 case(np.stack, "np.stack([x, np.zeros(3), y])", A(3), A(3))
 case(np.hstack, "np.hstack([x, y])", A(), A(3))  # a 0-d piece

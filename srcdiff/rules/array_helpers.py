@@ -47,6 +47,10 @@ def logistic(d: Any) -> Any:
     >>> float(logistic(0.0)), float(logistic(-1000.0))
     (0.5, 0.0)
     """
+    if type(d) is np.ndarray and d.dtype == np.float64:
+        # (below -709 exp(-d) overflows: there the value is under 1e-307 -- kept so, with no
+        # warning, and without np.errstate, which costs more than the arithmetic on a small array)
+        return 1.0 / (1.0 + np.exp(-np.maximum(d, -709.0)))
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-d))
 

@@ -113,8 +113,17 @@ NUMPY.define(np.clip, rule("a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_
 # -- reductions (not elementwise: the helpers shape the adjoint) ------------------------------
 # (``out=`` is not supported: a call passing it finds no rule and is refused)
 _REDUCE = "a, axis=None, dtype=None, *, keepdims=False"
-NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a="expand(g, a, axis, keepdims)"))
-NUMPY.define(np.mean, linear_rule(_REDUCE, elementwise=False, a="mean_adjoint(g, only_shape(a), axis, keepdims)"))
+# (a whole small array of known shape: its adjoint written out, with no helper call on the hot path)
+_FILLED = "np.full(shape(a), {}) if 0 < size(a) <= 16384 and axis is None else "
+NUMPY.define(np.sum, linear_rule(_REDUCE, elementwise=False, a=_FILLED.format("g") + "expand(g, a, axis, keepdims)"))
+NUMPY.define(
+    np.mean,
+    linear_rule(
+        _REDUCE,
+        elementwise=False,
+        a=_FILLED.format("g / size(a)") + "mean_adjoint(g, only_shape(a), axis, keepdims)",
+    ),
+)
 # forward mode through a reduction: the adjoint of 1 gives d(out)/d(a); sum it against the tangent
 _REDUCE_TANGENT = "np.sum({} * t, axis=axis, keepdims=keepdims)"
 # var and std of complex entries (a real result): their own helpers, and the real part as tangent
@@ -319,13 +328,17 @@ NUMPY.define(
     ),
 )
 NUMPY.define(np.copy, linear_rule("a", elementwise=False, a="g"))
+# (the fill value spread over the shape: its adjoint sums g back -- reductions' adjoints write it out)
+NUMPY.define(
+    np.full,
+    linear_rule("shape, fill_value, dtype=None, order='C'", elementwise=False, fill_value="unbroadcast(g, fill_value)"),
+)
 
 # Values that carry no derivative: constructors, comparisons, indices, rounding, random draws.
 NUMPY.constant(
     np.zeros,
     np.ones,
     np.empty,
-    np.full,
     np.zeros_like,
     np.ones_like,
     np.empty_like,
@@ -381,7 +394,7 @@ NUMPY.constant(
 
 #: Constants only as long as their arguments are: they build values *from* those arguments
 #: (np.full(3, x) depends on x), so a differentiated argument is refused.
-VALUE_CONSTRUCTORS = {np.full, np.full_like, np.arange, np.random.normal, np.random.uniform}
+VALUE_CONSTRUCTORS = {np.full_like, np.arange, np.random.normal, np.random.uniform}
 
 # ``x.method(...)``: the numpy function (by its name in ``np``) it stands for, ``x`` first.
 METHODS: dict[str, Any] = {

@@ -32,8 +32,9 @@ from .. import runtime
 from ..errors import UnsupportedSyntaxError
 
 #: Global names a template may use, and what they refer to.  (``known(p)``, ``ndim(p)``,
-#: ``cplx(p)`` and ``only_shape(p)`` are not functions: they are decided when the template is
-#: inlined -- is argument ``p`` a constant; how many dimensions does it have (-1: not known); may
+#: ``size(p)``, ``shape(p)``, ``cplx(p)`` and ``only_shape(p)`` are not functions: they are
+#: decided when the template is inlined -- is argument ``p`` a constant; how many dimensions and
+#: elements does it have, its shape (-1, -1, None: not known); may
 #: it hold complex numbers (:mod:`srcdiff.analysis.complex_values`)?  A test made of
 #: them picks one branch.  ``only_shape(p)`` is ``p`` for a helper that reads only its shape:
 #: ``Shaped((3, 2))`` when the shape is known, so ``p`` itself need not be kept.)

@@ -42,6 +42,8 @@ def unbroadcast(g: Any, like: Any) -> Any:
     part for a real ``like``: see srcdiff.rules.complex_module)."""
     if type(g) is np.ndarray and g.dtype.kind == "c" and type(like) is np.ndarray and like.dtype.kind != "c":
         g = g.real
+    if type(g) is np.ndarray and type(like) is Shaped and not like.shape and g.dtype.kind != "c":
+        return g.sum()  # (a number broadcast against an array)
     if type(g) is np.ndarray:  # the common cases first: this runs once per broadcast operand
         if type(like) is np.ndarray or type(like) is Shaped:
             shape = like.shape

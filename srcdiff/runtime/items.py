@@ -88,7 +88,13 @@ def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
             if isinstance(adj, dict)
             else DictAdjoint()
         )
-        out[index] = out[index] + g if index in out else g
+        old = out.get(index, _ABSENT)
+        if old is _ABSENT:
+            out[index] = g
+        elif in_place and _only_here(old, g):
+            old += g  # (an array this adjoint alone holds, summed into in place: a loop's weight)
+        else:
+            out[index] = old + g
         return out
     if isinstance(value, (list, tuple, range)):
         if in_place and type(adj) is SeqAdjoint:
@@ -120,6 +126,37 @@ def _add_at(adj: Any, value: Any, index: Any, g: Any, in_place: bool) -> Any:
     else:
         np.add.at(out, index, g)
     return out
+
+
+_ABSENT = object()
+
+
+def _held_in_dict() -> int:
+    held = {"k": np.zeros(1)}
+    old = held["k"]
+    return _passed_on(old)  # (as _add_at passes it to _only_here)
+
+
+def _passed_on(old: Any) -> int:
+    return _probe(old)
+
+
+#: References to an array held by a dict and nowhere else, as counted in :func:`_only_here`
+#: (measured like ``_UNSHARED``): the dict's, the caller's variable, the parameter, the count's own.
+_ONLY_HERE = _held_in_dict()
+
+
+def _only_here(old: Any, g: Any) -> bool:
+    """May ``old += g`` replace ``old + g`` -- is ``old`` an array of its own (no view, no other
+    reference) that the sum keeps the shape and type of?"""
+    return (
+        type(old) is np.ndarray
+        and old.base is None
+        and _probe(old) <= _ONLY_HERE
+        and old.flags.writeable
+        and (type(g) is float or type(g) is np.ndarray and g.shape == old.shape and g.dtype == old.dtype)
+        and old.dtype.kind == "f"
+    )
 
 
 def item_adjoint(adj: Any, index: Any) -> Any:

@@ -29,6 +29,16 @@ def grad_like(adj: Any, value: Any, fresh: bool = False, output: Any = 0.0) -> A
     >>> grad_like(2.0 - 1.0j, 1.0j), grad_like(2.0 - 1.0j, 1.0)
     ((2+1j), 2.0)
     """
+    if (  # (the common case first: a fresh real array for a real array argument, returned as it is)
+        fresh
+        and type(adj) is np.ndarray
+        and type(value) is np.ndarray
+        and adj.base is None
+        and adj.dtype is value.dtype
+        and adj.shape == value.shape
+        and value.dtype.kind == "f"
+    ):
+        return adj
     return _shaped(adj, value, fresh, not _is_complex(output))
 
 
@@ -119,7 +129,26 @@ def owned_results(grads: Any, inputs: tuple[Any, ...]) -> Any:
     >>> a is x, b is x, a is b
     (False, False, False)
     """
-    taken = {id(a) for a in _arrays_in(inputs)}
+    taken = set()
+    for v in inputs:  # (flat inputs, the common case, without a generator per array)
+        if type(v) is np.ndarray:
+            taken.add(id(v))
+        elif isinstance(v, (dict, list, tuple)):
+            taken.update(id(a) for a in _arrays_in(v))
+    if type(grads) is np.ndarray and id(grads) not in taken:
+        return grads
+    if type(grads) is tuple:  # (arrays and floats: none to copy unless one is an input or there twice)
+        seen = set()
+        for g in grads:
+            kind = type(g)
+            if kind is np.ndarray:
+                if id(g) in taken or id(g) in seen:
+                    break
+                seen.add(id(g))
+            elif kind is not float:
+                break
+        else:
+            return grads
 
     def own(g: Any) -> Any:
         if type(g) is np.ndarray:

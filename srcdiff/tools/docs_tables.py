@@ -230,7 +230,7 @@ _NOTES: dict[Any, str] = {
     numpy.amin: "ties: the first extreme element gets the derivative",
     numpy.clip: "`a_min`, `a_max` carry no derivative",
     numpy.pad: "`constant_values` carries no derivative",
-    numpy.full: "even when `fill_value` depends on the inputs (write `x * np.ones(shape)`)",
+    numpy.full: "`shape` carries no derivative",
     numpy.full_like: "even when `fill_value` depends on the inputs (write `x * np.ones_like(a)`)",
     numpy.random.normal: "even when `loc` or `scale` depends on the inputs (write `loc + scale * z`)",
     numpy.random.uniform: "even when `low` or `high` depends on the inputs",

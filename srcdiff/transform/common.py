@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..analysis import aliasing, calls
@@ -315,6 +316,11 @@ class Instantiate(gast.NodeTransformer):
         if isinstance(node.func, gast.Name) and node.func.id == "ndim":
             shape = self.shape_of(self.mapping[node.args[0].id])
             return const(-1 if shape is None else len(shape))
+        if isinstance(node.func, gast.Name) and node.func.id in ("size", "shape"):  # p's, when known (-1, None)
+            shape = self.shape_of(self.mapping[node.args[0].id])
+            if node.func.id == "size":
+                return const(-1 if shape is None else int(np.prod(shape)))
+            return const(None) if shape is None else gast.Tuple(elts=[const(n) for n in shape], ctx=gast.Load())
         if isinstance(node.func, gast.Name) and node.func.id == "cplx":  # may p hold complex numbers?
             value = self.mapping[node.args[0].id]
             names: set[str] = getattr(self.env, "complex_names", set())
