@@ -28,6 +28,7 @@ from ..frontend.gathered import item_index, item_name
 from ..frontend.partial_objects import unwrap_partial
 from ..rules import registered
 from ..runtime import OutputNotScalar, check_scalar, grad_like, zeros_for
+from . import modes
 from .arguments import SCALAR_TYPES, differentiable, gathered_parameters, kind, parameter_kinds, unsupported
 
 Wrt = int | str | Sequence[int | str]
@@ -157,9 +158,16 @@ class GradFunction:
     """
 
     def __init__(
-        self, fn: Callable[..., Any], wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool = True
+        self,
+        fn: Callable[..., Any],
+        wrt: list[str],
+        as_tuple: bool,
+        with_value: bool,
+        optimize: bool = True,
+        mode: str = "auto",
     ) -> None:
         self.optimize = optimize
+        self.mode = mode
         self.fn = fn
         self.wrt = wrt
         self.as_tuple = as_tuple
@@ -305,9 +313,31 @@ class GradFunction:
                     code = pipeline.differentiable_code(fn, kinds)
                     inner_guards = pipeline.code_guards(fn, kinds)
                     fn = code
-                generated = pipeline.build_gradient(
-                    fn, self.wrt, kinds, self.with_value, self.as_tuple, pipeline.Options(optimize=self.optimize)
-                )
+                generated = None
+                forward = modes.prefers_forward(fn, self.wrt, kinds)
+                if self.mode == "forward" and not forward:
+                    name, filename, line = where(self.fn)
+                    raise WrtError(
+                        name,
+                        filename,
+                        line,
+                        "mode='forward' differentiates one number (a float argument of a plain function), "
+                        f"and this gradient is with respect to {', '.join(self.wrt)} of kinds "
+                        f"{', '.join(str(kinds.get(p)) for p in self.wrt)}",
+                        "use mode='reverse' or 'auto', or srcdiff.jvp / srcdiff.jacobian(mode='forward')",
+                    )
+                if forward and self.mode != "reverse":
+                    try:
+                        generated = modes.forward_gradient(
+                            fn, self.wrt[0], kinds, self.with_value, self.as_tuple, self.optimize
+                        )
+                    except SrcDiffError:
+                        if self.mode == "forward":
+                            raise
+                if generated is None:  # (reverse mode: what forward mode cannot do, it does)
+                    generated = pipeline.build_gradient(
+                        fn, self.wrt, kinds, self.with_value, self.as_tuple, pipeline.Options(optimize=self.optimize)
+                    )
                 generated.guards = generated.guards + [g for g in inner_guards if g not in generated.guards]
                 self._compiled[key] = generated
             return generated
@@ -455,8 +485,10 @@ class BoundGradient(GradFunction):
     with the object passed first as a constant (its attributes carry no derivative), ``wrt``
     counting the parameters after ``self``."""
 
-    def __init__(self, method: Any, wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool) -> None:
-        super().__init__(method.__func__, wrt, as_tuple, with_value, optimize)
+    def __init__(
+        self, method: Any, wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool, mode: str = "auto"
+    ) -> None:
+        super().__init__(method.__func__, wrt, as_tuple, with_value, optimize, mode)
         self.obj = method.__self__
 
     def compiled_for(self, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> Generated:
@@ -472,25 +504,29 @@ def _method_wrt(method: Any, wrt: Wrt) -> Wrt:
     return [shift(w) for w in wrt] if isinstance(wrt, (tuple, list)) else shift(wrt)
 
 
-def _make(fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True) -> GradFunction:
+def _make(
+    fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True, mode: str = "auto"
+) -> GradFunction:
+    if mode not in modes.MODES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, modes.MODES))}, not {mode!r}")
     fn = unwrap_partial(fn)
     if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
         check_signature(fn.__func__)
         names, as_tuple = _resolve_wrt(fn.__func__, _method_wrt(fn, wrt))
-        return BoundGradient(fn, names, as_tuple, with_value, optimize)
+        return BoundGradient(fn, names, as_tuple, with_value, optimize, mode)
     transformable(fn)
     names, as_tuple = _resolve_wrt(_original(fn), wrt)
-    key = (fn, tuple(names), as_tuple, with_value, optimize)
+    key = (fn, tuple(names), as_tuple, with_value, optimize, mode)
     with _cache_lock:
         _fresh()
         found = _cache.get(key)
         if found is None:
-            found = GradFunction(fn, names, as_tuple, with_value, optimize)
+            found = GradFunction(fn, names, as_tuple, with_value, optimize, mode)
             _cache[key] = found
         return found
 
 
-def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
+def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "auto") -> Any:
     """The gradient of scalar-valued ``fn`` with respect to the parameter(s) ``wrt``.
 
     ``wrt`` is a position, a parameter name, or a tuple of them (then the
@@ -507,13 +543,18 @@ def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = Tr
     The gradient of a float or int argument is a float; of an argument the
     output does not depend on, zero.  ``optimize=False`` keeps the code without the
     to-be-recorded analysis and lazy adjoint initialization (same numbers, to compare).
+    ``mode``: ``"auto"`` (reverse mode, or forward mode for a function of one number, where
+    carrying its tangent along costs less than a tape: see :mod:`srcdiff.api.modes`),
+    ``"reverse"`` or ``"forward"`` (one number differentiated); the numbers are the same.
     """
     if fn is None:
-        return lambda f: _make(f, wrt, with_value=False, optimize=optimize)
-    return _make(fn, wrt, with_value=False, optimize=optimize)
+        return lambda f: _make(f, wrt, with_value=False, optimize=optimize, mode=mode)
+    return _make(fn, wrt, with_value=False, optimize=optimize, mode=mode)
 
 
-def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True) -> Any:
+def value_and_grad(
+    fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "auto"
+) -> Any:
     """Like :func:`grad`, but the function returns ``(fn(...), gradient)``.
 
     >>> import srcdiff
@@ -523,8 +564,8 @@ def value_and_grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize:
     (8.0, 12.0)
     """
     if fn is None:
-        return lambda f: _make(f, wrt, with_value=True, optimize=optimize)
-    return _make(fn, wrt, with_value=True, optimize=optimize)
+        return lambda f: _make(f, wrt, with_value=True, optimize=optimize, mode=mode)
+    return _make(fn, wrt, with_value=True, optimize=optimize, mode=mode)
 
 
 def cache_info() -> dict[str, int]:

@@ -53,7 +53,7 @@ def _target(f: Callable[..., Any], args: Sequence[Any], reverse: bool = False) -
     if isinstance(f, GradFunction):
         f._check_call(tuple(args), {})  # what the gradient refuses, forward mode over it refuses too
         generated = f.compiled_for(args)
-        if reverse and generated.deps:
+        if reverse and generated.deps or generated.stats.get("mode") == "forward":
             # (the kinds of the user's parameters, which the code is built for: what *args gathers too)
             user = f.fn if hasattr(f.fn, "__code__") else generated.fn
             return pipeline.differentiable_code(f, dict(_kinds(user, args)))
