@@ -12,8 +12,11 @@ import run  # noqa: E402
 
 import srcdiff  # noqa: E402
 
-WORKLOADS = run.make_workloads("test")
-IDS = [f"{wl.name}, {wl.size}" for wl in WORKLOADS]
+import users_form  # noqa: E402
+
+_BASE = run.make_workloads("test")
+WORKLOADS = _BASE + [users_form.users_form(wl) for wl in _BASE]  # (and each with its data in globals)
+IDS = [f"{wl.name}, {wl.size}, {'args' if k < len(_BASE) else 'globals'}" for k, wl in enumerate(WORKLOADS)]
 
 
 @pytest.mark.parametrize("wl", WORKLOADS, ids=IDS)
@@ -40,7 +43,7 @@ def test_ode_reverse_hand_gradient_matches_forward():
 def test_autograd_versions_if_installed():
     pytest.importorskip("autograd")
     make = dict(run.peers()[0])["autograd"]
-    for wl in WORKLOADS:
+    for wl in _BASE:  # (the peers' versions take the data as arguments)
         assert run.grad_close(make(wl)(*wl.args), wl.hand(*wl.args)) < 1e-8, wl.name
 
 
@@ -55,7 +58,7 @@ def _peer_makers(module_name):
 
 
 @pytest.mark.parametrize("library", ["jax", "torch"])
-@pytest.mark.parametrize("wl", WORKLOADS, ids=IDS)
+@pytest.mark.parametrize("wl", _BASE, ids=IDS[: len(_BASE)])
 def test_jax_and_torch_versions_if_installed(wl, library):
     for name, make in _peer_makers(library).items():
         g = make(wl)

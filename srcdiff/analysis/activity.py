@@ -212,25 +212,29 @@ def analyze(
     ]
     edges += [(name, _names([element]), False) for name, element in mutations(fn.body)]
     edges += [(name, sources, False) for name, sources in _passed_to_helpers(fn.body, callee_of)]
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, srcs, _ in edges:
-            if target not in varied and any(s in varied for s in srcs):
-                varied.add(target)
-                changed = True
+    # (worklists over the dependence edges: linear in the function's size, in either direction)
+    readers: dict[str, list[str]] = {}
+    sources: dict[str, list[str]] = {}
+    for target, srcs, unread in edges:
+        for src in srcs:
+            readers.setdefault(src, []).append(target)
+        if not unread:
+            sources.setdefault(target, []).extend(srcs)
+    varied = _reached(set(wrt), readers)
     useful = {fn.result.id} if isinstance(fn.result, gast.Name) else set()
     # a parameter changed in place is an output too: the caller sees its new contents
     useful |= {name for name, _ in mutations(fn.body) if name in fn.params}
     useful |= {name for name in _list_params_passed_on(fn.body, callee_of) if name in fn.params}
-    changed = True
-    while changed:
-        changed = False
-        for target, srcs, unread in edges:
-            if target in useful and not unread:
-                for s in srcs:
-                    if s not in useful:
-                        useful.add(s)
-                        changed = True
-    return Activity(varied, useful, literals, frozenset(dead))
+    return Activity(varied, _reached(useful, sources), literals, frozenset(dead))
+
+
+def _reached(start: set[str], edges: dict[str, list[str]]) -> set[str]:
+    """``start`` and every name reached from it along ``edges``."""
+    reached = set(start)
+    todo = list(start)
+    while todo:
+        for name in edges.get(todo.pop(), ()):
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+    return reached

@@ -164,7 +164,7 @@ class GradFunction:
         as_tuple: bool,
         with_value: bool,
         optimize: bool = True,
-        mode: str = "auto",
+        mode: str = "reverse",
     ) -> None:
         self.optimize = optimize
         self.mode = mode
@@ -486,7 +486,7 @@ class BoundGradient(GradFunction):
     counting the parameters after ``self``."""
 
     def __init__(
-        self, method: Any, wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool, mode: str = "auto"
+        self, method: Any, wrt: list[str], as_tuple: bool, with_value: bool, optimize: bool, mode: str = "reverse"
     ) -> None:
         super().__init__(method.__func__, wrt, as_tuple, with_value, optimize, mode)
         self.obj = method.__self__
@@ -505,7 +505,7 @@ def _method_wrt(method: Any, wrt: Wrt) -> Wrt:
 
 
 def _make(
-    fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True, mode: str = "auto"
+    fn: Callable[..., Any], wrt: Wrt, with_value: bool, optimize: bool = True, mode: str = "reverse"
 ) -> GradFunction:
     if mode not in modes.MODES:
         raise ValueError(f"mode must be one of {', '.join(map(repr, modes.MODES))}, not {mode!r}")
@@ -526,7 +526,7 @@ def _make(
         return found
 
 
-def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "auto") -> Any:
+def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "reverse") -> Any:
     """The gradient of scalar-valued ``fn`` with respect to the parameter(s) ``wrt``.
 
     ``wrt`` is a position, a parameter name, or a tuple of them (then the
@@ -543,9 +543,9 @@ def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = Tr
     The gradient of a float or int argument is a float; of an argument the
     output does not depend on, zero.  ``optimize=False`` keeps the code without the
     to-be-recorded analysis and lazy adjoint initialization (same numbers, to compare).
-    ``mode``: ``"auto"`` (reverse mode, or forward mode for a function of one number, where
-    carrying its tangent along costs less than a tape: see :mod:`srcdiff.api.modes`),
-    ``"reverse"`` or ``"forward"`` (one number differentiated); the numbers are the same.
+    ``mode``: ``"reverse"`` (the default: the adjoint code people read), ``"auto"`` (forward
+    mode for a loop in one number, where carrying its tangent along costs less than a tape: see
+    :mod:`srcdiff.api.modes`) or ``"forward"`` (one number differentiated); the numbers are the same.
     """
     if fn is None:
         return lambda f: _make(f, wrt, with_value=False, optimize=optimize, mode=mode)
@@ -553,7 +553,7 @@ def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = Tr
 
 
 def value_and_grad(
-    fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "auto"
+    fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "reverse"
 ) -> Any:
     """Like :func:`grad`, but the function returns ``(fn(...), gradient)``.
 

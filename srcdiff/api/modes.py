@@ -1,8 +1,10 @@
-"""Which mode a gradient runs in.  Reverse mode (a tape, one sweep back) by default; forward mode
-(each value's tangent carried along with it) for a function of one number -- a Newton iteration,
-a scalar loop in one parameter -- where reverse mode's tape costs more than the one tangent that
-replaces it, and forward mode is what a hand-written derivative does.  The same numbers either
-way; ``srcdiff.source`` shows which, and ``grad(f, mode="reverse")`` keeps reverse mode.
+"""Which mode a gradient runs in.  Reverse mode (a tape, one sweep back) by default.  With
+``mode="auto"``, forward mode (each value's tangent carried along with it) for a loop in one
+number -- a Newton iteration, a scalar recurrence in one parameter -- where reverse mode's tape
+costs more than the one tangent that replaces it, and forward mode is what a hand-written
+derivative does; ``mode="forward"`` asks for it.  The same numbers either way; ``srcdiff.source``
+shows which.  (Not the default: the reverse code is the one people read, and what a checkpointed
+loop refuses stays refused.)
 
 >>> import math, srcdiff
 >>> def orbit(e):
@@ -10,8 +12,8 @@ way; ``srcdiff.source`` shows which, and ``grad(f, mode="reverse")`` keeps rever
 ...     for _ in range(20):
 ...         E = E - (E - e * math.sin(E) - 1.0) / (1.0 - e * math.cos(E))
 ...     return E
->>> df = srcdiff.grad(orbit)
->>> abs(df(0.3) - srcdiff.grad(orbit, mode="reverse")(0.3)) < 1e-12
+>>> df = srcdiff.grad(orbit, mode="auto")
+>>> abs(df(0.3) - srcdiff.grad(orbit)(0.3)) < 1e-12
 True
 >>> "forward mode" in srcdiff.source(df)
 True
@@ -19,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import dis
 import inspect
 import types
 from collections.abc import Callable
@@ -42,7 +45,14 @@ def prefers_forward(fn: Any, wrt: list[str], kinds: dict[str, Any]) -> bool:
         return False
     code = fn.__code__
     plain = not (code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)) and not code.co_kwonlyargcount
-    return plain and set(kinds) == set(code.co_varnames[: code.co_argcount])
+    checkpointed = "checkpointed" in code.co_names  # (a loop the user keeps in reverse mode)
+    return plain and set(kinds) == set(code.co_varnames[: code.co_argcount]) and _loops(code) and not checkpointed
+
+
+def _loops(code: types.CodeType) -> bool:
+    """Does the function loop (where a tape grows with the iterations)?  Straight-line code keeps
+    reverse mode, whose adjoint code is the one people read."""
+    return any(i.opname in ("FOR_ITER", "JUMP_BACKWARD") for i in dis.get_instructions(code))
 
 
 def forward_gradient(

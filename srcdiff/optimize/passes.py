@@ -251,35 +251,35 @@ def propagate_copies(stmts: list[gast.stmt]) -> int:
     d = a
     """
     changed = 0
-    # per statement, computed once: the names it writes and the names it mentions at all
-    writes: list[set[str]] = []
-    mentions: list[set[str]] = []
+    alias: dict[str, str] = {}  # the copies in effect: a read of the key reads the value (one pass: linear)
+    copies_of: dict[str, set[str]] = {}  # value -> the keys copying it
+
+    def end(names: set[str]) -> None:  # the copies one of these names is in are over
+        for name in names:
+            source = alias.pop(name, None)
+            if source is not None:
+                copies_of[source].discard(name)
+            for a in copies_of.pop(name, ()):
+                alias.pop(a, None)
+
     for s in stmts:
-        nodes = nodes_in(s)
-        writes.append({n.id for n in nodes if type(n) is gast.Name and type(n.ctx) is gast.Store})
-        mentions.append({n.id for n in nodes if type(n) is gast.Name})
-    for i, s in enumerate(stmts):
+        if is_in_place(s) or isinstance(s, gast.AugAssign):
+            alias.clear()  # (what a copy shares may change here: no copy holds past it)
+            copies_of.clear()
+            continue
+        written = {n.id for n in nodes_in(s) if type(n) is gast.Name and type(n.ctx) is gast.Store}
+        compound = isinstance(s, (gast.If, gast.For, gast.While))
+        if compound:  # (a copy one of whose names the block writes ends before it)
+            end(written)
+        if alias:
+            changed += _rename_loads(s if compound else s.value if isinstance(s, gast.Assign) else s, alias)
         for block in _blocks(s):
             changed += propagate_copies(block)
+        end(written)
         copied = _copy(s)
-        if copied is None:
-            continue
-        a, b = copied
-        for j in range(i + 1, len(stmts)):
-            t = stmts[j]
-            if is_in_place(t) or isinstance(t, gast.AugAssign):
-                break
-            written = writes[j] & {a, b}
-            compound = isinstance(t, (gast.If, gast.For, gast.While))
-            if compound and written:
-                break
-            if a in mentions[j]:
-                renamed = _rename_loads(t if compound else t.value if isinstance(t, gast.Assign) else t, a, b)
-                if renamed:
-                    changed += renamed
-                    mentions[j].add(b)
-            if written:
-                break
+        if copied is not None:
+            alias[copied[0]] = copied[1]
+            copies_of.setdefault(copied[1], set()).add(copied[0])
     return changed
 
 
@@ -302,11 +302,11 @@ def _blocks(s: gast.stmt) -> list[list[gast.stmt]]:
     return []
 
 
-def _rename_loads(node: gast.AST, old: str, new: str) -> int:
+def _rename_loads(node: gast.AST, alias: dict[str, str]) -> int:
     count = 0
     for n in gast.walk(node):
-        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
-            n.id = new
+        if isinstance(n, gast.Name) and n.id in alias and isinstance(n.ctx, gast.Load):
+            n.id = alias[n.id]
             count += 1
     return count
 
