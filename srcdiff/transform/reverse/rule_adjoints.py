@@ -82,6 +82,7 @@ class _RuleAdjoints(_Walk):
                     "use srcdiff.hessian / hvp (forward over reverse) rather than reverse over reverse here",
                     NoDerivativeError,
                 )
+        pending: list[tuple[gast.expr, gast.expr]] = []  # (argument, contribution)
         for param, _template in rule.adjoints.items():
             value: Any = bound.get(param)
             spread = isinstance(value, tuple)  # a *-parameter: the template applies to each argument
@@ -104,7 +105,18 @@ class _RuleAdjoints(_Walk):
                     expr = call(
                         self.helper("unbroadcast"), expr, shape_stand_in(arg, self.kinds.shape_of(arg), self.env)
                     )
-                contribution = self.accumulate(arg, expr, at)
-                setattr(contribution, LINEAR_IN, self.adj(target))  # (zero while g is: a 0.0 has no shape)
-                out.append(contribution)
+                found = [k for k, (a, e) in enumerate(pending) if _same(a, arg) and _same(e, expr)]
+                if found:  # (x * x: one contribution of 2 g x, not g x twice)
+                    a, e = pending[found[0]]
+                    pending[found[0]] = (a, gast.BinOp(left=e, op=gast.Mult(), right=const(2.0)))
+                else:
+                    pending.append((arg, expr))
+        for arg, expr in pending:
+            contribution = self.accumulate(arg, expr, at)
+            setattr(contribution, LINEAR_IN, self.adj(target))  # (zero while g is: a 0.0 has no shape)
+            out.append(contribution)
         return out
+
+
+def _same(a: gast.AST, b: gast.AST) -> bool:
+    return gast.dump(a) == gast.dump(b)
