@@ -240,6 +240,10 @@ def _builtin_abs(z, u):
     return abs(np.sum(z * u))
 
 
+def _reductions(z, u):  # (their adjoints of a small array are written as np.full)
+    return np.abs(np.sum(np.mean(z * u) * z)) ** 2
+
+
 def _norms(z, u):
     return np.linalg.norm(z * u)
 
@@ -257,7 +261,9 @@ def _svd(z, u):
 SLOW = [_norms, _spectral_norms] if os.environ.get("SRCDIFF_SLOW_TESTS") else []
 
 
-@pytest.mark.parametrize("f", [_abs, _angle, _parts, _var, _builtin_abs, _svd, *SLOW], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "f", [_abs, _angle, _parts, _var, _builtin_abs, _svd, _reductions, *SLOW], ids=lambda f: f.__name__
+)
 def test_reverse_over_reverse_of_real_results(f):
     """The gradient G of a real function, differentiated again in reverse (vjp) and forward
     (jvp) mode: both against finite differences of G."""

@@ -125,7 +125,7 @@ HOLOMORPHIC: set[Any] = {
     np.outer, np.inner, np.kron, np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims,
     np.concatenate, np.stack, np.hstack, np.vstack, np.swapaxes, np.moveaxis, np.broadcast_to, np.diag,
     np.diagonal, np.tril, np.triu, np.flip, np.roll, np.tile, np.repeat, np.take, np.where, np.array,
-    np.asarray, np.atleast_1d, np.atleast_2d, np.max, np.min, np.amax, np.amin, np.linalg.inv,
+    np.asarray, np.full, np.atleast_1d, np.atleast_2d, np.max, np.min, np.amax, np.amin, np.linalg.inv,
     np.linalg.solve, np.linalg.det, np.linalg.matrix_power,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pos, operator.matmul,
     builtins.sum, list, tuple, linalg_helpers.mT,
