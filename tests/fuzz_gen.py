@@ -77,6 +77,7 @@ SHAPES = {
 }
 SHAPES["closures"] = [s for family in ("helpers", "blocks", "lists", "kept") for s in SHAPES[family]
                       if s != "list_arguments"]
+SHAPES["globals"] = SHAPES["closures"]  # (the same shapes reading module-level data, rebound between calls)
 SHAPES["arguments"] = ["arg_item", "arg_aug", "arg_list", "arg_fill"]
 SHAPES["complex"] = ["complex_values", "fft_power", "complex_loop"]
 SHAPES["control"] = ["try_effects", "with_effects", "match_effects", "handoff_effects", "nested_grad", "counters",
@@ -784,9 +785,25 @@ class EffectShapes:
         lines = ["import math", "import warnings", "", "import numpy as np", "import srcdiff", ""]
         return lines + [line for c in self.combinators for line in self.combinator_source[c] + ["", ""]]
 
+    def global_data_module(self, params, n):
+        """f reads module-level data ``X`` (an array) and ``c`` (a float), as users keep it; the
+        gradient is made with one binding, then ``rebind`` gives them others of the same kind,
+        which the code made for the first must read (it is specialized on their kind only)."""
+        scope = self.scope_class({**params, "X": V, "c": F}, readonly=["X", "c"])
+        helpers, body, result = self.shape_snippets(scope, "globals", n)
+        numbers = ["0.5", "-1.25", "2.0", "0.75", "-0.3"]
+        consts = [f"[{', '.join(self.pick(numbers) for _ in range(3))}]" for _ in range(2)]
+        return "\n".join(self.module_head() + helpers + [
+            "", f"X = np.array({consts[0]})", f"c = {self.pick(['0.5', '-2.0'])}", "",
+            f"def f({', '.join(params)}):"] + indent(body) + [f"    return {result}", "", "", "f_warm = f", "", "",
+            "def rebind():", "    global X, c", f"    X = np.array({consts[1]})",
+            f"    c = {self.pick(['1.5', '-0.75', '3.0'])}"]) + "\n"
+
     def effect_module(self, family, params):
         n = self.num(1, 2)
         self.f_defaults = {}  # f's constant parameters a shape asks for (``mode="soft"``)
+        if family == "globals":
+            return self.global_data_module(params, n)
         if family != "closures":
             scope = self.scope_class(params)
             if family == "arguments":  # Gen's statements may write into f's own arrays too

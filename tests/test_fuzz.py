@@ -1276,6 +1276,9 @@ def check_program(source, kinds, args, tangent_seed, refusals_ok=False):
                     srcdiff.grad(warm, wrt=tuple(range(len(kinds))))(*copied(args))
             except Exception:  # noqa: BLE001 - only there to fill srcdiff's caches
                 pass
+        rebind = getattr(module, "rebind", None)  # (module-level data rebound since: same kinds, new values)
+        if rebind is not None:
+            rebind()
         run_oracles(f, source, kinds, args, tangent_seed, refusals_ok)
     except KnownBug as bug:
         event(f"known bug: {bug}")
@@ -1587,6 +1590,12 @@ def test_effect_kept_value_programs(case):
 @EFFECTS
 @given(_fuzz(effect_programs("closures")))
 def test_effect_closure_programs(case):
+    _check_effects(case)
+
+
+@EFFECTS
+@given(_fuzz(effect_programs("globals")))
+def test_effect_global_data_programs(case):
     _check_effects(case)
 
 
