@@ -1,7 +1,7 @@
 """How long srcdiff takes to transform (read, transform, compile) the benchmark workloads and a
 few large generated functions; the best of several fresh starts each.
 
-    python3 benchmarks/transform_times.py [--repeats 5]
+    python3 benchmarks/transform_times.py [--repeats 5] [--plot benchmarks/transform_times.png]
 
 Prints a Markdown table.  To compare two versions of srcdiff, run it from each checkout
 (``PYTHONPATH=<checkout> python3 benchmarks/transform_times.py``), alternating, and take the
@@ -48,10 +48,52 @@ def nested_loops(depth):
     return _generated(f"nested_{depth}", source, (0.9,))
 
 
+SIZES = [100, 250, 500, 1000, 2000]
+DEPTHS = [2, 4, 8, 12, 16]
+
+
+def scaling(repeats=1):
+    """Transform times (s) of straight-line functions by statement count and of nested loops by depth."""
+    sizes = [(n, run.transform_time(straight_line(n), repeats=repeats)) for n in SIZES]
+    depths = [(d, run.transform_time(nested_loops(d), repeats=repeats)) for d in DEPTHS]
+    return sizes, depths
+
+
+def plot_scaling(sizes, depths, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot([n for n, _ in sizes], [t for _, t in sizes], "o-")
+    left.set_xlabel("statements (straight-line function)")
+    left.set_ylabel("transform time (s)")
+    left.set_title("srcdiff transform time by function size")
+    right.plot([d for d, _ in depths], [t * 1e3 for _, t in depths], "o-")
+    right.set_xlabel("nested loops (depth)")
+    right.set_ylabel("transform time (ms)")
+    right.set_title("by loop nesting depth")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--plot", help="also time functions of growing size and nesting depth, and plot them here")
     opts = ap.parse_args()
+    if opts.plot:
+        sizes, depths = scaling()
+        print("| statements | transform (s) |\n|---|---|")
+        for n, t in sizes:
+            print(f"| {n} | {t:.2f} |")
+        print("\n| nesting depth | transform (ms) |\n|---|---|")
+        for d, t in depths:
+            print(f"| {d} | {t * 1e3:.1f} |")
+        plot_scaling(sizes, depths, opts.plot)
+        return
     cases = run.make_workloads("quick")
     cases.append(run.Workload("50-line scalar function", "", W.fifty_lines, None, (0, 1, 2), (0.3, 0.7, 1.2, 5)))
     cases += [straight_line(200), straight_line(400), nested_loops(6)]
