@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import gast
@@ -129,6 +129,23 @@ def stored_names(nodes: Iterable[gast.AST]) -> set[str]:
             if type(n) is gast.Name and type(n.ctx) is gast.Store:
                 out.add(n.id)
     return out
+
+
+def reached_names(start: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
+    """The names reached from ``start`` along ``edges`` (one step or more: a start name only if a
+    path leads back to it), in time linear in the edges.
+
+    >>> sorted(reached_names(["a"], {"a": ["b"], "b": ["c", "a"]}))
+    ['a', 'b', 'c']
+    """
+    reached: set[str] = set()
+    todo = list(start)
+    while todo:
+        for name in edges.get(todo.pop(), ()):
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+    return reached
 
 
 def dotted_path(node: gast.AST) -> str | None:

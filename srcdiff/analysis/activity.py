@@ -27,6 +27,7 @@ import gast
 
 from .. import rules
 from ..frontend.normal_form import NormalizedFunction
+from ..syntax import reached_names
 from . import calls
 from .calls import Callee
 
@@ -220,21 +221,9 @@ def analyze(
             readers.setdefault(src, []).append(target)
         if not unread:
             sources.setdefault(target, []).extend(srcs)
-    varied = _reached(set(wrt), readers)
+    varied = set(wrt) | reached_names(wrt, readers)
     useful = {fn.result.id} if isinstance(fn.result, gast.Name) else set()
     # a parameter changed in place is an output too: the caller sees its new contents
     useful |= {name for name, _ in mutations(fn.body) if name in fn.params}
     useful |= {name for name in _list_params_passed_on(fn.body, callee_of) if name in fn.params}
-    return Activity(varied, _reached(useful, sources), literals, frozenset(dead))
-
-
-def _reached(start: set[str], edges: dict[str, list[str]]) -> set[str]:
-    """``start`` and every name reached from it along ``edges``."""
-    reached = set(start)
-    todo = list(start)
-    while todo:
-        for name in edges.get(todo.pop(), ()):
-            if name not in reached:
-                reached.add(name)
-                todo.append(name)
-    return reached
+    return Activity(varied, useful | reached_names(useful, sources), literals, frozenset(dead))

@@ -29,7 +29,7 @@ from typing import Any
 import gast
 
 from ..errors import SrcDiffError, UnsupportedSyntaxError
-from ..syntax import assign, clone, const, expr_stmt, located, nodes_in, stored_names
+from ..syntax import assign, clone, const, expr_stmt, located, nodes_in, reached_names, stored_names
 from .capture import CapturedFunction, Guard, capture
 from .lifted import LIFTED_FILE, may_make_gradient
 from .local_functions import as_local
@@ -93,14 +93,7 @@ def written_through_aliases(tree: gast.FunctionDef) -> set[str]:
         for t, v in pairs:
             if isinstance(t, gast.Name) and isinstance(v, gast.Name):
                 sources.setdefault(t.id, set()).add(v.id)
-    reached: set[str] = set()
-    todo = list(written)
-    while todo:
-        for source in sources.get(todo.pop(), ()):
-            if source not in reached:
-                reached.add(source)
-                todo.append(source)
-    return reached
+    return reached_names(written, sources)
 
 
 def changed_parameters(

@@ -93,9 +93,22 @@ def _zero_contribution(s: gast.stmt, zero: set[str]) -> bool:
     return source is not None and source in zero and _accumulation(s) is not None and source in reads(s.value)  # type: ignore[attr-defined]
 
 
-def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True, lazy: bool = True) -> set[str]:
+def _assign_first(
+    stmts: list[gast.stmt],
+    zero: set[str],
+    rewrite: bool = True,
+    lazy: bool = True,
+    memo: dict[tuple[int, frozenset[str], bool], set[str]] | None = None,
+) -> set[str]:
     """Rewrite accumulations into names known to be zero (``lazy``), and turn contributions
-    from adjoints known to be zero into no-ops (``d = d``); return what is zero afterwards."""
+    from adjoints known to be zero into no-ops (``d = d``); return what is zero afterwards.
+    ``memo`` keeps what an analysis without rewriting found for a block from an entry set: a
+    loop's body is analysed until its entry set holds, in each loop around it too, which
+    without it costs twice as much per level of nesting."""
+    memo = {} if memo is None else memo
+    key = (id(stmts), frozenset(zero), lazy)
+    if not rewrite and key in memo:
+        return set(memo[key])
     zero = set(zero)
     for s in stmts:
         name = _zero_store(s)
@@ -114,19 +127,21 @@ def _assign_first(stmts: list[gast.stmt], zero: set[str], rewrite: bool = True, 
             zero.discard(acc[0])
             continue
         if isinstance(s, gast.If):
-            zero = _assign_first(s.body, zero, rewrite, lazy) & _assign_first(s.orelse, zero, rewrite, lazy)
+            zero = _assign_first(s.body, zero, rewrite, lazy, memo) & _assign_first(s.orelse, zero, rewrite, lazy, memo)
         elif isinstance(s, (gast.For, gast.While)):
             # zero at every iteration's start: zero before the loop and again at the body's end
             entry = zero - _writes(s.target) if isinstance(s, gast.For) else set(zero)
             while True:
-                narrowed = entry & _assign_first(s.body, entry, rewrite=False, lazy=lazy)
+                narrowed = entry & _assign_first(s.body, entry, rewrite=False, lazy=lazy, memo=memo)
                 if narrowed == entry:
                     break
                 entry = narrowed
-            end = _assign_first(s.body, entry, rewrite, lazy)
+            end = _assign_first(s.body, entry, rewrite, lazy, memo)
             zero = (zero & end) - _writes(gast.Module(body=s.orelse, type_ignores=[]))
         else:
             zero -= _writes(s)
+    if not rewrite:
+        memo[key] = set(zero)
     return zero
 
 
