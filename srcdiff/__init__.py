@@ -10,6 +10,8 @@ computes its derivative, which you can call, read and debug.
 (2.0, -1.0)
 """
 
+from importlib import metadata as _metadata
+
 from .api.checks import check_grads
 from .api.gradient import cache_info, clear_cache, grad, value_and_grad
 from .api.jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
@@ -23,7 +25,12 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .runtime import checkpointed
+from .runtime import checkpointed, stop_gradient
+
+try:
+    __version__: str = _metadata.version("srcdiff")
+except _metadata.PackageNotFoundError:  # (run from a checkout that is not installed)
+    __version__ = "0.1.0"
 
 __all__ = [
     "register_pytree_node",
@@ -42,6 +49,7 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "checkpointed",
+    "stop_gradient",
     "SrcDiffError",
     "UnsupportedSyntaxError",
     "SourceUnavailableError",

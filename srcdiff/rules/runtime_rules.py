@@ -170,6 +170,7 @@ RUNTIME.define(ah.logistic, rule("d", d="g * out * (1.0 - out)"))
 # Hessian through hypot differentiates it
 RUNTIME.define(rt.reciprocal_or_zero, rule("a", a="-g * reciprocal_or_zero(a) ** 2"))
 RUNTIME.constant(rt.check_scalar, rt.zeros_for, rt.check_unpack, ah.count, rt.Shaped, rt.handler_taken)
+RUNTIME.constant(rt.stop_gradient)  # (the user's way of saying "a constant here")
 RUNTIME.constant(ah._axes)  # (axis numbers: helpers differentiated again need not read its source)
 
 

@@ -54,7 +54,7 @@ from .dicts import (
     with_item,
 )
 from .items import accumulate_at, add_at, item_adjoint, keep_last, set_item, zero_item
-from .outputs import OutputNotScalar, check_scalar, grad_like, owned_results
+from .outputs import OutputNotScalar, check_scalar, grad_like, owned_results, stop_gradient
 from .records import (
     field_adjoint,
     field_names,
@@ -90,6 +90,7 @@ from .sequences import (
 from .trials import handler_taken
 
 __all__ = [
+    "stop_gradient",
     "field_adjoint",
     "field_names",
     "field_of",

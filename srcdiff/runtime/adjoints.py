@@ -55,7 +55,7 @@ def unbroadcast(g: Any, like: Any) -> Any:
         elif type(like) is float:
             return g.sum()
     if type(like) is Shaped and not like.shape:
-        return np.sum(g)
+        return g if type(g) is float else np.sum(g)  # (a Python float stays one)
     if isinstance(like, (list, tuple)) and isinstance(g, np.ndarray) and _numpy_operand(g, like):
         return unbroadcast(g, Shaped(np.shape(like)))
     if isinstance(like, (list, tuple)) or isinstance(g, list):

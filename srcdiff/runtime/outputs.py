@@ -206,3 +206,17 @@ def left_at_default(function: str, name: str, value: Any, default: Any) -> None:
             f"`{name}={value!r}` is not supported yet (the derivative rule of {function} has no `{name}`)",
             f"leave `{name}` at its default ({default!r})",
         )
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` itself, as a constant: no derivative flows through it (JAX's ``lax.stop_gradient``,
+    PyTorch's ``detach``), in every mode.  Use it for a target computed from the parameters, or a
+    value to treat as data.
+
+    >>> import srcdiff
+    >>> def f(x):
+    ...     return x * srcdiff.stop_gradient(x)
+    >>> srcdiff.grad(f)(3.0)  # d/dx of x * c at c = x
+    3.0
+    """
+    return x
