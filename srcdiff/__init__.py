@@ -14,7 +14,7 @@ from importlib import metadata as _metadata
 
 from .api.checks import check_grads
 from .api.gradient import cache_info, clear_cache, grad, value_and_grad
-from .api.jacobians import forward_source, hessian, hvp, jacobian, jvp, vjp
+from .api.jacobians import forward_source, hessian, hvp, jacfwd, jacobian, jacrev, jvp, vjp
 from .api.registry import register_jvp, register_pytree_node, register_vjp
 from .api.sources import source
 from .errors import (
@@ -37,6 +37,8 @@ __all__ = [
     "jvp",
     "vjp",
     "jacobian",
+    "jacfwd",
+    "jacrev",
     "hessian",
     "hvp",
     "forward_source",

@@ -40,3 +40,25 @@ def test_a_target_computed_from_the_parameters():
 def test_version_and_type_marker():
     assert isinstance(srcdiff.__version__, str) and srcdiff.__version__[0].isdigit()
     assert (pathlib.Path(srcdiff.__file__).parent / "py.typed").exists()
+
+
+def power(x, y):
+    return x**3 * y
+
+
+def vector(x):
+    return np.sin(x) * x[::-1]
+
+
+def test_jax_names():
+    """argnums= for wrt= in every transform; jacfwd / jacrev are jacobian in each mode."""
+    assert srcdiff.grad(power, argnums=1)(2.0, 3.0) == pytest.approx(8.0)
+    assert srcdiff.grad(power, argnums=(0, 1))(2.0, 3.0) == pytest.approx((36.0, 8.0))
+    assert srcdiff.value_and_grad(power, argnums=1)(2.0, 3.0) == pytest.approx((24.0, 8.0))
+    assert srcdiff.hessian(power, argnums=0)(2.0, 3.0) == pytest.approx(36.0)
+    assert srcdiff.jacobian(power, argnums=1)(2.0, 3.0) == pytest.approx(8.0)
+    with pytest.raises(TypeError, match="not both"):
+        srcdiff.grad(power, wrt=1, argnums=0)
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(srcdiff.jacfwd(vector)(x), srcdiff.jacrev(vector)(x))
+    np.testing.assert_allclose(srcdiff.jacfwd(vector)(x), srcdiff.jacobian(vector)(x))

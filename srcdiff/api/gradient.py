@@ -316,16 +316,7 @@ class GradFunction:
                 generated = None
                 forward = modes.prefers_forward(fn, self.wrt, kinds)
                 if self.mode == "forward" and not forward:
-                    name, filename, line = where(self.fn)
-                    raise WrtError(
-                        name,
-                        filename,
-                        line,
-                        "mode='forward' differentiates one number (a float argument of a plain function), "
-                        f"and this gradient is with respect to {', '.join(self.wrt)} of kinds "
-                        f"{', '.join(str(kinds.get(p)) for p in self.wrt)}",
-                        "use mode='reverse' or 'auto', or srcdiff.jvp / srcdiff.jacobian(mode='forward')",
-                    )
+                    raise modes.forward_refused(where(self.fn), self.wrt, kinds)
                 if forward and self.mode != "reverse":
                     try:
                         generated = modes.forward_gradient(
@@ -526,7 +517,13 @@ def _make(
         return found
 
 
-def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "reverse") -> Any:
+def grad(
+    fn: Callable[..., Any] | None = None,
+    wrt: Wrt = 0,
+    optimize: bool = True,
+    mode: str = "reverse",
+    argnums: Wrt | None = None,
+) -> Any:
     """The gradient of scalar-valued ``fn`` with respect to the parameter(s) ``wrt``.
 
     ``wrt`` is a position, a parameter name, or a tuple of them (then the
@@ -546,14 +543,20 @@ def grad(fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = Tr
     ``mode``: ``"reverse"`` (the default: the adjoint code people read), ``"auto"`` (forward
     mode for a loop in one number, where carrying its tangent along costs less than a tape: see
     :mod:`srcdiff.api.modes`) or ``"forward"`` (one number differentiated); the numbers are the same.
+    ``argnums`` is JAX's name for ``wrt``.
     """
+    wrt = modes.argnums(wrt, argnums)
     if fn is None:
         return lambda f: _make(f, wrt, with_value=False, optimize=optimize, mode=mode)
     return _make(fn, wrt, with_value=False, optimize=optimize, mode=mode)
 
 
 def value_and_grad(
-    fn: Callable[..., Any] | None = None, wrt: Wrt = 0, optimize: bool = True, mode: str = "reverse"
+    fn: Callable[..., Any] | None = None,
+    wrt: Wrt = 0,
+    optimize: bool = True,
+    mode: str = "reverse",
+    argnums: Wrt | None = None,
 ) -> Any:
     """Like :func:`grad`, but the function returns ``(fn(...), gradient)``.
 
@@ -563,6 +566,7 @@ def value_and_grad(
     >>> srcdiff.value_and_grad(f)(2.0)
     (8.0, 12.0)
     """
+    wrt = modes.argnums(wrt, argnums)
     if fn is None:
         return lambda f: _make(f, wrt, with_value=True, optimize=optimize, mode=mode)
     return _make(fn, wrt, with_value=True, optimize=optimize, mode=mode)

@@ -26,7 +26,7 @@ from ..frontend.gathered import item_index
 from ..frontend.partial_objects import unwrap_partial
 from ..runtime import grad_like, zeros_for
 from ..runtime.outputs import conjugated, tangent_like
-from . import trees
+from . import modes, trees
 from .arguments import differentiable, gathered_parameters, mismatch, parameter_kinds, positional_names, unsupported
 from .gradient import (
     GradFunction,
@@ -415,7 +415,7 @@ class JacobianFunction:
         return Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]
 
 
-def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> JacobianFunction:
+def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto", argnums: Wrt | None = None) -> JacobianFunction:
     """A function computing the Jacobian of ``f`` with respect to argument ``wrt``, of shape
     ``out.shape + in.shape``; ``mode="auto"`` uses forward mode when the input is no larger
     than the output, reverse mode otherwise.
@@ -427,6 +427,7 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
         array([[2., 0.],
                [0., 6.]])
     """
+    wrt = modes.argnums(wrt, argnums)
     f = unwrap_partial(f)
     if _is_bound(f):
         fn = f.__func__  # type: ignore[attr-defined]
@@ -458,7 +459,7 @@ def _position(f: Callable[..., Any], wrt: Wrt) -> int:
     return params.index(names[0]) if params else int(names[0][3:])  # (``arg<i>`` without code)
 
 
-def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
+def hessian(f: Callable[..., Any], wrt: Wrt = 0, argnums: Wrt | None = None) -> JacobianFunction:
     """The Hessian of scalar ``f`` with respect to argument ``wrt``: forward mode over the
     generated gradient, shape ``in.shape + in.shape``.
 
@@ -470,6 +471,7 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
     """
     from .gradient import grad
 
+    wrt = modes.argnums(wrt, argnums)
     f = unwrap_partial(f)
     if _is_bound(f):
         fn = f.__func__  # type: ignore[attr-defined]
@@ -479,7 +481,7 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> JacobianFunction:
     return JacobianFunction(grad(f, wrt=position), position, "forward")
 
 
-def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+def hvp(f: Callable[..., Any], wrt: Wrt = 0, argnums: Wrt | None = None) -> Callable[..., Any]:
     """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` (with respect to argument ``wrt``)
     times ``v``, as one forward pass over the gradient -- never forming the Hessian.
 
@@ -492,6 +494,7 @@ def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
     from .gradient import grad
 
     bound: tuple[Any, ...] = ()
+    wrt = modes.argnums(wrt, argnums)
     f = unwrap_partial(f)
     if _is_bound(f):
         bound, wrt, f = (f.__self__,), _method_wrt(f, wrt), f.__func__  # type: ignore[attr-defined]
@@ -536,3 +539,27 @@ def forward_source(f: Callable[..., Any], wrt: Wrt = 0, args: Sequence[Any] | No
         kinds = tuple((p, SCALAR if hints.get(p) in (float, int, "float", "int") else UNKNOWN) for p in params)
     entry = pipeline.forward_function(f, tuple(names), kinds)
     return Generated(None, entry.source, entry.deps).full_source()  # type: ignore[arg-type]
+
+
+def jacfwd(f: Callable[..., Any], argnums: Wrt = 0) -> JacobianFunction:
+    """JAX's name: :func:`jacobian` in forward mode (one pass per input entry).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sin(x) * 2.0
+    >>> srcdiff.jacfwd(f)(np.zeros(2)).tolist()
+    [[2.0, 0.0], [0.0, 2.0]]
+    """
+    return jacobian(f, wrt=argnums, mode="forward")
+
+
+def jacrev(f: Callable[..., Any], argnums: Wrt = 0) -> JacobianFunction:
+    """JAX's name: :func:`jacobian` in reverse mode (one pass per output entry).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sin(x) * 2.0
+    >>> srcdiff.jacrev(f)(np.zeros(2)).tolist()
+    [[2.0, 0.0], [0.0, 2.0]]
+    """
+    return jacobian(f, wrt=argnums, mode="reverse")

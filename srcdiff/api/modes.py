@@ -33,6 +33,7 @@ from .. import pipeline
 from ..analysis.value_kinds import SCALAR
 from ..backend.cache import Generated
 from ..backend.emit import compile_function
+from ..errors import WrtError
 from ..runtime import check_scalar
 
 MODES = ("auto", "reverse", "forward")
@@ -81,3 +82,22 @@ def forward_gradient(
     generated = Generated(compiled, source.rstrip("\n"), [entry], list(entry.guards), pipeline.current_epoch())
     generated.stats = {"mode": "forward"}  # (a derivative of it differentiates the reverse code)
     return generated
+
+
+def forward_refused(at: tuple[str, str | None, int | None], wrt: list[str], kinds: dict[str, Any]) -> WrtError:
+    """The refusal of ``mode="forward"`` for a gradient it does not apply to."""
+    return WrtError(
+        *at,
+        "mode='forward' differentiates one number (a float argument of a plain function), and this "
+        f"gradient is with respect to {', '.join(wrt)} of kinds {', '.join(str(kinds.get(p)) for p in wrt)}",
+        "use mode='reverse' or 'auto', or srcdiff.jvp / srcdiff.jacobian(mode='forward')",
+    )
+
+
+def argnums(wrt: Any, given: Any) -> Any:
+    """``argnums=`` (JAX's name) for ``wrt``; both given is an error."""
+    if given is None:
+        return wrt
+    if wrt != 0:
+        raise TypeError("give wrt= or argnums= (its JAX name), not both")
+    return given
