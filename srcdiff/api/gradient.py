@@ -314,10 +314,10 @@ class GradFunction:
                     inner_guards = pipeline.code_guards(fn, kinds)
                     fn = code
                 generated = None
-                forward = modes.prefers_forward(fn, self.wrt, kinds)
+                forward = self.mode != "reverse" and modes.prefers_forward(fn, self.wrt, kinds)
                 if self.mode == "forward" and not forward:
                     raise modes.forward_refused(where(self.fn), self.wrt, kinds)
-                if forward and self.mode != "reverse":
+                if forward:
                     try:
                         generated = modes.forward_gradient(
                             fn, self.wrt[0], kinds, self.with_value, self.as_tuple, self.optimize
