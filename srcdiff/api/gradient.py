@@ -517,6 +517,13 @@ def _make(
         return found
 
 
+def _decorated(fn: Callable[..., Any] | None, wrt: Wrt, with_value: bool, optimize: bool, mode: str) -> Any:
+    """The gradient function, or (``fn`` not given: ``@grad(wrt=...)``) a decorator making it."""
+    if fn is None:
+        return lambda f: _make(f, wrt, with_value=with_value, optimize=optimize, mode=mode)
+    return _make(fn, wrt, with_value=with_value, optimize=optimize, mode=mode)
+
+
 def grad(
     fn: Callable[..., Any] | None = None,
     wrt: Wrt = 0,
@@ -545,10 +552,7 @@ def grad(
     :mod:`srcdiff.api.modes`) or ``"forward"`` (one number differentiated); the numbers are the same.
     ``argnums`` is JAX's name for ``wrt``.
     """
-    wrt = modes.argnums(wrt, argnums)
-    if fn is None:
-        return lambda f: _make(f, wrt, with_value=False, optimize=optimize, mode=mode)
-    return _make(fn, wrt, with_value=False, optimize=optimize, mode=mode)
+    return _decorated(fn, modes.argnums(wrt, argnums), False, optimize, mode)
 
 
 def value_and_grad(
@@ -566,10 +570,7 @@ def value_and_grad(
     >>> srcdiff.value_and_grad(f)(2.0)
     (8.0, 12.0)
     """
-    wrt = modes.argnums(wrt, argnums)
-    if fn is None:
-        return lambda f: _make(f, wrt, with_value=True, optimize=optimize, mode=mode)
-    return _make(fn, wrt, with_value=True, optimize=optimize, mode=mode)
+    return _decorated(fn, modes.argnums(wrt, argnums), True, optimize, mode)
 
 
 def cache_info() -> dict[str, int]:
